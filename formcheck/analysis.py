@@ -1,0 +1,347 @@
+"""The analysis pipeline for one clip, from file to faults (no files written here).
+
+video -> pose extraction -> runner selection -> cleaning -> view & facing ->
+per-frame metrics -> steps -> per-step metrics -> clip summary -> faults.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import signal
+
+from . import __version__
+from .cleaning import CleaningLog, clean
+from .config import Settings
+from .errors import NoRunnerFoundError
+from .faults import Fault, find_faults
+from .metrics import body_points, front_view_frame_metrics, side_view_frame_metrics
+from .model import ModelInfo, resolve_model
+from .norms import (
+    DEFAULT_HEIGHT_CM,
+    DEFAULT_MASS_KG,
+    HEAD_MASS_FRACTION,
+    TORSO_HEIGHT_FRACTION,
+    G,
+)
+from .posedata import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
+from .steps import Steps, detect_steps
+from .video import probe
+from .view import ViewResult, detect_view
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1.0"
+MIN_DETECTED_FRAMES = 10
+MIN_DETECTED_FRACTION = 0.2
+
+#: name -> (unit, description). The order is the order of the summary and the tables.
+SIDE_METRICS: dict[str, tuple[str, str]] = {
+    "cva_deg": ("deg", "craniovertebral-angle proxy (horizontal vs shoulder->ear); lower = head further forward"),
+    "head_forward_offset_torso": ("torso", "ear ahead of shoulder, in torso lengths; + = forward"),
+    "head_forward_offset_cm": ("cm", "ear ahead of shoulder in cm (needs --height-cm)"),
+    "neck_trunk_angle_deg": ("deg", "neck lean minus trunk lean; + = head forward of the trunk line"),
+    "trunk_lean_deg": ("deg", "hip->shoulder from vertical; + = forward"),
+    "waist_bend_deg": ("deg", "trunk lean minus stance-leg lean at mid-stance; + = bent at the hips"),
+    "shoulder_elevation_torso": ("torso", "ear-shoulder vertical gap in torso lengths; lower = shoulders raised"),
+    "head_pitch_deg": ("deg", "ear->nose below horizontal; + = looking down"),
+    "vertical_oscillation_torso": ("torso", "hip rise and fall per step, in torso lengths"),
+    "vertical_oscillation_cm": ("cm", "hip rise and fall per step in cm (needs --height-cm)"),
+    "head_bob_deg": ("deg", "range of the neck-trunk angle within a step (head nodding)"),
+    "neck_load_nm": ("N m", "mean forward-head flexion moment over a step (see assumptions)"),
+    "neck_load_peak_nm": ("N m", "peak forward-head flexion moment in a step"),
+    "bounce_load_factor": ("x", "peak (g + vertical head acceleration) / g in a step"),
+}
+FRONT_METRICS: dict[str, tuple[str, str]] = {
+    "shoulder_tilt_deg": ("deg", "right->left shoulder line from horizontal; + = left shoulder higher"),
+    "head_tilt_deg": ("deg", "right->left ear line from horizontal; + = left ear higher"),
+    "left_shoulder_elevation_torso": ("torso", "left ear-shoulder vertical gap; lower = raised"),
+    "right_shoulder_elevation_torso": ("torso", "right ear-shoulder vertical gap; lower = raised"),
+}
+COMMON_METRICS: dict[str, tuple[str, str]] = {
+    "cadence_spm": ("steps/min", "steps per minute (one step = one foot contact)"),
+}
+ALL_METRICS = {**COMMON_METRICS, **SIDE_METRICS, **FRONT_METRICS}
+POINTS = ("nose", "ear", "shoulder", "hip", "knee", "ankle", "ankle_low")
+
+
+@dataclass
+class Analysis:
+    """Everything one clip's analysis produced (the outputs module writes it)."""
+
+    video: VideoInfo
+    model: ModelInfo
+    settings: Settings
+    raw: PoseSeries
+    pose: PoseSeries
+    cleaning: CleaningLog
+    view: ViewResult
+    steps: Steps
+    frames: pd.DataFrame
+    step_table: pd.DataFrame
+    metrics: dict[str, dict[str, Any]]
+    faults: list[Fault]
+    drift: dict[str, dict[str, float | None]]
+    assumptions: list[str]
+    evidence_frames: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        det = self.raw.detected
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "formcheck_version": __version__,
+            "video": self.video.to_dict(),
+            "model": self.model.to_dict(),
+            "settings": {k: v for k, v in self.settings.to_dict().items() if k != "extra"},
+            "settings_fingerprint": self.settings.fingerprint(),
+            "detection": {
+                "frames_with_runner": int(det.sum()),
+                "frames": len(det),
+                "fraction": round(float(det.mean()) if len(det) else 0.0, 4),
+                "runner_selection": self.raw.selection,
+            },
+            "cleaning": self.cleaning.to_dict(),
+            "view": self.view.view,
+            "facing": self.view.facing,
+            "view_detail": self.view.to_dict(),
+            "steps": self.steps.count,
+            "step_period_s": round(self.steps.period_s, 4),
+            "metrics": self.metrics,
+            "drift": self.drift,
+            "faults": [f.to_dict() for f in self.faults],
+            "evidence_frames": self.evidence_frames,
+            "assumptions": self.assumptions,
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def _nanmedian(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else float("nan")
+
+
+def _nanrange(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(x.max() - x.min()) if x.size >= 3 else float("nan")
+
+
+def neck_moment(ear: np.ndarray, shoulder: np.ndarray, torso_px: np.ndarray, s: int,
+                fps: float, height_cm: float, mass_kg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Forward-head flexion moment about the shoulder line (N m) and the load factor.
+
+    ``M = m_head * (g + a_v) * lever``, with ``m_head = 0.081 * body mass`` (head and
+    neck, Winter 2009), ``a_v`` the ear's vertical acceleration (up +, from a
+    Savitzky-Golay second derivative) and ``lever`` the horizontal distance of the ear
+    ahead of the shoulder (0 when behind). Pixels become metres through the torso
+    length, taken as 0.288 x height. The shoulder landmark stands in for C7 and the
+    ear for the head's centre of mass, so M indexes the *extra* moment that a forward
+    head adds and the bounce multiplies; it is not the total neck moment.
+    Returns (moment, load_factor) per frame, where load_factor = (g + a_v) / g.
+    """
+    m_per_px = (TORSO_HEIGHT_FRACTION * height_cm / 100.0) / np.nanmedian(torso_px)
+    y_up_m = -ear[:, 1] * m_per_px
+    window = max(5, int(round(0.15 * fps)) | 1)
+    acc = np.full_like(y_up_m, np.nan)
+    ok = np.isfinite(y_up_m)
+    edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a > window:
+            acc[a:b] = signal.savgol_filter(y_up_m[a:b], window, 3, deriv=2, delta=1.0 / fps)
+    lever = np.clip(s * (ear[:, 0] - shoulder[:, 0]) * m_per_px, 0.0, None)
+    m_head = HEAD_MASS_FRACTION * mass_kg
+    factor = (G + acc) / G
+    return m_head * (G + acc) * lever, factor
+
+
+def _per_frame_table(pose: PoseSeries, view: ViewResult, steps_known: Steps | None) -> tuple[pd.DataFrame, dict]:
+    pts = body_points(pose)
+    data: dict[str, Any] = {"frame": np.arange(len(pose)), "time_s": np.round(pose.t, 5),
+                            "detected": pose.detected}
+    for name in POINTS:
+        data[f"{name}_x"] = np.round(pts[name][:, 0], 2)
+        data[f"{name}_y"] = np.round(pts[name][:, 1], 2)
+    metrics: dict[str, np.ndarray] = {}
+    if view.view == "side":
+        metrics = side_view_frame_metrics(pts, view.facing_sign)
+    elif view.view in ("front", "back"):
+        metrics = front_view_frame_metrics(pose)
+    for k, v in metrics.items():
+        data[k] = v
+    return pd.DataFrame(data), pts
+
+
+def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries, view: ViewResult,
+                settings: Settings, torso: np.ndarray) -> pd.DataFrame:
+    t = pose.t
+    fps = pose.video.fps
+    height = settings.height_cm
+    cm_per_torso = TORSO_HEIGHT_FRACTION * height if height else None
+    side = view.view == "side"
+    if side:
+        moment, factor = neck_moment(pts["ear"], pts["shoulder"], torso, view.facing_sign, fps,
+                                     height or DEFAULT_HEIGHT_CM, settings.mass_kg or DEFAULT_MASS_KG)
+    rows = []
+    hip_y = pts["hip"][:, 1]
+    for k, (a, b) in enumerate(steps.bounds):
+        sl = slice(a, b)
+        row: dict[str, Any] = {
+            "step": k, "frame_start": a, "frame_end": b, "mid_stance_frame": a,
+            "t_start_s": round(float(t[a]), 4), "t_end_s": round(float(t[b]), 4),
+            "duration_s": round(float(t[b] - t[a]), 4),
+            "cadence_spm": 60.0 / float(t[b] - t[a]),
+        }
+        tl = _nanmedian(torso[sl])
+        if side:
+            for m in ("cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
+                      "shoulder_elevation_torso", "head_pitch_deg"):
+                row[m] = _nanmedian(frames[m].to_numpy()[sl])
+            w0, w1 = max(a - 2, 0), min(a + 3, len(frames))
+            row["waist_bend_deg"] = _nanmedian(frames["waist_bend_deg"].to_numpy()[w0:w1])
+            seg = hip_y[a: b + 1]
+            row["vertical_oscillation_torso"] = _nanrange(seg) / tl if np.isfinite(tl) else np.nan
+            row["head_bob_deg"] = _nanrange(frames["neck_trunk_angle_deg"].to_numpy()[sl])
+            row["neck_load_nm"] = float(np.nanmean(moment[sl])) if np.isfinite(moment[sl]).any() else np.nan
+            row["neck_load_peak_nm"] = float(np.nanmax(moment[sl])) if np.isfinite(moment[sl]).any() else np.nan
+            row["bounce_load_factor"] = float(np.nanmax(factor[sl])) if np.isfinite(factor[sl]).any() else np.nan
+            if cm_per_torso:
+                row["head_forward_offset_cm"] = row["head_forward_offset_torso"] * cm_per_torso
+                row["vertical_oscillation_cm"] = row["vertical_oscillation_torso"] * cm_per_torso
+        elif view.view in ("front", "back"):
+            for m in FRONT_METRICS:
+                row[m] = _nanmedian(frames[m].to_numpy()[sl])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _summarise(step_table: pd.DataFrame, view: ViewResult, settings: Settings) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, (unit, desc) in ALL_METRICS.items():
+        measurable = name in step_table and step_table[name].notna().any()
+        entry: dict[str, Any] = {"median": None, "p10": None, "p90": None, "unit": unit,
+                                 "measurable": bool(measurable), "description": desc}
+        if measurable:
+            v = step_table[name].dropna()
+            entry.update(median=round(float(v.median()), 4), p10=round(float(v.quantile(0.1)), 4),
+                         p90=round(float(v.quantile(0.9)), 4), n_steps=int(v.size))
+        else:
+            if name in SIDE_METRICS and view.view != "side":
+                entry["reason"] = f"needs a side view (this clip: {view.view})"
+            elif name in FRONT_METRICS and view.view not in ("front", "back"):
+                entry["reason"] = f"needs a front or back view (this clip: {view.view})"
+            elif name.endswith("_cm") and settings.height_cm is None:
+                entry["reason"] = "needs the runner's height (--height-cm)"
+            else:
+                entry["reason"] = "landmarks not visible enough"
+        out[name] = entry
+    return out
+
+
+def _drift(step_table: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+    n = len(step_table)
+    out: dict[str, dict[str, float | None]] = {}
+    if n < 6:
+        return out
+    third = n // 3
+    for name in list(SIDE_METRICS) + list(FRONT_METRICS):
+        if name not in step_table or step_table[name].notna().sum() < n // 2:
+            continue
+        a = float(step_table[name].iloc[:third].median())
+        b = float(step_table[name].iloc[-third:].median())
+        out[name] = {"first_third": round(a, 4), "last_third": round(b, 4), "change": round(b - a, 4)}
+    return out
+
+
+def _evidence_frames(frames: pd.DataFrame, step_table: pd.DataFrame, faults: list[Fault],
+                     view: ViewResult) -> dict[str, int]:
+    """Worst and best moments for the report's stills."""
+    out: dict[str, int] = {}
+    if faults and faults[0].frame is not None:
+        out["worst"] = int(faults[0].frame)
+    key = "cva_deg" if view.view == "side" else "shoulder_tilt_deg" if view.view in ("front", "back") else None
+    if key and key in frames and frames[key].notna().any():
+        col = frames[key]
+        if view.view == "side":
+            out.setdefault("worst", int(col.idxmin()))
+            out["best"] = int(col.idxmax())
+        else:
+            dev = col.abs()
+            out.setdefault("worst", int(dev.idxmax()))
+            out["best"] = int(dev.idxmin())
+    return out
+
+
+def analyze(video_path: str, settings: Settings,
+            progress: Callable[[int, int], None] | None = None) -> Analysis:
+    """Run the whole analysis of one clip. Raises a :class:`FormcheckError` on bad input."""
+    from .pose import extract, prescan
+    from .selection import select_runner
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    video = probe(video_path)
+    model = resolve_model(settings.model)
+    counts = prescan(video, model)
+    people = max(counts) if counts else 0
+    timings["prescan"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    total = video.frames
+    cand = extract(video, model, num_poses=2 if people > 1 else 1,
+                   progress=(lambda i: progress(i, total)) if progress else None)
+    timings["pose"] = time.perf_counter() - t1
+    if cand.n_frames != video.frames:
+        log.info("%s: %d frames decoded (container says %d)", video_path, cand.n_frames, video.frames)
+        video = VideoInfo(video.path, video.fps, cand.n_frames, video.width, video.height,
+                          video.rotation, video.codec)
+    t2 = time.perf_counter()
+    raw = select_runner(cand, video, people)
+    raw.video = video
+    det = raw.detected
+    if det.sum() < MIN_DETECTED_FRAMES or det.mean() < MIN_DETECTED_FRACTION:
+        raise NoRunnerFoundError(
+            f"no runner found: a person was detected in {int(det.sum())} of {len(det)} frames "
+            f"({100 * det.mean():.0f}%); the whole body must be in view")
+    return finish_analysis(raw, video, model, settings, timings, t2)
+
+
+def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, settings: Settings,
+                    timings: dict[str, float] | None = None, t_start: float | None = None) -> Analysis:
+    """Everything after pose extraction: pure computation on the landmark arrays."""
+    timings = dict(timings or {})
+    t2 = t_start if t_start is not None else time.perf_counter()
+    pose, clog = clean(raw, settings.min_visibility, settings.max_gap_s, settings.cutoff_hz)
+    view = detect_view(pose, settings.view)
+    frames, pts = _per_frame_table(pose, view, None)
+    torso = np.hypot(*(pts["shoulder"] - pts["hip"]).T)
+    feet = (pose.xy[:, L_ANKLE, 1] - pose.xy[:, R_ANKLE, 1]).astype(np.float64)
+    steps = detect_steps(pts["hip"][:, 1], torso, pose.t, video.fps, feet)
+    step_of = np.full(len(frames), -1)
+    for k, (a, b) in enumerate(steps.bounds):
+        step_of[a:b] = k
+    frames.insert(3, "step", step_of)
+    step_table = _step_table(frames, pts, steps, pose, view, settings, torso)
+    metrics = _summarise(step_table, view, settings)
+    metrics["cadence_spm"].update(median=round(steps.cadence_spm, 2))
+    faults = find_faults(step_table, view.view, settings.height_cm is not None, frames)
+    assumptions = []
+    if view.view == "side":
+        assumptions.append(
+            f"neck load: head+neck mass = 8.1% of body mass ({settings.mass_kg or DEFAULT_MASS_KG:g} kg"
+            f"{'' if settings.mass_kg else ', assumed'}), metres from torso = 0.288 x height "
+            f"({settings.height_cm or DEFAULT_HEIGHT_CM:g} cm{'' if settings.height_cm else ', assumed'}); "
+            "shoulder landmark stands in for C7, ear for the head's centre of mass")
+    if view.method == "given":
+        assumptions.append(f"view set by the user: {view.view}")
+    if view.view == "unknown":
+        assumptions.append("camera view could not be classified (oblique?): posture angles not measured")
+    timings["metrics"] = time.perf_counter() - t2
+    return Analysis(video, model, settings, raw, pose, clog, view, steps, frames, step_table, metrics,
+                    faults, _drift(step_table), assumptions,
+                    _evidence_frames(frames, step_table, faults, view), timings)

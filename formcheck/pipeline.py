@@ -1,0 +1,47 @@
+"""Orchestration: analyse a clip and write every output (used by the CLI and batch)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def output_writers(settings: Settings) -> list[Callable[..., Any]]:
+    """The optional writers (report, annotated video) the settings ask for."""
+    writers: list[Callable[..., Any]] = []
+    if settings.report:
+        from .report import write_report
+
+        writers.append(lambda analysis, folder: write_report(folder))
+    if settings.video:
+        from .annotate import write_annotated_video
+
+        writers.append(write_annotated_video)
+    return writers
+
+
+def run_analysis(video: str | Path, out_dir: str | Path, settings: Settings,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Analyse ``video`` and write all outputs into ``out_dir``; return the summary."""
+    from .analysis import analyze
+    from .outputs import prepare_out_dir, write_analysis
+
+    out = prepare_out_dir(out_dir)  # fail early on an unwritable location
+    analysis = analyze(str(video), settings, progress=progress)
+    write_analysis(analysis, out, output_writers(settings))
+    summary = analysis.summary()
+    summary["output_dir"] = str(out)
+    return summary
+
+
+def rebuild_report(folder: str | Path) -> list[Path]:
+    """Re-render report.pdf / report.png from an analysis folder."""
+    from .report import write_report
+
+    return write_report(Path(folder))

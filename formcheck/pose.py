@@ -1,0 +1,206 @@
+"""Pose extraction with MediaPipe's Pose Landmarker (the only module importing mediapipe).
+
+Design
+------
+* VIDEO running mode, one landmarker per clip (it keeps tracking state), closed
+  explicitly, with strictly increasing integer millisecond timestamps.
+* A quick pre-scan of a few frames spread over the clip (IMAGE mode, up to
+  ``MAX_PEOPLE`` poses) counts the people in view. With one person the clip is
+  tracked with ``num_poses=1`` (fastest); with several, every frame keeps up to two
+  candidate poses and :mod:`formcheck.selection` links them into tracks and picks
+  the runner afterwards.
+* Landmarks are converted to pixels of the upright frame here, once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ModelError
+from .model import ModelInfo
+from .posedata import N_LANDMARKS, VideoInfo
+from .video import Frame, iter_frames, read_frame
+
+log = logging.getLogger(__name__)
+
+MAX_PEOPLE = 3
+PRESCAN_FRAMES = 8
+QUIET_FIRST_FRAMES = 5
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence MediaPipe/TFLite's native start-up chatter on file descriptor 2."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _create(model: ModelInfo, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model.path)),
+        running_mode=vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE,
+        num_poses=num_poses,
+        min_pose_detection_confidence=0.5,
+        min_pose_presence_confidence=0.5,
+        min_tracking_confidence=0.5,
+    )
+    try:
+        return vision.PoseLandmarker.create_from_options(options)
+    except (RuntimeError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load pose model {model.name}: {first}") from None
+
+
+@dataclass
+class Candidates:
+    """Up to ``P`` candidate poses per frame, as dense arrays (NaN where absent).
+
+    xy (n, P, 33, 2) px; z (n, P, 33) px; vis (n, P, 33); world (n, P, 33, 3) m;
+    t (n,) s. ``count[i]`` is how many poses frame ``i`` holds.
+    """
+
+    t: np.ndarray
+    xy: np.ndarray
+    z: np.ndarray
+    vis: np.ndarray
+    world: np.ndarray
+    count: np.ndarray
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.t.shape[0])
+
+
+class _Growable:
+    def __init__(self, n: int, p: int) -> None:
+        self.p = p
+        self.n = 0
+        self._alloc(max(n, 16))
+
+    def _alloc(self, cap: int) -> None:
+        old = getattr(self, "arrays", None)
+        p = self.p
+        new = {
+            "t": np.zeros(cap, np.float64),
+            "xy": np.full((cap, p, N_LANDMARKS, 2), np.nan, np.float32),
+            "z": np.full((cap, p, N_LANDMARKS), np.nan, np.float32),
+            "vis": np.zeros((cap, p, N_LANDMARKS), np.float32),
+            "world": np.full((cap, p, N_LANDMARKS, 3), np.nan, np.float32),
+            "count": np.zeros(cap, np.int8),
+        }
+        if old is not None:
+            for k, v in old.items():
+                new[k][: self.n] = v[: self.n]
+        self.arrays = new
+
+    def row(self) -> int:
+        if self.n == self.arrays["t"].shape[0]:
+            self._alloc(self.n * 2)
+        self.n += 1
+        return self.n - 1
+
+    def finish(self) -> Candidates:
+        a = {k: v[: self.n].copy() for k, v in self.arrays.items()}
+        return Candidates(a["t"], a["xy"], a["z"], a["vis"], a["world"], a["count"])
+
+
+def _fill(arrays: dict[str, np.ndarray], i: int, result, width: int, height: int) -> int:
+    poses = result.pose_landmarks or []
+    worlds = result.pose_world_landmarks or []
+    p_max = arrays["xy"].shape[1]
+    k = 0
+    for k, pose in enumerate(poses[:p_max]):
+        pts = np.array([(lm.x, lm.y, lm.z, lm.visibility or 0.0) for lm in pose], np.float32)
+        arrays["xy"][i, k, :, 0] = pts[:, 0] * width
+        arrays["xy"][i, k, :, 1] = pts[:, 1] * height
+        arrays["z"][i, k] = pts[:, 2] * width
+        arrays["vis"][i, k] = pts[:, 3]
+        if k < len(worlds):
+            arrays["world"][i, k] = np.array([(w.x, w.y, w.z) for w in worlds[k]], np.float32)
+    n = min(len(poses), p_max)
+    arrays["count"][i] = n
+    return n
+
+
+def _mp_image(rgb: np.ndarray):
+    import mediapipe as mp
+
+    if not rgb.flags["C_CONTIGUOUS"]:
+        rgb = np.ascontiguousarray(rgb)
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+
+
+def prescan(video: VideoInfo, model: ModelInfo, n_samples: int = PRESCAN_FRAMES) -> list[int]:
+    """Count people in a few frames spread over the clip (IMAGE mode)."""
+    total = max(video.frames, 1)
+    idx = sorted({int(round(x)) for x in np.linspace(0, total - 1, n_samples + 2)[1:-1]})
+    counts: list[int] = []
+    with _quiet_native_stderr():
+        landmarker = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
+    with landmarker:
+        for i in idx:
+            rgb = read_frame(video, i)
+            if rgb is None:
+                continue
+            with _quiet_native_stderr():
+                res = landmarker.detect(_mp_image(rgb))
+            counts.append(len(res.pose_landmarks or []))
+    return counts
+
+
+def extract(
+    video: VideoInfo,
+    model: ModelInfo,
+    num_poses: int = 1,
+    progress: Callable[[int], None] | None = None,
+    on_frame: Callable[[Frame], None] | None = None,
+    prefetch: int = 8,
+) -> Candidates:
+    """Run the landmarker over every frame of the clip.
+
+    ``progress(i)`` is called after each frame; ``on_frame(frame)`` lets a caller
+    see each decoded frame (e.g. to keep evidence stills) without a second decode.
+    """
+    store = _Growable(video.frames + 8, num_poses)
+    arrays = store.arrays
+    last_ts = -1
+    with _quiet_native_stderr():
+        landmarker = _create(model, video_mode=True, num_poses=num_poses)
+    with landmarker:
+        for frame in iter_frames(video, prefetch=prefetch):
+            i = store.row()
+            arrays = store.arrays
+            arrays["t"][i] = frame.time_s
+            ts = max(int(round(frame.time_s * 1000.0)), last_ts + 1)
+            last_ts = ts
+            image = _mp_image(frame.rgb)
+            if i < QUIET_FIRST_FRAMES:  # native warnings come with the first detections
+                with _quiet_native_stderr():
+                    result = landmarker.detect_for_video(image, ts)
+            else:
+                result = landmarker.detect_for_video(image, ts)
+            _fill(arrays, i, result, video.width, video.height)
+            if on_frame is not None:
+                on_frame(frame)
+            if progress is not None:
+                progress(i + 1)
+    return store.finish()
