@@ -93,7 +93,7 @@ def install_version_helper(wheel: zipfile.ZipFile, workdir: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules[name] = module
-    setattr(sys.modules[name.rsplit('.', 1)[0]], '_pywrap_metadata_version', module)
+    sys.modules[name.rsplit('.', 1)[0]]._pywrap_metadata_version = module
 
 
 def add_metadata(model: bytes, name: str, mean: float, std: float, n_outputs: int) -> bytes:
