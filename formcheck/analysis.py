@@ -48,7 +48,7 @@ SIDE_METRICS: dict[str, tuple[str, str]] = {
     "head_forward_offset_cm": ("cm", "ear ahead of shoulder in cm (needs --height-cm)"),
     "neck_trunk_angle_deg": ("deg", "neck lean minus trunk lean; + = head forward of the trunk line"),
     "trunk_lean_deg": ("deg", "hip->shoulder from vertical; + = forward"),
-    "waist_bend_deg": ("deg", "trunk lean minus stance-leg lean at mid-stance; + = bent at the hips"),
+    "waist_bend_deg": ("deg", "trunk lean minus stance-leg (ankle->hip) lean, median over stance; + = bent at the hips"),
     "shoulder_elevation_torso": ("torso", "ear-shoulder vertical gap in torso lengths; lower = shoulders raised"),
     "head_pitch_deg": ("deg", "ear->nose below horizontal; + = looking down"),
     "vertical_oscillation_torso": ("torso", "hip rise and fall per step, in torso lengths"),
@@ -132,6 +132,17 @@ def _nanrange(x: np.ndarray) -> float:
     return float(x.max() - x.min()) if x.size >= 3 else float("nan")
 
 
+def _stance_median(values: np.ndarray, ankle_y: np.ndarray, torso: np.ndarray, a: int, b: int) -> float:
+    """Median of ``values`` over the stance frames of step [a, b]: frames where the
+    lower ankle is within 5% of a torso length of its lowest (ground) position."""
+    seg_y = ankle_y[a: b + 1]
+    if not np.isfinite(seg_y).any():
+        return float("nan")
+    ground = np.nanmax(seg_y)
+    stance = seg_y >= ground - 0.05 * _nanmedian(torso[a: b + 1])
+    return _nanmedian(values[a: b + 1][stance])
+
+
 def neck_moment(ear: np.ndarray, shoulder: np.ndarray, torso_px: np.ndarray, s: int,
                 fps: float, height_cm: float, mass_kg: float) -> tuple[np.ndarray, np.ndarray]:
     """Forward-head flexion moment about the shoulder line (N m) and the load factor.
@@ -191,19 +202,20 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
     hip_y = pts["hip"][:, 1]
     for k, (a, b) in enumerate(steps.bounds):
         sl = slice(a, b)
+        t0, t1 = steps.times[a], steps.times[b]
         row: dict[str, Any] = {
             "step": k, "frame_start": a, "frame_end": b, "mid_stance_frame": a,
-            "t_start_s": round(float(t[a]), 4), "t_end_s": round(float(t[b]), 4),
-            "duration_s": round(float(t[b] - t[a]), 4),
-            "cadence_spm": 60.0 / float(t[b] - t[a]),
+            "t_start_s": round(t0, 4), "t_end_s": round(t1, 4),
+            "duration_s": round(t1 - t0, 4),
+            "cadence_spm": 60.0 / (t1 - t0),
         }
         tl = _nanmedian(torso[sl])
         if side:
             for m in ("cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
                       "shoulder_elevation_torso", "head_pitch_deg"):
                 row[m] = _nanmedian(frames[m].to_numpy()[sl])
-            w0, w1 = max(a - 2, 0), min(a + 3, len(frames))
-            row["waist_bend_deg"] = _nanmedian(frames["waist_bend_deg"].to_numpy()[w0:w1])
+            row["waist_bend_deg"] = _stance_median(frames["waist_bend_deg"].to_numpy(),
+                                                   pts["ankle_low"][:, 1], torso, a, b)
             seg = hip_y[a: b + 1]
             row["vertical_oscillation_torso"] = _nanrange(seg) / tl if np.isfinite(tl) else np.nan
             row["head_bob_deg"] = _nanrange(frames["neck_trunk_angle_deg"].to_numpy()[sl])

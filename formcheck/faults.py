@@ -20,6 +20,8 @@ from .norms import (
     DRIFT_SOURCE,
     MEASUREMENT_ERROR_DEG,
     THRESHOLDS,
+    WHOLE_BODY_LEAN_MAX_BEND,
+    WHOLE_BODY_LEAN_SOURCE,
     Threshold,
 )
 
@@ -27,7 +29,7 @@ SEVERITY_RANK = {"severe": 3, "moderate": 2, "mild": 1}
 
 MESSAGES = {
     "forward_head": "Head held forward of the shoulders",
-    "waist_lean": "Bending forward at the waist",
+    "waist_lean": "Leaning forward by bending at the waist",
     "raised_shoulders": "Shoulders raised towards the ears",
     "gaze_down": "Looking down",
     "excessive_bounce": "Too much vertical bounce",
@@ -103,6 +105,17 @@ def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
     return Fault(code, sev, msg, evidence, ADVICE[code], frame=evidence["worst"]["frame"])
 
 
+def _unless_whole_body_lean(fault: Fault, steps: pd.DataFrame) -> Fault | None:
+    """Drop a trunk-lean fault when the whole body leans (legs lean as much as the trunk)."""
+    bend = float(steps["waist_bend_deg"].median()) if "waist_bend_deg" in steps else float("nan")
+    fault.evidence["waist_bend_deg"] = _r(bend, 2)
+    fault.evidence["whole_body_lean_max_bend"] = WHOLE_BODY_LEAN_MAX_BEND
+    fault.evidence["whole_body_lean_source"] = WHOLE_BODY_LEAN_SOURCE
+    if np.isfinite(bend) and bend < WHOLE_BODY_LEAN_MAX_BEND:
+        return None
+    return fault
+
+
 def _drift_fault(steps: pd.DataFrame) -> Fault | None:
     n = len(steps)
     if n < 6:
@@ -142,6 +155,8 @@ def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
     if view == "side" and len(steps):
         for code in ("forward_head", "waist_lean", "raised_shoulders", "gaze_down"):
             f = _threshold_fault(steps, THRESHOLDS[code], code, frames)
+            if f and code == "waist_lean":
+                f = _unless_whole_body_lean(f, steps)
             if f:
                 faults.append(f)
         bounce = THRESHOLDS["excessive_bounce" if height_known else "excessive_bounce_torso"]

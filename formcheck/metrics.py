@@ -172,7 +172,8 @@ def waist_bend_deg(shoulder: np.ndarray, hip: np.ndarray, ankle: np.ndarray, s: 
 
     Trunk lean minus the lean of the stance leg's ankle->hip line. A whole-body lean
     from the ankles tilts both equally and gives ~0; bending forward at the waist
-    gives a positive value. Meaningful at mid-stance (the stance foot under the body).
+    gives a positive value. Meaningful during stance (the stance foot on the ground);
+    the per-step value is the median over the stance frames.
     """
     return trunk_lean_deg(shoulder, hip, s) - lean_from_vertical_deg(ankle, hip, s)
 

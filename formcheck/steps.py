@@ -39,6 +39,7 @@ class Steps:
 
     mid_stance: np.ndarray  # int frame indices of every lowest point found
     bounds: list[tuple[int, int]]  # valid steps
+    times: dict[int, float]  # mid-stance frame -> sub-frame time (s) of the lowest hip
     period_s: float  # dominant step period from autocorrelation
     cadence_spm: float  # 60 / mean duration of the valid steps
 
@@ -124,6 +125,19 @@ def _bandpass(x: np.ndarray, fps: float, period: float) -> np.ndarray:
     return out
 
 
+def _subframe_time(x: np.ndarray, t: np.ndarray, j: int) -> float:
+    """Time of the maximum near frame ``j`` refined by a parabola through j-1, j, j+1,
+    so step durations are not rounded to whole frames."""
+    if 0 < j < len(x) - 1 and np.isfinite(x[j - 1: j + 2]).all():
+        a, b, c = x[j - 1], x[j], x[j + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            delta = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+            dt = (t[j + 1] - t[j - 1]) / 2
+            return float(t[j] + delta * dt)
+    return float(t[j])
+
+
 def _phase_crossings(xf: np.ndarray, x: np.ndarray, fps: float,
                      period: float) -> tuple[np.ndarray, np.ndarray]:
     """Mid-stance frames from the phase of the band-passed bounce.
@@ -175,7 +189,8 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
     mids, envelope = _phase_crossings(xf, x, fps, period)
     if len(mids) < 2:
         raise ClipTooShortError("the clip is too short for one complete step")
-    durations = np.diff(t[mids])
+    times = {int(m): _subframe_time(x, t, int(m)) for m in mids}
+    durations = np.diff([times[int(m)] for m in mids])
     strong = np.nanmedian(envelope[np.isfinite(x)]) if np.isfinite(x).any() else np.nan
     bounds = []
     for a, b, d in zip(mids[:-1], mids[1:], durations, strict=True):
@@ -187,6 +202,6 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
             bounds.append((int(a), int(b)))
     if not bounds:
         raise ClipTooShortError("the clip is too short for one complete step")
-    valid = np.array([t[b] - t[a] for a, b in bounds])
+    valid = np.array([times[b] - times[a] for a, b in bounds])
     peaks = np.asarray(mids)
-    return Steps(peaks.astype(int), bounds, period, 60.0 / float(np.mean(valid)))
+    return Steps(peaks.astype(int), bounds, times, period, 60.0 / float(np.mean(valid)))

@@ -1,0 +1,43 @@
+"""Shared test fixtures.
+
+Real clips live in ``../shared/videos`` beside the project checkout (not in the repo);
+tests that need them are marked ``realclips`` and skip when the folder is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_videos"
+SHARED_VIDEOS = ROOT.parent / "shared" / "videos"
+
+
+def real_clip(name: str) -> Path:
+    path = SHARED_VIDEOS / name
+    if not path.is_file():
+        pytest.skip(f"real clip not available: {path}")
+    return path
+
+
+def load_truth(clip: Path) -> dict:
+    return json.loads(clip.with_suffix(".truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def sample_analyses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """The three bundled sample clips analysed once per session (tables only)."""
+    from formcheck.config import Settings
+    from formcheck.pipeline import run_analysis
+
+    out = tmp_path_factory.mktemp("samples")
+    settings = Settings(video=False, report=False)
+    results = {}
+    for name in ("forward_head", "clean", "waist_bend"):
+        clip = SAMPLES / f"runner_side_{name}.mp4"
+        summary = run_analysis(clip, out / name, settings)
+        results[name] = {"summary": summary, "truth": load_truth(clip), "dir": out / name}
+    return results

@@ -1,0 +1,162 @@
+"""Bad input ends in one clear line on stderr and a non-zero exit, and no results."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.errors import ModelError, OutputError
+from formcheck.model import resolve_model
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_videos" / "runner_side_clean.mp4"
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, needle: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("formcheck: error:")
+    assert needle in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> Path:
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
+        stream.pix_fmt = "yuv420p"
+        for f in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    return tmp_path / "out"
+
+
+def assert_no_results(out: Path) -> None:
+    assert not (out / "summary.json").exists()
+    if out.exists():
+        assert not [p for p in out.iterdir() if p.name.startswith(".formcheck-partial-")]
+
+
+def test_missing_file(tmp_path: Path, out_dir: Path) -> None:
+    proc = run_cli("analyze", str(tmp_path / "nope.mp4"), "--out", str(out_dir))
+    assert_one_line_error(proc, 2, "no such file")
+    assert_no_results(out_dir)
+
+
+def test_folder_instead_of_file(tmp_path: Path, out_dir: Path) -> None:
+    assert_one_line_error(run_cli("analyze", str(tmp_path), "--out", str(out_dir)), 2, "is a folder")
+
+
+def test_empty_file(tmp_path: Path, out_dir: Path) -> None:
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+    assert_one_line_error(run_cli("analyze", str(empty), "--out", str(out_dir)), 2, "empty")
+    assert_no_results(out_dir)
+
+
+def test_text_file_named_mp4(tmp_path: Path, out_dir: Path) -> None:
+    bogus = tmp_path / "notes.mp4"
+    bogus.write_text("this is not a video\n" * 100)
+    assert_one_line_error(run_cli("analyze", str(bogus), "--out", str(out_dir)), 2, "not a video")
+    assert_no_results(out_dir)
+
+
+def test_truncated_video(tmp_path: Path, out_dir: Path) -> None:
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(SAMPLE.read_bytes()[:20_000])  # the index (moov) is at the end: gone
+    proc = run_cli("analyze", str(cut), "--out", str(out_dir))
+    assert_one_line_error(proc, 2, "cut.mp4")
+    assert_no_results(out_dir)
+
+
+@pytest.mark.slow
+def test_nobody_in_view(tmp_path: Path, out_dir: Path) -> None:
+    rng = np.random.default_rng(0)
+    frames = [np.full((240, 320, 3), 90, np.uint8) + rng.integers(0, 20, (240, 320, 3), dtype=np.uint8)
+              for _ in range(45)]
+    clip = write_clip(tmp_path / "empty_room.mp4", frames)
+    proc = run_cli("analyze", str(clip), "--out", str(out_dir), "--no-video", "--no-report")
+    assert_one_line_error(proc, 3, "no runner found")
+    assert_no_results(out_dir)
+
+
+@pytest.mark.slow
+def test_clip_too_short_for_a_step(tmp_path: Path, out_dir: Path) -> None:
+    from formcheck.synth import RunnerSpec, render_clip
+
+    clip = tmp_path / "short.mp4"
+    render_clip(RunnerSpec(duration_s=0.5, width=320, height=240, runner_height_px=190), clip)
+    proc = run_cli("analyze", str(clip), "--out", str(out_dir), "--no-video", "--no-report")
+    assert proc.returncode == 3, proc.stderr
+    assert_one_line_error(proc, 3, "")
+    assert_no_results(out_dir)
+
+
+def test_bad_model_paths(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        resolve_model(tmp_path / "missing.task")
+    junk = tmp_path / "junk.task"
+    junk.write_bytes(b"\x00" * 100)
+    with pytest.raises(ModelError, match="not a MediaPipe .task bundle"):
+        resolve_model(junk)
+    proc = run_cli("analyze", str(SAMPLE), "--model", str(junk), "--out", str(tmp_path / "o"))
+    assert_one_line_error(proc, 2, "junk.task")
+
+
+def test_damaged_bundled_model_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import formcheck.model as model_mod
+
+    real = model_mod.default_model_path()
+    copy = tmp_path / real.name
+    data = bytearray(real.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    copy.write_bytes(bytes(data))
+    (tmp_path / (real.name + ".sha256")).write_text(
+        real.with_name(real.name + ".sha256").read_text())
+    monkeypatch.setattr(model_mod, "default_model_path", lambda: copy)
+    with pytest.raises(ModelError, match="damaged"):
+        model_mod.resolve_model(None)
+
+
+def test_bundled_model_checksum_matches() -> None:
+    info = resolve_model(None)
+    assert info.bundled and len(info.sha256) == 64
+
+
+def test_unwritable_output(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run_cli("analyze", str(SAMPLE), "--out", str(blocker))
+    assert_one_line_error(proc, 2, "not a folder")
+    from formcheck.outputs import prepare_out_dir
+
+    with pytest.raises(OutputError):
+        prepare_out_dir(blocker / "sub")
+
+
+def test_bad_option_values() -> None:
+    proc = run_cli("analyze", str(SAMPLE), "--height-cm", "5")
+    assert_one_line_error(proc, 2, "height")
+    proc = run_cli("analyze", str(SAMPLE), "--view", "sideways")
+    assert_one_line_error(proc, 2, "--view")

@@ -1,0 +1,119 @@
+"""End to end on the bundled synthetic clips, whose truth is known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from formcheck.config import Settings
+from formcheck.errors import OutputError
+
+pytestmark = pytest.mark.slow
+
+CLIPS = ("forward_head", "clean", "waist_bend")
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_cadence_lean_and_facing_match_truth(sample_analyses: dict, name: str) -> None:
+    summary, truth = sample_analyses[name]["summary"], sample_analyses[name]["truth"]
+    m = summary["metrics"]
+    assert summary["view"] == "side"
+    assert summary["facing"] == truth["facing"]
+    assert m["cadence_spm"]["median"] == pytest.approx(truth["cadence_spm"], abs=3.0)
+    assert m["trunk_lean_deg"]["median"] == pytest.approx(truth["trunk_lean_deg"], abs=3.0)
+    assert summary["detection"]["fraction"] > 0.95
+    assert summary["steps"] >= 20
+
+
+def test_head_further_forward_reads_further_forward(sample_analyses: dict) -> None:
+    fwd = sample_analyses["forward_head"]["summary"]["metrics"]
+    clean = sample_analyses["clean"]["summary"]["metrics"]
+    assert fwd["cva_deg"]["median"] < clean["cva_deg"]["median"] - 10
+    assert fwd["head_forward_offset_torso"]["median"] > clean["head_forward_offset_torso"]["median"]
+    assert fwd["neck_trunk_angle_deg"]["median"] > clean["neck_trunk_angle_deg"]["median"] + 10
+
+
+def test_faults_match_the_clips(sample_analyses: dict) -> None:
+    codes = {k: [f["code"] for f in v["summary"]["faults"]] for k, v in sample_analyses.items()}
+    assert codes["clean"] == []
+    assert codes["forward_head"][0] == "forward_head"
+    assert "waist_lean" in codes["waist_bend"]
+    assert "waist_lean" not in codes["forward_head"]
+
+
+def test_output_tables_are_consistent(sample_analyses: dict) -> None:
+    d = sample_analyses["forward_head"]["dir"]
+    summary = json.loads((d / "summary.json").read_text())
+    for key in ("schema_version", "formcheck_version", "video", "model", "detection", "view",
+                "facing", "steps", "metrics", "faults"):
+        assert key in summary
+    frames = pd.read_csv(d / "frames.csv")
+    steps = pd.read_csv(d / "steps.csv")
+    assert len(frames) == summary["video"]["frames"]
+    assert len(steps) == summary["steps"]
+    assert {"time_s", "ear_x", "shoulder_y", "cva_deg", "trunk_lean_deg"} <= set(frames.columns)
+    assert steps["cadence_spm"].median() == pytest.approx(summary["metrics"]["cadence_spm"]["median"], abs=3)
+    # Height not given: the cm metrics are "not measurable", never a number.
+    cm = summary["metrics"]["vertical_oscillation_cm"]
+    assert cm["measurable"] is False and cm["median"] is None
+    # Front-view metrics are not measurable in a side view.
+    assert summary["metrics"]["shoulder_tilt_deg"]["measurable"] is False
+    fault = summary["faults"][0]
+    assert {"code", "severity", "message", "evidence", "advice"} <= set(fault)
+    assert 0 <= fault["evidence"]["worst"]["frame"] < len(frames)
+
+
+def test_height_gives_centimetres(tmp_path: Path) -> None:
+    from formcheck.pipeline import run_analysis
+
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_waist_bend.mp4"
+    truth = json.loads(clip.with_suffix(".truth.json").read_text())
+    s = run_analysis(clip, tmp_path / "o", Settings(video=False, report=False, height_cm=175))
+    vo = s["metrics"]["vertical_oscillation_cm"]
+    assert vo["measurable"] is True
+    # Hip landmarks vs drawn hips and frame sampling: within 3 cm of the drawn bounce.
+    assert vo["median"] == pytest.approx(truth["vertical_oscillation_cm"], abs=3.0)
+
+
+def test_mirrored_clip_flips_facing_not_values(tmp_path: Path, sample_analyses: dict) -> None:
+    import av
+    import numpy as np
+
+    from formcheck.pipeline import run_analysis
+
+    src = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_forward_head.mp4"
+    dst = tmp_path / "mirrored.mp4"
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        s_in = inp.streams.video[0]
+        s_out = out.add_stream("libx264", rate=s_in.average_rate)
+        s_out.width, s_out.height, s_out.pix_fmt = s_in.width, s_in.height, "yuv420p"
+        for frame in inp.decode(s_in):
+            img = np.ascontiguousarray(frame.to_ndarray(format="rgb24")[:, ::-1])
+            for p in s_out.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(p)
+        for p in s_out.encode():
+            out.mux(p)
+    mirrored = run_analysis(dst, tmp_path / "m", Settings(video=False, report=False))
+    original = sample_analyses["forward_head"]["summary"]
+    assert original["facing"] == "right" and mirrored["facing"] == "left"
+    for name in ("cva_deg", "trunk_lean_deg", "neck_trunk_angle_deg"):
+        assert mirrored["metrics"][name]["median"] == pytest.approx(
+            original["metrics"][name]["median"], abs=3.0), name
+
+
+def test_failed_writer_leaves_no_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import formcheck.pipeline as pipeline
+
+    def broken_writer(analysis, folder):
+        (folder / "report.pdf").write_text("half")
+        raise OutputError("disk full (simulated)")
+
+    monkeypatch.setattr(pipeline, "output_writers", lambda settings: [broken_writer])
+    out = tmp_path / "o"
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_clean.mp4"
+    with pytest.raises(OutputError, match="simulated"):
+        pipeline.run_analysis(clip, out, Settings())
+    assert list(out.iterdir()) == []
