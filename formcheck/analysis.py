@@ -190,7 +190,6 @@ def _per_frame_table(pose: PoseSeries, view: ViewResult, steps_known: Steps | No
 
 def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries, view: ViewResult,
                 settings: Settings, torso: np.ndarray) -> pd.DataFrame:
-    t = pose.t
     fps = pose.video.fps
     height = settings.height_cm
     cm_per_torso = TORSO_HEIGHT_FRACTION * height if height else None

@@ -118,7 +118,7 @@ def test_bad_model_paths(tmp_path: Path) -> None:
         resolve_model(tmp_path / "missing.task")
     junk = tmp_path / "junk.task"
     junk.write_bytes(b"\x00" * 100)
-    with pytest.raises(ModelError, match="not a MediaPipe .task bundle"):
+    with pytest.raises(ModelError, match=r"not a MediaPipe \.task bundle"):
         resolve_model(junk)
     proc = run_cli("analyze", str(SAMPLE), "--model", str(junk), "--out", str(tmp_path / "o"))
     assert_one_line_error(proc, 2, "junk.task")
