@@ -291,28 +291,25 @@ def _evidence_frames(frames: pd.DataFrame, step_table: pd.DataFrame, faults: lis
 def analyze(video_path: str, settings: Settings,
             progress: Callable[[int, int], None] | None = None) -> Analysis:
     """Run the whole analysis of one clip. Raises a :class:`FormcheckError` on bad input."""
-    from .pose import extract, prescan
+    from .pose import extract
     from .selection import select_runner
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     video = probe(video_path)
     model = resolve_model(settings.model)
-    counts = prescan(video, model)
-    people = max(counts) if counts else 0
-    timings["prescan"] = time.perf_counter() - t0
-
-    t1 = time.perf_counter()
     total = video.frames
-    cand = extract(video, model, num_poses=2 if people > 1 else 1,
-                   progress=(lambda i: progress(i, total)) if progress else None)
-    timings["pose"] = time.perf_counter() - t1
+    ext = extract(video, model, progress=(lambda i: progress(i, total)) if progress else None)
+    cand = ext.candidates
+    timings["pose"] = time.perf_counter() - t0
     if cand.n_frames != video.frames:
         log.info("%s: %d frames decoded (container says %d)", video_path, cand.n_frames, video.frames)
         video = VideoInfo(video.path, video.fps, cand.n_frames, video.width, video.height,
                           video.rotation, video.codec)
     t2 = time.perf_counter()
-    raw = select_runner(cand, video, people)
+    raw = select_runner(cand, video, ext.people_seen)
+    raw.selection["census"] = [{"frame": f, "people": n} for f, n in ext.census]
+    raw.selection["two_poses_from_frame"] = ext.multi_from
     raw.video = video
     det = raw.detected
     if det.sum() < MIN_DETECTED_FRAMES or det.mean() < MIN_DETECTED_FRACTION:

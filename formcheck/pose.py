@@ -4,11 +4,11 @@ Design
 ------
 * VIDEO running mode, one landmarker per clip (it keeps tracking state), closed
   explicitly, with strictly increasing integer millisecond timestamps.
-* A quick pre-scan of a few frames spread over the clip (IMAGE mode, up to
-  ``MAX_PEOPLE`` poses) counts the people in view. With one person the clip is
-  tracked with ``num_poses=1`` (fastest); with several, every frame keeps up to two
-  candidate poses and :mod:`formcheck.selection` links them into tracks and picks
-  the runner afterwards.
+* One streaming pass. A census every 2 s (IMAGE mode, up to ``MAX_PEOPLE`` poses,
+  on the frame already decoded) counts the people in view. While it sees one person
+  the clip is tracked with ``num_poses=1`` (fastest); once it sees several, every
+  frame keeps up to two candidate poses and :mod:`formcheck.selection` links them
+  into tracks and picks the runner afterwards.
 * Landmarks are converted to pixels of the upright frame here, once.
 """
 
@@ -25,12 +25,13 @@ import numpy as np
 from .errors import ModelError
 from .model import ModelInfo
 from .posedata import N_LANDMARKS, VideoInfo
-from .video import Frame, iter_frames, read_frame
+from .video import Frame, iter_frames
 
 log = logging.getLogger(__name__)
 
-MAX_PEOPLE = 3
-PRESCAN_FRAMES = 8
+MAX_PEOPLE = 3  # the census counts up to this many people in a frame
+MULTI_POSES = 2  # poses tracked per frame once a census has seen several people
+CENSUS_EVERY_S = 2.0
 QUIET_FIRST_FRAMES = 5
 
 
@@ -149,43 +150,42 @@ def _mp_image(rgb: np.ndarray):
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
 
 
-def prescan(video: VideoInfo, model: ModelInfo, n_samples: int = PRESCAN_FRAMES) -> list[int]:
-    """Count people in a few frames spread over the clip (IMAGE mode)."""
-    total = max(video.frames, 1)
-    idx = sorted({int(round(x)) for x in np.linspace(0, total - 1, n_samples + 2)[1:-1]})
-    counts: list[int] = []
-    with _quiet_native_stderr():
-        landmarker = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
-    with landmarker:
-        for i in idx:
-            rgb = read_frame(video, i)
-            if rgb is None:
-                continue
-            with _quiet_native_stderr():
-                res = landmarker.detect(_mp_image(rgb))
-            counts.append(len(res.pose_landmarks or []))
-    return counts
+@dataclass
+class Extraction:
+    """What one pass of the landmarker over a clip produced."""
+
+    candidates: Candidates
+    people_seen: int  # most people the census found in one frame
+    census: list[tuple[int, int]]  # (frame index, people found) for each census frame
+    multi_from: int | None  # frame from which two poses per frame were tracked
 
 
 def extract(
     video: VideoInfo,
     model: ModelInfo,
-    num_poses: int = 1,
     progress: Callable[[int], None] | None = None,
     on_frame: Callable[[Frame], None] | None = None,
     prefetch: int = 8,
-) -> Candidates:
-    """Run the landmarker over every frame of the clip.
+    census_every_s: float = CENSUS_EVERY_S,
+) -> Extraction:
+    """Run the landmarker over every frame of the clip, in one streaming pass.
 
-    ``progress(i)`` is called after each frame; ``on_frame(frame)`` lets a caller
-    see each decoded frame (e.g. to keep evidence stills) without a second decode.
+    The VIDEO-mode landmarker tracks one pose per frame (the fastest setting). Every
+    ``census_every_s`` seconds (and on the first frame) an IMAGE-mode landmarker counts
+    the people in that same frame; once it sees more than one, tracking switches to two
+    poses per frame for the rest of the clip, and :mod:`formcheck.selection` picks the
+    runner afterwards. ``progress(i)`` is called after each frame; ``on_frame(frame)``
+    lets a caller see each decoded frame without a second decode.
     """
-    store = _Growable(video.frames + 8, num_poses)
-    arrays = store.arrays
+    store = _Growable(video.frames + 8, MULTI_POSES)
     last_ts = -1
+    census: list[tuple[int, int]] = []
+    every = max(1, int(round(census_every_s * (video.fps or 30.0))))
+    multi_from: int | None = None
     with _quiet_native_stderr():
-        landmarker = _create(model, video_mode=True, num_poses=num_poses)
-    with landmarker:
+        tracker = _create(model, video_mode=True, num_poses=1)
+        counter = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
+    try:
         for frame in iter_frames(video, prefetch=prefetch):
             i = store.row()
             arrays = store.arrays
@@ -193,14 +193,27 @@ def extract(
             ts = max(int(round(frame.time_s * 1000.0)), last_ts + 1)
             last_ts = ts
             image = _mp_image(frame.rgb)
-            if i < QUIET_FIRST_FRAMES:  # native warnings come with the first detections
+            if multi_from is None and i % every == 0:
                 with _quiet_native_stderr():
-                    result = landmarker.detect_for_video(image, ts)
+                    people = len(counter.detect(image).pose_landmarks or [])
+                census.append((i, people))
+                if people > 1:
+                    multi_from = i
+                    tracker.close()
+                    with _quiet_native_stderr():
+                        tracker = _create(model, video_mode=True, num_poses=MULTI_POSES)
+            if i < QUIET_FIRST_FRAMES or i == multi_from:  # native start-up chatter
+                with _quiet_native_stderr():
+                    result = tracker.detect_for_video(image, ts)
             else:
-                result = landmarker.detect_for_video(image, ts)
+                result = tracker.detect_for_video(image, ts)
             _fill(arrays, i, result, video.width, video.height)
             if on_frame is not None:
                 on_frame(frame)
             if progress is not None:
                 progress(i + 1)
-    return store.finish()
+    finally:
+        tracker.close()
+        counter.close()
+    people_seen = max([c for _, c in census], default=0)
+    return Extraction(store.finish(), people_seen, census, multi_from)
