@@ -91,6 +91,8 @@ class Analysis:
     assumptions: list[str]
     evidence_frames: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
+    decode: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         det = self.raw.detected
@@ -118,6 +120,8 @@ class Analysis:
             "faults": [f.to_dict() for f in self.faults],
             "evidence_frames": self.evidence_frames,
             "assumptions": self.assumptions,
+            "warnings": self.warnings,
+            "decode": self.decode,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -306,6 +310,14 @@ def analyze(video_path: str, settings: Settings,
         log.info("%s: %d frames decoded (container says %d)", video_path, cand.n_frames, video.frames)
         video = VideoInfo(video.path, video.fps, cand.n_frames, video.width, video.height,
                           video.rotation, video.codec)
+    decode = {"frames_decoded": ext.decode.frames, "frames_stated": total,
+              "bad_packets": ext.decode.bad_packets, "errors": ext.decode.errors}
+    warnings = []
+    if ext.decode.bad_packets:
+        warnings.append(f"the file is damaged: {ext.decode.bad_packets} video packets could not be "
+                        f"decoded and were skipped ({ext.decode.frames} of about {total} frames read)")
+    elif total and ext.decode.frames < 0.9 * total:
+        warnings.append(f"only {ext.decode.frames} of the {total} frames the file states could be read")
     t2 = time.perf_counter()
     raw = select_runner(cand, video, ext.people_seen)
     raw.selection["census"] = [{"frame": f, "people": n} for f, n in ext.census]
@@ -316,7 +328,10 @@ def analyze(video_path: str, settings: Settings,
         raise NoRunnerFoundError(
             f"no runner found: a person was detected in {int(det.sum())} of {len(det)} frames "
             f"({100 * det.mean():.0f}%); the whole body must be in view")
-    return finish_analysis(raw, video, model, settings, timings, t2)
+    analysis = finish_analysis(raw, video, model, settings, timings, t2)
+    analysis.decode = decode
+    analysis.warnings = warnings + analysis.warnings
+    return analysis
 
 
 def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, settings: Settings,

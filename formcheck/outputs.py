@@ -122,11 +122,12 @@ def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
     """Save the raw frames behind the report's worst/best stills as JPEG."""
     import cv2
 
-    from .video import read_frame
+    from .video import read_frames
 
+    frames = read_frames(analysis.video, sorted(set(analysis.evidence_frames.values())))
     saved = {}
     for label, idx in analysis.evidence_frames.items():
-        rgb = read_frame(analysis.video, idx)
+        rgb = frames.get(idx)
         if rgb is None:
             log.warning("could not read frame %d for the %s still", idx, label)
             continue

@@ -25,7 +25,7 @@ import numpy as np
 from .errors import ModelError
 from .model import ModelInfo
 from .posedata import N_LANDMARKS, VideoInfo
-from .video import Frame, iter_frames
+from .video import DecodeStats, Frame, iter_frames
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,7 @@ class Extraction:
     people_seen: int  # most people the census found in one frame
     census: list[tuple[int, int]]  # (frame index, people found) for each census frame
     multi_from: int | None  # frame from which two poses per frame were tracked
+    decode: DecodeStats
 
 
 def extract(
@@ -182,11 +183,12 @@ def extract(
     census: list[tuple[int, int]] = []
     every = max(1, int(round(census_every_s * (video.fps or 30.0))))
     multi_from: int | None = None
+    stats = DecodeStats()
     with _quiet_native_stderr():
         tracker = _create(model, video_mode=True, num_poses=1)
         counter = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
     try:
-        for frame in iter_frames(video, prefetch=prefetch):
+        for frame in iter_frames(video, prefetch=prefetch, stats=stats):
             i = store.row()
             arrays = store.arrays
             arrays["t"][i] = frame.time_s
@@ -216,4 +218,4 @@ def extract(
         tracker.close()
         counter.close()
     people_seen = max([c for _, c in census], default=0)
-    return Extraction(store.finish(), people_seen, census, multi_from)
+    return Extraction(store.finish(), people_seen, census, multi_from, stats)

@@ -1,22 +1,24 @@
 """Reading clips: probing, validation and a streaming frame generator.
 
-Frames are decoded with OpenCV (FFmpeg backend), which applies the rotation
-metadata of phone clips, so every frame is delivered upright, as a viewer sees
-it. Frames are streamed one at a time, never all held in memory. Decoding can run
-in a background thread (:func:`iter_frames` with ``prefetch``) so that it overlaps
-with pose inference, which keeps the main thread busy.
+Frames are decoded with PyAV (FFmpeg's libraries). Packets that fail to decode (a
+damaged stretch in the middle of a file) are skipped and counted rather than ending
+the clip, and FFmpeg's own log lines are kept off the terminal. The rotation stored
+by phones (the display matrix) is applied, so every frame is delivered upright, as a
+viewer sees it. Frames are streamed one at a time, never all held in memory;
+decoding can run in a background thread (``prefetch``) so it overlaps with pose
+inference in the main thread.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -26,6 +28,11 @@ from .posedata import VideoInfo
 log = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".3gp")
+
+#: Clockwise rotation (degrees) -> cv2.rotate code.
+_ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+#: Prefetched frames are bounded by bytes as well as by count (4K frames are 25 MB).
+PREFETCH_BYTES = 96 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,34 +44,17 @@ class Frame:
     rgb: np.ndarray
 
 
-_LOGS_QUIETED = False
+@dataclass
+class DecodeStats:
+    """What went wrong while decoding, for the summary's data-quality section."""
 
-
-def _quiet_decoder_logs() -> None:
-    """FFmpeg and OpenCV print warnings (e.g. 'moov atom not found') straight to stderr;
-    formcheck reports problems itself, in one line. A user's own settings of these
-    variables are respected."""
-    global _LOGS_QUIETED
-    if _LOGS_QUIETED:
-        return
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
-    if os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR") == "ERROR":
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    _LOGS_QUIETED = True
-
-
-def _open(path: Path) -> cv2.VideoCapture:
-    _quiet_decoder_logs()
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    if not cap.isOpened():
-        cap.release()
-        raise VideoReadError(f"cannot open {path.name}: not a video file, or a format FFmpeg cannot read")
-    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
-    return cap
+    frames: int = 0
+    bad_packets: int = 0
+    errors: list[str] = field(default_factory=list)
 
 
 def check_input(path: str | Path) -> Path:
-    """Validate that ``path`` names a readable, non-empty file; return it resolved."""
+    """Validate that ``path`` names a readable, non-empty file; return it."""
     p = Path(path).expanduser()
     if not p.exists():
         raise InputError(f"no such file: {p}")
@@ -81,86 +71,127 @@ def check_input(path: str | Path) -> Path:
     return p
 
 
+def _open(path: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
+        raise VideoReadError(f"cannot open {path.name}: not a video file, or damaged") from None
+    if not container.streams.video:
+        container.close()
+        raise VideoReadError(f"{path.name} holds no video stream")
+    return container
+
+
+def _rotation_cw(frame: av.VideoFrame) -> int:
+    """Clockwise rotation that makes the frame upright (from the display matrix)."""
+    rot = int(round(getattr(frame, "rotation", 0) or 0))
+    return (-rot) % 360
+
+
 def probe(path: str | Path) -> VideoInfo:
     """Read a clip's size, frame rate and frame count; fail clearly if it is not a video.
 
-    The frame count is what the container claims; :func:`iter_frames` reports what
-    actually decodes, which can be a few frames fewer.
+    The frame count is what the container states (or, when it states none, the number
+    of video packets); :func:`iter_frames` reports what actually decodes.
     """
     p = check_input(path)
-    cap = _open(p)
+    container = _open(p)
     try:
-        ok, frame = cap.read()
-        if not ok or frame is None:
-            raise VideoReadError(f"{p.name}: no decodable video frame (corrupt or not a video)")
-        height, width = frame.shape[:2]
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
         if not np.isfinite(fps) or fps <= 0 or fps > 1000:
-            log.warning("%s: container gives no usable frame rate; assuming 30 fps", p.name)
+            log.warning("%s: the container gives no usable frame rate; assuming 30 fps", p.name)
             fps = 30.0
-        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
-        fourcc = int(cap.get(cv2.CAP_PROP_FOURCC) or 0)
-        codec = "".join(chr((fourcc >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00 ")
+        try:
+            first = next(iter(container.decode(stream)), None)
+        except av.error.FFmpegError:
+            first = None
+        if first is None:
+            raise VideoReadError(f"{p.name}: no decodable video frame (damaged, or not a video)")
+        rotation = _rotation_cw(first)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        frames = int(stream.frames or 0)
+        codec = stream.codec_context.name or ""
     finally:
-        cap.release()
+        container.close()
     if frames <= 0:
-        frames = count_frames(p)
+        frames = count_packets(p)
     return VideoInfo(str(p), fps, frames, int(width), int(height), rotation, codec)
 
 
-def count_frames(path: Path) -> int:
-    """Count frames by decoding (for containers that do not state a count)."""
-    cap = _open(path)
-    n = 0
+def count_packets(path: Path) -> int:
+    """Number of video packets (about one per frame), without decoding."""
+    container = _open(path)
     try:
-        while cap.grab():
-            n += 1
+        stream = container.streams.video[0]
+        return sum(1 for pkt in container.demux(stream) if pkt.size)
+    except av.error.FFmpegError:
+        return 0
     finally:
-        cap.release()
-    return n
+        container.close()
 
 
-def _decode(path: Path, fps: float) -> Iterator[Frame]:
-    cap = _open(path)
+def _decode(info: VideoInfo, stats: DecodeStats | None = None) -> Iterator[Frame]:
+    path = Path(info.path)
+    stats = stats if stats is not None else DecodeStats()
+    container = _open(path)
     try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
         index = 0
         last_t = -1.0
-        while True:
-            ok, bgr = cap.read()
-            if not ok or bgr is None:
-                break
-            # Container timestamps can repeat or go backwards; fall back to index/fps then.
-            t = float(cap.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
-            if not np.isfinite(t) or t <= last_t:
-                t = index / fps if index / fps > last_t else last_t + 1.0 / fps
-            last_t = t
-            yield Frame(index, t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-            index += 1
+        step = 1.0 / info.fps
+        for packet in container.demux(stream):
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError as exc:
+                stats.bad_packets += 1
+                msg = str(exc).splitlines()[0][:120]
+                if len(stats.errors) < 5 and msg not in stats.errors:
+                    stats.errors.append(msg)
+                continue
+            for frame in decoded:
+                t = frame.time
+                # Timestamps can be missing, repeat or go backwards: keep them increasing.
+                if t is None or not np.isfinite(t) or t <= last_t:
+                    t = last_t + step if last_t >= 0 else index * step
+                last_t = t
+                rgb = frame.to_ndarray(format="rgb24")
+                rot = _rotation_cw(frame)
+                if rot in _ROTATE:
+                    rgb = cv2.rotate(rgb, _ROTATE[rot])
+                if rgb.shape[1] != info.width or rgb.shape[0] != info.height:
+                    rgb = cv2.resize(rgb, (info.width, info.height), interpolation=cv2.INTER_AREA)
+                stats.frames += 1
+                yield Frame(index, float(t), rgb)
+                index += 1
     finally:
-        cap.release()
+        container.close()
 
 
 _END = object()
 
 
-def iter_frames(info: VideoInfo, prefetch: int = 0) -> Iterator[Frame]:
-    """Yield the clip's frames in order as RGB arrays.
+def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeStats | None = None) -> Iterator[Frame]:
+    """Yield the clip's frames in order as upright RGB arrays.
 
-    With ``prefetch > 0`` decoding and colour conversion run in a background thread
-    that stays up to ``prefetch`` frames ahead (bounded memory).
+    With ``prefetch > 0`` decoding runs in a background thread that stays up to
+    ``prefetch`` frames ahead (fewer for large frames; memory stays bounded).
     """
-    path = Path(info.path)
     if prefetch <= 0:
-        yield from _decode(path, info.fps)
+        yield from _decode(info, stats)
         return
-
-    q: queue.Queue[object] = queue.Queue(maxsize=prefetch)
+    frame_bytes = max(1, info.width * info.height * 3)
+    depth = max(2, min(prefetch, PREFETCH_BYTES // frame_bytes))
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def worker() -> None:
         try:
-            for frame in _decode(path, info.fps):
+            for frame in _decode(info, stats):
                 while not stop.is_set():
                     try:
                         q.put(frame, timeout=0.1)
@@ -189,13 +220,24 @@ def iter_frames(info: VideoInfo, prefetch: int = 0) -> Iterator[Frame]:
         thread.join(timeout=5)
 
 
+def read_frames(info: VideoInfo, indices: list[int]) -> dict[int, np.ndarray]:
+    """Return a few frames (upright RGB) by index, decoding the clip once from the start.
+
+    Used for the report's stills; frames that cannot be decoded are left out.
+    """
+    wanted = set(indices)
+    out: dict[int, np.ndarray] = {}
+    if not wanted:
+        return out
+    last = max(wanted)
+    for frame in _decode(info):
+        if frame.index in wanted:
+            out[frame.index] = frame.rgb
+        if frame.index >= last:
+            break
+    return out
+
+
 def read_frame(info: VideoInfo, index: int) -> np.ndarray | None:
-    """Return one frame (RGB) by index, or None if it cannot be read."""
-    cap = _open(Path(info.path))
-    try:
-        if index > 0:
-            cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-        ok, bgr = cap.read()
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if ok and bgr is not None else None
-    finally:
-        cap.release()
+    """Return one frame (upright RGB) by index, or None if it cannot be read."""
+    return read_frames(info, [index]).get(index)
