@@ -1,0 +1,129 @@
+"""The video reader: rotation metadata, damaged files, odd names, and a fuzz pass."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from formcheck.errors import FormcheckError, VideoReadError
+from formcheck.video import iter_frames, probe, read_frames
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_clean.mp4"
+
+
+def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> Path:
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        for f in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def set_display_rotation(path: Path, clockwise: int) -> None:
+    """Write a display matrix into the MP4 track header, as phones do."""
+    data = bytearray(path.read_bytes())
+    i = data.find(b"tkhd")
+    version = data[i + 4]
+    off = i + 4 + 4 + (20 if version == 0 else 32) + 8 + 8
+    one, minus = 0x10000, (-0x10000) & 0xFFFFFFFF
+    matrices = {90: (0, one, 0, minus, 0, 0, 0, 0, 0x40000000),
+                180: (minus, 0, 0, 0, minus, 0, 0, 0, 0x40000000),
+                270: (0, minus, 0, one, 0, 0, 0, 0, 0x40000000)}
+    data[off: off + 36] = struct.pack(">9I", *matrices[clockwise])
+    path.write_bytes(bytes(data))
+
+
+def marker_clip(path: Path) -> Path:
+    """A 96x48 clip with a red block in the stored frame's top-left corner."""
+    img = np.zeros((48, 96, 3), np.uint8)
+    img[:12, :12] = (255, 0, 0)
+    return write_clip(path, [img] * 6)
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotation_metadata_gives_upright_frames_like_a_player(tmp_path: Path, rotation: int) -> None:
+    clip = marker_clip(tmp_path / f"rot{rotation}.mp4")
+    set_display_rotation(clip, rotation)
+    info = probe(clip)
+    assert info.rotation == rotation
+    assert (info.width, info.height) == ((48, 96) if rotation in (90, 270) else (96, 48))
+    frame = next(iter(iter_frames(info))).rgb
+    assert frame.shape[:2] == (info.height, info.width)
+    # OpenCV applies the same metadata on its own: both must agree on where the block is.
+    cap = cv2.VideoCapture(str(clip))
+    ok, bgr = cap.read()
+    cap.release()
+    assert ok and bgr.shape[:2] == frame.shape[:2]
+    ys, xs = np.nonzero(frame[..., 0] > 128)
+    ys2, xs2 = np.nonzero(bgr[..., 2] > 128)
+    assert abs(ys.mean() - ys2.mean()) < 2 and abs(xs.mean() - xs2.mean()) < 2
+
+
+def test_non_ascii_file_name(tmp_path: Path) -> None:
+    clip = tmp_path / "läufer_ランナー_bégin.mp4"
+    clip.write_bytes(SAMPLE.read_bytes())
+    info = probe(clip)
+    assert info.frames == 300
+    assert sum(1 for _ in iter_frames(info, prefetch=4)) == 300
+
+
+def test_damaged_middle_is_skipped_not_fatal(tmp_path: Path) -> None:
+    data = bytearray(SAMPLE.read_bytes())
+    rng = np.random.default_rng(3)
+    n = len(data)
+    for i in rng.integers(n // 3, n // 3 + n // 4, size=20000):
+        data[i] = int(rng.integers(0, 256))
+    bad = tmp_path / "damaged.mp4"
+    bad.write_bytes(bytes(data))
+    from formcheck.video import DecodeStats
+
+    stats = DecodeStats()
+    frames = list(iter_frames(probe(bad), stats=stats))
+    assert stats.bad_packets > 0
+    assert 0.4 * 300 < len(frames) < 300  # frames after the damage are still read
+    times = [f.time_s for f in frames]
+    assert np.all(np.diff(times) > 0)
+
+
+def test_read_frames_by_index() -> None:
+    info = probe(SAMPLE)
+    got = read_frames(info, [0, 150, 299])
+    assert set(got) == {0, 150, 299}
+    assert got[150].shape == (480, 640, 3)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.floats(0.0, 1.0), garble_at=st.floats(0.0, 1.0), garble_len=st.integers(0, 5000),
+       seed=st.integers(0, 2**16))
+def test_fuzz_truncated_and_garbled_files(tmp_path: Path, cut: float, garble_at: float,
+                                          garble_len: int, seed: int) -> None:
+    data = bytearray(SAMPLE.read_bytes())
+    data = data[: max(1, int(len(data) * cut))]
+    rng = np.random.default_rng(seed)
+    start = int(len(data) * garble_at)
+    end = min(len(data), start + garble_len)
+    data[start:end] = rng.integers(0, 256, size=end - start, dtype=np.uint8).tobytes()
+    path = tmp_path / f"fuzz_{seed}.mp4"
+    path.write_bytes(bytes(data))
+    try:
+        info = probe(path)
+    except FormcheckError as exc:
+        assert isinstance(exc, VideoReadError) and str(exc)
+        return
+    n = 0
+    for frame in iter_frames(info, prefetch=2):
+        assert frame.rgb.shape == (info.height, info.width, 3)
+        n += 1
+    assert n <= info.frames + 5
