@@ -6,6 +6,7 @@ per-frame metrics -> steps -> per-step metrics -> clip summary -> faults.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from .norms import (
 )
 from .posedata import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
 from .steps import Steps, detect_steps
+from .tilt import FrameSampler, TiltEstimate, estimate_roll, rotate_points
 from .video import probe
 from .view import ViewResult, detect_view
 
@@ -93,6 +95,7 @@ class Analysis:
     timings: dict[str, float] = field(default_factory=dict)
     decode: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    tilt: TiltEstimate | None = None
 
     def summary(self) -> dict[str, Any]:
         det = self.raw.detected
@@ -110,6 +113,7 @@ class Analysis:
                 "runner_selection": self.raw.selection,
             },
             "cleaning": self.cleaning.to_dict(),
+            "camera_tilt": self.tilt.to_dict() if self.tilt else None,
             "view": self.view.view,
             "facing": self.view.facing,
             "view_detail": self.view.to_dict(),
@@ -175,13 +179,16 @@ def neck_moment(ear: np.ndarray, shoulder: np.ndarray, torso_px: np.ndarray, s: 
     return m_head * (G + acc) * lever, factor
 
 
-def _per_frame_table(pose: PoseSeries, view: ViewResult, steps_known: Steps | None) -> tuple[pd.DataFrame, dict]:
+def _per_frame_table(pose: PoseSeries, view: ViewResult, image_pose: PoseSeries) -> tuple[pd.DataFrame, dict]:
+    """Per-frame table: key points in image pixels (``image_pose``), metrics from ``pose``
+    (the same landmarks, levelled when the camera is rolled)."""
     pts = body_points(pose)
+    img_pts = pts if image_pose is pose else body_points(image_pose)
     data: dict[str, Any] = {"frame": np.arange(len(pose)), "time_s": np.round(pose.t, 5),
-                            "detected": pose.detected}
+                            "detected": image_pose.detected}
     for name in POINTS:
-        data[f"{name}_x"] = np.round(pts[name][:, 0], 2)
-        data[f"{name}_y"] = np.round(pts[name][:, 1], 2)
+        data[f"{name}_x"] = np.round(img_pts[name][:, 0], 2)
+        data[f"{name}_y"] = np.round(img_pts[name][:, 1], 2)
     metrics: dict[str, np.ndarray] = {}
     if view.view == "side":
         metrics = side_view_frame_metrics(pts, view.facing_sign)
@@ -303,7 +310,9 @@ def analyze(video_path: str, settings: Settings,
     video = probe(video_path)
     model = resolve_model(settings.model)
     total = video.frames
-    ext = extract(video, model, progress=(lambda i: progress(i, total)) if progress else None)
+    sampler = FrameSampler(total)
+    ext = extract(video, model, progress=(lambda i: progress(i, total)) if progress else None,
+                  on_frame=sampler)
     cand = ext.candidates
     timings["pose"] = time.perf_counter() - t0
     if cand.n_frames != video.frames:
@@ -328,28 +337,49 @@ def analyze(video_path: str, settings: Settings,
         raise NoRunnerFoundError(
             f"no runner found: a person was detected in {int(det.sum())} of {len(det)} frames "
             f"({100 * det.mean():.0f}%); the whole body must be in view")
-    analysis = finish_analysis(raw, video, model, settings, timings, t2)
+    tilt = estimate_roll(sampler, _runner_boxes(raw, list(sampler.frames)))
+    analysis = finish_analysis(raw, video, model, settings, timings, t2, tilt)
     analysis.decode = decode
     analysis.warnings = warnings + analysis.warnings
     return analysis
 
 
+def _runner_boxes(series: PoseSeries, indices: list[int]) -> dict[int, tuple[float, float, float, float]]:
+    boxes = {}
+    for i in indices:
+        if 0 <= i < len(series) and series.detected[i]:
+            xy = series.xy[i]
+            boxes[i] = (float(np.nanmin(xy[:, 0])), float(np.nanmin(xy[:, 1])),
+                        float(np.nanmax(xy[:, 0])), float(np.nanmax(xy[:, 1])))
+    return boxes
+
+
 def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, settings: Settings,
-                    timings: dict[str, float] | None = None, t_start: float | None = None) -> Analysis:
-    """Everything after pose extraction: pure computation on the landmark arrays."""
+                    timings: dict[str, float] | None = None, t_start: float | None = None,
+                    tilt: TiltEstimate | None = None) -> Analysis:
+    """Everything after pose extraction: pure computation on the landmark arrays.
+
+    With a camera roll that ``tilt`` is sure of, angles are measured on landmarks
+    rotated level; the tables keep image coordinates (for drawing on the frames).
+    """
     timings = dict(timings or {})
     t2 = t_start if t_start is not None else time.perf_counter()
+    tilt = tilt or TiltEstimate(None, 0, None, False, "not estimated")
     pose, clog = clean(raw, settings.min_visibility, settings.max_gap_s, settings.cutoff_hz)
-    view = detect_view(pose, settings.view)
-    frames, pts = _per_frame_table(pose, view, None)
+    level = pose
+    if tilt.applied and tilt.roll_deg is not None:
+        level = dataclasses.replace(pose, xy=rotate_points(pose.xy, tilt.roll_deg, video.width,
+                                                           video.height).astype(np.float32))
+    view = detect_view(level, settings.view)
+    frames, pts = _per_frame_table(level, view, image_pose=pose)
     torso = np.hypot(*(pts["shoulder"] - pts["hip"]).T)
-    feet = (pose.xy[:, L_ANKLE, 1] - pose.xy[:, R_ANKLE, 1]).astype(np.float64)
+    feet = (level.xy[:, L_ANKLE, 1] - level.xy[:, R_ANKLE, 1]).astype(np.float64)
     steps = detect_steps(pts["hip"][:, 1], torso, pose.t, video.fps, feet)
     step_of = np.full(len(frames), -1)
     for k, (a, b) in enumerate(steps.bounds):
         step_of[a:b] = k
     frames.insert(3, "step", step_of)
-    step_table = _step_table(frames, pts, steps, pose, view, settings, torso)
+    step_table = _step_table(frames, pts, steps, level, view, settings, torso)
     metrics = _summarise(step_table, view, settings)
     metrics["cadence_spm"].update(median=round(steps.cadence_spm, 2))
     faults = find_faults(step_table, view.view, settings.height_cm is not None, frames)
@@ -360,6 +390,12 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
             f"{'' if settings.mass_kg else ', assumed'}), metres from torso = 0.288 x height "
             f"({settings.height_cm or DEFAULT_HEIGHT_CM:g} cm{'' if settings.height_cm else ', assumed'}); "
             "shoulder landmark stands in for C7, ear for the head's centre of mass")
+    tilt_warnings = []
+    if tilt.applied:
+        assumptions.append(f"camera roll of {tilt.roll_deg:+.1f} deg estimated from background lines "
+                           "and removed before measuring angles")
+    elif "may be rolled" in tilt.note:
+        tilt_warnings.append(tilt.note)
     if view.method == "given":
         assumptions.append(f"view set by the user: {view.view}")
     if view.view == "unknown":
@@ -367,4 +403,5 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     timings["metrics"] = time.perf_counter() - t2
     return Analysis(video, model, settings, raw, pose, clog, view, steps, frames, step_table, metrics,
                     faults, _drift(step_table), assumptions,
-                    _evidence_frames(frames, step_table, faults, view), timings)
+                    _evidence_frames(frames, step_table, faults, view), timings,
+                    warnings=tilt_warnings, tilt=tilt)
