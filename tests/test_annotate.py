@@ -1,0 +1,89 @@
+"""The annotated video: H.264 in MP4, every source frame, and the overlay drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.annotate import GREEN, RED, status_codes, write_annotated_video
+from formcheck.config import Settings
+from formcheck.norms import THRESHOLDS
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_forward_head.mp4"
+
+
+@pytest.fixture(scope="session")
+def analysis():
+    from formcheck.analysis import analyze
+
+    return analyze(str(SAMPLE), Settings(video=False, report=False))
+
+
+@pytest.fixture(scope="session")
+def annotated(analysis, tmp_path_factory) -> Path:
+    return write_annotated_video(analysis, tmp_path_factory.mktemp("annotated"))
+
+
+def _decode(path: Path, keep: int | None = None):
+    import av
+
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        info = {"codec": s.codec_context.name, "pix_fmt": s.format.name, "width": s.width,
+                "height": s.height}
+        n, kept = 0, None
+        for frame in c.decode(s):
+            if n == keep:
+                kept = frame.to_ndarray(format="rgb24")
+            n += 1
+    return info, n, kept
+
+
+def test_h264_yuv420p_mp4_with_the_source_frame_count_and_size(analysis, annotated):
+    import av
+
+    info, n, _ = _decode(annotated)
+    assert annotated.name == "annotated.mp4"
+    assert info["codec"] == "h264" and info["pix_fmt"] == "yuv420p"
+    assert (info["width"], info["height"]) == (analysis.video.width, analysis.video.height) == (640, 480)
+    assert n == len(analysis.frames) == analysis.video.frames == 300
+    with av.open(str(SAMPLE)) as src:
+        assert n == sum(1 for _ in src.decode(video=0))
+
+
+def test_faststart_puts_the_index_before_the_media(annotated):
+    data = annotated.read_bytes()
+    assert 0 < data.find(b"moov") < data.find(b"mdat")
+
+
+def test_neck_segment_is_red_at_the_worst_forward_head_moment(analysis, annotated):
+    frame = analysis.faults[0].frame
+    assert analysis.faults[0].code == "forward_head"
+    _, _, rgb = _decode(annotated, keep=frame)
+    row = analysis.frames.iloc[frame]
+    mid = ((row.ear_x + row.shoulder_x) / 2, (row.ear_y + row.shoulder_y) / 2)
+    x, y = int(round(mid[0])), int(round(mid[1]))
+    patch = rgb[y - 1: y + 2, x - 1: x + 2].reshape(-1, 3).mean(axis=0)
+    assert patch[0] > 150 and patch[1] < 100 and patch[2] < 100, patch  # red: severe forward head
+
+
+def test_source_pixels_are_kept_outside_the_overlay(annotated):
+    """Away from the runner and the panel, the frame is the source frame (lossy codec aside)."""
+    from formcheck.video import probe, read_frame
+
+    src = read_frame(probe(SAMPLE), 150)
+    _, _, out = _decode(annotated, keep=150)
+    assert src is not None and out.shape == src.shape
+    region = (slice(400, 470), slice(10, 120))  # floor, bottom left corner
+    assert np.abs(out[region].astype(int) - src[region].astype(int)).mean() < 6
+
+
+def test_status_codes():
+    fh = THRESHOLDS["forward_head"]  # below 72 mild, below 65 moderate
+    got = status_codes(np.array([80.0, 72.0, 66.0, 60.0, 40.0, np.nan]), fh)
+    assert got.tolist() == [0, 1, 1, 2, 2, 0]
+    gz = THRESHOLDS["gaze_down"]  # above 25 mild, above 35 moderate
+    assert status_codes(np.array([10.0, 30.0, 50.0]), gz).tolist() == [0, 1, 2]
+    assert GREEN != RED

@@ -1,0 +1,52 @@
+"""The example notebook runs top to bottom on two analysis folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from formcheck.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "explore_results.ipynb"
+
+
+@pytest.fixture(scope="session")
+def sample_results(tmp_path_factory) -> tuple[Path, Path]:
+    from formcheck.pipeline import run_analysis
+
+    base = tmp_path_factory.mktemp("nb")
+    out = []
+    for clip in ("runner_side_forward_head", "runner_side_clean"):
+        run_analysis(ROOT / "sample_videos" / f"{clip}.mp4", base / clip,
+                     Settings(video=False, report=False))
+        out.append(base / clip)
+    return out[0], out[1]
+
+
+def test_committed_notebook_has_no_outputs():
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_two_analyses(sample_results, monkeypatch, tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    first, second = sample_results
+    monkeypatch.setenv("FORMCHECK_RESULTS", str(first))
+    monkeypatch.setenv("FORMCHECK_COMPARE", str(second))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "runner_side_forward_head.mp4 - side view" in text
+    assert "Head held forward" in text
+    tables = [o for c in nb.cells for o in c.get("outputs", []) if "data" in o and "text/html" in o["data"]]
+    assert any("difference" in o["data"]["text/html"] for o in tables)

@@ -1,0 +1,217 @@
+"""The PDF/PNG report: built from an analysis folder alone, readable, and honest.
+
+The fixtures analyse the synthetic sample clips once per session (pose extraction
+takes a few seconds per clip) with the report on and the annotated video off.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.config import Settings
+from formcheck.errors import InputError
+from formcheck.report import (
+    REPORT_PDF,
+    REPORT_PNG,
+    breathing,
+    build_figures,
+    fmt,
+    load_folder,
+    verdict,
+    write_report,
+)
+from formcheck.report_draw import crop_box, first_sentence, wrap
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+def _analyse(clip: str, out: Path) -> Path:
+    from formcheck.pipeline import run_analysis
+
+    run_analysis(SAMPLES / clip, out, Settings(video=False, report=True))
+    return out
+
+
+@pytest.fixture(scope="session")
+def forward_head_dir(tmp_path_factory) -> Path:
+    return _analyse("runner_side_forward_head.mp4", tmp_path_factory.mktemp("fh"))
+
+
+@pytest.fixture(scope="session")
+def clean_dir(tmp_path_factory) -> Path:
+    return _analyse("runner_side_clean.mp4", tmp_path_factory.mktemp("clean"))
+
+
+def pdf_page_count(path: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", path.read_bytes()))
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def _gid_texts(fig, prefix: str) -> list:
+    """Figure texts whose gid starts with ``prefix``, top to bottom."""
+    texts = [t for t in fig.texts if (t.get_gid() or "").startswith(prefix)]
+    return sorted(texts, key=lambda t: -t.get_position()[1])
+
+
+# --- written files -----------------------------------------------------------------------
+
+
+def test_analyze_writes_pdf_with_several_pages_and_a_wide_png(forward_head_dir):
+    pdf, png = forward_head_dir / REPORT_PDF, forward_head_dir / REPORT_PNG
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert pdf_page_count(pdf) >= 4
+    width, height = png_size(png)
+    assert width >= 1200 and height > 800
+
+
+def test_page_count_matches_the_figures(forward_head_dir):
+    figs = build_figures(load_folder(forward_head_dir))
+    assert pdf_page_count(forward_head_dir / REPORT_PDF) == len(figs)
+
+
+# --- content -----------------------------------------------------------------------------
+
+
+def test_forward_head_clip_lists_forward_head_first_with_its_evidence_frame(forward_head_dir):
+    summary = json.loads((forward_head_dir / "summary.json").read_text())
+    assert verdict(summary)[0]["code"] == "forward_head"
+    fig = build_figures(load_folder(forward_head_dir))[0]
+    faults = _gid_texts(fig, "fault:")
+    assert faults, "page 1 shows no faults"
+    assert faults[0].get_gid() == "fault:forward_head"
+    assert faults[0].get_text() == "Head held forward of the shoulders"
+    assert "fault(s) found" in _gid_texts(fig, "verdict")[0].get_text().replace("faults", "fault(s)")
+    # The worst still is the forward-head fault's evidence frame, and its caption says so.
+    worst = summary["faults"][0]["evidence"]["worst"]["frame"]
+    assert summary["evidence_frames"]["worst"] == worst
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert any(t.startswith("Worst moment: head forward") for t in titles), titles
+    # The one thing to change is the first sentence of the advice.
+    assert verdict(summary)[0]["change"].startswith("Bring your head back over your shoulders")
+
+
+def test_clean_clip_says_no_faults(clean_dir):
+    summary = json.loads((clean_dir / "summary.json").read_text())
+    assert summary["faults"] == []
+    fig = build_figures(load_folder(clean_dir))[0]
+    assert _gid_texts(fig, "verdict")[0].get_text() == "No form faults found"
+    assert _gid_texts(fig, "fault:") == []
+
+
+def test_every_chart_has_titles_and_axis_labels(forward_head_dir):
+    figs = build_figures(load_folder(forward_head_dir))
+    assert len(figs) >= 4
+    series_pages = [f for f in figs if "over time" in getattr(f, "_formcheck_title", "")]
+    assert len(series_pages) == 2  # head & neck, trunk & shoulders
+    for fig in series_pages:
+        axes = fig.axes
+        assert len(axes) >= 3
+        for ax in axes:
+            assert ax.get_title(loc="left"), "untitled panel"
+            assert ax.get_ylabel(), f"no y label on {ax.get_title(loc='left')!r}"
+        assert axes[-1].get_title(loc="left").startswith("Bounce")
+        assert axes[-1].get_xlabel() == "time (s)"
+        assert any(len(ax.lines) for ax in axes)
+    head = series_pages[0]
+    assert head.axes[0].get_title(loc="left").startswith("Head position (CVA proxy)  (norm ≥ 72°)")
+
+
+def test_report_carries_the_medical_caution_and_breathing(forward_head_dir):
+    from formcheck.norms import MEDICAL_CAUTION
+
+    figs = build_figures(load_folder(forward_head_dir))
+    alltext = " ".join(t.get_text().replace("\n", " ") for f in figs for t in f.texts)
+    assert "not a diagnosis" in alltext and MEDICAL_CAUTION.split(".")[0] in alltext
+    assert "breaths per minute" in alltext
+    assert "sha256 c2968b4f3fb0" in alltext or "sha256" in alltext
+
+
+# --- rebuilding without the video -------------------------------------------------------
+
+
+def test_report_command_rebuilds_from_the_folder_without_the_video(forward_head_dir, tmp_path):
+    from formcheck.cli import main
+
+    folder = tmp_path / "copy"
+    shutil.copytree(forward_head_dir, folder)
+    for name in (REPORT_PDF, REPORT_PNG):
+        (folder / name).unlink()
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["video"]["path"] = str(tmp_path / "gone.mp4")  # the clip is not needed
+    (folder / "summary.json").write_text(json.dumps(summary))
+    assert main(["report", str(folder)]) == 0
+    assert pdf_page_count(folder / REPORT_PDF) >= 4
+    assert png_size(folder / REPORT_PNG)[0] >= 1200
+
+
+def test_missing_stills_and_pose_still_give_a_report(forward_head_dir, tmp_path):
+    folder = tmp_path / "bare"
+    shutil.copytree(forward_head_dir, folder)
+    for name in ("evidence_worst.jpg", "evidence_best.jpg", "pose.npz", REPORT_PDF, REPORT_PNG):
+        (folder / name).unlink()
+    pdf, png = write_report(folder)
+    assert pdf_page_count(pdf) >= 4 and png.is_file()
+
+
+def test_not_an_analysis_folder_is_a_user_error(tmp_path):
+    with pytest.raises(InputError, match="not an analysis folder"):
+        write_report(tmp_path)
+
+
+def test_no_pyplot_figures_leak(forward_head_dir, tmp_path):
+    folder = tmp_path / "again"
+    shutil.copytree(forward_head_dir, folder)
+    write_report(folder)
+    plt = sys.modules.get("matplotlib.pyplot")
+    assert plt is None or plt.get_fignums() == []
+
+
+# --- small pure helpers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [(52.93, "deg", "53°"), (-0.27, "deg", "0°"), (0.2076, "torso", "0.21 torso"),
+     (168.4, "steps/min", "168 steps/min"), (None, "deg", "n/a"), (float("nan"), "cm", "n/a")],
+)
+def test_fmt(value, unit, text):
+    assert fmt(value, unit) == text
+
+
+def test_breathing_rhythm_follows_the_cadence():
+    lines = breathing(170.0)
+    assert "34 breaths per minute" in lines[0]  # 3:2 -> 5 steps a breath
+    assert "57 breaths per minute" in lines[1]  # 2:1 -> 3 steps a breath
+    assert "not measured" in breathing(None)[0]
+
+
+def test_first_sentence():
+    assert first_sentence("Look ahead. Not down. ") == "Look ahead."
+    assert first_sentence("Run 'low and light': quick steps (5-10% more). Then more.") == \
+        "Run 'low and light': quick steps (5-10% more)."
+
+
+def test_wrap_keeps_lines_within_the_width():
+    lines = wrap("word " * 200, width_in=3.0, size=10)
+    assert len(lines) > 5 and max(len(x) for x in lines) <= int(3.0 * 72 / 5.5)
+
+
+def test_crop_box_keeps_aspect_and_stays_in_the_image():
+    pts = np.array([[100.0, 50.0], [140.0, 300.0], [np.nan, np.nan], [120.0, 200.0]])
+    x0, y0, x1, y1 = crop_box(pts, 640, 480, aspect=0.8)
+    assert 0 <= x0 < x1 <= 640 and 0 <= y0 < y1 <= 480
+    assert abs((x1 - x0) / (y1 - y0) - 0.8) < 0.02
+    assert x0 <= 100 and x1 >= 140 and y0 <= 50 and y1 >= 300
+    assert crop_box(np.full((3, 2), np.nan), 640, 480, 1.0) == (0, 0, 640, 480)
