@@ -32,7 +32,7 @@ from .norms import (
     G,
 )
 from .posedata import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
-from .steps import Steps, detect_steps
+from .steps import NoRhythmError, Steps, detect_steps, time_windows
 from .tilt import FrameSampler, TiltEstimate, estimate_roll, rotate_points
 from .video import probe
 from .view import ViewResult, detect_view
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "1.0"
 MIN_DETECTED_FRAMES = 10
 MIN_DETECTED_FRACTION = 0.2
+#: With no step rhythm, posture is still summarised if the runner is seen this long (s).
+MIN_WINDOWED_S = 3.0
 
 #: name -> (unit, description). The order is the order of the summary and the tables.
 SIDE_METRICS: dict[str, tuple[str, str]] = {
@@ -118,6 +120,7 @@ class Analysis:
             "facing": self.view.facing,
             "view_detail": self.view.to_dict(),
             "steps": self.steps.count,
+            "segments": self.steps.kind,
             "step_period_s": round(self.steps.period_s, 4),
             "metrics": self.metrics,
             "drift": self.drift,
@@ -213,25 +216,28 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
     for k, (a, b) in enumerate(steps.bounds):
         sl = slice(a, b)
         t0, t1 = steps.times[a], steps.times[b]
+        windows = steps.kind != "steps"
         row: dict[str, Any] = {
             "step": k, "frame_start": a, "frame_end": b, "mid_stance_frame": a,
             "t_start_s": round(t0, 4), "t_end_s": round(t1, 4),
             "duration_s": round(t1 - t0, 4),
-            "cadence_spm": 60.0 / (t1 - t0),
+            "cadence_spm": np.nan if windows else 60.0 / (t1 - t0),
         }
         tl = _nanmedian(torso[sl])
         if side:
             for m in ("cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
                       "shoulder_elevation_torso", "head_pitch_deg"):
                 row[m] = _nanmedian(frames[m].to_numpy()[sl])
-            row["waist_bend_deg"] = _stance_median(frames["waist_bend_deg"].to_numpy(),
-                                                   pts["ankle_low"][:, 1], torso, a, b)
+            row["waist_bend_deg"] = np.nan if windows else _stance_median(
+                frames["waist_bend_deg"].to_numpy(), pts["ankle_low"][:, 1], torso, a, b)
             seg = hip_y[a: b + 1]
-            row["vertical_oscillation_torso"] = _nanrange(seg) / tl if np.isfinite(tl) else np.nan
-            row["head_bob_deg"] = _nanrange(frames["neck_trunk_angle_deg"].to_numpy()[sl])
+            row["vertical_oscillation_torso"] = (_nanrange(seg) / tl if np.isfinite(tl) and not windows
+                                                 else np.nan)
+            row["head_bob_deg"] = np.nan if windows else _nanrange(frames["neck_trunk_angle_deg"].to_numpy()[sl])
             row["neck_load_nm"] = float(np.nanmean(moment[sl])) if np.isfinite(moment[sl]).any() else np.nan
             row["neck_load_peak_nm"] = float(np.nanmax(moment[sl])) if np.isfinite(moment[sl]).any() else np.nan
-            row["bounce_load_factor"] = float(np.nanmax(factor[sl])) if np.isfinite(factor[sl]).any() else np.nan
+            row["bounce_load_factor"] = (float(np.nanmax(factor[sl])) if np.isfinite(factor[sl]).any()
+                                         and not windows else np.nan)
             if cm_per_torso:
                 row["head_forward_offset_cm"] = row["head_forward_offset_torso"] * cm_per_torso
                 row["vertical_oscillation_cm"] = row["vertical_oscillation_torso"] * cm_per_torso
@@ -374,14 +380,32 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     frames, pts = _per_frame_table(level, view, image_pose=pose)
     torso = np.hypot(*(pts["shoulder"] - pts["hip"]).T)
     feet = (level.xy[:, L_ANKLE, 1] - level.xy[:, R_ANKLE, 1]).astype(np.float64)
-    steps = detect_steps(pts["hip"][:, 1], torso, pose.t, video.fps, feet)
+    warnings: list[str] = []
+    try:
+        steps = detect_steps(pts["hip"][:, 1], torso, pose.t, video.fps, feet)
+    except NoRhythmError:
+        if level.detected.sum() < MIN_WINDOWED_S * video.fps:
+            raise
+        steps = time_windows(pose.t, level.detected)
+        if not steps.bounds:
+            raise
+        warnings.append(
+            "no step rhythm was found (between 43 and 270 steps/min at the clip's own speed: a "
+            "slow-motion clip, walking in place, or the hips hidden?); cadence, bounce and head bob "
+            "are not measured, and posture is summarised over 1 s windows instead of steps")
     step_of = np.full(len(frames), -1)
     for k, (a, b) in enumerate(steps.bounds):
         step_of[a:b] = k
     frames.insert(3, "step", step_of)
     step_table = _step_table(frames, pts, steps, level, view, settings, torso)
     metrics = _summarise(step_table, view, settings)
-    metrics["cadence_spm"].update(median=round(steps.cadence_spm, 2))
+    if steps.kind == "steps":
+        metrics["cadence_spm"].update(median=round(steps.cadence_spm, 2))
+    else:
+        for name in ("cadence_spm", "vertical_oscillation_torso", "vertical_oscillation_cm",
+                     "head_bob_deg", "bounce_load_factor", "waist_bend_deg"):
+            metrics[name].update(median=None, p10=None, p90=None, measurable=False,
+                                 reason="no step rhythm found")
     faults = find_faults(step_table, view.view, settings.height_cm is not None, frames)
     assumptions = []
     if view.view == "side":
@@ -404,4 +428,4 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     return Analysis(video, model, settings, raw, pose, clog, view, steps, frames, step_table, metrics,
                     faults, _drift(step_table), assumptions,
                     _evidence_frames(frames, step_table, faults, view), timings,
-                    warnings=tilt_warnings, tilt=tilt)
+                    warnings=tilt_warnings + warnings, tilt=tilt)

@@ -43,9 +43,30 @@ class Steps:
     period_s: float  # dominant step period from autocorrelation
     cadence_spm: float  # 60 / mean duration of the valid steps
 
+    kind: str = "steps"  # "steps", or "windows" when no step rhythm was found
+
     @property
     def count(self) -> int:
-        return len(self.bounds)
+        return len(self.bounds) if self.kind == "steps" else 0
+
+
+class NoRhythmError(ClipTooShortError):
+    """The hips show no repeating bounce at a running or walking cadence."""
+
+
+def time_windows(t: np.ndarray, detected: np.ndarray, window_s: float = 1.0) -> Steps:
+    """Fixed windows in place of steps when no step rhythm is found, so posture can
+    still be summarised over the clip (cadence and bounce are then not measurable)."""
+    bounds = []
+    start = 0
+    while start < len(t) - 1:
+        end = int(np.searchsorted(t, t[start] + window_s))
+        end = min(max(end, start + 1), len(t) - 1)
+        if detected[start:end].mean() >= 0.8:
+            bounds.append((start, end))
+        start = end
+    times = {i: float(t[i]) for b in bounds for i in b}
+    return Steps(np.array(sorted(times), dtype=int), bounds, times, float("nan"), float("nan"), "windows")
 
 
 def _interp_nans(y: np.ndarray) -> np.ndarray:
@@ -61,8 +82,10 @@ def bounce_signal(hip_y: np.ndarray, torso: np.ndarray, fps: float) -> np.ndarra
     return y - trend
 
 
-def dominant_period(x: np.ndarray, fps: float) -> float:
-    """Step period (s) from the autocorrelation of a bounce signal (NaNs allowed)."""
+def dominant_period(x: np.ndarray, fps: float, min_s: float = MIN_PERIOD_S,
+                    max_s: float = MAX_PERIOD_S, strongest: bool = False) -> float:
+    """Period (s) of a repeating signal from its autocorrelation (NaNs allowed),
+    searched between ``min_s`` and ``max_s`` and at most half the clip."""
     ok = np.isfinite(x)
     if ok.sum() < 3:
         return float("nan")
@@ -72,8 +95,8 @@ def dominant_period(x: np.ndarray, fps: float) -> float:
     norm = signal.correlate(ok.astype(float), ok.astype(float), mode="full", method="fft")[n - 1:]
     with np.errstate(invalid="ignore", divide="ignore"):
         ac = ac / np.maximum(norm, 1) / max(np.nanvar(x), 1e-12)
-    lo = max(1, int(np.floor(MIN_PERIOD_S * fps)))
-    hi = min(n - 1, int(np.ceil(MAX_PERIOD_S * fps)))
+    lo = max(1, int(np.floor(min_s * fps)))
+    hi = min(n // 2, int(np.ceil(max_s * fps)))
     if hi <= lo + 1:
         return float("nan")
     seg = ac[lo: hi + 1]
@@ -83,6 +106,8 @@ def dominant_period(x: np.ndarray, fps: float) -> float:
     # The first strong peak is the step period; a stride peak (2x) may be higher when
     # left and right steps differ, so prefer the shortest peak close to the best one.
     best = float(np.max(props["peak_heights"]))
+    if strongest:
+        return (lo + int(peaks[np.argmax(props["peak_heights"])])) / fps
     for p, h in zip(peaks, props["peak_heights"], strict=True):
         if h >= 0.6 * best:
             return (lo + int(p)) / fps
@@ -98,15 +123,18 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
     bounce period comes out close to the feet's period it is halved.
     """
     p_hip = dominant_period(bounce, fps)
-    p_feet = dominant_period(feet, fps) if feet is not None else float("nan")
+    # The feet repeat once per stride (two steps): search twice the step range, and take
+    # the strongest peak, since the model's occasional left/right swaps of the ankles in a
+    # side view put a weaker echo at half a stride.
+    p_feet = (dominant_period(feet, fps, 2 * MIN_PERIOD_S, 2 * MAX_PERIOD_S, strongest=True)
+              if feet is not None else float("nan"))
     if np.isfinite(p_hip) and np.isfinite(p_feet):
         if abs(p_hip - p_feet) / p_feet < 0.3:
             return p_feet / 2.0
         return p_hip
-    if np.isfinite(p_hip):
-        return p_hip
-    # No bounce rhythm (hips unclear): fall back on half the feet's period.
-    return p_feet / 2.0 if np.isfinite(p_feet) and p_feet / 2.0 >= MIN_PERIOD_S else float("nan")
+    # No bounce rhythm means no steps: the feet alone are too easily fooled (the model
+    # swaps left and right ankles) to count steps on.
+    return p_hip
 
 
 def _bandpass(x: np.ndarray, fps: float, period: float) -> np.ndarray:
@@ -182,7 +210,7 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
     x = bounce_signal(hip_y, torso, fps)
     period = step_period(x, feet, fps)
     if not np.isfinite(period):
-        raise ClipTooShortError(
+        raise NoRhythmError(
             "no running rhythm found: the clip is too short or the runner's hips are not "
             "visible long enough to see a single complete step")
     xf = _bandpass(_interp_nans(x), fps, period)
