@@ -32,7 +32,7 @@ from .norms import (
     G,
 )
 from .posedata import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
-from .steps import NoRhythmError, Steps, detect_steps, time_windows
+from .steps import NoRhythmError, Steps, detect_steps, gait_kind, time_windows
 from .tilt import FrameSampler, TiltEstimate, estimate_roll, rotate_points
 from .video import probe
 from .view import ViewResult, detect_view
@@ -98,6 +98,7 @@ class Analysis:
     decode: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     tilt: TiltEstimate | None = None
+    gait: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         det = self.raw.detected
@@ -121,6 +122,7 @@ class Analysis:
             "view_detail": self.view.to_dict(),
             "steps": self.steps.count,
             "segments": self.steps.kind,
+            "gait": self.gait,
             "step_period_s": round(self.steps.period_s, 4),
             "metrics": self.metrics,
             "drift": self.drift,
@@ -393,6 +395,13 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
             "no step rhythm was found (between 43 and 270 steps/min at the clip's own speed: a "
             "slow-motion clip, walking in place, or the hips hidden?); cadence, bounce and head bob "
             "are not measured, and posture is summarised over 1 s windows instead of steps")
+    gait = ("unclear", float("nan"))
+    if view.view == "side":
+        gap = np.abs(level.xy[:, L_ANKLE, 0] - level.xy[:, R_ANKLE, 0]).astype(np.float64)
+        gait = gait_kind(pts["hip"][:, 1], gap, torso, video.fps)
+        if gait[0] == "walking":
+            warnings.append("this looks like walking, not running (the hips are highest when the "
+                            "legs pass each other); the running norms may not apply")
     step_of = np.full(len(frames), -1)
     for k, (a, b) in enumerate(steps.bounds):
         step_of[a:b] = k
@@ -428,4 +437,6 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     return Analysis(video, model, settings, raw, pose, clog, view, steps, frames, step_table, metrics,
                     faults, _drift(step_table), assumptions,
                     _evidence_frames(frames, step_table, faults, view), timings,
-                    warnings=tilt_warnings + warnings, tilt=tilt)
+                    warnings=tilt_warnings + warnings, tilt=tilt,
+                    gait={"kind": gait[0], "correlation": None if not np.isfinite(gait[1])
+                          else round(gait[1], 3)})

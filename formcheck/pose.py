@@ -142,6 +142,21 @@ def _fill(arrays: dict[str, np.ndarray], i: int, result, width: int, height: int
     return n
 
 
+def _same_person(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two poses (33, 2) in pixels are the same person: shoulder-hip centres
+    closer than half a torso length."""
+    def centre_scale(xy: np.ndarray) -> tuple[np.ndarray, float]:
+        sh = (xy[11] + xy[12]) / 2
+        hp = (xy[23] + xy[24]) / 2
+        return (sh + hp) / 2, float(np.hypot(*(sh - hp)))
+
+    ca, sa = centre_scale(np.asarray(a, float))
+    cb, sb = centre_scale(np.asarray(b, float))
+    if not (np.all(np.isfinite(ca)) and np.all(np.isfinite(cb))):
+        return True
+    return float(np.hypot(*(ca - cb))) < 0.5 * max(sa, sb, 1.0)
+
+
 def _mp_image(rgb: np.ndarray):
     import mediapipe as mp
 
@@ -173,7 +188,8 @@ def extract(
 
     The VIDEO-mode landmarker tracks one pose per frame (the fastest setting). Every
     ``census_every_s`` seconds (and on the first frame) an IMAGE-mode landmarker counts
-    the people in that same frame; once it sees more than one, tracking switches to two
+    the people in that same frame; once it sees more than one (or one who is not the
+    person being tracked), tracking switches to two
     poses per frame for the rest of the clip, and :mod:`formcheck.selection` picks the
     runner afterwards. ``progress(i)`` is called after each frame; ``on_frame(frame)``
     lets a caller see each decoded frame without a second decode.
@@ -197,7 +213,14 @@ def extract(
             image = _mp_image(frame.rgb)
             if multi_from is None and i % every == 0:
                 with _quiet_native_stderr():
-                    people = len(counter.detect(image).pose_landmarks or [])
+                    found = counter.detect(image).pose_landmarks or []
+                people = len(found)
+                if people == 1 and i > 0 and arrays["count"][i - 1] > 0:
+                    # One person found, but is it the one being tracked? If not, two are in view.
+                    tracked = arrays["xy"][i - 1, 0]
+                    other = np.array([(lm.x * video.width, lm.y * video.height) for lm in found[0]])
+                    if not _same_person(tracked, other):
+                        people = 2
                 census.append((i, people))
                 if people > 1:
                     multi_from = i

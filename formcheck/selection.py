@@ -51,11 +51,16 @@ def link_tracks(c: Candidates, max_gap: int = 15) -> list[Track]:
     """Greedy frame-to-frame linking of candidate poses into tracks."""
     tracks: list[Track] = []
     for i in range(c.n_frames):
-        dets = []
-        for k in range(int(c.count[i])):
+        dets: list[tuple[int, np.ndarray, float]] = []
+        order = sorted(range(int(c.count[i])), key=lambda k: -float(np.nanmean(c.vis[i, k])))
+        for k in order:
             centre, scale = _centre_scale(c.xy[i, k])
-            if np.all(np.isfinite(centre)) and scale > 1:
-                dets.append((k, centre, scale))
+            if not (np.all(np.isfinite(centre)) and scale > 1):
+                continue
+            # Two poses on one person (the model sometimes doubles up): keep the surer one.
+            if any(np.hypot(*(centre - c2)) < 0.35 * max(scale, s2) for _, c2, s2 in dets):
+                continue
+            dets.append((k, centre, scale))
         active = [t for t in tracks if i - t.last <= max_gap]
         pairs = []
         for ti, tr in enumerate(active):
@@ -121,6 +126,20 @@ def score_track(c: Candidates, tr: Track, width: int, height: int, max_scale: fl
             "median_centre": np.median(centres, axis=0), "median_scale": float(np.median(scales))}
 
 
+def _continues(c: Candidates, first: Track, then: Track, fps: float) -> bool:
+    """Whether track ``then`` starts within 1 s after ``first`` ends, near where it ended
+    (allowing the person to move on by up to two torso lengths per second), at a similar size."""
+    gap = then.frames[0] - first.frames[-1]
+    if not 0 < gap <= fps:
+        return False
+    end_c, end_s = _centre_scale(c.xy[first.frames[-1], first.slots[-1]])
+    start_c, start_s = _centre_scale(c.xy[then.frames[0], then.slots[0]])
+    if not (np.all(np.isfinite(end_c)) and np.all(np.isfinite(start_c))) or end_s <= 0:
+        return False
+    reach = end_s * (0.6 + 2.0 * gap / fps)
+    return bool(np.hypot(*(start_c - end_c)) < reach and 0.6 < start_s / end_s < 1.67)
+
+
 def select_runner(c: Candidates, video: VideoInfo, people_seen: int) -> PoseSeries:
     """Pick the runner's track and return it as a :class:`PoseSeries`."""
     series = PoseSeries.empty(c.n_frames, video)
@@ -144,6 +163,19 @@ def select_runner(c: Candidates, video: VideoInfo, people_seen: int) -> PoseSeri
         if d < 1.0 * best_info["median_scale"] and 0.7 < ratio < 1.4:
             chosen.append(tr)
             taken.update(tr.frames)
+    # A runner crossing the frame is lost and found again elsewhere: chain tracks whose
+    # start continues where a chosen track ended (or the reverse), within a second.
+    fps = video.fps or 30.0
+    grew = True
+    while grew:
+        grew = False
+        for _info, tr in scored[1:]:
+            if any(tr is t for t in chosen) or taken.intersection(tr.frames):
+                continue
+            if any(_continues(c, a, b, fps) or _continues(c, b, a, fps) for a in chosen for b in [tr]):
+                chosen.append(tr)
+                taken.update(tr.frames)
+                grew = True
     for tr in chosen:
         f = np.asarray(tr.frames)
         s = np.asarray(tr.slots)

@@ -233,3 +233,31 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
     valid = np.array([times[b] - times[a] for a, b in bounds])
     peaks = np.asarray(mids)
     return Steps(peaks.astype(int), bounds, times, period, 60.0 / float(np.mean(valid)))
+
+
+RUNNING_MAX_CORR = -0.15
+WALKING_MIN_CORR = 0.3
+
+
+def gait_kind(hip_y: np.ndarray, ankle_gap: np.ndarray, torso: np.ndarray,
+              fps: float) -> tuple[str, float]:
+    """Running or walking, from when in the stride the hips are lowest (side view).
+
+    The legs pass each other (smallest horizontal ankle gap) at mid-stance. A runner's
+    hips are *lowest* then (the leg compresses like a spring); a walker's are *highest*
+    (the body vaults over a stiff leg). So the correlation between the ankle gap and the
+    hip height in image y (down +) is negative for running and positive for walking.
+    Returns ("running" | "walking" | "unclear", correlation).
+    """
+    x = bounce_signal(hip_y, torso, fps)
+    gap = ankle_gap / np.nanmedian(torso)
+    gap = gap - pd.Series(gap).rolling(max(3, round(fps)), center=True, min_periods=1).mean().to_numpy()
+    ok = np.isfinite(x) & np.isfinite(gap)
+    if ok.sum() < max(10, fps) or np.std(x[ok]) == 0 or np.std(gap[ok]) == 0:
+        return "unclear", float("nan")
+    r = float(np.corrcoef(x[ok], gap[ok])[0, 1])
+    if r <= RUNNING_MAX_CORR:
+        return "running", r
+    if r >= WALKING_MIN_CORR:
+        return "walking", r
+    return "unclear", r
