@@ -1,0 +1,119 @@
+"""Regression suite on real running clips (../shared/videos; skipped when absent).
+
+Each check is something a person can verify by looking at the clip. The cadence
+references were counted by the developers from frame sequences of each clip
+(contact sheets of consecutive frames, legs passing each other once per step), at the
+clip's own playback speed, so slow-motion clips read slow:
+
+* treadmill_side_male_garage_portrait_01: every second mid-stance frame the analysis
+  found (10, 31, 53, ... 352) shows the same leg in the same phase over the whole
+  clip: 32 steps in frames 10-352 at 30 fps = 168 steps/min.
+* treadmill_side_male_with_bystander_occluder_05: legs pass each other at frames
+  ~122, ~146, ~170: one step per 24-26 frames = 69-75 steps/min (the clip is slowed).
+* outdoor_side_male_grass_barefoot_pace_portrait_02: legs pass at frames ~105, 116,
+  127, 137.5, 148, 158: one step per 10.6 frames = 170 steps/min there; the pace
+  changes through the clip (captions 6:30 -> 2:10 per km).
+* outdoor_side_female_clean_1080p_04: the hips bottom out every 21 frames and the
+  feet repeat every 42: 86 steps/min (slowed about 2x). She faces left (cap brim and
+  ponytail), whatever the clip's catalogue says.
+* treadmill_side_male_lab_slowmo_03: legs pass at ~380 and ~488: one step per ~108
+  frames (about 17 steps/min at playback speed), below anything formcheck searches,
+  so it must report that no step rhythm was found rather than a cadence.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import real_clip
+from formcheck.config import Settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.realclips]
+
+EXPECTED = {
+    # clip: (view, facing, cadence range or None for "not measurable", people>1, kind)
+    "treadmill_side_male_garage_portrait_01.mp4": ("side", "left", (163, 174), False),
+    "treadmill_side_male_with_bystander_occluder_05.mp4": ("side", "left", (62, 80), True),
+    "outdoor_side_male_grass_barefoot_pace_portrait_02.mp4": ("side", "right", (160, 192), False),
+    "outdoor_side_female_clean_1080p_04.mp4": ("side", "left", (80, 98), False),
+    "outdoor_side_female_city_tracking_portrait_03.mp4": ("side", "left", (150, 180), False),
+    "treadmill_side_male_lab_slowmo_03.mp4": ("side", "right", None, False),
+    "front_male_path_pace_portrait_01.mp4": ("front", None, (145, 175), False),
+    "walk_side_two_people_backlit_01.mp4": ("side", "left", (80, 110), True),
+}
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory):
+    from formcheck.pipeline import run_analysis
+
+    cache: dict[str, dict] = {}
+
+    def get(name: str) -> dict:
+        if name not in cache:
+            clip = real_clip(name)
+            out = tmp_path_factory.mktemp(name.split(".")[0])
+            cache[name] = run_analysis(clip, out, Settings(video=False, report=False))
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_view_facing_and_cadence(analysed, name: str) -> None:
+    view, facing, cadence, several = EXPECTED[name]
+    s = analysed(name)
+    assert s["view"] == view
+    assert s["facing"] == facing
+    cad = s["metrics"]["cadence_spm"]
+    if cadence is None:
+        assert cad["measurable"] is False and cad["median"] is None
+        assert s["segments"] == "windows"
+    else:
+        assert cadence[0] <= cad["median"] <= cadence[1]
+    assert (s["detection"]["runner_selection"]["people_seen"] > 1) == several
+
+
+def test_bystander_is_not_chosen(analysed) -> None:
+    sel = analysed("treadmill_side_male_with_bystander_occluder_05.mp4")["detection"]["runner_selection"]
+    assert sel["method"] == "multi_person_track_score"
+    # The bystander stands still: no alternating feet. The runner does.
+    assert sel["chosen"]["gait"] > 0.8
+    assert sel["runner_up"]["gait"] < 0.2
+
+
+def test_walker_chosen_over_jumper_and_called_walking(analysed) -> None:
+    s = analysed("walk_side_two_people_backlit_01.mp4")
+    assert s["gait"]["kind"] == "walking"
+    assert any("walking" in w for w in s["warnings"])
+    # The walker crosses the frame from about frame 60 to 200 (the jumper is on the box
+    # all along): the chosen track must cover most of her crossing.
+    assert s["detection"]["frames_with_runner"] >= 110
+
+
+@pytest.mark.parametrize("name", ["treadmill_side_male_garage_portrait_01.mp4",
+                                  "outdoor_side_male_grass_barefoot_pace_portrait_02.mp4",
+                                  "outdoor_side_female_clean_1080p_04.mp4"])
+def test_runners_are_called_running(analysed, name: str) -> None:
+    assert analysed(name)["gait"]["kind"] == "running"
+
+
+def test_garage_runner_head_forward(analysed) -> None:
+    # Looking at the treadmill console, head visibly ahead of the shoulders.
+    s = analysed("treadmill_side_male_garage_portrait_01.mp4")
+    assert s["faults"] and s["faults"][0]["code"] == "forward_head"
+
+
+def test_front_view_has_no_side_numbers(analysed) -> None:
+    s = analysed("front_male_path_pace_portrait_01.mp4")
+    m = s["metrics"]
+    for name in ("cva_deg", "trunk_lean_deg", "head_pitch_deg", "vertical_oscillation_torso"):
+        assert m[name]["measurable"] is False and m[name]["median"] is None
+    assert m["shoulder_tilt_deg"]["measurable"] is True
+    assert all(f["code"] == "raised_shoulders" for f in s["faults"])
+
+
+def test_damaged_or_slowed_clips_still_summarise_posture(analysed) -> None:
+    s = analysed("treadmill_side_male_lab_slowmo_03.mp4")
+    assert s["metrics"]["cva_deg"]["measurable"] is True
+    assert any("no step rhythm" in w for w in s["warnings"])
