@@ -134,6 +134,8 @@ def _print_result(summary: dict) -> None:
             lines.append(f"  [{f['severity']}] {f['message']}")
     else:
         lines.append("  no form faults found")
+    for w in summary.get("warnings", []):
+        lines.append(f"  note: {w}")
     lines.append(f"outputs: {summary['output_dir']}")
     print("\n".join(lines))
 
@@ -150,6 +152,85 @@ def report(
 
     for p in rebuild_report(folder):
         print(p)
+
+
+@app.command()
+@_user_errors
+def batch(
+    folder: Annotated[Path, typer.Argument(help="Folder of running clips (mp4, mov, avi, mkv, webm, ...).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: one sub-folder per clip, plus batch_summary.csv and batch_report.pdf/.png.")] = Path("formcheck_output"),
+    workers: Annotated[int | None, typer.Option("--workers", "-j", help="Worker processes [default: one per CPU core]; with --scheduler local, the Dask workers.")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' for a local one. Needs formcheck[dask] and a shared file system.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Analyse every clip again, even those whose results are complete and current.")] = False,
+    pattern: Annotated[str | None, typer.Option("--pattern", help="Only clips whose name matches this glob (case-insensitive), e.g. 'race_*'.")] = None,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Include clips in sub-folders.")] = False,
+    height_cm: Annotated[float | None, typer.Option("--height-cm", help="Runners' height (the same for every clip): gives values in cm.")] = None,
+    mass_kg: Annotated[float | None, typer.Option("--mass-kg", help="Runners' body mass: scales the neck-load estimate.")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
+    view: Annotated[str, typer.Option("--view", help="Camera view: auto, side, front or back.")] = "auto",
+    no_video: Annotated[bool, typer.Option("--no-video", help="Do not write annotated.mp4.")] = False,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Do not write each clip's report.pdf / report.png.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Analyse every clip in a folder, in parallel; a rerun resumes where the last one stopped.
+
+    Exit code 0 when every clip is analysed or unchanged, 1 when any failed.
+    """
+    _setup_logging(verbose)
+    if verbose < 2:  # Dask logs every worker coming and going at INFO
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    from .batch import FAILED, run_batch
+
+    settings = _settings(config, model=str(model.expanduser().resolve()) if model else None,
+                         view=view, height_cm=height_cm, mass_kg=mass_kg)
+    if no_video:
+        settings = settings.replace(video=False)
+    if no_report:
+        settings = settings.replace(report=False)
+    console = _stderr_console()
+    kwargs = dict(workers=workers, scheduler=scheduler, force=force, pattern=pattern,
+                  recursive=recursive)
+    try:
+        if quiet or not console.is_terminal:
+            result = run_batch(folder, out, settings, **kwargs)
+        else:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+                          transient=True) as bar:
+                task = bar.add_task("analysing clips", total=None)
+
+                def progress(done: int, total: int, clip) -> None:
+                    bar.update(task, completed=done, total=total,
+                               description=f"{clip.rel} {clip.status}")
+
+                result = run_batch(folder, out, settings, progress=progress, **kwargs)
+    except KeyboardInterrupt:
+        print(f"formcheck: interrupted; finished clips are kept in {out}; run the same command "
+              "again to resume", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    c = result.counts
+    print(f"{len(result.rows)} clips: {c['ok']} analysed, {c['skipped']} skipped (unchanged), "
+          f"{c['failed']} failed")
+    for row in result.rows:
+        if row["status"] == FAILED:
+            print(f"  failed: {row['video']}: {row['error']}")
+    print(f"summary: {result.csv_path}")
+    for p in result.report_paths:
+        if p.suffix == ".pdf":
+            print(f"report: {p}")
+    if not result.all_ok:
+        raise typer.Exit(1)
 
 
 @app.command()
