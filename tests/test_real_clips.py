@@ -24,8 +24,8 @@ clip's own playback speed, so slow-motion clips read slow:
 from __future__ import annotations
 
 import pytest
-
 from conftest import real_clip
+
 from formcheck.config import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.realclips]
