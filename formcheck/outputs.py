@@ -26,12 +26,14 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis import Analysis
 from .errors import OutputError
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +139,7 @@ def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
     return saved
 
 
-Writer = Callable[[Analysis, Path], Any]
+Writer = Callable[["Analysis", Path], Any]
 
 
 def write_analysis(analysis: Analysis, out_dir: str | Path, extra: list[Writer] | None = None) -> list[Path]:
