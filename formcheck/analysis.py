@@ -320,7 +320,7 @@ def analyze(video_path: str, settings: Settings,
     total = video.frames
     sampler = FrameSampler(total)
     ext = extract(video, model, progress=(lambda i: progress(i, total)) if progress else None,
-                  on_frame=sampler)
+                  on_frame=sampler, segments=settings.pose_threads())
     cand = ext.candidates
     timings["pose"] = time.perf_counter() - t0
     if cand.n_frames != video.frames:
@@ -352,12 +352,14 @@ def analyze(video_path: str, settings: Settings,
     return analysis
 
 
-def _runner_boxes(series: PoseSeries, indices: list[int]) -> dict[int, tuple[float, float, float, float]]:
+def _runner_boxes(series: PoseSeries, times: list[float]) -> dict[float, tuple[float, float, float, float]]:
+    """The runner's bounding box (px) in the frames at ``times``."""
     boxes = {}
-    for i in indices:
-        if 0 <= i < len(series) and series.detected[i]:
+    for t in times:
+        i = int(np.argmin(np.abs(series.t - t))) if len(series) else -1
+        if 0 <= i < len(series) and abs(series.t[i] - t) < 1e-3 and series.detected[i]:
             xy = series.xy[i]
-            boxes[i] = (float(np.nanmin(xy[:, 0])), float(np.nanmin(xy[:, 1])),
+            boxes[t] = (float(np.nanmin(xy[:, 0])), float(np.nanmin(xy[:, 1])),
                         float(np.nanmax(xy[:, 0])), float(np.nanmax(xy[:, 1])))
     return boxes
 

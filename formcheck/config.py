@@ -35,6 +35,8 @@ class Settings:
         applied forwards and backwards). 6 Hz follows Sports2D and Pose2Sim.
     video : write ``annotated.mp4``.
     report : write ``report.pdf`` / ``report.png``.
+    threads : pose landmarkers run side by side on consecutive parts of the clip
+        (each keeps about one core busy); 0 = one per core, at most 2. Batch workers use 1.
     """
 
     model: str | None = None
@@ -46,6 +48,7 @@ class Settings:
     cutoff_hz: float = 6.0
     video: bool = True
     report: bool = True
+    threads: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -59,6 +62,17 @@ class Settings:
             raise InputError("min_visibility must be in [0, 1)")
         if self.cutoff_hz <= 0:
             raise InputError("cutoff_hz must be positive")
+        if not 0 <= self.threads <= 64:
+            raise InputError("threads must be between 0 (automatic) and 64")
+
+    def pose_threads(self) -> int:
+        """How many landmarkers to run side by side (see ``threads``)."""
+        if self.threads:
+            return self.threads
+        import os
+
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, min(2, cores))
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -71,6 +85,7 @@ class Settings:
         d = self.to_dict()
         d.pop("report", None)
         d.pop("video", None)
+        d.pop("threads", None)
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     @classmethod

@@ -34,6 +34,7 @@ from .errors import OutputError
 
 if TYPE_CHECKING:
     from .analysis import Analysis
+    from .report_server import ReportProcess
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,9 @@ def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
 
     from .video import read_frames
 
-    frames = read_frames(analysis.video, sorted(set(analysis.evidence_frames.values())))
+    wanted = sorted(set(analysis.evidence_frames.values()))
+    times = {i: float(analysis.pose.t[i]) for i in wanted if 0 <= i < len(analysis.pose)}
+    frames = read_frames(analysis.video, wanted, times)
     saved = {}
     for label, idx in analysis.evidence_frames.items():
         rgb = frames.get(idx)
@@ -141,23 +144,38 @@ def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
 
 Writer = Callable[["Analysis", Path], Any]
 
-
-def write_analysis(analysis: Analysis, out_dir: str | Path, extra: list[Writer] | None = None) -> list[Path]:
+def write_analysis(analysis: Analysis, out_dir: str | Path, extra: list[Writer] | None = None,
+                   report: bool = False, report_process: ReportProcess | None = None) -> list[Path]:
     """Write all outputs of ``analysis`` into ``out_dir`` atomically.
 
-    ``extra`` writers (report, annotated video) run inside the staging folder after
-    the tables, so they can read them; if any fails nothing is committed.
+    ``extra`` writers (the annotated video) run inside the staging folder after the
+    tables. The report (``report=True``) only reads the staging folder, so it is
+    rendered by ``report_process`` at the same time, or here if there is none or it
+    fails. If anything fails nothing is committed.
     """
     out = prepare_out_dir(out_dir)
     with staging(out) as stage:
         try:
             write_evidence_stills(analysis, stage)
-            # summary.json must be the last file written: writers may read the tables
-            # from the staging folder; the summary is (re)written after them.
             write_tables(analysis, stage)
+            pending = report_process.start_render(stage) if report and report_process else None
+            if report and pending is None:
+                _render_report_here(stage)
             for writer in extra or []:
                 writer(analysis, stage)
+            if pending is not None:
+                answer = report_process.outcome(pending)  # type: ignore[union-attr]
+                if answer != "ok":
+                    log.info("report process: %s; rendering the report here", answer)
+                    _render_report_here(stage)
+            # summary.json is written last: the writers may read the tables.
             dump_json(analysis.summary(), stage / SUMMARY)
         except OSError as exc:
             raise OutputError(f"cannot write results into {out}: {exc.strerror or exc}") from None
         return commit(stage, out)
+
+
+def _render_report_here(folder: Path) -> None:
+    from .report import write_report
+
+    write_report(folder)

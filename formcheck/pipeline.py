@@ -13,12 +13,9 @@ log = logging.getLogger(__name__)
 
 
 def output_writers(settings: Settings) -> list[Callable[..., Any]]:
-    """The optional writers (report, annotated video) the settings ask for."""
+    """The writers besides the tables and the report that the settings ask for; each
+    takes ``(analysis, folder)``."""
     writers: list[Callable[..., Any]] = []
-    if settings.report:
-        from .report import write_report
-
-        writers.append(lambda analysis, folder: write_report(folder))
     if settings.video:
         from .annotate import write_annotated_video
 
@@ -28,13 +25,27 @@ def output_writers(settings: Settings) -> list[Callable[..., Any]]:
 
 def run_analysis(video: str | Path, out_dir: str | Path, settings: Settings,
                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Analyse ``video`` and write all outputs into ``out_dir``; return the summary."""
+    """Analyse ``video`` and write all outputs into ``out_dir``; return the summary.
+
+    The report renderer is started first, in a second process, so that its imports
+    overlap with the pose model's work; it renders while the annotated video is written.
+    """
     from .analysis import analyze
     from .outputs import prepare_out_dir, write_analysis
 
     out = prepare_out_dir(out_dir)  # fail early on an unwritable location
-    analysis = analyze(str(video), settings, progress=progress)
-    write_analysis(analysis, out, output_writers(settings))
+    report_process = None
+    if settings.report:
+        from .report_server import ReportProcess
+
+        report_process = ReportProcess()
+    try:
+        analysis = analyze(str(video), settings, progress=progress)
+        write_analysis(analysis, out, output_writers(settings), report=settings.report,
+                       report_process=report_process)
+    finally:
+        if report_process is not None:
+            report_process.close()
     summary = analysis.summary()
     summary["output_dir"] = str(out)
     return summary

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -32,25 +33,44 @@ log = logging.getLogger(__name__)
 MAX_PEOPLE = 3  # the census counts up to this many people in a frame
 MULTI_POSES = 2  # poses tracked per frame once a census has seen several people
 CENSUS_EVERY_S = 2.0
+#: Clips shorter than this per segment are not split (a fresh detection per segment).
+MIN_SEGMENT_S = 3.0
 QUIET_FIRST_FRAMES = 5
+
+
+_QUIET_LOCK = threading.Lock()
+_quiet_depth = 0
+_saved_fd: int | None = None
 
 
 @contextlib.contextmanager
 def _quiet_native_stderr() -> Iterator[None]:
-    """Silence MediaPipe/TFLite's native start-up chatter on file descriptor 2."""
+    """Silence MediaPipe/TFLite's native start-up chatter on file descriptor 2.
+
+    File descriptors belong to the whole process, so with landmarkers starting in
+    several threads the redirection is shared: the first thread in redirects, the last
+    one out restores.
+    """
+    global _quiet_depth, _saved_fd
+    with _QUIET_LOCK:
+        if _quiet_depth == 0:
+            try:
+                _saved_fd = os.dup(2)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            except OSError:  # no stderr at all
+                _saved_fd = None
+        _quiet_depth += 1
     try:
-        saved = os.dup(2)
-    except OSError:  # no stderr at all
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _QUIET_LOCK:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _saved_fd is not None:
+                os.dup2(_saved_fd, 2)
+                os.close(_saved_fd)
+                _saved_fd = None
 
 
 def _create(model: ModelInfo, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker
@@ -176,13 +196,15 @@ class Extraction:
     decode: DecodeStats
 
 
-def extract(
+def _extract_range(
     video: VideoInfo,
     model: ModelInfo,
     progress: Callable[[int], None] | None = None,
     on_frame: Callable[[Frame], None] | None = None,
     prefetch: int = 8,
     census_every_s: float = CENSUS_EVERY_S,
+    start_s: float | None = None,
+    end_s: float | None = None,
 ) -> Extraction:
     """Run the landmarker over every frame of the clip, in one streaming pass.
 
@@ -194,7 +216,8 @@ def extract(
     runner afterwards. ``progress(i)`` is called after each frame; ``on_frame(frame)``
     lets a caller see each decoded frame without a second decode.
     """
-    store = _Growable(video.frames + 8, MULTI_POSES)
+    share = 1.0 if start_s is None and end_s is None else 0.5
+    store = _Growable(int(video.frames * share) + 8, MULTI_POSES)
     last_ts = -1
     census: list[tuple[int, int]] = []
     every = max(1, int(round(census_every_s * (video.fps or 30.0))))
@@ -204,7 +227,7 @@ def extract(
         tracker = _create(model, video_mode=True, num_poses=1)
         counter = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
     try:
-        for frame in iter_frames(video, prefetch=prefetch, stats=stats):
+        for frame in iter_frames(video, prefetch=prefetch, stats=stats, start_s=start_s, end_s=end_s):
             i = store.row()
             arrays = store.arrays
             arrays["t"][i] = frame.time_s
@@ -242,3 +265,88 @@ def extract(
         counter.close()
     people_seen = max([c for _, c in census], default=0)
     return Extraction(store.finish(), people_seen, census, multi_from, stats)
+
+
+def extract(
+    video: VideoInfo,
+    model: ModelInfo,
+    progress: Callable[[int], None] | None = None,
+    on_frame: Callable[[Frame], None] | None = None,
+    prefetch: int = 8,
+    census_every_s: float = CENSUS_EVERY_S,
+    segments: int = 1,
+) -> Extraction:
+    """Run the landmarker over every frame of the clip, in one streaming pass.
+
+    The VIDEO-mode landmarker tracks one pose per frame (the fastest setting). Every
+    ``census_every_s`` seconds (and on the first frame) an IMAGE-mode landmarker counts
+    the people in that same frame; once it sees more than one (or one who is not the
+    person being tracked), tracking switches to two poses per frame for the rest of the
+    clip, and :mod:`formcheck.selection` picks the runner afterwards.
+
+    One landmarker keeps about one core busy. With ``segments > 1`` the clip is cut
+    into that many consecutive time ranges, each decoded and tracked by its own
+    landmarker in its own thread (MediaPipe releases the GIL while it works), and the
+    results are joined in time order; each range starts with a fresh detection.
+
+    ``progress(n)`` is called with the number of frames done; ``on_frame(frame)`` sees
+    each decoded frame (``frame.index`` counts within its range; use ``frame.time_s``).
+    """
+    duration = video.duration_s
+    if segments <= 1 or duration < MIN_SEGMENT_S * segments:
+        return _extract_range(video, model, progress, on_frame, prefetch, census_every_s)
+
+    bounds = [duration * k / segments for k in range(segments + 1)]
+    done = [0] * segments
+    lock = threading.Lock()
+
+    def part_progress(k: int) -> Callable[[int], None]:
+        def report(n: int) -> None:
+            with lock:
+                done[k] = n
+                total = sum(done)
+            if progress is not None:
+                progress(total)
+        return report
+
+    results: list[Extraction | BaseException | None] = [None] * segments
+
+    def work(k: int) -> None:
+        try:
+            results[k] = _extract_range(
+                video, model, part_progress(k), on_frame, prefetch, census_every_s,
+                start_s=None if k == 0 else bounds[k], end_s=None if k == segments - 1 else bounds[k + 1])
+        except BaseException as exc:  # re-raised in the calling thread
+            results[k] = exc
+
+    threads = [threading.Thread(target=work, args=(k,), name=f"formcheck-pose-{k}", daemon=True)
+               for k in range(segments)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    parts = [r for r in results if isinstance(r, Extraction)]
+    return _join(parts)
+
+
+def _join(parts: list[Extraction]) -> Extraction:
+    """Join the extractions of consecutive time ranges into one."""
+    cands = [p.candidates for p in parts]
+    joined = Candidates(*(np.concatenate([getattr(c, f) for c in cands])
+                          for f in ("t", "xy", "z", "vis", "world", "count")))
+    census: list[tuple[int, int]] = []
+    multi_from: int | None = None
+    stats = DecodeStats()
+    offset = 0
+    for p in parts:
+        census += [(i + offset, n) for i, n in p.census]
+        if p.multi_from is not None and multi_from is None:
+            multi_from = p.multi_from + offset
+        stats.frames += p.decode.frames
+        stats.bad_packets += p.decode.bad_packets
+        stats.errors += [e for e in p.decode.errors if e not in stats.errors][: 5 - len(stats.errors)]
+        offset += p.candidates.n_frames
+    return Extraction(joined, max(p.people_seen for p in parts), census, multi_from, stats)

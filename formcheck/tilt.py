@@ -46,22 +46,23 @@ class TiltEstimate:
 
 
 class FrameSampler:
-    """Keeps a few small grey frames spread over the clip (for :func:`estimate_roll`)."""
+    """Keeps a few small grey frames spread over the clip (for :func:`estimate_roll`),
+    keyed by their time in seconds. Safe to call from several decoding threads."""
 
     def __init__(self, n_frames: int, samples: int = 6) -> None:
         self.every = max(1, n_frames // samples)
-        self.frames: dict[int, np.ndarray] = {}
+        self.frames: dict[float, np.ndarray] = {}
         self.scale = 1.0
 
     def __call__(self, frame) -> None:  # formcheck.video.Frame
-        if frame.index % self.every or len(self.frames) >= 8:
+        if frame.index % self.every or len(self.frames) >= 10:
             return
         rgb = frame.rgb
         h, w = rgb.shape[:2]
         self.scale = min(1.0, MAX_SIDE / max(h, w))
         small = cv2.resize(rgb, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA) \
             if self.scale < 1 else rgb
-        self.frames[frame.index] = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+        self.frames[float(frame.time_s)] = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
 
 
 def _segments(gray: np.ndarray, mask_box: tuple[int, int, int, int] | None) -> np.ndarray:
@@ -75,11 +76,11 @@ def _segments(gray: np.ndarray, mask_box: tuple[int, int, int, int] | None) -> n
     return np.zeros((0, 4)) if lines is None else np.asarray(lines).reshape(-1, 4).astype(float)
 
 
-def estimate_roll(sampler: FrameSampler, boxes: dict[int, tuple[float, float, float, float]]) -> TiltEstimate:
+def estimate_roll(sampler: FrameSampler, boxes: dict[float, tuple[float, float, float, float]]) -> TiltEstimate:
     """Estimate the camera roll from the sampled frames.
 
-    ``boxes`` maps frame index -> the runner's box (x0, y0, x1, y1) in full-size pixels,
-    which is masked out (the runner's own limbs are not level).
+    ``boxes`` maps a sampled frame's time -> the runner's box (x0, y0, x1, y1) in
+    full-size pixels, which is masked out (the runner's own limbs are not level).
     """
     devs, weights = [], []
     for idx, gray in sampler.frames.items():

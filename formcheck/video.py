@@ -134,7 +134,21 @@ def count_packets(path: Path) -> int:
         container.close()
 
 
-def _decode(info: VideoInfo, stats: DecodeStats | None = None) -> Iterator[Frame]:
+def _upright_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
+    rgb = frame.to_ndarray(format="rgb24")
+    rot = _rotation_cw(frame)
+    if rot in _ROTATE:
+        rgb = cv2.rotate(rgb, _ROTATE[rot])
+    if rgb.shape[1] != info.width or rgb.shape[0] != info.height:
+        rgb = cv2.resize(rgb, (info.width, info.height), interpolation=cv2.INTER_AREA)
+    return rgb
+
+
+def _decode(info: VideoInfo, stats: DecodeStats | None = None, start_s: float | None = None,
+            end_s: float | None = None) -> Iterator[Frame]:
+    """Decode frames with ``start_s <= time < end_s`` (the whole clip by default).
+
+    Frame indices count from the first frame yielded."""
     path = Path(info.path)
     stats = stats if stats is not None else DecodeStats()
     container = _open(path)
@@ -144,6 +158,8 @@ def _decode(info: VideoInfo, stats: DecodeStats | None = None) -> Iterator[Frame
         index = 0
         last_t = -1.0
         step = 1.0 / info.fps
+        if start_s is not None and start_s > 0 and stream.time_base:
+            container.seek(int(start_s / stream.time_base), stream=stream, backward=True)
         for packet in container.demux(stream):
             try:
                 decoded = packet.decode()
@@ -159,12 +175,11 @@ def _decode(info: VideoInfo, stats: DecodeStats | None = None) -> Iterator[Frame
                 if t is None or not np.isfinite(t) or t <= last_t:
                     t = last_t + step if last_t >= 0 else index * step
                 last_t = t
-                rgb = frame.to_ndarray(format="rgb24")
-                rot = _rotation_cw(frame)
-                if rot in _ROTATE:
-                    rgb = cv2.rotate(rgb, _ROTATE[rot])
-                if rgb.shape[1] != info.width or rgb.shape[0] != info.height:
-                    rgb = cv2.resize(rgb, (info.width, info.height), interpolation=cv2.INTER_AREA)
+                if start_s is not None and t < start_s:
+                    continue
+                if end_s is not None and t >= end_s:
+                    return
+                rgb = _upright_rgb(frame, info)
                 stats.frames += 1
                 yield Frame(index, float(t), rgb)
                 index += 1
@@ -175,14 +190,16 @@ def _decode(info: VideoInfo, stats: DecodeStats | None = None) -> Iterator[Frame
 _END = object()
 
 
-def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeStats | None = None) -> Iterator[Frame]:
-    """Yield the clip's frames in order as upright RGB arrays.
+def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeStats | None = None,
+                start_s: float | None = None, end_s: float | None = None) -> Iterator[Frame]:
+    """Yield the clip's frames (or those with ``start_s <= time < end_s``) in order as
+    upright RGB arrays.
 
     With ``prefetch > 0`` decoding runs in a background thread that stays up to
     ``prefetch`` frames ahead (fewer for large frames; memory stays bounded).
     """
     if prefetch <= 0:
-        yield from _decode(info, stats)
+        yield from _decode(info, stats, start_s, end_s)
         return
     frame_bytes = max(1, info.width * info.height * 3)
     depth = max(2, min(prefetch, PREFETCH_BYTES // frame_bytes))
@@ -191,7 +208,7 @@ def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeStats | None = 
 
     def worker() -> None:
         try:
-            for frame in _decode(info, stats):
+            for frame in _decode(info, stats, start_s, end_s):
                 while not stop.is_set():
                     try:
                         q.put(frame, timeout=0.1)
@@ -220,21 +237,36 @@ def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeStats | None = 
         thread.join(timeout=5)
 
 
-def read_frames(info: VideoInfo, indices: list[int]) -> dict[int, np.ndarray]:
-    """Return a few frames (upright RGB) by index, decoding the clip once from the start.
+def read_frames(info: VideoInfo, indices: list[int],
+                times: dict[int, float] | None = None) -> dict[int, np.ndarray]:
+    """Return a few frames (upright RGB) by index, for the report's stills.
 
-    Used for the report's stills; frames that cannot be decoded are left out.
+    Each is found by seeking to the key frame before it and decoding forward to the
+    frame at its time (``times[index]``, or ``index / fps``); frames that cannot be
+    decoded are left out.
     """
-    wanted = set(indices)
     out: dict[int, np.ndarray] = {}
-    if not wanted:
-        return out
-    last = max(wanted)
-    for frame in _decode(info):
-        if frame.index in wanted:
-            out[frame.index] = frame.rgb
-        if frame.index >= last:
-            break
+    for index in sorted(set(indices)):
+        target = (times or {}).get(index, index / info.fps)
+        container = _open(Path(info.path))
+        try:
+            stream = container.streams.video[0]
+            if stream.time_base and target > 0:
+                container.seek(int(target / stream.time_base), stream=stream, backward=True)
+            for packet in container.demux(stream):
+                try:
+                    decoded = packet.decode()
+                except av.error.FFmpegError:
+                    continue
+                frame = next((f for f in decoded if f.time is None or f.time >= target - 0.5 / info.fps),
+                             None)
+                if frame is not None:
+                    out[index] = _upright_rgb(frame, info)
+                    break
+        except av.error.FFmpegError:
+            pass
+        finally:
+            container.close()
     return out
 
 
