@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = "1.0"
 MIN_DETECTED_FRAMES = 10
 MIN_DETECTED_FRACTION = 0.2
+#: Below this torso length (px) the runner is "small in the frame" (a warning).
+SMALL_TORSO_PX = 60.0
 #: With no step rhythm, posture is still summarised if the runner is seen this long (s).
 MIN_WINDOWED_S = 3.0
 
@@ -426,6 +428,11 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
             f"({settings.height_cm or DEFAULT_HEIGHT_CM:g} cm{'' if settings.height_cm else ', assumed'}); "
             "shoulder landmark stands in for C7, ear for the head's centre of mass")
     tilt_warnings = []
+    torso_px = float(np.nanmedian(torso)) if np.isfinite(torso).any() else float("nan")
+    if np.isfinite(torso_px) and torso_px < SMALL_TORSO_PX:
+        tilt_warnings.append(
+            f"the runner is small in the frame (torso about {torso_px:.0f} px): landmarks are less "
+            "precise, so treat the angles with more caution; film closer or at a higher resolution")
     if tilt.applied:
         assumptions.append(f"camera roll of {tilt.roll_deg:+.1f} deg estimated from background lines "
                            "and removed before measuring angles")

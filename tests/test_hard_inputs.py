@@ -1,0 +1,124 @@
+"""Hard input: huge or fast clips, tiny runners, a full disk, an interrupted run."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+
+from formcheck.config import Settings
+from formcheck.errors import FormcheckError, OutputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_videos" / "runner_side_clean.mp4"
+
+
+def render(tmp_path: Path, name: str, **spec) -> Path:
+    from formcheck.synth import RunnerSpec, render_clip
+
+    path = tmp_path / f"{name}.mp4"
+    render_clip(RunnerSpec(**spec), path)
+    return path
+
+
+@pytest.mark.slow
+def test_4k_clip(tmp_path: Path) -> None:
+    from formcheck.pipeline import run_analysis
+
+    clip = render(tmp_path, "uhd", width=3840, height=2160, runner_height_px=1700, duration_s=4.0)
+    s = run_analysis(clip, tmp_path / "o", Settings(video=False, report=False))
+    assert (s["video"]["width"], s["video"]["height"]) == (3840, 2160)
+    assert s["metrics"]["cadence_spm"]["median"] == pytest.approx(170, abs=3)
+
+
+@pytest.mark.slow
+def test_high_frame_rate_clip(tmp_path: Path) -> None:
+    from formcheck.pipeline import run_analysis
+
+    clip = render(tmp_path, "fast", fps=240, duration_s=3.0, width=320, height=240, runner_height_px=200)
+    s = run_analysis(clip, tmp_path / "o", Settings(video=False, report=False))
+    assert s["video"]["fps"] == pytest.approx(240)
+    assert s["metrics"]["cadence_spm"]["median"] == pytest.approx(170, abs=3)
+
+
+@pytest.mark.slow
+def test_tiny_runner_fails_clearly_or_warns(tmp_path: Path) -> None:
+    from formcheck.pipeline import run_analysis
+
+    clip = render(tmp_path, "tiny", width=1280, height=720, runner_height_px=110, duration_s=4.0)
+    try:
+        s = run_analysis(clip, tmp_path / "o", Settings(video=False, report=False))
+    except FormcheckError as exc:  # nobody found: one clear line
+        assert "no runner found" in str(exc) and "\n" not in str(exc)
+        assert not (tmp_path / "o" / "summary.json").exists()
+    else:
+        assert any("small in the frame" in w for w in s["warnings"])
+
+
+def _analysis():
+    from formcheck.analysis import analyze
+
+    return analyze(str(SAMPLE), Settings(video=False, report=False))
+
+
+@pytest.fixture(scope="module")
+def clean_analysis():
+    return _analysis()
+
+
+def test_full_disk_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypatch: pytest.MonkeyPatch) -> None:
+    import formcheck.outputs as outputs
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(outputs, "dump_json", no_space)
+    out = tmp_path / "o"
+    with pytest.raises(OutputError, match="No space left"):
+        outputs.write_analysis(clean_analysis, out)
+    assert list(out.iterdir()) == []
+
+
+def test_failed_move_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import formcheck.outputs as outputs
+
+    real_replace = os.replace
+
+    def flaky(src, dst):
+        if Path(dst).name == "steps.csv":
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_replace(src, dst)
+
+    out = tmp_path / "o"
+    outputs.write_analysis(clean_analysis, out)  # a complete earlier result
+    assert (out / "summary.json").exists()
+    monkeypatch.setattr(outputs.os, "replace", flaky)
+    with pytest.raises(OutputError, match="Read-only"):
+        outputs.write_analysis(clean_analysis, out)
+    # The earlier summary is withdrawn before anything is replaced: no mixed folder is
+    # ever marked complete.
+    assert not (out / "summary.json").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".formcheck-partial-")]
+
+
+def test_interrupted_writing_leaves_no_summary(tmp_path: Path, clean_analysis) -> None:
+    import formcheck.outputs as outputs
+
+    def interrupt(analysis, folder):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "o"
+    with pytest.raises(KeyboardInterrupt):
+        outputs.write_analysis(clean_analysis, out, [interrupt])
+    assert list(out.iterdir()) == []
+
+
+def test_unwritable_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import formcheck.outputs as outputs
+
+    monkeypatch.setattr(outputs.os, "access", lambda path, mode: False)
+    with pytest.raises(OutputError, match="not writable"):
+        outputs.prepare_out_dir(tmp_path / "o")
