@@ -111,6 +111,8 @@ def clean(series: PoseSeries, min_visibility: float = 0.5, max_gap_s: float = 0.
     torso = _median_torso(series)
     window = max(5, int(round(0.3 * fs)) | 1)
     out_mask = hampel_mask(xy, window, 4.0, floor=0.05 * torso if np.isfinite(torso) else 0.0)
+    # A landmark is dropped whole: x and y go together.
+    out_mask = np.repeat(out_mask.reshape(n, -1, 2).any(axis=2), 2, axis=1)
     xy[out_mask] = np.nan
 
     max_gap = max(1, int(round(max_gap_s * fs)))

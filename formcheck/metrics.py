@@ -48,8 +48,9 @@ def combine_sides(left: np.ndarray, right: np.ndarray, vis_left: np.ndarray,
     In a side view the far side is largely guessed by the model and comes with low
     visibility, so it contributes little. Where one side is missing the other is used.
     """
-    wl = np.where(np.isfinite(left[:, 0]), np.clip(vis_left, 1e-3, 1.0), 0.0)
-    wr = np.where(np.isfinite(right[:, 0]), np.clip(vis_right, 1e-3, 1.0), 0.0)
+    # A point counts only when both its coordinates are known.
+    wl = np.where(np.isfinite(left).all(axis=1), np.clip(vis_left, 1e-3, 1.0), 0.0)
+    wr = np.where(np.isfinite(right).all(axis=1), np.clip(vis_right, 1e-3, 1.0), 0.0)
     total = wl + wr
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (np.nan_to_num(left) * wl[:, None] + np.nan_to_num(right) * wr[:, None]) / total[:, None]

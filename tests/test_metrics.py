@@ -168,3 +168,11 @@ def test_series_mirror_keeps_metrics() -> None:
     b = M.side_view_frame_metrics(M.body_points(series.mirrored()), -1)
     for name in a:
         np.testing.assert_allclose(a[name], b[name], atol=1e-3)
+
+
+def test_combine_sides_needs_both_coordinates() -> None:
+    # A left point with a lost y must not pull the midpoint to y = 0.
+    left = pts((10.0, np.nan))
+    right = pts((12.0, 300.0))
+    out = M.combine_sides(left, right, np.array([0.9]), np.array([0.9]))
+    assert out[0, 0] == pytest.approx(12.0) and out[0, 1] == pytest.approx(300.0)

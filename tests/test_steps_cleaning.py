@@ -116,3 +116,15 @@ def test_clean_drops_low_visibility_and_logs() -> None:
     assert np.isfinite(cleaned.xy[:40, 0]).all()
     assert log.points_low_visibility == 40
     assert log.cutoff_hz == 6.0
+
+
+def test_outlier_drops_both_coordinates() -> None:
+    video = VideoInfo("x.mp4", 30.0, 90, 640, 480)
+    s = PoseSeries.empty(90, video)
+    s.xy[:] = 100.0
+    s.xy[:, 23:25, 1] = 300.0
+    s.visibility[:] = 0.9
+    s.xy[45:48, 23, 1] += 200.0  # a 3-frame jump in y only (longer than the gaps filled)
+    cleaned, log = clean(s, cutoff_hz=6.0, max_gap_s=1 / 30)
+    assert np.isnan(cleaned.xy[45:48, 23]).all()  # x went with it
+    assert log.points_outliers >= 1
