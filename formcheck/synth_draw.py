@@ -268,36 +268,75 @@ def _head(
     _poly(img, P([(10.1, 5.0), (11.2, 5.1), (11.0, 5.75), (10.0, 5.6)]), (170, 95, 90))
 
 
+def _drop_shadow_full(
+    img: np.ndarray, centre: tuple[int, int], axes: tuple[int, int], sigma: float
+) -> np.ndarray:
+    shadow = np.zeros(img.shape[:2], np.float32)
+    cv2.ellipse(shadow, centre, axes, 0, 0, 360, 1.0, -1, cv2.LINE_AA)
+    soft = np.asarray(cv2.GaussianBlur(shadow, (0, 0), sigma))
+    return (img * (1 - 0.35 * soft[:, :, None])).astype(np.uint8)
+
+
+def _drop_shadow(
+    img: np.ndarray, centre: tuple[int, int], axes: tuple[int, int], sigma: float
+) -> np.ndarray:
+    """Darken ``img`` under a soft elliptic floor shadow.
+
+    Computed in a window around the ellipse that holds the blur's whole support (the
+    shadow is exactly 0 outside it, so the result equals the full-frame computation,
+    which is used when the window would touch the image edge).
+    """
+    pad = int(4 * sigma) + 4
+    x0, x1 = centre[0] - axes[0] - pad, centre[0] + axes[0] + pad + 1
+    y0, y1 = centre[1] - axes[1] - pad, centre[1] + axes[1] + pad + 1
+    h, w = img.shape[:2]
+    if x0 - pad < 0 or y0 - pad < 0 or x1 + pad > w or y1 + pad > h:
+        return _drop_shadow_full(img, centre, axes, sigma)
+    out = img.copy()
+    local = (centre[0] - x0, centre[1] - y0)
+    out[y0:y1, x0:x1] = _drop_shadow_full(np.ascontiguousarray(img[y0:y1, x0:x1]), local, axes, sigma)
+    return out
+
+
 def render_frame(
     spec: RunnerSpec, kin: Kinematics, i: int, bg: np.ndarray | None = None
 ) -> np.ndarray:
     """Frame ``i`` as an RGB uint8 array (height, width, 3); ``bg`` from :func:`background`."""
+    img = (bg if bg is not None else background(spec, kin.floor_y)).copy()
+    img = draw_figure(img, spec, kin, i)
+    img = cv2.GaussianBlur(img, (0, 0), 0.6 * _SS)
+    return cv2.resize(img, (spec.width, spec.height), interpolation=cv2.INTER_AREA)
+
+
+def draw_figure(
+    img: np.ndarray,
+    spec: RunnerSpec,
+    kin: Kinematics,
+    i: int,
+    offset: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """Draw frame ``i`` of the figure (with its floor shadow) on the supersampled ``img``.
+
+    ``offset`` (scene px) shifts the figure, for canvases larger than the frame.
+    Returns the image (the shadow step replaces the array).
+    """
     s = spec.s
     H = spec.runner_height_px * _SS
     cm = H / 175.0
-    img = (bg if bg is not None else background(spec, kin.floor_y)).copy()
-    J = {k: v[i] * _SS for k, v in kin.joints.items()}
+    if offset is None:
+        J = {k: v[i] * _SS for k, v in kin.joints.items()}
+        floor_ss = kin.floor_y * _SS
+    else:
+        off = np.asarray(offset, dtype=float)
+        J = {k: (v[i] + off) * _SS for k, v in kin.joints.items()}
+        floor_ss = (kin.floor_y + off[1]) * _SS
     trunk = float(kin.trunk_angle[i])
     u = np.array([s * math.sin(trunk), -math.cos(trunk)])  # up the trunk
     f = np.array([s * math.cos(trunk), math.sin(trunk)])  # forward, perpendicular to trunk
     hip, sh = J["hip"], J["shoulder"]
     nb = hip + _TORSO * H * u  # neck base (unshrugged shoulder level on the spine)
 
-    # drop shadow on the floor
-    shadow = np.zeros(img.shape[:2], np.float32)
-    cv2.ellipse(
-        shadow,
-        (int(hip[0]), int(kin.floor_y * _SS)),
-        (int(0.16 * H), int(0.012 * H)),
-        0,
-        0,
-        360,
-        1.0,
-        -1,
-        cv2.LINE_AA,
-    )
-    soft = np.asarray(cv2.GaussianBlur(shadow, (0, 0), 0.01 * H))
-    img = (img * (1 - 0.35 * soft[:, :, None])).astype(np.uint8)
+    img = _drop_shadow(img, (int(hip[0]), int(floor_ss)), (int(0.16 * H), int(0.012 * H)), 0.01 * H)
 
     shirt, shorts, skin, shoe = spec.shirt_rgb, spec.shorts_rgb, spec.skin_rgb, spec.shoe_rgb
     far = 0.72  # far-side limbs are darker
@@ -462,6 +501,165 @@ def render_frame(
     # near side on top
     draw_leg("near", 1.0)
     draw_arm("near", 1.0)
+    return img
 
-    img = cv2.GaussianBlur(img, (0, 0), 0.6 * _SS)
-    return cv2.resize(img, (spec.width, spec.height), interpolation=cv2.INTER_AREA)
+
+# --------------------------------------------------------------------------- real footage
+
+
+def scene_background(
+    spec: RunnerSpec,
+    floor_y: float,
+    origin: tuple[int, int],
+    size: tuple[int, int],
+    decks: Sequence[tuple[float, float, float]] = (),
+) -> np.ndarray:
+    """Background of a canvas covering scene pixels ``origin + [0, size)`` (supersampled).
+
+    Same scene as :func:`background` (wall, window, skirting, floor, treadmill) plus a
+    door frame (long vertical edges, as real rooms have, from which a tool can estimate
+    a camera roll), laid out in the frame's scene coordinates, so a canvas larger than
+    the frame (for a rolled or pitched camera) shows more of the same room. ``decks`` are extra treadmills
+    ``(centre x, floor y, half length)`` in scene px (for a neighbour).
+    """
+    ox, oy = origin
+    cw, ch = size
+    W, Hh = cw * _SS, ch * _SS
+    rng = np.random.default_rng([spec.seed, 7])
+
+    def X(x: float) -> int:
+        return int((x - ox) * _SS)
+
+    def Y(y: float) -> int:
+        return int((y - oy) * _SS)
+
+    img = np.zeros((Hh, W, 3), np.float32)
+    yy = ((np.arange(Hh) / _SS + oy) / spec.height).clip(-0.3, 1.3)[:, None, None]
+    wall_top = np.array([196, 204, 210], np.float32)
+    wall_bot = np.array([222, 220, 212], np.float32)
+    img[:] = (wall_top * (1 - yy) + wall_bot * yy).astype(np.float32)
+    coarse = rng.normal(0, 1, (Hh // 32 + 1, W // 32 + 1)).astype(np.float32)
+    noise = np.asarray(cv2.resize(coarse, (W, Hh), interpolation=cv2.INTER_CUBIC))
+    img += noise[:, :, None] * 3.0
+    x0 = spec.width * (0.06 if spec.facing == "right" else 0.72)
+    win = ((X(x0), Y(0.12 * spec.height)), (X(x0 + 0.2 * spec.width), Y(0.38 * spec.height)))
+    cv2.rectangle(img, *win, (150, 175, 195), -1, cv2.LINE_AA)
+    cv2.rectangle(img, *win, (235, 235, 235), 6, cv2.LINE_AA)
+    # a door frame on the other side: vertical edges make a rolled camera visible
+    dx = spec.width * (0.78 if spec.facing == "right" else 0.04)
+    door = ((X(dx), Y(0.02 * spec.height)), (X(dx + 0.16 * spec.width), Y(floor_y)))
+    cv2.rectangle(img, *door, (205, 200, 190), -1, cv2.LINE_AA)
+    cv2.rectangle(img, *door, (120, 100, 80), 5, cv2.LINE_AA)
+    fl_top = max(0, Y(floor_y - 0.03 * spec.height))
+    sk = max(0, Y(floor_y - 0.09 * spec.height))
+    img[sk:fl_top] = (175, 170, 160)
+    img[fl_top:] = (120, 110, 100)
+    if fl_top < Hh:
+        fl = ((np.arange(fl_top, Hh) / _SS + oy - floor_y) / (0.12 * spec.height)).clip(0, 1.5)
+        img[fl_top:] *= (1.0 - 0.2 * fl)[:, None, None]
+    belt_h = 0.018 * spec.height
+    all_decks = [*decks, (spec.center_x_frac * spec.width, floor_y, 0.48 * spec.runner_height_px)]
+    for cx, fy, half in all_decks:  # far decks first, the runner's deck last
+        cv2.rectangle(
+            img, (X(cx - half), Y(fy)), (X(cx + half), Y(fy + 3.0 * belt_h)), (70, 72, 78), -1, cv2.LINE_AA
+        )
+        cv2.rectangle(
+            img, (X(cx - half), Y(fy)), (X(cx + half), Y(fy + belt_h)), (38, 38, 42), -1, cv2.LINE_AA
+        )
+    img += rng.normal(0, 1.5, img.shape).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+class FootageRenderer:
+    """Frames of a spec with real-footage conditions (camera, blur, noise, bystander...).
+
+    Per frame: background canvas (larger than the frame when the camera moves) ->
+    figures, averaged over sub-frame poses for motion blur -> camera homography
+    (:func:`formcheck.synth.camera_homography`) -> the usual soft blur and area
+    downscale -> sensor noise -> JPEG. Frames are upright (display orientation);
+    :func:`formcheck.synth.render_clip` rotates them for storage.
+    """
+
+    def __init__(self, spec: RunnerSpec, kin: Kinematics) -> None:
+        from formcheck import synth
+
+        self.spec, self.kin = spec, kin
+        self.h = synth.camera_homography(spec)
+        W, Hh = spec.width, spec.height
+        if spec.camera_moved:  # the canvas must cover every scene point the camera sees
+            corners = np.array([[0, 0], [W, 0], [W, Hh], [0, Hh]], float)
+            back = synth.project(np.linalg.inv(self.h), corners)
+            lo = np.floor(np.minimum(back.min(0), 0)) - 4
+            hi = np.ceil(np.maximum(back.max(0), [W, Hh])) + 4
+        else:
+            lo, hi = np.zeros(2), np.array([W, Hh], float)
+        self.origin = (int(lo[0]), int(lo[1]))
+        self.size = (int(hi[0] - lo[0]), int(hi[1] - lo[1]))
+        self.offset = (-float(self.origin[0]), -float(self.origin[1]))
+        self.bspec = synth.bystander_spec(spec) if spec.bystander != "none" else None
+        self.bkin = synth.simulate_bystander(spec)
+        decks = []
+        if self.bspec is not None and self.bkin is not None and spec.bystander == "treadmill":
+            decks.append(
+                (spec.bystander_x_frac * W, self.bkin.floor_y, 0.48 * self.bspec.runner_height_px)
+            )
+        self.bg = scene_background(spec, kin.floor_y, self.origin, self.size, decks)
+        # scene px -> supersampled output px, via the canvas
+        S = np.diag([_SS, _SS, 1.0])
+        T = np.array([[1.0, 0, self.origin[0]], [0, 1.0, self.origin[1]], [0, 0, 1.0]])
+        self.warp = S @ self.h @ T @ np.linalg.inv(S)
+        n_sub = spec.blur_samples or (1 + 2 * math.ceil(4 * spec.shutter_fraction))
+        self.n_sub = n_sub if spec.shutter_fraction > 0 else 1
+
+    def _sub_kin(self, i: int) -> tuple[list[Kinematics], list[Kinematics | None]]:
+        from formcheck import synth
+
+        if self.n_sub == 1:
+            return [self.kin], [self.bkin]
+        t0 = float(self.kin.t[i])
+        exp = self.spec.shutter_fraction / self.spec.fps
+        ts = t0 + exp * (np.linspace(0.0, 1.0, self.n_sub) - 0.5)
+        return [synth.simulate(self.spec, ts)], [synth.simulate_bystander(self.spec, ts)]
+
+    def _canvas(self, kin: Kinematics, bkin: Kinematics | None, j: int) -> np.ndarray:
+        img = self.bg.copy()
+        figures: list[tuple[RunnerSpec, Kinematics]] = [(self.spec, kin)]
+        if bkin is not None and self.bspec is not None:
+            if self.spec.bystander_in_front:
+                figures.append((self.bspec, bkin))
+            else:
+                figures.insert(0, (self.bspec, bkin))
+        for spec, k in figures:
+            img = draw_figure(img, spec, k, j, self.offset)
+        return img
+
+    def frame(self, i: int) -> np.ndarray:
+        """Frame ``i`` (RGB uint8, upright display size)."""
+        spec = self.spec
+        kins, bkins = self._sub_kin(i)
+        if self.n_sub == 1:
+            canvas = self._canvas(kins[0], bkins[0], i)
+        else:
+            acc = np.zeros(self.bg.shape, np.float32)
+            for j in range(self.n_sub):
+                acc += self._canvas(kins[0], bkins[0], j)
+            canvas = np.clip(acc / self.n_sub + 0.5, 0, 255).astype(np.uint8)
+        out_ss = (spec.width * _SS, spec.height * _SS)
+        if spec.camera_moved:
+            canvas = cv2.warpPerspective(
+                canvas, self.warp, out_ss, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+            )
+        img = cv2.GaussianBlur(canvas, (0, 0), 0.6 * _SS)
+        img = cv2.resize(img, (spec.width, spec.height), interpolation=cv2.INTER_AREA)
+        if spec.noise_sigma > 0:
+            rng = np.random.default_rng([spec.seed, 11, i])
+            noisy = img.astype(np.float32) + rng.normal(0, spec.noise_sigma, img.shape)
+            img = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+        if spec.jpeg_quality > 0:
+            ok, buf = cv2.imencode(
+                ".jpg", img[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(spec.jpeg_quality)]
+            )
+            back = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+            if back is not None:
+                img = np.ascontiguousarray(back[:, :, ::-1])
+        return img

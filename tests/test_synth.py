@@ -39,6 +39,13 @@ SMALL = RunnerSpec(duration_s=1.0, fps=30.0, width=320, height=240, runner_heigh
         ({"width": 321}, pytest.raises(ValueError)),
         ({"runner_height_px": 500.0}, pytest.raises(ValueError)),
         ({"fps": 0.0}, pytest.raises(ValueError)),
+        ({"camera_roll_deg": 5.0, "camera_pitch_deg": -10.0}, nullcontext()),
+        ({"camera_roll_deg": 60.0}, pytest.raises(ValueError)),
+        ({"rotation_meta": 45}, pytest.raises(ValueError)),
+        ({"shutter_fraction": 1.5}, pytest.raises(ValueError)),
+        ({"jpeg_quality": 101}, pytest.raises(ValueError)),
+        ({"bystander": "crowd"}, pytest.raises(ValueError)),
+        ({"visible_from_s": 2.0, "visible_until_s": 1.0}, pytest.raises(ValueError)),
     ],
 )
 def test_spec_validation(kwargs, expectation):
@@ -221,3 +228,175 @@ def test_mediapipe_detects_the_figure_near_truth(spec):
     # MediaPipe places this figure's ear ~3.5-4 cm ahead of the drawn ear (see README)
     assert np.median(errs["ear"]) < 0.12
     assert np.median(lean) == pytest.approx(truth["trunk_lean_deg"], abs=4.0)
+
+
+# --------------------------------------------------------------------------- real-footage fields
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+def test_sample_specs_are_plain_and_their_truth_is_unchanged():
+    from formcheck.synth import sample_specs
+
+    for name, spec in sample_specs().items():
+        assert spec.is_plain
+        truth, _ = compute_truth(spec, simulate(spec))
+        truth["video"] = name
+        stored = json.loads((SAMPLES / name).with_suffix(".truth.json").read_text())
+        assert json.loads(json.dumps(truth)) == stored, name
+
+
+def test_spec_dict_round_trip_keeps_only_fields_that_are_on():
+    from formcheck.synth import RunnerSpec as RS
+
+    assert "camera_roll_deg" not in SMALL.to_dict()
+    spec = replace(SMALL, camera_roll_deg=4.0, visible_from_s=0.2, bystander="treadmill")
+    d = json.loads(json.dumps(spec.to_dict()))
+    assert d["camera_roll_deg"] == 4.0 and "camera_pitch_deg" not in d
+    assert RS.from_dict(d) == spec
+    late = replace(SMALL, visible_until_s=0.5)
+    assert RS.from_dict(json.loads(json.dumps(late.to_dict()))) == late
+    assert RS.from_dict(json.loads(json.dumps(SMALL.to_dict()))) == SMALL
+
+
+def test_simulate_at_given_times_matches_frame_times():
+    spec = replace(SMALL, head_forward_drift_deg=10.0, visible_from_s=0.3)
+    a = simulate(spec)
+    b = simulate(spec, a.t.copy())
+    for name in a.joints:
+        np.testing.assert_allclose(b.joints[name], a.joints[name], atol=1e-9)
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+@pytest.mark.parametrize("roll", [-8.0, 5.0])
+def test_camera_roll_changes_image_angles_not_posture(facing, roll):
+    from formcheck.synth import camera_homography
+
+    spec = replace(SMALL, facing=facing, camera_roll_deg=roll, head_forward_deg=12.0)
+    plain = replace(spec, camera_roll_deg=0.0)
+    np.testing.assert_allclose(camera_homography(plain), np.eye(3), atol=1e-12)
+    truth, cols = compute_truth(spec, simulate(spec))
+    ref, _ = compute_truth(plain, simulate(plain))
+    for key in ("trunk_lean_deg", "neck_trunk_angle_deg", "cva_deg", "head_forward_offset_torso"):
+        assert truth[key] == ref[key]  # physical posture: the camera does not change it
+    s = 1 if facing == "right" else -1
+    # the picture turns clockwise by `roll`: a forward lean reads s * roll more in the image
+    assert truth["image"]["trunk_lean_deg"] == pytest.approx(ref["trunk_lean_deg"] + s * roll, abs=1e-3)
+    assert truth["image"]["cva_deg"] == pytest.approx(ref["cva_deg"] - s * roll, abs=1e-3)
+    assert truth["image"]["neck_trunk_angle_deg"] == pytest.approx(ref["neck_trunk_angle_deg"], abs=1e-3)
+    np.testing.assert_allclose(cols["trunk_lean_deg_image"], ref["trunk_lean_deg"] + s * roll, atol=1e-6)
+
+
+def test_camera_pitch_is_a_keystone_that_keeps_the_centre():
+    from formcheck.synth import camera_homography, project
+
+    spec = replace(SMALL, camera_pitch_deg=20.0)
+    h = camera_homography(spec)
+    c = np.array([spec.width / 2, spec.height / 2])
+    np.testing.assert_allclose(project(h, c[None]), c[None], atol=1e-9)
+    # a square-on rectangle looks narrower at the bottom when the camera looks down
+    top = project(h, np.array([[100.0, 60.0], [220.0, 60.0]]))
+    bottom = project(h, np.array([[100.0, 180.0], [220.0, 180.0]]))
+    assert np.ptp(bottom[:, 0]) < np.ptp(top[:, 0])
+    truth, _ = compute_truth(spec, simulate(spec))
+    assert truth["camera"]["height_above_floor_cm"] > spec.runner_height_cm
+    assert truth["image"]["trunk_lean_deg"] != pytest.approx(truth["trunk_lean_deg"], abs=0.05)
+
+
+def test_runner_enters_late_and_leaves_early():
+    from formcheck.synth import figure_bbox
+
+    spec = replace(SMALL, duration_s=3.0, visible_from_s=1.0, visible_until_s=2.0, slide_s=0.5)
+    kin = simulate(spec)
+    box = figure_bbox(kin, spec.runner_height_px)
+    out = (box[:, 2] < 0) | (box[:, 0] > spec.width)
+    assert out[kin.t < 0.5].all() and out[kin.t > 2.5].all()
+    assert kin.in_frame is not None
+    assert kin.in_frame[(kin.t >= 1.0) & (kin.t <= 2.0)].all()
+    assert not kin.in_frame[(kin.t < 1.0) | (kin.t > 2.0)].any()
+    truth, cols = compute_truth(spec, kin)
+    ref, _ = compute_truth(replace(spec, visible_from_s=0.0, visible_until_s=math.inf), simulate(SMALL))
+    assert truth["frames_in_view"] == int(kin.in_frame.sum())
+    assert truth["trunk_lean_deg"] == ref["trunk_lean_deg"]
+    assert "in_frame" in cols
+
+
+def test_walker_crosses_the_frame_and_neighbour_stays():
+    from formcheck.synth import simulate_bystander
+
+    spec = replace(SMALL, duration_s=3.0, bystander="walk_past", bystander_start_s=0.5,
+                   bystander_cross_s=2.0, bystander_in_front=True, bystander_scale=1.2)
+    kin = simulate_bystander(spec)
+    assert kin is not None
+    x = kin.joints["hip"][:, 0]
+    assert x[0] > spec.width and x[-1] < 0  # faces and walks left (runner faces right)
+    truth, _ = compute_truth(spec, simulate(spec))
+    assert truth["bystander"]["frames_overlapping_runner"] > 0
+    assert truth["trunk_lean_deg"] == compute_truth(SMALL, simulate(SMALL))[0]["trunk_lean_deg"]
+    nb = replace(SMALL, bystander="treadmill", bystander_x_frac=0.8)
+    kn = simulate_bystander(nb)
+    assert kn is not None and np.ptp(kn.joints["hip"][:, 0]) == 0
+    assert simulate_bystander(SMALL) is None
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"shutter_fraction": 1.0},
+        {"noise_sigma": 8.0},
+        {"jpeg_quality": 20},
+        {"camera_roll_deg": 6.0},
+        {"bystander": "walk_past", "bystander_start_s": 0.0, "bystander_cross_s": 0.6},
+    ],
+    ids=["blur", "noise", "jpeg", "roll", "walker"],
+)
+def test_footage_frames_are_deterministic_and_differ_from_plain(kwargs):
+    spec = replace(SMALL, **kwargs)
+    kin = simulate(spec)
+    a = render_frame(spec, kin, 10)
+    b = render_frame(spec, kin, 10)
+    assert a.shape == (spec.height, spec.width, 3) and a.dtype == np.uint8
+    np.testing.assert_array_equal(a, b)
+    clean = render_frame(replace(spec, **{k: getattr(SMALL, k) for k in kwargs}), simulate(SMALL), 10)
+    assert np.mean(np.abs(a.astype(float) - clean)) > 0.3
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotation_metadata_opens_upright_in_opencv(tmp_path, rotation):
+    import cv2
+
+    from formcheck.video import probe
+
+    pytest.importorskip("av")
+    spec = replace(SMALL, width=120, height=200, runner_height_px=150.0, duration_s=0.2,
+                   rotation_meta=rotation, crf=18)
+    truth = render_clip(spec, tmp_path / "phone.mp4")
+    stored = (200, 120) if rotation != 180 else (120, 200)
+    assert (truth["stored_width"], truth["stored_height"]) == stored
+    cap = cv2.VideoCapture(str(tmp_path / "phone.mp4"), cv2.CAP_FFMPEG)
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    ok, bgr = cap.read()
+    meta = cap.get(cv2.CAP_PROP_ORIENTATION_META)
+    cap.release()
+    assert ok and bgr.shape[:2] == (spec.height, spec.width)
+    assert meta == rotation
+    upright = next(iter_frames(spec))
+    assert np.mean(np.abs(bgr[:, :, ::-1].astype(float) - upright)) < 6.0
+    info = probe(tmp_path / "phone.mp4")
+    assert (info.width, info.height) == (spec.width, spec.height)
+
+
+def test_conditions_build_specs():
+    from formcheck.synth import CONDITIONS, condition_spec
+
+    for name in CONDITIONS:
+        spec = condition_spec(name)
+        assert spec.n_frames >= 60, name
+    far = condition_spec("far_25pct")
+    assert far.runner_height_px == pytest.approx(0.25 * far.height)
+    big = condition_spec("baseline", scale=2.0)
+    assert (big.width, big.height) == (640, 480) and big.runner_height_px == 360.0
+    assert condition_spec("baseline", fps=50.0).fps == 50.0
+    with pytest.raises(KeyError):
+        condition_spec("underwater")
