@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
@@ -180,7 +180,7 @@ def main() -> int:
     args = ap.parse_args()
     quick = args.quick
     repeats = args.repeats or (1 if quick else 3)
-    res: dict = {"machine": machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    res: dict = {"machine": machine(), "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     dur = 8 if quick else 24
     main_clip = render(f"bench_720p_{dur}s", width=1280, height=720, runner_height_px=560,
                        duration_s=dur, fps=30, facing="right", head_forward_deg=20.0)
