@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,10 +20,9 @@ from scipy import signal
 from . import __version__
 from .cleaning import CleaningLog, clean
 from .config import Settings
-from .errors import NoRunnerFoundError
 from .faults import Fault, find_faults
 from .metrics import body_points, front_view_frame_metrics, side_view_frame_metrics
-from .model import ModelInfo, resolve_model
+from .model import ModelInfo
 from .norms import (
     DEFAULT_HEIGHT_CM,
     DEFAULT_MASS_KG,
@@ -33,15 +32,15 @@ from .norms import (
 )
 from .posedata import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
 from .steps import NoRhythmError, Steps, detect_steps, gait_kind, time_windows
-from .tilt import FrameSampler, TiltEstimate, estimate_roll, rotate_points
-from .video import probe
+from .tilt import TiltEstimate, rotate_points
 from .view import ViewResult, detect_view
+
+if TYPE_CHECKING:
+    from .extraction import Extracted
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "1.0"
-MIN_DETECTED_FRAMES = 10
-MIN_DETECTED_FRACTION = 0.2
 #: Below this torso length (px) the runner is "small in the frame" (a warning).
 SMALL_TORSO_PX = 60.0
 #: With no step rhythm, posture is still summarised if the runner is seen this long (s).
@@ -312,58 +311,17 @@ def _evidence_frames(frames: pd.DataFrame, step_table: pd.DataFrame, faults: lis
 def analyze(video_path: str, settings: Settings,
             progress: Callable[[int, int], None] | None = None) -> Analysis:
     """Run the whole analysis of one clip. Raises a :class:`FormcheckError` on bad input."""
-    from .pose import extract
-    from .selection import select_runner
+    from .extraction import extract_runner
 
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    video = probe(video_path)
-    model = resolve_model(settings.model)
-    total = video.frames
-    sampler = FrameSampler(total)
-    ext = extract(video, model, progress=(lambda i: progress(i, total)) if progress else None,
-                  on_frame=sampler, segments=settings.pose_threads())
-    cand = ext.candidates
-    timings["pose"] = time.perf_counter() - t0
-    if cand.n_frames != video.frames:
-        log.info("%s: %d frames decoded (container says %d)", video_path, cand.n_frames, video.frames)
-        video = VideoInfo(video.path, video.fps, cand.n_frames, video.width, video.height,
-                          video.rotation, video.codec)
-    decode = {"frames_decoded": ext.decode.frames, "frames_stated": total,
-              "bad_packets": ext.decode.bad_packets, "errors": ext.decode.errors}
-    warnings = []
-    if ext.decode.bad_packets:
-        warnings.append(f"the file is damaged: {ext.decode.bad_packets} video packets could not be "
-                        f"decoded and were skipped ({ext.decode.frames} of about {total} frames read)")
-    elif total and ext.decode.frames < 0.9 * total:
-        warnings.append(f"only {ext.decode.frames} of the {total} frames the file states could be read")
-    t2 = time.perf_counter()
-    raw = select_runner(cand, video, ext.people_seen)
-    raw.selection["census"] = [{"frame": f, "people": n} for f, n in ext.census]
-    raw.selection["two_poses_from_frame"] = ext.multi_from
-    raw.video = video
-    det = raw.detected
-    if det.sum() < MIN_DETECTED_FRAMES or det.mean() < MIN_DETECTED_FRACTION:
-        raise NoRunnerFoundError(
-            f"no runner found: a person was detected in {int(det.sum())} of {len(det)} frames "
-            f"({100 * det.mean():.0f}%); the whole body must be in view")
-    tilt = estimate_roll(sampler, _runner_boxes(raw, list(sampler.frames)))
-    analysis = finish_analysis(raw, video, model, settings, timings, t2, tilt)
-    analysis.decode = decode
-    analysis.warnings = warnings + analysis.warnings
+    return analyze_extracted(extract_runner(video_path, settings, progress), settings)
+
+
+def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
+    """The analysis after the pose pass (see :mod:`formcheck.extraction`)."""
+    analysis = finish_analysis(ex.raw, ex.video, ex.model, settings, ex.timings, None, ex.tilt)
+    analysis.decode = ex.decode
+    analysis.warnings = ex.warnings + analysis.warnings
     return analysis
-
-
-def _runner_boxes(series: PoseSeries, times: list[float]) -> dict[float, tuple[float, float, float, float]]:
-    """The runner's bounding box (px) in the frames at ``times``."""
-    boxes = {}
-    for t in times:
-        i = int(np.argmin(np.abs(series.t - t))) if len(series) else -1
-        if 0 <= i < len(series) and abs(series.t[i] - t) < 1e-3 and series.detected[i]:
-            xy = series.xy[i]
-            boxes[t] = (float(np.nanmin(xy[:, 0])), float(np.nanmin(xy[:, 1])),
-                        float(np.nanmax(xy[:, 0])), float(np.nanmax(xy[:, 1])))
-    return boxes
 
 
 def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, settings: Settings,

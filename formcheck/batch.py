@@ -379,6 +379,14 @@ class BatchResult:
 Progress = Callable[[int, int, ClipResult], None]
 
 
+def _with_pose_threads(jobs: list[ClipJob], threads: int) -> list[ClipJob]:
+    """Set how many landmarkers each clip runs, unless the user chose (``threads``)."""
+    import dataclasses
+
+    return [j if j.settings.threads else dataclasses.replace(j, settings=j.settings.replace(threads=threads))
+            for j in jobs]
+
+
 def default_workers() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -484,10 +492,14 @@ def run_batch(
                 from .batch_exec import run_dask, run_local
 
                 if scheduler:
-                    run_dask(jobs, scheduler, record, workers=workers, task=task)
+                    # A Dask worker usually holds one core: one landmarker per clip.
+                    run_dask(_with_pose_threads(jobs, 1), scheduler, record, workers=workers, task=task)
                 else:
                     n = min(workers or default_workers(), len(jobs))
-                    run_local(jobs, n, record, task=task)
+                    # Cores left over by the workers go to each clip's landmarkers (analyze
+                    # splits a clip between two when it has two cores to itself).
+                    per_clip = max(1, min(2, default_workers() // n))
+                    run_local(_with_pose_threads(jobs, per_clip), n, record, task=task)
         except KeyboardInterrupt:
             for job in jobs:  # a clip may have finished on disk before its result came back
                 if job.rel not in results:

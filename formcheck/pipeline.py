@@ -30,8 +30,8 @@ def run_analysis(video: str | Path, out_dir: str | Path, settings: Settings,
     The report renderer is started first, in a second process, so that its imports
     overlap with the pose model's work; it renders while the annotated video is written.
     """
-    from .analysis import analyze
-    from .outputs import prepare_out_dir, write_analysis
+    from .extraction import extract_runner
+    from .outputs import prepare_out_dir
 
     out = prepare_out_dir(out_dir)  # fail early on an unwritable location
     report_process = None
@@ -40,7 +40,12 @@ def run_analysis(video: str | Path, out_dir: str | Path, settings: Settings,
 
         report_process = ReportProcess()
     try:
-        analysis = analyze(str(video), settings, progress=progress)
+        extracted = extract_runner(str(video), settings, progress=progress)
+        # pandas and scipy are imported only now, after the landmarkers are closed.
+        from .analysis import analyze_extracted
+        from .outputs import write_analysis
+
+        analysis = analyze_extracted(extracted, settings)
         write_analysis(analysis, out, output_writers(settings), report=settings.report,
                        report_process=report_process)
     finally:

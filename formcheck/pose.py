@@ -185,6 +185,24 @@ def _mp_image(rgb: np.ndarray):
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
 
 
+class _SharedCounter:
+    """The census landmarker (IMAGE mode, up to ``MAX_PEOPLE`` poses), shared by the
+    segment threads behind a lock: it is used once every few seconds, and one copy of
+    the model saves about 100 MB over one per thread."""
+
+    def __init__(self, model: ModelInfo) -> None:
+        with _quiet_native_stderr():
+            self._landmarker = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
+        self._lock = threading.Lock()
+
+    def detect(self, image) -> list:
+        with self._lock, _quiet_native_stderr():
+            return self._landmarker.detect(image).pose_landmarks or []
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+
 @dataclass
 class Extraction:
     """What one pass of the landmarker over a clip produced."""
@@ -205,17 +223,9 @@ def _extract_range(
     census_every_s: float = CENSUS_EVERY_S,
     start_s: float | None = None,
     end_s: float | None = None,
+    counter: _SharedCounter | None = None,
 ) -> Extraction:
-    """Run the landmarker over every frame of the clip, in one streaming pass.
-
-    The VIDEO-mode landmarker tracks one pose per frame (the fastest setting). Every
-    ``census_every_s`` seconds (and on the first frame) an IMAGE-mode landmarker counts
-    the people in that same frame; once it sees more than one (or one who is not the
-    person being tracked), tracking switches to two
-    poses per frame for the rest of the clip, and :mod:`formcheck.selection` picks the
-    runner afterwards. ``progress(i)`` is called after each frame; ``on_frame(frame)``
-    lets a caller see each decoded frame without a second decode.
-    """
+    """Track the frames with ``start_s <= time < end_s`` (see :func:`extract`)."""
     share = 1.0 if start_s is None and end_s is None else 0.5
     store = _Growable(int(video.frames * share) + 8, MULTI_POSES)
     last_ts = -1
@@ -223,9 +233,11 @@ def _extract_range(
     every = max(1, int(round(census_every_s * (video.fps or 30.0))))
     multi_from: int | None = None
     stats = DecodeStats()
+    own_counter = counter is None
     with _quiet_native_stderr():
         tracker = _create(model, video_mode=True, num_poses=1)
-        counter = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
+        if counter is None:
+            counter = _SharedCounter(model)
     try:
         for frame in iter_frames(video, prefetch=prefetch, stats=stats, start_s=start_s, end_s=end_s):
             i = store.row()
@@ -235,8 +247,7 @@ def _extract_range(
             last_ts = ts
             image = _mp_image(frame.rgb)
             if multi_from is None and i % every == 0:
-                with _quiet_native_stderr():
-                    found = counter.detect(image).pose_landmarks or []
+                found = counter.detect(image)
                 people = len(found)
                 if people == 1 and i > 0 and arrays["count"][i - 1] > 0:
                     # One person found, but is it the one being tracked? If not, two are in view.
@@ -262,7 +273,8 @@ def _extract_range(
                 progress(i + 1)
     finally:
         tracker.close()
-        counter.close()
+        if own_counter:
+            counter.close()
     people_seen = max([c for _, c in census], default=0)
     return Extraction(store.finish(), people_seen, census, multi_from, stats)
 
@@ -310,21 +322,28 @@ def extract(
         return report
 
     results: list[Extraction | BaseException | None] = [None] * segments
+    counter = _SharedCounter(model)
+    # Each segment has its own decoder and queue: keep the queues short (memory).
+    depth = max(2, prefetch // segments)
 
     def work(k: int) -> None:
         try:
             results[k] = _extract_range(
-                video, model, part_progress(k), on_frame, prefetch, census_every_s,
-                start_s=None if k == 0 else bounds[k], end_s=None if k == segments - 1 else bounds[k + 1])
+                video, model, part_progress(k), on_frame, depth, census_every_s,
+                start_s=None if k == 0 else bounds[k], end_s=None if k == segments - 1 else bounds[k + 1],
+                counter=counter)
         except BaseException as exc:  # re-raised in the calling thread
             results[k] = exc
 
     threads = [threading.Thread(target=work, args=(k,), name=f"formcheck-pose-{k}", daemon=True)
                for k in range(segments)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    try:
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        counter.close()
     for r in results:
         if isinstance(r, BaseException):
             raise r
