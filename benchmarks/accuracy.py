@@ -352,14 +352,9 @@ def _fmt(x: Any, nd: int = 2) -> str:
 
 
 def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from common import cpu_model
+
+    cpu = cpu_model()
     n = os.cpu_count()
     try:
         load = f", load average {os.getloadavg()[0]:.1f}"

@@ -111,23 +111,18 @@ def batch(clips: list[Path], workers: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"
         folder.mkdir()
-        for c in clips:
-            shutil.copy(c, folder / c.name)
+        for i, c in enumerate(clips):
+            shutil.copy(c, folder / f"{i:02d}_{c.name}")
         r = measure([*FORMCHECK, "batch", str(folder), "--out", f"{tmp}/out", "--workers", str(workers)])
     return {"clips": len(clips), "workers": workers, "wall_s": round(r["wall_s"], 1),
             "peak_rss_mb_largest_process": round(r["peak_rss_mb"])}
 
 
 def machine() -> dict:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     import mediapipe
+    from common import cpu_model
+
+    cpu = cpu_model()
 
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "python": platform.python_version(), "mediapipe": mediapipe.__version__,

@@ -23,6 +23,21 @@ def real_clip(name: str) -> Path:
     return path
 
 
+def write_clip(path: Path, frames: list, fps: int = 30) -> Path:
+    """Encode RGB frames (H, W, 3 uint8) as an H.264 MP4."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        for f in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
 def load_truth(clip: Path) -> dict:
     return json.loads(clip.with_suffix(".truth.json").read_text())
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_clip
 
 from formcheck.errors import ModelError, OutputError
 from formcheck.model import resolve_model
@@ -30,21 +31,6 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, needle: 
     assert lines[0].startswith("formcheck: error:")
     assert needle in lines[0]
     assert "Traceback" not in proc.stderr
-
-
-def write_clip(path: Path, frames: list[np.ndarray], fps: int = 30) -> Path:
-    import av
-
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height = frames[0].shape[1], frames[0].shape[0]
-        stream.pix_fmt = "yuv420p"
-        for f in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
 
 
 @pytest.fixture
