@@ -251,6 +251,30 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
     return pd.DataFrame(rows)
 
 
+#: A step whose trunk lean is this far (deg) from the clip's median step, and more than
+#: 4 robust standard deviations, is not counted: holding the rails, stepping on or off.
+OUTLIER_LEAN_DEG = 12.0
+
+
+def _drop_posture_outliers(steps: Steps, step_table: pd.DataFrame) -> tuple[Steps, pd.DataFrame, int]:
+    """Leave out steps whose trunk lean is far from the runner's other steps."""
+    if steps.kind != "steps" or "trunk_lean_deg" not in step_table or len(step_table) < 5:
+        return steps, step_table, 0
+    lean = step_table["trunk_lean_deg"]
+    med = float(lean.median())
+    mad = float((lean - med).abs().median()) * 1.4826
+    off = (lean - med).abs() > max(OUTLIER_LEAN_DEG, 4 * mad)
+    if not off.any() or off.all():
+        return steps, step_table, 0
+    keep = ~off.to_numpy()
+    bounds = [b for b, k in zip(steps.bounds, keep, strict=True) if k]
+    durations = np.array([steps.times[b] - steps.times[a] for a, b in bounds])
+    kept = dataclasses.replace(steps, bounds=bounds, cadence_spm=60.0 / float(np.mean(durations)))
+    table = step_table[keep].reset_index(drop=True)
+    table["step"] = np.arange(len(table))
+    return kept, table, int(off.sum())
+
+
 def _summarise(step_table: pd.DataFrame, view: ViewResult, settings: Settings) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, (unit, desc) in ALL_METRICS.items():
@@ -297,14 +321,12 @@ def _evidence_frames(frames: pd.DataFrame, step_table: pd.DataFrame, faults: lis
         out["worst"] = int(faults[0].frame)
     key = "cva_deg" if view.view == "side" else "shoulder_tilt_deg" if view.view in ("front", "back") else None
     if key and key in frames and frames[key].notna().any():
-        col = frames[key]
-        if view.view == "side":
-            out.setdefault("worst", int(col.idxmin()))
-            out["best"] = int(col.idxmax())
-        else:
-            dev = col.abs()
-            out.setdefault("worst", int(dev.idxmax()))
-            out["best"] = int(dev.idxmin())
+        # Typical rather than extreme frames (the 10th and 90th percentiles): the single
+        # most extreme frame is too often a tracking glitch or a moment off the treadmill.
+        col = frames[key] if view.view == "side" else frames[key].abs()
+        bad, good = (0.1, 0.9) if view.view == "side" else (0.9, 0.1)
+        out.setdefault("worst", int((col - col.quantile(bad)).abs().idxmin()))
+        out["best"] = int((col - col.quantile(good)).abs().idxmin())
     return out
 
 
@@ -364,11 +386,16 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
         if gait[0] == "walking":
             warnings.append("this looks like walking, not running (the hips are highest when the "
                             "legs pass each other); the running norms may not apply")
+    step_table = _step_table(frames, pts, steps, level, view, settings, torso)
+    steps, step_table, dropped = _drop_posture_outliers(steps, step_table)
+    if dropped:
+        warnings.append(
+            f"{dropped} step(s) left out: the trunk was far from its lean in the other steps "
+            "(hands on the rails, stepping on or off, or the tracking slipped)")
     step_of = np.full(len(frames), -1)
     for k, (a, b) in enumerate(steps.bounds):
         step_of[a:b] = k
     frames.insert(3, "step", step_of)
-    step_table = _step_table(frames, pts, steps, level, view, settings, torso)
     metrics = _summarise(step_table, view, settings)
     if steps.kind == "steps":
         metrics["cadence_spm"].update(median=round(steps.cadence_spm, 2))

@@ -56,15 +56,16 @@ def _r(x: float, nd: int = 2) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
-def _worst_frame(frames: pd.DataFrame | None, metric: str, start: int, end: int,
-                 direction: str, default: int) -> int:
-    """Frame of the step [start, end) where a per-frame metric is most extreme."""
+def _evidence_frame(frames: pd.DataFrame | None, metric: str, start: int, end: int,
+                    value: float, default: int) -> int:
+    """The frame of step [start, end) whose per-frame value is closest to the step's own
+    value: a frame that shows what the step shows, not a one-frame glitch."""
     if frames is None or metric not in frames:
         return default
     seg = frames[metric].iloc[start:end]
-    if seg.notna().sum() == 0:
+    if seg.notna().sum() == 0 or not np.isfinite(value):
         return default
-    return int(seg.idxmin() if direction == "below" else seg.idxmax())
+    return int((seg - value).abs().idxmin())
 
 
 def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
@@ -76,12 +77,16 @@ def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
     sev = th.severity(med)
     if sev is None:
         return None
-    worst_idx = vals.idxmin() if th.direction == "below" else vals.idxmax()
+    # The evidence step is a bad but typical one: the step at the 10th percentile on the
+    # bad side. The single most extreme step is too often a moment that is not running
+    # (hands on the rails, stepping on) or a tracking glitch.
+    q = float(vals.quantile(0.1 if th.direction == "below" else 0.9))
+    worst_idx = (vals - q).abs().idxmin()
     worst = steps.loc[worst_idx]
     past = (vals <= th.mild) if th.direction == "below" else (vals >= th.mild)
     margin = abs(med - th.mild)
-    frame = _worst_frame(frames, th.metric, int(worst["frame_start"]), int(worst["frame_end"]),
-                         th.direction, int(worst["mid_stance_frame"]))
+    frame = _evidence_frame(frames, th.metric, int(worst["frame_start"]), int(worst["frame_end"]),
+                            float(worst[th.metric]), int(worst["mid_stance_frame"]))
     evidence: dict[str, Any] = {
         "metric": th.metric,
         "unit": th.unit,

@@ -36,13 +36,15 @@ def test_clean_runner_has_no_faults() -> None:
 
 @pytest.mark.parametrize(("cva", "severity"), [(70.0, "mild"), (63.0, "moderate"), (50.0, "severe")])
 def test_forward_head_severity_and_evidence(cva: float, severity: str) -> None:
-    values = [cva] * 12
-    values[7] = cva - 5  # the worst step
+    offsets = [3, 1, -2, 0, 4, -4, 2, -1, 5, -30, 1, 0]  # step 9: a one-step glitch
+    values = [cva + d for d in offsets]
     faults = find_faults(step_table(cva_deg=values), "side", height_known=False)
     assert [f.code for f in faults] == ["forward_head"]
     f = faults[0]
     assert f.severity == severity
-    assert f.evidence["worst"]["step"] == 7
+    # The evidence step is a bad but typical step (10th percentile), not the glitch.
+    assert f.evidence["worst"]["step"] == 5
+    assert f.evidence["worst"]["value"] == pytest.approx(cva - 4)
     assert f.evidence["threshold"]["mild"] == THRESHOLDS["forward_head"].mild
     assert f.evidence["threshold"]["kind"] == "calibrated proxy"
     assert "chin tucks" in f.advice
@@ -137,3 +139,21 @@ def test_view_side_vs_front() -> None:
     v = detect_view(front)
     assert v.view == "front" and v.facing is None
     assert detect_view(front, forced="side").view == "side"
+
+
+def test_steps_with_an_odd_trunk_are_left_out() -> None:
+    from formcheck.analysis import _drop_posture_outliers
+    from formcheck.steps import Steps
+
+    n = 10
+    bounds = [(10 * k, 10 * (k + 1)) for k in range(n)]
+    times = {10 * k: k / 3.0 for k in range(n + 1)}
+    steps = Steps(np.arange(0, 10 * (n + 1), 10), bounds, times, 1 / 3, 180.0)
+    lean = [5.0, 4.0, 6.0, 5.5, 4.5, 5.0, 6.0, 4.0, 5.0, 33.0]  # the last: hands on the rails
+    table = step_table(n, trunk_lean_deg=lean)
+    kept, out, dropped = _drop_posture_outliers(steps, table)
+    assert dropped == 1 and len(out) == 9 and kept.count == 9
+    assert out["trunk_lean_deg"].max() == 6.0
+    assert list(out["step"]) == list(range(9))
+    same, _, none = _drop_posture_outliers(steps, step_table(n, trunk_lean_deg=lean[:-1] + [7.0]))
+    assert none == 0 and same.count == n
