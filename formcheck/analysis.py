@@ -108,7 +108,7 @@ class Analysis:
             "formcheck_version": __version__,
             "video": self.video.to_dict(),
             "model": self.model.to_dict(),
-            "settings": {k: v for k, v in self.settings.to_dict().items() if k != "extra"},
+            "settings": self.settings.to_dict(),
             "settings_fingerprint": self.settings.fingerprint(),
             "detection": {
                 "frames_with_runner": int(det.sum()),
@@ -313,8 +313,7 @@ def _drift(step_table: pd.DataFrame) -> dict[str, dict[str, float | None]]:
     return out
 
 
-def _evidence_frames(frames: pd.DataFrame, step_table: pd.DataFrame, faults: list[Fault],
-                     view: ViewResult) -> dict[str, int]:
+def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult) -> dict[str, int]:
     """Worst and best moments for the report's stills."""
     out: dict[str, int] = {}
     if faults and faults[0].frame is not None:
@@ -430,7 +429,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     timings["metrics"] = time.perf_counter() - t2
     return Analysis(video, model, settings, raw, pose, clog, view, steps, frames, step_table, metrics,
                     faults, _drift(step_table), assumptions,
-                    _evidence_frames(frames, step_table, faults, view), timings,
+                    _evidence_frames(frames, faults, view), timings,
                     warnings=tilt_warnings + warnings, tilt=tilt,
                     gait={"kind": gait[0], "correlation": None if not np.isfinite(gait[1])
                           else round(gait[1], 3)})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,22 +143,10 @@ def clean(series: PoseSeries, min_visibility: float = 0.5, max_gap_s: float = 0.
 def _median_torso(series: PoseSeries) -> float:
     from .posedata import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
 
-    with np.errstate(invalid="ignore"), _quiet_nanmean():
+    # All-NaN rows (nobody detected) are expected here: no "Mean of empty slice" warnings.
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
         sh = np.nanmean(series.xy[:, [L_SHOULDER, R_SHOULDER]], axis=1)
         hp = np.nanmean(series.xy[:, [L_HIP, R_HIP]], axis=1)
     d = np.hypot(*(sh - hp).T)
     return float(np.nanmedian(d)) if np.isfinite(d).any() else float("nan")
-
-
-class _quiet_nanmean:
-    """Silence numpy's 'Mean of empty slice' for all-NaN rows (expected here)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._w.__exit__(*exc)

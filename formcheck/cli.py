@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -190,7 +190,7 @@ def batch(
     if no_report:
         settings = settings.replace(report=False)
     console = _stderr_console()
-    kwargs = dict(workers=workers, scheduler=scheduler, force=force, pattern=pattern,
+    kwargs: dict[str, Any] = dict(workers=workers, scheduler=scheduler, force=force, pattern=pattern,
                   recursive=recursive)
     try:
         if quiet or not console.is_terminal:

@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,7 +49,6 @@ class Settings:
     video: bool = True
     report: bool = True
     threads: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.view not in ("auto", "side", "front", "back"):

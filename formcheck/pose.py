@@ -117,10 +117,12 @@ class _Growable:
         self.n = 0
         self._alloc(max(n, 16))
 
+    arrays: dict[str, np.ndarray]
+
     def _alloc(self, cap: int) -> None:
         old = getattr(self, "arrays", None)
         p = self.p
-        new = {
+        new: dict[str, np.ndarray] = {
             "t": np.zeros(cap, np.float64),
             "xy": np.full((cap, p, N_LANDMARKS, 2), np.nan, np.float32),
             "z": np.full((cap, p, N_LANDMARKS), np.nan, np.float32),

@@ -192,7 +192,7 @@ def _phase_crossings(xf: np.ndarray, x: np.ndarray, fps: float,
     half = max(1, int(period * fps / 3))
     mids: list[int] = []
     for c in crossings:
-        lo, hi = max(0, c - half), min(n, c + half + 1)
+        lo, hi = max(0, int(c) - half), min(n, int(c) + half + 1)
         seg = x[lo:hi]
         j = lo + int(np.nanargmax(seg)) if np.isfinite(seg).any() else int(c)
         if not mids or j - mids[-1] >= 0.5 * period * fps:

@@ -135,12 +135,12 @@ def count_packets(path: Path) -> int:
 
 
 def _upright_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
-    rgb = frame.to_ndarray(format="rgb24")
+    rgb: np.ndarray = frame.to_ndarray(format="rgb24")
     rot = _rotation_cw(frame)
     if rot in _ROTATE:
-        rgb = cv2.rotate(rgb, _ROTATE[rot])
+        rgb = np.asarray(cv2.rotate(rgb, _ROTATE[rot]))
     if rgb.shape[1] != info.width or rgb.shape[0] != info.height:
-        rgb = cv2.resize(rgb, (info.width, info.height), interpolation=cv2.INTER_AREA)
+        rgb = np.asarray(cv2.resize(rgb, (info.width, info.height), interpolation=cv2.INTER_AREA))
     return rgb
 
 
