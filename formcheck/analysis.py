@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import signal
 
 from . import __version__
-from .cleaning import CleaningLog, clean
+from .cleaning import CleaningLog, clean, true_runs
 from .config import Settings
 from .faults import Fault, find_faults
 from .metrics import body_points, front_view_frame_metrics, side_view_frame_metrics
@@ -175,8 +175,7 @@ def neck_moment(ear: np.ndarray, shoulder: np.ndarray, torso_px: np.ndarray, s: 
     window = max(5, int(round(0.15 * fps)) | 1)
     acc = np.full_like(y_up_m, np.nan)
     ok = np.isfinite(y_up_m)
-    edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
+    for a, b in true_runs(ok):
         if b - a > window:
             acc[a:b] = signal.savgol_filter(y_up_m[a:b], window, 3, deriv=2, delta=1.0 / fps)
     lever = np.clip(s * (ear[:, 0] - shoulder[:, 0]) * m_per_px, 0.0, None)

@@ -39,6 +39,12 @@ class CleaningLog:
         return dataclasses.asdict(self)
 
 
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` index ranges of each run of True values in a 1-D mask."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
 def hampel_mask(x: np.ndarray, window: int, n_sigma: float = 3.0, floor: float = 0.0) -> np.ndarray:
     """Boolean mask of samples that differ from the rolling median by more than
     ``n_sigma`` robust standard deviations (1.4826 * MAD), or ``floor`` if larger.
@@ -69,8 +75,7 @@ def fill_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, int]:
         col = isnan[:, j]
         if not col.any():
             continue
-        edges = np.flatnonzero(np.diff(np.r_[0, col.astype(np.int8), 0]))
-        for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        for start, stop in true_runs(col):
             if stop - start > max_gap:
                 out[start:stop, j] = np.nan
             elif start > 0 and stop < len(col):
@@ -89,8 +94,7 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float) -> np.ndarray:
         col = np.isfinite(x[:, j])
         if not col.any():
             continue
-        edges = np.flatnonzero(np.diff(np.r_[0, col.astype(np.int8), 0]))
-        for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        for start, stop in true_runs(col):
             if stop - start > padlen:
                 out[start:stop, j] = signal.sosfiltfilt(sos, x[start:stop, j])
     return out

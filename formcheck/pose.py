@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import ModelError
 from .model import ModelInfo
-from .posedata import N_LANDMARKS, VideoInfo
+from .posedata import N_LANDMARKS, VideoInfo, centre_scale
 from .video import DecodeStats, Frame, iter_frames
 
 log = logging.getLogger(__name__)
@@ -167,11 +167,6 @@ def _fill(arrays: dict[str, np.ndarray], i: int, result, width: int, height: int
 def _same_person(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two poses (33, 2) in pixels are the same person: shoulder-hip centres
     closer than half a torso length."""
-    def centre_scale(xy: np.ndarray) -> tuple[np.ndarray, float]:
-        sh = (xy[11] + xy[12]) / 2
-        hp = (xy[23] + xy[24]) / 2
-        return (sh + hp) / 2, float(np.hypot(*(sh - hp)))
-
     ca, sa = centre_scale(np.asarray(a, float))
     cb, sb = centre_scale(np.asarray(b, float))
     if not (np.all(np.isfinite(ca)) and np.all(np.isfinite(cb))):

@@ -56,6 +56,13 @@ SKELETON: tuple[tuple[int, int], ...] = (
 )
 
 
+def centre_scale(xy: np.ndarray) -> tuple[np.ndarray, float]:
+    """Shoulder-hip centre (px) and torso length (px) of one pose, (33, 2)."""
+    sh = np.nanmean(xy[[L_SHOULDER, R_SHOULDER]], axis=0)
+    hp = np.nanmean(xy[[L_HIP, R_HIP]], axis=0)
+    return (sh + hp) / 2.0, float(np.hypot(*(sh - hp)))
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     """What is known about the clip, as displayed (after rotation metadata)."""

@@ -26,6 +26,7 @@ from .posedata import (
     R_SHOULDER,
     PoseSeries,
     VideoInfo,
+    centre_scale,
 )
 
 MIN_VIS = 0.3
@@ -40,13 +41,6 @@ class Track:
     last: int = -1
 
 
-def _centre_scale(xy: np.ndarray) -> tuple[np.ndarray, float]:
-    """Shoulder-hip centre and torso length (px) of one pose (33, 2)."""
-    sh = np.nanmean(xy[[L_SHOULDER, R_SHOULDER]], axis=0)
-    hp = np.nanmean(xy[[L_HIP, R_HIP]], axis=0)
-    return (sh + hp) / 2.0, float(np.hypot(*(sh - hp)))
-
-
 def link_tracks(c: Candidates, max_gap: int = 15) -> list[Track]:
     """Greedy frame-to-frame linking of candidate poses into tracks."""
     tracks: list[Track] = []
@@ -54,7 +48,7 @@ def link_tracks(c: Candidates, max_gap: int = 15) -> list[Track]:
         dets: list[tuple[int, np.ndarray, float]] = []
         order = sorted(range(int(c.count[i])), key=lambda k: -float(np.nanmean(c.vis[i, k])))
         for k in order:
-            centre, scale = _centre_scale(c.xy[i, k])
+            centre, scale = centre_scale(c.xy[i, k])
             if not (np.all(np.isfinite(centre)) and scale > 1):
                 continue
             # Two poses on one person (the model sometimes doubles up): keep the surer one.
@@ -111,7 +105,7 @@ def gait_score(xy: np.ndarray, vis: np.ndarray) -> float:
 
 def score_track(c: Candidates, tr: Track, width: int, height: int, max_scale: float) -> dict:
     xy, vis = _track_arrays(c, tr)
-    cs = [_centre_scale(p) for p in xy]
+    cs = [centre_scale(p) for p in xy]
     centres = np.array([x[0] for x in cs])
     scales = np.array([x[1] for x in cs])
     coverage = len(tr.frames) / max(c.n_frames, 1)
@@ -132,8 +126,8 @@ def _continues(c: Candidates, first: Track, then: Track, fps: float) -> bool:
     gap = then.frames[0] - first.frames[-1]
     if not 0 < gap <= fps:
         return False
-    end_c, end_s = _centre_scale(c.xy[first.frames[-1], first.slots[-1]])
-    start_c, start_s = _centre_scale(c.xy[then.frames[0], then.slots[0]])
+    end_c, end_s = centre_scale(c.xy[first.frames[-1], first.slots[-1]])
+    start_c, start_s = centre_scale(c.xy[then.frames[0], then.slots[0]])
     if not (np.all(np.isfinite(end_c)) and np.all(np.isfinite(start_c))) or end_s <= 0:
         return False
     reach = end_s * (0.6 + 2.0 * gap / fps)
@@ -148,7 +142,7 @@ def select_runner(c: Candidates, video: VideoInfo, people_seen: int) -> PoseSeri
     if not tracks:
         series.selection = {"method": "none", "people_seen": people_seen, "tracks": 0}
         return series
-    max_scale = max(float(np.median([_centre_scale(c.xy[f, s])[1] for f, s in
+    max_scale = max(float(np.median([centre_scale(c.xy[f, s])[1] for f, s in
                                      zip(t.frames, t.slots, strict=True)])) for t in tracks)
     scored = [(score_track(c, t, video.width, video.height, max_scale), t) for t in tracks]
     scored.sort(key=lambda st: st[0]["score"], reverse=True)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal
 
+from .cleaning import true_runs
 from .errors import ClipTooShortError
 
 MIN_PERIOD_S = 60.0 / 270.0
@@ -147,8 +148,7 @@ def _bandpass(x: np.ndarray, fps: float, period: float) -> np.ndarray:
         return x
     sos = signal.butter(2, [lo, hi], btype="band", fs=fps, output="sos")
     ok = np.isfinite(x)
-    edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
+    for a, b in true_runs(ok):
         out[a:b] = signal.sosfiltfilt(sos, x[a:b]) if b - a > 15 else x[a:b]
     return out
 
@@ -181,8 +181,7 @@ def _phase_crossings(xf: np.ndarray, x: np.ndarray, fps: float,
     phase = np.full(n, np.nan)
     env = np.full(n, np.nan)
     ok = np.isfinite(xf)
-    edges = np.flatnonzero(np.diff(np.r_[0, ok.astype(np.int8), 0]))
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
+    for a, b in true_runs(ok):
         if b - a < max(8, int(period * fps)):
             continue
         z = signal.hilbert(xf[a:b])
