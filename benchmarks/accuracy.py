@@ -1,6 +1,6 @@
 """Accuracy of formcheck against synthetic ground truth, per real-footage condition.
 
-Renders each named condition of :data:`formcheck.synth.CONDITIONS` (camera roll and
+Renders each named condition of :data:`formcheck.synth.runner.CONDITIONS` (camera roll and
 pitch, runner size, frame rate, portrait phone clips with rotation metadata, motion
 blur, noise and compression, a second person, a runner entering late), analyses it
 with :func:`formcheck.pipeline.run_analysis` and compares every metric with the truth.
@@ -220,9 +220,10 @@ def evaluate(
     Never raises for a failed analysis: ``record["error"]`` holds the one-line
     exception instead (so a matrix run always completes).
     """
-    from formcheck.config import Settings
-    from formcheck.pipeline import run_analysis
-    from formcheck.synth import condition_spec, render_clip
+    from formcheck.synth.runner import condition_spec, render_clip
+
+    from formcheck.model.settings import Settings
+    from formcheck.pipeline.run import run_analysis
 
     workdir = Path(workdir)
     spec = condition_spec(condition, scale, **overrides)
@@ -376,7 +377,7 @@ def _versions() -> str:
 
 def write_markdown(records: list[dict[str, Any]], path: Path, args: argparse.Namespace,
                    wall_s: float) -> None:
-    from formcheck.synth import ACCURACY_BASE, CONDITIONS
+    from formcheck.synth.runner import ACCURACY_BASE, CONDITIONS
 
     conds = list(dict.fromkeys(r["condition"] for r in records))
     by = {c: [r for r in records if r["condition"] == c] for c in conds}
@@ -392,8 +393,8 @@ def write_markdown(records: list[dict[str, Any]], path: Path, args: argparse.Nam
     L.append(f"Machine: {_machine()}. Versions: {_versions()}.")
     L.append("")
     L.append(
-        "Each condition is a `formcheck.synth` clip whose posture, cadence and bounce are "
-        "known exactly (`formcheck.synth.CONDITIONS`, `condition_spec`, `render_condition`). "
+        "Each condition is a `formcheck.synth.runner` clip whose posture, cadence and bounce are "
+        "known exactly (`formcheck.synth.runner.CONDITIONS`, `condition_spec`, `render_condition`). "
         f"The base runner: {ACCURACY_BASE.width}x{ACCURACY_BASE.height}, "
         f"{ACCURACY_BASE.fps:g} fps, {ACCURACY_BASE.duration_s:g} s, runner "
         f"{ACCURACY_BASE.runner_height_px / ACCURACY_BASE.height:.0%} of the frame height, "
@@ -547,7 +548,7 @@ def write_markdown(records: list[dict[str, Any]], path: Path, args: argparse.Nam
 
 
 def main(argv: list[str] | None = None) -> int:
-    from formcheck.synth import CONDITIONS
+    from formcheck.synth.runner import CONDITIONS
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--conditions", nargs="*", default=list(CONDITIONS))

@@ -41,7 +41,7 @@ FORMCHECK = [sys.executable, "-m", "formcheck"]
 
 
 def render(name: str, **spec) -> Path:
-    from formcheck.synth import RunnerSpec, render_clip
+    from formcheck.synth.runner import RunnerSpec, render_clip
 
     path = CACHE / f"{name}.mp4"
     if not path.exists():
@@ -71,7 +71,7 @@ def measure(cmd: list[str]) -> dict:
 
 
 def frames_of(clip: Path) -> int:
-    from formcheck.video import probe
+    from formcheck.io.video import probe
 
     return probe(clip).frames
 

@@ -45,8 +45,8 @@ def load_truth(clip: Path) -> dict:
 @pytest.fixture(scope="session")
 def sample_analyses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """The three bundled sample clips analysed once per session (tables only)."""
-    from formcheck.config import Settings
-    from formcheck.pipeline import run_analysis
+    from formcheck.model.settings import Settings
+    from formcheck.pipeline.run import run_analysis
 
     out = tmp_path_factory.mktemp("samples")
     settings = Settings(video=False, report=False)

@@ -1,6 +1,6 @@
 """Accuracy suite: formcheck against synthetic ground truth under real-footage conditions.
 
-One short clip per named condition of :data:`formcheck.synth.CONDITIONS` (camera roll
+One short clip per named condition of :data:`formcheck.synth.runner.CONDITIONS` (camera roll
 and pitch, runner 25%-90% of the frame, 24-120 fps, a portrait phone clip stored
 rotated with a display matrix, motion blur, noise + JPEG + CRF 34, a second person,
 the runner entering late and leaving early) is rendered, analysed once, and each
@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from formcheck.synth import CONDITIONS
+from formcheck.synth.runner import CONDITIONS
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
 

@@ -7,16 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.annotate import GREEN, RED, status_codes, write_annotated_video
-from formcheck.config import Settings
-from formcheck.norms import THRESHOLDS
+from formcheck.assess.norms import THRESHOLDS
+from formcheck.model.settings import Settings
+from formcheck.render.annotate import GREEN, RED, status_codes, write_annotated_video
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_forward_head.mp4"
 
 
 @pytest.fixture(scope="session")
 def analysis():
-    from formcheck.analysis import analyze
+    from formcheck.assess.analysis import analyze
 
     return analyze(str(SAMPLE), Settings(video=False, report=False))
 
@@ -71,7 +71,7 @@ def test_neck_segment_is_red_at_the_worst_forward_head_moment(analysis, annotate
 
 def test_source_pixels_are_kept_outside_the_overlay(annotated):
     """Away from the runner and the panel, the frame is the source frame (lossy codec aside)."""
-    from formcheck.video import probe, read_frame
+    from formcheck.io.video import probe, read_frame
 
     src = read_frame(probe(SAMPLE), 150)
     _, _, out = _decode(annotated, keep=150)

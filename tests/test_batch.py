@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from formcheck import __version__
-from formcheck.batch import (
+from formcheck.batch.core import (
     COLUMNS,
     INTERRUPTED,
     SUMMARY_CSV,
@@ -32,11 +32,11 @@ from formcheck.batch import (
     read_batch_csv,
     run_batch,
 )
-from formcheck.batch_exec import WORKER_DIED, run_local
-from formcheck.cli import main
-from formcheck.config import Settings
+from formcheck.batch.executors import WORKER_DIED, run_local
+from formcheck.cli.app import main
 from formcheck.errors import OutputError
-from formcheck.model import resolve_model
+from formcheck.model.settings import Settings
+from formcheck.pose.bundle import resolve_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"

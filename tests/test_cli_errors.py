@@ -12,7 +12,7 @@ import pytest
 from conftest import write_clip
 
 from formcheck.errors import ModelError, OutputError
-from formcheck.model import resolve_model
+from formcheck.pose.bundle import resolve_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_videos" / "runner_side_clean.mp4"
@@ -89,7 +89,7 @@ def test_nobody_in_view(tmp_path: Path, out_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_clip_too_short_for_a_step(tmp_path: Path, out_dir: Path) -> None:
-    from formcheck.synth import RunnerSpec, render_clip
+    from formcheck.synth.runner import RunnerSpec, render_clip
 
     clip = tmp_path / "short.mp4"
     render_clip(RunnerSpec(duration_s=0.5, width=320, height=240, runner_height_px=190), clip)
@@ -111,7 +111,7 @@ def test_bad_model_paths(tmp_path: Path) -> None:
 
 
 def test_damaged_bundled_model_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import formcheck.model as model_mod
+    import formcheck.pose.bundle as model_mod
 
     real = model_mod.default_model_path()
     copy = tmp_path / real.name
@@ -135,7 +135,7 @@ def test_unwritable_output(tmp_path: Path) -> None:
     blocker.write_text("x")
     proc = run_cli("analyze", str(SAMPLE), "--out", str(blocker))
     assert_one_line_error(proc, 2, "not a folder")
-    from formcheck.outputs import prepare_out_dir
+    from formcheck.io.folder import prepare_out_dir
 
     with pytest.raises(OutputError):
         prepare_out_dir(blocker / "sub")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from formcheck.config import Settings
 from formcheck.errors import OutputError
+from formcheck.model.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +67,7 @@ def test_output_tables_are_consistent(sample_analyses: dict) -> None:
 
 
 def test_height_gives_centimetres(tmp_path: Path) -> None:
-    from formcheck.pipeline import run_analysis
+    from formcheck.pipeline.run import run_analysis
 
     clip = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_waist_bend.mp4"
     truth = json.loads(clip.with_suffix(".truth.json").read_text())
@@ -82,7 +82,7 @@ def test_mirrored_clip_flips_facing_not_values(tmp_path: Path, sample_analyses: 
     import av
     import numpy as np
 
-    from formcheck.pipeline import run_analysis
+    from formcheck.pipeline.run import run_analysis
 
     src = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_forward_head.mp4"
     dst = tmp_path / "mirrored.mp4"
@@ -105,7 +105,7 @@ def test_mirrored_clip_flips_facing_not_values(tmp_path: Path, sample_analyses: 
 
 
 def test_failed_writer_leaves_no_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import formcheck.pipeline as pipeline
+    import formcheck.pipeline.run as pipeline
 
     def broken_writer(analysis, folder):
         (folder / "report.pdf").write_text("half")

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from formcheck.faults import find_faults
-from formcheck.norms import THRESHOLDS, WHOLE_BODY_LEAN_MAX_BEND
-from formcheck.pose import Candidates
-from formcheck.posedata import N_LANDMARKS, PoseSeries, VideoInfo
-from formcheck.selection import select_runner
-from formcheck.view import detect_view
+from formcheck.assess.faults import find_faults
+from formcheck.assess.norms import THRESHOLDS, WHOLE_BODY_LEAN_MAX_BEND
+from formcheck.kinematics.view import detect_view
+from formcheck.model.pose import N_LANDMARKS, PoseSeries, VideoInfo
+from formcheck.pose.landmarker import Candidates
+from formcheck.pose.selection import select_runner
 
 
 def step_table(n: int = 12, **values: float | list[float]) -> pd.DataFrame:
@@ -142,8 +142,8 @@ def test_view_side_vs_front() -> None:
 
 
 def test_steps_with_an_odd_trunk_are_left_out() -> None:
-    from formcheck.analysis import _drop_posture_outliers
-    from formcheck.steps import Steps
+    from formcheck.assess.analysis import _drop_posture_outliers
+    from formcheck.kinematics.steps import Steps
 
     n = 10
     bounds = [(10 * k, 10 * (k + 1)) for k in range(n)]

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.config import Settings
 from formcheck.errors import FormcheckError, OutputError
+from formcheck.model.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_videos" / "runner_side_clean.mp4"
 
 
 def render(tmp_path: Path, name: str, **spec) -> Path:
-    from formcheck.synth import RunnerSpec, render_clip
+    from formcheck.synth.runner import RunnerSpec, render_clip
 
     path = tmp_path / f"{name}.mp4"
     render_clip(RunnerSpec(**spec), path)
@@ -24,7 +24,7 @@ def render(tmp_path: Path, name: str, **spec) -> Path:
 
 @pytest.mark.slow
 def test_4k_clip(tmp_path: Path) -> None:
-    from formcheck.pipeline import run_analysis
+    from formcheck.pipeline.run import run_analysis
 
     clip = render(tmp_path, "uhd", width=3840, height=2160, runner_height_px=1700, duration_s=4.0)
     s = run_analysis(clip, tmp_path / "o", Settings(video=False, report=False))
@@ -34,7 +34,7 @@ def test_4k_clip(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_high_frame_rate_clip(tmp_path: Path) -> None:
-    from formcheck.pipeline import run_analysis
+    from formcheck.pipeline.run import run_analysis
 
     clip = render(tmp_path, "fast", fps=240, duration_s=3.0, width=320, height=240, runner_height_px=200)
     s = run_analysis(clip, tmp_path / "o", Settings(video=False, report=False))
@@ -44,7 +44,7 @@ def test_high_frame_rate_clip(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_tiny_runner_fails_clearly_or_warns(tmp_path: Path) -> None:
-    from formcheck.pipeline import run_analysis
+    from formcheck.pipeline.run import run_analysis
 
     clip = render(tmp_path, "tiny", width=1280, height=720, runner_height_px=110, duration_s=4.0)
     try:
@@ -57,7 +57,7 @@ def test_tiny_runner_fails_clearly_or_warns(tmp_path: Path) -> None:
 
 
 def _analysis():
-    from formcheck.analysis import analyze
+    from formcheck.assess.analysis import analyze
 
     return analyze(str(SAMPLE), Settings(video=False, report=False))
 
@@ -68,7 +68,7 @@ def clean_analysis():
 
 
 def test_full_disk_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypatch: pytest.MonkeyPatch) -> None:
-    import formcheck.outputs as outputs
+    import formcheck.io.folder as outputs
 
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -83,7 +83,7 @@ def test_full_disk_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypatch
 def test_failed_move_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    import formcheck.outputs as outputs
+    import formcheck.io.folder as outputs
 
     real_replace = os.replace
 
@@ -105,7 +105,7 @@ def test_failed_move_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypat
 
 
 def test_interrupted_writing_leaves_no_summary(tmp_path: Path, clean_analysis) -> None:
-    import formcheck.outputs as outputs
+    import formcheck.io.folder as outputs
 
     def interrupt(analysis, folder):
         raise KeyboardInterrupt
@@ -117,7 +117,7 @@ def test_interrupted_writing_leaves_no_summary(tmp_path: Path, clean_analysis) -
 
 
 def test_unwritable_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import formcheck.outputs as outputs
+    import formcheck.io.folder as outputs
 
     monkeypatch.setattr(outputs.os, "access", lambda path, mode: False)
     with pytest.raises(OutputError, match="not writable"):

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formcheck import metrics as M
-from formcheck.posedata import PoseSeries, VideoInfo
+from formcheck.kinematics import metrics as M
+from formcheck.model.pose import PoseSeries, VideoInfo
 
 
 def pts(*xy: tuple[float, float]) -> np.ndarray:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.config import Settings
+from formcheck.model.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "explore_results.ipynb"
@@ -14,7 +14,7 @@ NOTEBOOK = ROOT / "notebooks" / "explore_results.ipynb"
 
 @pytest.fixture(scope="session")
 def sample_results(tmp_path_factory) -> tuple[Path, Path]:
-    from formcheck.pipeline import run_analysis
+    from formcheck.pipeline.run import run_analysis
 
     base = tmp_path_factory.mktemp("nb")
     out = []

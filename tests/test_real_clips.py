@@ -26,7 +26,7 @@ from __future__ import annotations
 import pytest
 from conftest import real_clip
 
-from formcheck.config import Settings
+from formcheck.model.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.realclips]
 
@@ -45,7 +45,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory: pytest.TempPathFactory):
-    from formcheck.pipeline import run_analysis
+    from formcheck.pipeline.run import run_analysis
 
     cache: dict[str, dict] = {}
 

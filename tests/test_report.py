@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.config import Settings
 from formcheck.errors import InputError
-from formcheck.report import (
+from formcheck.model.settings import Settings
+from formcheck.render.report import (
     REPORT_PDF,
     REPORT_PNG,
     breathing,
@@ -27,13 +27,13 @@ from formcheck.report import (
     verdict,
     write_report,
 )
-from formcheck.report_draw import crop_box, first_sentence, wrap
+from formcheck.render.report_draw import crop_box, first_sentence, wrap
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 
 
 def _analyse(clip: str, out: Path) -> Path:
-    from formcheck.pipeline import run_analysis
+    from formcheck.pipeline.run import run_analysis
 
     run_analysis(SAMPLES / clip, out, Settings(video=False, report=True))
     return out
@@ -129,7 +129,7 @@ def test_every_chart_has_titles_and_axis_labels(forward_head_dir):
 
 
 def test_report_carries_the_medical_caution_and_breathing(forward_head_dir):
-    from formcheck.norms import MEDICAL_CAUTION
+    from formcheck.assess.norms import MEDICAL_CAUTION
 
     figs = build_figures(load_folder(forward_head_dir))
     alltext = " ".join(t.get_text().replace("\n", " ") for f in figs for t in f.texts)
@@ -142,7 +142,7 @@ def test_report_carries_the_medical_caution_and_breathing(forward_head_dir):
 
 
 def test_report_command_rebuilds_from_the_folder_without_the_video(forward_head_dir, tmp_path):
-    from formcheck.cli import main
+    from formcheck.cli.app import main
 
     folder = tmp_path / "copy"
     shutil.copytree(forward_head_dir, folder)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.cleaning import clean, fill_gaps, hampel_mask, lowpass
 from formcheck.errors import ClipTooShortError
-from formcheck.posedata import PoseSeries, VideoInfo
-from formcheck.steps import detect_steps, dominant_period
+from formcheck.kinematics.cleaning import clean, fill_gaps, hampel_mask, lowpass
+from formcheck.kinematics.steps import detect_steps, dominant_period
+from formcheck.model.pose import PoseSeries, VideoInfo
 
 
 def bounce(cadence: float, fps: float, seconds: float, asym: float = 0.0, noise: float = 0.0,

@@ -1,4 +1,4 @@
-"""Tests for the synthetic runner generator (formcheck.synth).
+"""Tests for the synthetic runner generator (formcheck.synth.runner).
 
 Fast tests check that the truth follows from the parameters exactly and that rendering
 is deterministic; the slow test runs MediaPipe on a rendered clip and checks that the
@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from formcheck.synth import (
+from formcheck.synth.runner import (
     NEUTRAL_HEAD_PITCH_DEG,
     RunnerSpec,
     compute_truth,
@@ -237,7 +236,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 
 
 def test_sample_specs_are_plain_and_their_truth_is_unchanged():
-    from formcheck.synth import sample_specs
+    from formcheck.synth.runner import sample_specs
 
     for name, spec in sample_specs().items():
         assert spec.is_plain
@@ -248,7 +247,7 @@ def test_sample_specs_are_plain_and_their_truth_is_unchanged():
 
 
 def test_spec_dict_round_trip_keeps_only_fields_that_are_on():
-    from formcheck.synth import RunnerSpec as RS
+    from formcheck.synth.runner import RunnerSpec as RS
 
     assert "camera_roll_deg" not in SMALL.to_dict()
     spec = replace(SMALL, camera_roll_deg=4.0, visible_from_s=0.2, bystander="treadmill")
@@ -271,7 +270,7 @@ def test_simulate_at_given_times_matches_frame_times():
 @pytest.mark.parametrize("facing", ["left", "right"])
 @pytest.mark.parametrize("roll", [-8.0, 5.0])
 def test_camera_roll_changes_image_angles_not_posture(facing, roll):
-    from formcheck.synth import camera_homography
+    from formcheck.synth.runner import camera_homography
 
     spec = replace(SMALL, facing=facing, camera_roll_deg=roll, head_forward_deg=12.0)
     plain = replace(spec, camera_roll_deg=0.0)
@@ -289,7 +288,7 @@ def test_camera_roll_changes_image_angles_not_posture(facing, roll):
 
 
 def test_camera_pitch_is_a_keystone_that_keeps_the_centre():
-    from formcheck.synth import camera_homography, project
+    from formcheck.synth.runner import camera_homography, project
 
     spec = replace(SMALL, camera_pitch_deg=20.0)
     h = camera_homography(spec)
@@ -305,7 +304,7 @@ def test_camera_pitch_is_a_keystone_that_keeps_the_centre():
 
 
 def test_runner_enters_late_and_leaves_early():
-    from formcheck.synth import figure_bbox
+    from formcheck.synth.runner import figure_bbox
 
     spec = replace(SMALL, duration_s=3.0, visible_from_s=1.0, visible_until_s=2.0, slide_s=0.5)
     kin = simulate(spec)
@@ -323,7 +322,7 @@ def test_runner_enters_late_and_leaves_early():
 
 
 def test_walker_crosses_the_frame_and_neighbour_stays():
-    from formcheck.synth import simulate_bystander
+    from formcheck.synth.runner import simulate_bystander
 
     spec = replace(SMALL, duration_s=3.0, bystander="walk_past", bystander_start_s=0.5,
                    bystander_cross_s=2.0, bystander_in_front=True, bystander_scale=1.2)
@@ -366,7 +365,7 @@ def test_footage_frames_are_deterministic_and_differ_from_plain(kwargs):
 def test_rotation_metadata_opens_upright_in_opencv(tmp_path, rotation):
     import cv2
 
-    from formcheck.video import probe
+    from formcheck.io.video import probe
 
     pytest.importorskip("av")
     spec = replace(SMALL, width=120, height=200, runner_height_px=150.0, duration_s=0.2,
@@ -388,7 +387,7 @@ def test_rotation_metadata_opens_upright_in_opencv(tmp_path, rotation):
 
 
 def test_conditions_build_specs():
-    from formcheck.synth import CONDITIONS, condition_spec
+    from formcheck.synth.runner import CONDITIONS, condition_spec
 
     for name in CONDITIONS:
         spec = condition_spec(name)

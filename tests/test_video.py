@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from formcheck.errors import FormcheckError, VideoReadError
-from formcheck.video import iter_frames, probe, read_frames
+from formcheck.io.video import iter_frames, probe, read_frames
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_clean.mp4"
 
@@ -74,7 +74,7 @@ def test_damaged_middle_is_skipped_not_fatal(tmp_path: Path) -> None:
         data[i] = int(rng.integers(0, 256))
     bad = tmp_path / "damaged.mp4"
     bad.write_bytes(bytes(data))
-    from formcheck.video import DecodeStats
+    from formcheck.io.video import DecodeStats
 
     stats = DecodeStats()
     frames = list(iter_frames(probe(bad), stats=stats))

@@ -1,0 +1,1 @@
+"""Pure assessment: norms with their sources, fault rules, and the whole clip analysis."""

@@ -1,0 +1,438 @@
+"""The analysis pipeline for one clip, from file to faults (no files written here).
+
+video -> pose extraction -> runner selection -> cleaning -> view & facing ->
+per-frame metrics -> steps -> per-step metrics -> clip summary -> faults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import signal
+
+from formcheck import __version__
+from formcheck.assess.faults import Fault, find_faults
+from formcheck.assess.norms import (
+    DEFAULT_HEIGHT_CM,
+    DEFAULT_MASS_KG,
+    HEAD_MASS_FRACTION,
+    TORSO_HEIGHT_FRACTION,
+    G,
+)
+from formcheck.kinematics.cleaning import CleaningLog, clean, true_runs
+from formcheck.kinematics.metrics import (
+    body_points,
+    front_view_frame_metrics,
+    side_view_frame_metrics,
+)
+from formcheck.kinematics.steps import NoRhythmError, Steps, detect_steps, gait_kind, time_windows
+from formcheck.kinematics.view import ViewResult, detect_view
+from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
+from formcheck.model.settings import Settings
+from formcheck.pose.bundle import ModelInfo
+from formcheck.pose.tilt import TiltEstimate, rotate_points
+
+if TYPE_CHECKING:
+    from formcheck.pose.extract import Extracted
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1.0"
+#: Below this torso length (px) the runner is "small in the frame" (a warning).
+SMALL_TORSO_PX = 60.0
+#: With no step rhythm, posture is still summarised if the runner is seen this long (s).
+MIN_WINDOWED_S = 3.0
+
+#: name -> (unit, description). The order is the order of the summary and the tables.
+SIDE_METRICS: dict[str, tuple[str, str]] = {
+    "cva_deg": ("deg", "craniovertebral-angle proxy (horizontal vs shoulder->ear); lower = head further forward"),
+    "head_forward_offset_torso": ("torso", "ear ahead of shoulder, in torso lengths; + = forward"),
+    "head_forward_offset_cm": ("cm", "ear ahead of shoulder in cm (needs --height-cm)"),
+    "neck_trunk_angle_deg": ("deg", "neck lean minus trunk lean; + = head forward of the trunk line"),
+    "trunk_lean_deg": ("deg", "hip->shoulder from vertical; + = forward"),
+    "waist_bend_deg": ("deg", "trunk lean minus stance-leg (ankle->hip) lean, median over stance; + = bent at the hips"),
+    "shoulder_elevation_torso": ("torso", "ear-shoulder vertical gap in torso lengths; lower = shoulders raised"),
+    "head_pitch_deg": ("deg", "ear->nose below horizontal; + = looking down"),
+    "vertical_oscillation_torso": ("torso", "hip rise and fall per step, in torso lengths"),
+    "vertical_oscillation_cm": ("cm", "hip rise and fall per step in cm (needs --height-cm)"),
+    "head_bob_deg": ("deg", "range of the neck-trunk angle within a step (head nodding)"),
+    "neck_load_nm": ("N m", "mean forward-head flexion moment over a step (see assumptions)"),
+    "neck_load_peak_nm": ("N m", "peak forward-head flexion moment in a step"),
+    "bounce_load_factor": ("x", "peak (g + vertical head acceleration) / g in a step"),
+}
+FRONT_METRICS: dict[str, tuple[str, str]] = {
+    "shoulder_tilt_deg": ("deg", "right->left shoulder line from horizontal; + = left shoulder higher"),
+    "head_tilt_deg": ("deg", "right->left ear line from horizontal; + = left ear higher"),
+    "left_shoulder_elevation_torso": ("torso", "left ear-shoulder vertical gap; lower = raised"),
+    "right_shoulder_elevation_torso": ("torso", "right ear-shoulder vertical gap; lower = raised"),
+}
+COMMON_METRICS: dict[str, tuple[str, str]] = {
+    "cadence_spm": ("steps/min", "steps per minute (one step = one foot contact)"),
+}
+ALL_METRICS = {**COMMON_METRICS, **SIDE_METRICS, **FRONT_METRICS}
+POINTS = ("nose", "ear", "shoulder", "hip", "knee", "ankle", "ankle_low")
+
+
+@dataclass
+class Analysis:
+    """Everything one clip's analysis produced (the outputs module writes it)."""
+
+    video: VideoInfo
+    model: ModelInfo
+    settings: Settings
+    raw: PoseSeries
+    pose: PoseSeries
+    cleaning: CleaningLog
+    view: ViewResult
+    steps: Steps
+    frames: pd.DataFrame
+    step_table: pd.DataFrame
+    metrics: dict[str, dict[str, Any]]
+    faults: list[Fault]
+    drift: dict[str, dict[str, float | None]]
+    assumptions: list[str]
+    evidence_frames: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    decode: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    tilt: TiltEstimate | None = None
+    gait: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        det = self.raw.detected
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "formcheck_version": __version__,
+            "video": self.video.to_dict(),
+            "model": self.model.to_dict(),
+            "settings": self.settings.to_dict(),
+            "settings_fingerprint": self.settings.fingerprint(),
+            "detection": {
+                "frames_with_runner": int(det.sum()),
+                "frames": len(det),
+                "fraction": round(float(det.mean()) if len(det) else 0.0, 4),
+                "runner_selection": self.raw.selection,
+            },
+            "cleaning": self.cleaning.to_dict(),
+            "camera_tilt": self.tilt.to_dict() if self.tilt else None,
+            "view": self.view.view,
+            "facing": self.view.facing,
+            "view_detail": self.view.to_dict(),
+            "steps": self.steps.count,
+            "segments": self.steps.kind,
+            "gait": self.gait,
+            "step_period_s": round(self.steps.period_s, 4),
+            "metrics": self.metrics,
+            "drift": self.drift,
+            "faults": [f.to_dict() for f in self.faults],
+            "evidence_frames": self.evidence_frames,
+            "assumptions": self.assumptions,
+            "warnings": self.warnings,
+            "decode": self.decode,
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def _nanmedian(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else float("nan")
+
+
+def _nanrange(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(x.max() - x.min()) if x.size >= 3 else float("nan")
+
+
+def _stance_median(values: np.ndarray, ankle_y: np.ndarray, torso: np.ndarray, a: int, b: int) -> float:
+    """Median of ``values`` over the stance frames of step [a, b]: frames where the
+    lower ankle is within 5% of a torso length of its lowest (ground) position."""
+    seg_y = ankle_y[a: b + 1]
+    if not np.isfinite(seg_y).any():
+        return float("nan")
+    ground = np.nanmax(seg_y)
+    stance = seg_y >= ground - 0.05 * _nanmedian(torso[a: b + 1])
+    return _nanmedian(values[a: b + 1][stance])
+
+
+def neck_moment(ear: np.ndarray, shoulder: np.ndarray, torso_px: np.ndarray, s: int,
+                fps: float, height_cm: float, mass_kg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Forward-head flexion moment about the shoulder line (N m) and the load factor.
+
+    ``M = m_head * (g + a_v) * lever``, with ``m_head = 0.081 * body mass`` (head and
+    neck, Winter 2009), ``a_v`` the ear's vertical acceleration (up +, from a
+    Savitzky-Golay second derivative) and ``lever`` the horizontal distance of the ear
+    ahead of the shoulder (0 when behind). Pixels become metres through the torso
+    length, taken as 0.288 x height. The shoulder landmark stands in for C7 and the
+    ear for the head's centre of mass, so M indexes the *extra* moment that a forward
+    head adds and the bounce multiplies; it is not the total neck moment.
+    Returns (moment, load_factor) per frame, where load_factor = (g + a_v) / g.
+    """
+    m_per_px = (TORSO_HEIGHT_FRACTION * height_cm / 100.0) / np.nanmedian(torso_px)
+    y_up_m = -ear[:, 1] * m_per_px
+    window = max(5, int(round(0.15 * fps)) | 1)
+    acc = np.full_like(y_up_m, np.nan)
+    ok = np.isfinite(y_up_m)
+    for a, b in true_runs(ok):
+        if b - a > window:
+            acc[a:b] = signal.savgol_filter(y_up_m[a:b], window, 3, deriv=2, delta=1.0 / fps)
+    lever = np.clip(s * (ear[:, 0] - shoulder[:, 0]) * m_per_px, 0.0, None)
+    m_head = HEAD_MASS_FRACTION * mass_kg
+    factor = (G + acc) / G
+    return m_head * (G + acc) * lever, factor
+
+
+def _per_frame_table(pose: PoseSeries, view: ViewResult, image_pose: PoseSeries) -> tuple[pd.DataFrame, dict]:
+    """Per-frame table: key points in image pixels (``image_pose``), metrics from ``pose``
+    (the same landmarks, levelled when the camera is rolled)."""
+    pts = body_points(pose)
+    img_pts = pts if image_pose is pose else body_points(image_pose)
+    data: dict[str, Any] = {"frame": np.arange(len(pose)), "time_s": np.round(pose.t, 5),
+                            "detected": image_pose.detected}
+    for name in POINTS:
+        data[f"{name}_x"] = np.round(img_pts[name][:, 0], 2)
+        data[f"{name}_y"] = np.round(img_pts[name][:, 1], 2)
+    metrics: dict[str, np.ndarray] = {}
+    if view.view == "side":
+        metrics = side_view_frame_metrics(pts, view.facing_sign)
+    elif view.view in ("front", "back"):
+        metrics = front_view_frame_metrics(pose)
+    for k, v in metrics.items():
+        data[k] = v
+    return pd.DataFrame(data), pts
+
+
+def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries, view: ViewResult,
+                settings: Settings, torso: np.ndarray) -> pd.DataFrame:
+    fps = pose.video.fps
+    height = settings.height_cm
+    cm_per_torso = TORSO_HEIGHT_FRACTION * height if height else None
+    side = view.view == "side"
+    if side:
+        moment, factor = neck_moment(pts["ear"], pts["shoulder"], torso, view.facing_sign, fps,
+                                     height or DEFAULT_HEIGHT_CM, settings.mass_kg or DEFAULT_MASS_KG)
+    rows = []
+    hip_y = pts["hip"][:, 1]
+    for k, (a, b) in enumerate(steps.bounds):
+        sl = slice(a, b)
+        t0, t1 = steps.times[a], steps.times[b]
+        windows = steps.kind != "steps"
+        row: dict[str, Any] = {
+            "step": k, "frame_start": a, "frame_end": b, "mid_stance_frame": a,
+            "t_start_s": round(t0, 4), "t_end_s": round(t1, 4),
+            "duration_s": round(t1 - t0, 4),
+            "cadence_spm": np.nan if windows else 60.0 / (t1 - t0),
+        }
+        tl = _nanmedian(torso[sl])
+        if side:
+            for m in ("cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
+                      "shoulder_elevation_torso", "head_pitch_deg"):
+                row[m] = _nanmedian(frames[m].to_numpy()[sl])
+            row["waist_bend_deg"] = np.nan if windows else _stance_median(
+                frames["waist_bend_deg"].to_numpy(), pts["ankle_low"][:, 1], torso, a, b)
+            seg = hip_y[a: b + 1]
+            row["vertical_oscillation_torso"] = (_nanrange(seg) / tl if np.isfinite(tl) and not windows
+                                                 else np.nan)
+            row["head_bob_deg"] = np.nan if windows else _nanrange(frames["neck_trunk_angle_deg"].to_numpy()[sl])
+            row["neck_load_nm"] = float(np.nanmean(moment[sl])) if np.isfinite(moment[sl]).any() else np.nan
+            row["neck_load_peak_nm"] = float(np.nanmax(moment[sl])) if np.isfinite(moment[sl]).any() else np.nan
+            row["bounce_load_factor"] = (float(np.nanmax(factor[sl])) if np.isfinite(factor[sl]).any()
+                                         and not windows else np.nan)
+            if cm_per_torso:
+                row["head_forward_offset_cm"] = row["head_forward_offset_torso"] * cm_per_torso
+                row["vertical_oscillation_cm"] = row["vertical_oscillation_torso"] * cm_per_torso
+        elif view.view in ("front", "back"):
+            for m in FRONT_METRICS:
+                row[m] = _nanmedian(frames[m].to_numpy()[sl])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+#: A step whose trunk lean is this far (deg) from the clip's median step, and more than
+#: 4 robust standard deviations, is not counted: holding the rails, stepping on or off.
+OUTLIER_LEAN_DEG = 12.0
+
+
+def _drop_posture_outliers(steps: Steps, step_table: pd.DataFrame) -> tuple[Steps, pd.DataFrame, int]:
+    """Leave out steps whose trunk lean is far from the runner's other steps."""
+    if steps.kind != "steps" or "trunk_lean_deg" not in step_table or len(step_table) < 5:
+        return steps, step_table, 0
+    lean = step_table["trunk_lean_deg"]
+    med = float(lean.median())
+    mad = float((lean - med).abs().median()) * 1.4826
+    off = (lean - med).abs() > max(OUTLIER_LEAN_DEG, 4 * mad)
+    if not off.any() or off.all():
+        return steps, step_table, 0
+    keep = ~off.to_numpy()
+    bounds = [b for b, k in zip(steps.bounds, keep, strict=True) if k]
+    durations = np.array([steps.times[b] - steps.times[a] for a, b in bounds])
+    kept = dataclasses.replace(steps, bounds=bounds, cadence_spm=60.0 / float(np.mean(durations)))
+    table = step_table[keep].reset_index(drop=True)
+    table["step"] = np.arange(len(table))
+    return kept, table, int(off.sum())
+
+
+def _summarise(step_table: pd.DataFrame, view: ViewResult, settings: Settings) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, (unit, desc) in ALL_METRICS.items():
+        measurable = name in step_table and step_table[name].notna().any()
+        entry: dict[str, Any] = {"median": None, "p10": None, "p90": None, "unit": unit,
+                                 "measurable": bool(measurable), "description": desc}
+        if measurable:
+            v = step_table[name].dropna()
+            entry.update(median=round(float(v.median()), 4), p10=round(float(v.quantile(0.1)), 4),
+                         p90=round(float(v.quantile(0.9)), 4), n_steps=int(v.size))
+        else:
+            if name in SIDE_METRICS and view.view != "side":
+                entry["reason"] = f"needs a side view (this clip: {view.view})"
+            elif name in FRONT_METRICS and view.view not in ("front", "back"):
+                entry["reason"] = f"needs a front or back view (this clip: {view.view})"
+            elif name.endswith("_cm") and settings.height_cm is None:
+                entry["reason"] = "needs the runner's height (--height-cm)"
+            else:
+                entry["reason"] = "landmarks not visible enough"
+        out[name] = entry
+    return out
+
+
+def _drift(step_table: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+    n = len(step_table)
+    out: dict[str, dict[str, float | None]] = {}
+    if n < 6:
+        return out
+    third = n // 3
+    for name in list(SIDE_METRICS) + list(FRONT_METRICS):
+        if name not in step_table or step_table[name].notna().sum() < n // 2:
+            continue
+        a = float(step_table[name].iloc[:third].median())
+        b = float(step_table[name].iloc[-third:].median())
+        out[name] = {"first_third": round(a, 4), "last_third": round(b, 4), "change": round(b - a, 4)}
+    return out
+
+
+def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult) -> dict[str, int]:
+    """Worst and best moments for the report's stills."""
+    out: dict[str, int] = {}
+    if faults and faults[0].frame is not None:
+        out["worst"] = int(faults[0].frame)
+    key = "cva_deg" if view.view == "side" else "shoulder_tilt_deg" if view.view in ("front", "back") else None
+    if key and key in frames and frames[key].notna().any():
+        # Typical rather than extreme frames (the 10th and 90th percentiles): the single
+        # most extreme frame is too often a tracking glitch or a moment off the treadmill.
+        col = frames[key] if view.view == "side" else frames[key].abs()
+        bad, good = (0.1, 0.9) if view.view == "side" else (0.9, 0.1)
+        out.setdefault("worst", int((col - col.quantile(bad)).abs().idxmin()))
+        out["best"] = int((col - col.quantile(good)).abs().idxmin())
+    return out
+
+
+def analyze(video_path: str, settings: Settings,
+            progress: Callable[[int, int], None] | None = None) -> Analysis:
+    """Run the whole analysis of one clip. Raises a :class:`FormcheckError` on bad input."""
+    from formcheck.pose.extract import extract_runner
+
+    return analyze_extracted(extract_runner(video_path, settings, progress), settings)
+
+
+def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
+    """The analysis after the pose pass (see :mod:`formcheck.pose.extract`)."""
+    analysis = finish_analysis(ex.raw, ex.video, ex.model, settings, ex.timings, None, ex.tilt)
+    analysis.decode = ex.decode
+    analysis.warnings = ex.warnings + analysis.warnings
+    return analysis
+
+
+def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, settings: Settings,
+                    timings: dict[str, float] | None = None, t_start: float | None = None,
+                    tilt: TiltEstimate | None = None) -> Analysis:
+    """Everything after pose extraction: pure computation on the landmark arrays.
+
+    With a camera roll that ``tilt`` is sure of, angles are measured on landmarks
+    rotated level; the tables keep image coordinates (for drawing on the frames).
+    """
+    timings = dict(timings or {})
+    t2 = t_start if t_start is not None else time.perf_counter()
+    tilt = tilt or TiltEstimate(None, 0, None, False, "not estimated")
+    pose, clog = clean(raw, settings.min_visibility, settings.max_gap_s, settings.cutoff_hz)
+    level = pose
+    if tilt.applied and tilt.roll_deg is not None:
+        level = dataclasses.replace(pose, xy=rotate_points(pose.xy, tilt.roll_deg, video.width,
+                                                           video.height).astype(np.float32))
+    view = detect_view(level, settings.view)
+    frames, pts = _per_frame_table(level, view, image_pose=pose)
+    torso = np.hypot(*(pts["shoulder"] - pts["hip"]).T)
+    feet = (level.xy[:, L_ANKLE, 1] - level.xy[:, R_ANKLE, 1]).astype(np.float64)
+    warnings: list[str] = []
+    try:
+        steps = detect_steps(pts["hip"][:, 1], torso, pose.t, video.fps, feet)
+    except NoRhythmError:
+        if level.detected.sum() < MIN_WINDOWED_S * video.fps:
+            raise
+        steps = time_windows(pose.t, level.detected)
+        if not steps.bounds:
+            raise
+        warnings.append(
+            "no step rhythm was found (between 43 and 270 steps/min at the clip's own speed: a "
+            "slow-motion clip, walking in place, or the hips hidden?); cadence, bounce and head bob "
+            "are not measured, and posture is summarised over 1 s windows instead of steps")
+    gait = ("unclear", float("nan"))
+    if view.view == "side":
+        gap = np.abs(level.xy[:, L_ANKLE, 0] - level.xy[:, R_ANKLE, 0]).astype(np.float64)
+        gait = gait_kind(pts["hip"][:, 1], gap, torso, video.fps)
+        if gait[0] == "walking":
+            warnings.append("this looks like walking, not running (the hips are highest when the "
+                            "legs pass each other); the running norms may not apply")
+    step_table = _step_table(frames, pts, steps, level, view, settings, torso)
+    steps, step_table, dropped = _drop_posture_outliers(steps, step_table)
+    if dropped:
+        warnings.append(
+            f"{dropped} step(s) left out: the trunk was far from its lean in the other steps "
+            "(hands on the rails, stepping on or off, or the tracking slipped)")
+    step_of = np.full(len(frames), -1)
+    for k, (a, b) in enumerate(steps.bounds):
+        step_of[a:b] = k
+    frames.insert(3, "step", step_of)
+    metrics = _summarise(step_table, view, settings)
+    if steps.kind == "steps":
+        metrics["cadence_spm"].update(median=round(steps.cadence_spm, 2))
+    else:
+        for name in ("cadence_spm", "vertical_oscillation_torso", "vertical_oscillation_cm",
+                     "head_bob_deg", "bounce_load_factor", "waist_bend_deg"):
+            metrics[name].update(median=None, p10=None, p90=None, measurable=False,
+                                 reason="no step rhythm found")
+    faults = find_faults(step_table, view.view, settings.height_cm is not None, frames)
+    assumptions = []
+    if view.view == "side":
+        assumptions.append(
+            f"neck load: head+neck mass = 8.1% of body mass ({settings.mass_kg or DEFAULT_MASS_KG:g} kg"
+            f"{'' if settings.mass_kg else ', assumed'}), metres from torso = 0.288 x height "
+            f"({settings.height_cm or DEFAULT_HEIGHT_CM:g} cm{'' if settings.height_cm else ', assumed'}); "
+            "shoulder landmark stands in for C7, ear for the head's centre of mass")
+    tilt_warnings = []
+    torso_px = float(np.nanmedian(torso)) if np.isfinite(torso).any() else float("nan")
+    if np.isfinite(torso_px) and torso_px < SMALL_TORSO_PX:
+        tilt_warnings.append(
+            f"the runner is small in the frame (torso about {torso_px:.0f} px): landmarks are less "
+            "precise, so treat the angles with more caution; film closer or at a higher resolution")
+    if tilt.applied:
+        assumptions.append(f"camera roll of {tilt.roll_deg:+.1f} deg estimated from background lines "
+                           "and removed before measuring angles")
+    elif "may be rolled" in tilt.note:
+        tilt_warnings.append(tilt.note)
+    if view.method == "given":
+        assumptions.append(f"view set by the user: {view.view}")
+    if view.view == "unknown":
+        assumptions.append("camera view could not be classified (oblique?): posture angles not measured")
+    timings["metrics"] = time.perf_counter() - t2
+    return Analysis(video, model, settings, raw, pose, clog, view, steps, frames, step_table, metrics,
+                    faults, _drift(step_table), assumptions,
+                    _evidence_frames(frames, faults, view), timings,
+                    warnings=tilt_warnings + warnings, tilt=tilt,
+                    gait={"kind": gait[0], "correlation": None if not np.isfinite(gait[1])
+                          else round(gait[1], 3)})

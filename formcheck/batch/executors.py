@@ -1,0 +1,236 @@
+"""Where batch clips run: local worker processes, or a Dask cluster.
+
+Both executors take :class:`~formcheck.batch.ClipJob` s and hand every
+:class:`~formcheck.batch.ClipResult` to ``on_result`` in this process, in the order
+clips finish. A clip whose worker dies is reported ``failed``; the others go on.
+
+Local workers are *spawned* (MediaPipe is not fork-safe) and each handles one clip at a
+time, with its own pose landmarker (``run_analysis`` makes one per clip). When a
+worker dies, :class:`~concurrent.futures.process.BrokenProcessPool` takes down every
+clip then in flight; those clips are run again one at a time in a fresh pool, which
+names the culprit without blaming the bystanders, and the rest carry on in a new pool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import signal
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from formcheck.batch.core import ClipJob, ClipResult, ClusterError, analyze_clip, failed
+
+log = logging.getLogger(__name__)
+
+Task = Callable[[ClipJob], ClipResult]
+OnResult = Callable[[ClipResult], None]
+
+WORKER_DIED = "the worker process died while analysing this clip (crash or out of memory)"
+
+
+# ------------------------------------------------------------------ local processes
+
+
+def _worker_init() -> None:
+    # Ctrl-C in a terminal reaches every process of the group. An idle worker ignores it
+    # (no traceback spam); a busy one gets KeyboardInterrupt inside the task (see
+    # _call), so run_analysis removes its staging folder on the way out.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _call(task: Task, job: ClipJob) -> ClipResult:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return task(job)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _outcome(fut: Future, job: ClipJob) -> ClipResult | None:
+    """The future's result; None when its worker died (pool broken)."""
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        return None
+    except Exception as exc:  # e.g. a result that cannot be unpickled
+        return failed(job, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """After Ctrl-C: cancel what has not started, interrupt the busy workers, reap them.
+
+    A terminal's Ctrl-C has already reached the workers; a SIGINT sent to this process
+    alone has not, so the workers still busy after a second get one (a KeyboardInterrupt
+    in the task, which removes its staging folder), and are terminated if that fails.
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + 1.0
+    for p in procs:
+        p.join(timeout=max(0.0, deadline - time.monotonic()))
+    for p in procs:
+        if p.is_alive() and p.pid:
+            with contextlib.suppress(OSError):
+                os.kill(p.pid, signal.SIGINT)
+    for p in procs:
+        p.join(timeout=5)
+        if p.is_alive():
+            p.terminate()
+            p.join(timeout=2)
+
+
+def _drain(source: deque[ClipJob], width: int, task: Task, on_result: OnResult) -> list[ClipJob]:
+    """Run jobs from ``source`` with ``width`` workers, at most ``width`` in flight.
+
+    Returns the jobs that were in flight when a worker died (empty when none died);
+    jobs not yet started stay in ``source``.
+    """
+    pool = ProcessPoolExecutor(
+        max_workers=width, mp_context=mp.get_context("spawn"), initializer=_worker_init
+    )
+    inflight: dict[Future, ClipJob] = {}
+    crashed: list[ClipJob] = []
+    broken = False
+    try:
+        while source or inflight:
+            while source and not broken and len(inflight) < width:
+                job = source.popleft()
+                try:
+                    inflight[pool.submit(_call, task, job)] = job
+                except BrokenProcessPool:
+                    source.appendleft(job)
+                    broken = True
+            if not inflight:
+                break
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                job = inflight.pop(fut)
+                result = _outcome(fut, job)
+                if result is None:
+                    crashed.append(job)
+                    broken = True
+                else:
+                    on_result(result)
+            if broken:  # every other clip in flight goes down with the pool: collect them
+                for fut in wait(inflight).done:
+                    job = inflight.pop(fut)
+                    result = _outcome(fut, job)
+                    if result is None:
+                        crashed.append(job)
+                    else:
+                        on_result(result)
+                break
+    except BaseException:  # Ctrl-C, or on_result failing
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+    return crashed
+
+
+def run_local(
+    jobs: Sequence[ClipJob], workers: int, on_result: OnResult, task: Task = analyze_clip
+) -> None:
+    """Analyse ``jobs`` in ``workers`` spawned processes; a crashed worker fails one clip."""
+    queue = deque(jobs)
+    isolate: deque[ClipJob] = deque()
+    log.info("analysing %d clip(s) with %d worker process(es)", len(jobs), workers)
+    while queue or isolate:
+        source, width = (isolate, 1) if isolate else (queue, max(1, workers))
+        crashed = _drain(source, min(width, len(source)), task, on_result)
+        if width == 1:  # alone in its pool: this clip took the worker down
+            for job in crashed:
+                on_result(failed(job, WORKER_DIED))
+        elif crashed:
+            log.warning(
+                "a worker process died; re-running the %d clip(s) it took down one at a time",
+                len(crashed),
+            )
+            isolate.extend(crashed)
+
+
+# ----------------------------------------------------------------------------- Dask
+
+
+def run_dask(
+    jobs: Sequence[ClipJob],
+    scheduler: str,
+    on_result: OnResult,
+    workers: int | None = None,
+    task: Task = analyze_clip,
+) -> None:
+    """Analyse ``jobs`` on a Dask cluster: ``scheduler`` is ``tcp://host:port`` of a running
+    scheduler, or ``"local"`` for a ``LocalCluster`` of ``workers`` single-threaded processes.
+
+    The workers need formcheck installed, and must see the clips and the output folder
+    at the same paths as this machine (a shared file system): they write the results.
+    Dask re-runs a task whose worker died on another worker; after
+    ``distributed.scheduler.allowed-failures`` deaths the clip is reported failed.
+    """
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ClusterError(
+            "--scheduler needs Dask distributed: pip install 'formcheck[dask]'"
+        ) from None
+
+    with contextlib.ExitStack() as stack:
+        if scheduler == "local":
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers or None,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+            )
+            address: object = cluster
+        else:
+            address = scheduler
+            if workers:
+                log.warning("--workers is ignored with a Dask scheduler: its workers do the work")
+        try:
+            client = stack.enter_context(Client(address, timeout="15s"))
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ClusterError(
+                f"cannot connect to the Dask scheduler at {scheduler}: "
+                f"{' '.join(str(exc).split()) or type(exc).__name__}"
+            ) from None
+        n = len(client.scheduler_info().get("workers", {}))
+        log.info(
+            "analysing %d clip(s) on the Dask cluster at %s (%d worker(s) now)",
+            len(jobs),
+            client.scheduler.address,
+            n,
+        )
+        run = uuid.uuid4().hex[:8]
+        futures = {
+            client.submit(task, job, pure=False, key=f"formcheck-{run}-{i}-{job.rel}"): job
+            for i, job in enumerate(jobs)
+        }
+        try:
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    result = fut.result()
+                except Exception as exc:  # KilledWorker, a worker without formcheck, ...
+                    result = failed(job, f"the Dask task failed: {type(exc).__name__}: {exc}")
+                if result.status == "ok" and not (Path(job.out_dir) / "summary.json").exists():
+                    log.warning(
+                        "%s: a worker wrote its results to %s, but they cannot be seen here: "
+                        "the output folder must be on a file system shared with the workers",
+                        job.rel,
+                        job.out_dir,
+                    )
+                on_result(result)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                client.cancel(list(futures))
+            raise

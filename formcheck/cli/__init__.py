@@ -1,0 +1,1 @@
+"""The command line (typer): formcheck analyze, report, batch, samples."""

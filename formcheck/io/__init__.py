@@ -1,0 +1,1 @@
+"""Files: reading video frames, and writing / reading an analysis folder."""

@@ -1,0 +1,275 @@
+"""Reading clips: probing, validation and a streaming frame generator.
+
+Frames are decoded with PyAV (FFmpeg's libraries). Packets that fail to decode (a
+damaged stretch in the middle of a file) are skipped and counted rather than ending
+the clip, and FFmpeg's own log lines are kept off the terminal. The rotation stored
+by phones (the display matrix) is applied, so every frame is delivered upright, as a
+viewer sees it. Frames are streamed one at a time, never all held in memory;
+decoding can run in a background thread (``prefetch``) so it overlaps with pose
+inference in the main thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from formcheck.errors import InputError, VideoReadError
+from formcheck.model.pose import VideoInfo
+
+log = logging.getLogger(__name__)
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".3gp")
+
+#: Clockwise rotation (degrees) -> cv2.rotate code.
+_ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+#: Prefetched frames are bounded by bytes as well as by count (4K frames are 25 MB).
+PREFETCH_BYTES = 96 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: its index, time in seconds, and RGB pixels (H, W, 3) uint8."""
+
+    index: int
+    time_s: float
+    rgb: np.ndarray
+
+
+@dataclass
+class DecodeStats:
+    """What went wrong while decoding, for the summary's data-quality section."""
+
+    frames: int = 0
+    bad_packets: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def check_input(path: str | Path) -> Path:
+    """Validate that ``path`` names a readable, non-empty file; return it."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputError(f"no such file: {p}")
+    if p.is_dir():
+        raise InputError(f"{p} is a folder, not a video file (use 'formcheck batch' for folders)")
+    try:
+        size = p.stat().st_size
+        with p.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot read {p}: {exc.strerror or exc}") from None
+    if size == 0:
+        raise VideoReadError(f"{p.name} is empty (0 bytes)")
+    return p
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
+        raise VideoReadError(f"cannot open {path.name}: not a video file, or damaged") from None
+    if not container.streams.video:
+        container.close()
+        raise VideoReadError(f"{path.name} holds no video stream")
+    return container
+
+
+def _rotation_cw(frame: av.VideoFrame) -> int:
+    """Clockwise rotation that makes the frame upright (from the display matrix)."""
+    rot = int(round(getattr(frame, "rotation", 0) or 0))
+    return (-rot) % 360
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Read a clip's size, frame rate and frame count; fail clearly if it is not a video.
+
+    The frame count is what the container states (or, when it states none, the number
+    of video packets); :func:`iter_frames` reports what actually decodes.
+    """
+    p = check_input(path)
+    container = _open(p)
+    try:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+            log.warning("%s: the container gives no usable frame rate; assuming 30 fps", p.name)
+            fps = 30.0
+        try:
+            first = next(iter(container.decode(stream)), None)
+        except av.error.FFmpegError:
+            first = None
+        if first is None:
+            raise VideoReadError(f"{p.name}: no decodable video frame (damaged, or not a video)")
+        rotation = _rotation_cw(first)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        frames = int(stream.frames or 0)
+        codec = stream.codec_context.name or ""
+    finally:
+        container.close()
+    if frames <= 0:
+        frames = count_packets(p)
+    return VideoInfo(str(p), fps, frames, int(width), int(height), rotation, codec)
+
+
+def count_packets(path: Path) -> int:
+    """Number of video packets (about one per frame), without decoding."""
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        return sum(1 for pkt in container.demux(stream) if pkt.size)
+    except av.error.FFmpegError:
+        return 0
+    finally:
+        container.close()
+
+
+def _upright_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
+    rgb: np.ndarray = frame.to_ndarray(format="rgb24")
+    rot = _rotation_cw(frame)
+    if rot in _ROTATE:
+        rgb = np.asarray(cv2.rotate(rgb, _ROTATE[rot]))
+    if rgb.shape[1] != info.width or rgb.shape[0] != info.height:
+        rgb = np.asarray(cv2.resize(rgb, (info.width, info.height), interpolation=cv2.INTER_AREA))
+    return rgb
+
+
+def _decode(info: VideoInfo, stats: DecodeStats | None = None, start_s: float | None = None,
+            end_s: float | None = None) -> Iterator[Frame]:
+    """Decode frames with ``start_s <= time < end_s`` (the whole clip by default).
+
+    Frame indices count from the first frame yielded."""
+    path = Path(info.path)
+    stats = stats if stats is not None else DecodeStats()
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        index = 0
+        last_t = -1.0
+        step = 1.0 / info.fps
+        if start_s is not None and start_s > 0 and stream.time_base:
+            container.seek(int(start_s / stream.time_base), stream=stream, backward=True)
+        for packet in container.demux(stream):
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError as exc:
+                stats.bad_packets += 1
+                msg = str(exc).splitlines()[0][:120]
+                if len(stats.errors) < 5 and msg not in stats.errors:
+                    stats.errors.append(msg)
+                continue
+            for frame in decoded:
+                t = frame.time
+                # Timestamps can be missing, repeat or go backwards: keep them increasing.
+                if t is None or not np.isfinite(t) or t <= last_t:
+                    t = last_t + step if last_t >= 0 else index * step
+                last_t = t
+                if start_s is not None and t < start_s:
+                    continue
+                if end_s is not None and t >= end_s:
+                    return
+                rgb = _upright_rgb(frame, info)
+                stats.frames += 1
+                yield Frame(index, float(t), rgb)
+                index += 1
+    finally:
+        container.close()
+
+
+_END = object()
+
+
+def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeStats | None = None,
+                start_s: float | None = None, end_s: float | None = None) -> Iterator[Frame]:
+    """Yield the clip's frames (or those with ``start_s <= time < end_s``) in order as
+    upright RGB arrays.
+
+    With ``prefetch > 0`` decoding runs in a background thread that stays up to
+    ``prefetch`` frames ahead (fewer for large frames; memory stays bounded).
+    """
+    if prefetch <= 0:
+        yield from _decode(info, stats, start_s, end_s)
+        return
+    frame_bytes = max(1, info.width * info.height * 3)
+    depth = max(2, min(prefetch, PREFETCH_BYTES // frame_bytes))
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            for frame in _decode(info, stats, start_s, end_s):
+                while not stop.is_set():
+                    try:
+                        q.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_END)
+        except BaseException as exc:  # hand decoder errors to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=worker, name="formcheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Frame)
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def read_frames(info: VideoInfo, indices: list[int],
+                times: dict[int, float] | None = None) -> dict[int, np.ndarray]:
+    """Return a few frames (upright RGB) by index, for the report's stills.
+
+    Each is found by seeking to the key frame before it and decoding forward to the
+    frame at its time (``times[index]``, or ``index / fps``); frames that cannot be
+    decoded are left out.
+    """
+    out: dict[int, np.ndarray] = {}
+    for index in sorted(set(indices)):
+        target = (times or {}).get(index, index / info.fps)
+        container = _open(Path(info.path))
+        try:
+            stream = container.streams.video[0]
+            if stream.time_base and target > 0:
+                container.seek(int(target / stream.time_base), stream=stream, backward=True)
+            for packet in container.demux(stream):
+                try:
+                    decoded = packet.decode()
+                except av.error.FFmpegError:
+                    continue
+                frame = next((f for f in decoded if f.time is None or f.time >= target - 0.5 / info.fps),
+                             None)
+                if frame is not None:
+                    out[index] = _upright_rgb(frame, info)
+                    break
+        except av.error.FFmpegError:
+            pass
+        finally:
+            container.close()
+    return out
+
+
+def read_frame(info: VideoInfo, index: int) -> np.ndarray | None:
+    """Return one frame (upright RGB) by index, or None if it cannot be read."""
+    return read_frames(info, [index]).get(index)

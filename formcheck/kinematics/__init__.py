@@ -1,0 +1,1 @@
+"""Pure kinematics on landmark arrays: cleaning, posture metrics, steps, camera view."""

@@ -1,0 +1,219 @@
+"""Posture metrics as pure functions of landmark arrays (pixels, image y downwards).
+
+Conventions
+-----------
+* Points are ``(n, 2)`` arrays of pixel coordinates ``(x, y)``; **y grows downwards**.
+* ``s`` is the facing sign: +1 when the runner faces the viewer's right (+x),
+  -1 when facing left. Forward offsets are ``s * dx``, so a mirror image (x -> W - x,
+  which also flips ``s``) gives identical values.
+* Angles are in degrees. Lengths are normalised by the torso length (shoulder-hip
+  distance in the same frame), which makes them independent of zoom and distance.
+* Missing input (NaN) gives NaN output, never a made-up number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.model.pose import (
+    L_ANKLE,
+    L_EAR,
+    L_HIP,
+    L_KNEE,
+    L_SHOULDER,
+    NOSE,
+    R_ANKLE,
+    R_EAR,
+    R_HIP,
+    R_KNEE,
+    R_SHOULDER,
+    PoseSeries,
+)
+
+
+def _check_points(*arrays: np.ndarray) -> None:
+    for a in arrays:
+        if a.ndim != 2 or a.shape[1] != 2:
+            raise ValueError(f"expected an (n, 2) array of points, got shape {a.shape}")
+
+
+def _deg(a: np.ndarray) -> np.ndarray:
+    return np.degrees(a)
+
+
+def combine_sides(left: np.ndarray, right: np.ndarray, vis_left: np.ndarray,
+                  vis_right: np.ndarray) -> np.ndarray:
+    """Visibility-weighted mean of a left/right landmark pair, (n, 2).
+
+    In a side view the far side is largely guessed by the model and comes with low
+    visibility, so it contributes little. Where one side is missing the other is used.
+    """
+    # A point counts only when both its coordinates are known.
+    wl = np.where(np.isfinite(left).all(axis=1), np.clip(vis_left, 1e-3, 1.0), 0.0)
+    wr = np.where(np.isfinite(right).all(axis=1), np.clip(vis_right, 1e-3, 1.0), 0.0)
+    total = wl + wr
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (np.nan_to_num(left) * wl[:, None] + np.nan_to_num(right) * wr[:, None]) / total[:, None]
+    out[total == 0] = np.nan
+    return out
+
+
+def body_points(series: PoseSeries) -> dict[str, np.ndarray]:
+    """Side-combined key points of a series: nose, ear, shoulder, hip, knee, ankle
+    (each (n, 2)), plus ``ankle_low``: the lower (stance-side) ankle of the two.
+    """
+    xy, v = series.xy.astype(np.float64), series.visibility
+    pts = {"nose": xy[:, NOSE]}
+    for name, (li, ri) in {"ear": (L_EAR, R_EAR), "shoulder": (L_SHOULDER, R_SHOULDER),
+                           "hip": (L_HIP, R_HIP), "knee": (L_KNEE, R_KNEE),
+                           "ankle": (L_ANKLE, R_ANKLE)}.items():
+        pts[name] = combine_sides(xy[:, li], xy[:, ri], v[:, li], v[:, ri])
+    la, ra = xy[:, L_ANKLE], xy[:, R_ANKLE]
+    lower_left = np.nan_to_num(la[:, 1], nan=-np.inf) >= np.nan_to_num(ra[:, 1], nan=-np.inf)
+    low = np.where(lower_left[:, None], la, ra)
+    low[~np.isfinite(la[:, 0]) & ~np.isfinite(ra[:, 0])] = np.nan
+    pts["ankle_low"] = low
+    return pts
+
+
+def torso_length(shoulder: np.ndarray, hip: np.ndarray) -> np.ndarray:
+    """Euclidean shoulder-hip distance per frame (px)."""
+    _check_points(shoulder, hip)
+    return np.hypot(*(shoulder - hip).T)
+
+
+def facing_sign(nose: np.ndarray, ear: np.ndarray) -> int:
+    """+1 if the runner faces right (nose ahead of the ears in +x), -1 if left, 0 if unclear.
+
+    Decided once per clip from the median nose-minus-ear x offset.
+    """
+    _check_points(nose, ear)
+    dx = nose[:, 0] - ear[:, 0]
+    dx = dx[np.isfinite(dx)]
+    if dx.size == 0:
+        return 0
+    med = float(np.median(dx))
+    share = float(np.mean(np.sign(dx) == np.sign(med))) if med != 0 else 0.0
+    return int(np.sign(med)) if share >= 0.6 else 0
+
+
+def lean_from_vertical_deg(lower: np.ndarray, upper: np.ndarray, s: int) -> np.ndarray:
+    """Angle of the segment lower->upper from the vertical, + = upper end forward.
+
+    ``atan2(s * (upper.x - lower.x), lower.y - upper.y)``: 0 for an upright segment,
+    +10 when the upper end is tilted 10 degrees towards the facing direction.
+    """
+    _check_points(lower, upper)
+    return _deg(np.arctan2(s * (upper[:, 0] - lower[:, 0]), lower[:, 1] - upper[:, 1]))
+
+
+def trunk_lean_deg(shoulder: np.ndarray, hip: np.ndarray, s: int) -> np.ndarray:
+    """Trunk (hip->shoulder) lean from vertical, + = forward. Teng & Powers (2015)
+    report about 4 deg (low) to 11 deg (high trunk flexion group) at 3.4 m/s."""
+    return lean_from_vertical_deg(hip, shoulder, s)
+
+
+def neck_lean_deg(ear: np.ndarray, shoulder: np.ndarray, s: int) -> np.ndarray:
+    """Neck (shoulder->ear) lean from vertical, + = ear ahead of the shoulder."""
+    return lean_from_vertical_deg(shoulder, ear, s)
+
+
+def cva_proxy_deg(ear: np.ndarray, shoulder: np.ndarray, s: int) -> np.ndarray:
+    """Craniovertebral-angle proxy: angle between the horizontal and the
+    shoulder->ear line, on the facing side. ``90 - neck_lean_deg``.
+
+    90 = ear straight above the shoulder; lower = head further forward; above 90 =
+    ear behind the shoulder. The clinical CVA uses C7 (behind the shoulder landmark),
+    so this proxy reads higher than a clinical CVA for the same posture.
+    """
+    return 90.0 - neck_lean_deg(ear, shoulder, s)
+
+
+def neck_trunk_angle_deg(ear: np.ndarray, shoulder: np.ndarray, hip: np.ndarray, s: int) -> np.ndarray:
+    """Head forward relative to the trunk: neck lean minus trunk lean (deg).
+
+    0 when ear, shoulder and hip are in line; + when the neck tilts forward of the
+    trunk line (head pushed forward); independent of a whole-body lean.
+    """
+    return neck_lean_deg(ear, shoulder, s) - trunk_lean_deg(shoulder, hip, s)
+
+
+def head_forward_offset_torso(ear: np.ndarray, shoulder: np.ndarray, hip: np.ndarray, s: int) -> np.ndarray:
+    """Horizontal distance of the ear ahead of the shoulder, in torso lengths.
+
+    ``s * (ear.x - shoulder.x) / |shoulder - hip|``; + = head forward of the shoulders.
+    Gravity acts vertically, so this horizontal offset is the neck's lever arm.
+    """
+    _check_points(ear, shoulder, hip)
+    return s * (ear[:, 0] - shoulder[:, 0]) / torso_length(shoulder, hip)
+
+
+def shoulder_elevation_torso(ear: np.ndarray, shoulder: np.ndarray, hip: np.ndarray) -> np.ndarray:
+    """Ear-to-shoulder vertical gap in torso lengths: ``(shoulder.y - ear.y) / torso``.
+
+    The gap **shrinks when the shoulders are raised** towards the ears (tense,
+    shrugged shoulders); a forward head also lowers it a little.
+    """
+    _check_points(ear, shoulder, hip)
+    return (shoulder[:, 1] - ear[:, 1]) / torso_length(shoulder, hip)
+
+
+def head_pitch_deg(ear: np.ndarray, nose: np.ndarray, s: int) -> np.ndarray:
+    """Pitch of the ear->nose line below the horizontal, + = looking down.
+
+    ``atan2(nose.y - ear.y, s * (nose.x - ear.x))``. A level gaze reads a little
+    above 0 because the nose tip sits slightly below the ear canal.
+    """
+    _check_points(ear, nose)
+    return _deg(np.arctan2(nose[:, 1] - ear[:, 1], s * (nose[:, 0] - ear[:, 0])))
+
+
+def waist_bend_deg(shoulder: np.ndarray, hip: np.ndarray, ankle: np.ndarray, s: int) -> np.ndarray:
+    """The part of the trunk lean that comes from bending at the hips (deg).
+
+    Trunk lean minus the lean of the stance leg's ankle->hip line. A whole-body lean
+    from the ankles tilts both equally and gives ~0; bending forward at the waist
+    gives a positive value. Meaningful during stance (the stance foot on the ground);
+    the per-step value is the median over the stance frames.
+    """
+    return trunk_lean_deg(shoulder, hip, s) - lean_from_vertical_deg(ankle, hip, s)
+
+
+def tilt_deg(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Front/back view: tilt of the right->left line from the horizontal, + = left side higher.
+
+    ``atan2(right.y - left.y, |left.x - right.x|)``; the same whether the runner is
+    seen from the front or from the back.
+    """
+    _check_points(left, right)
+    return _deg(np.arctan2(right[:, 1] - left[:, 1], np.abs(left[:, 0] - right[:, 0])))
+
+
+def side_view_frame_metrics(pts: dict[str, np.ndarray], s: int) -> dict[str, np.ndarray]:
+    """All per-frame side-view metrics from :func:`body_points` output."""
+    ear, sh, hip, nose = pts["ear"], pts["shoulder"], pts["hip"], pts["nose"]
+    return {
+        "cva_deg": cva_proxy_deg(ear, sh, s),
+        "head_forward_offset_torso": head_forward_offset_torso(ear, sh, hip, s),
+        "neck_trunk_angle_deg": neck_trunk_angle_deg(ear, sh, hip, s),
+        "trunk_lean_deg": trunk_lean_deg(sh, hip, s),
+        "waist_bend_deg": waist_bend_deg(sh, hip, pts["ankle_low"], s),
+        "shoulder_elevation_torso": shoulder_elevation_torso(ear, sh, hip),
+        "head_pitch_deg": head_pitch_deg(ear, nose, s),
+    }
+
+
+def front_view_frame_metrics(series: PoseSeries) -> dict[str, np.ndarray]:
+    """Per-frame front/back-view metrics: shoulder and head tilt, and each side's
+    ear-shoulder vertical gap in torso lengths (smaller = that shoulder raised)."""
+    xy = series.xy.astype(np.float64)
+    ls, rs, le, re = xy[:, L_SHOULDER], xy[:, R_SHOULDER], xy[:, L_EAR], xy[:, R_EAR]
+    mid_sh = (ls + rs) / 2
+    mid_hip = (xy[:, L_HIP] + xy[:, R_HIP]) / 2
+    torso = np.abs(mid_hip[:, 1] - mid_sh[:, 1])
+    return {
+        "shoulder_tilt_deg": tilt_deg(ls, rs),
+        "head_tilt_deg": tilt_deg(le, re),
+        "left_shoulder_elevation_torso": (ls[:, 1] - le[:, 1]) / torso,
+        "right_shoulder_elevation_torso": (rs[:, 1] - re[:, 1]) / torso,
+    }

@@ -1,0 +1,104 @@
+"""Analysis settings: one frozen object, loadable from TOML, overridden by CLI options.
+
+Only the orchestration (:mod:`formcheck.assess.analysis`, the CLI, batch) unpacks it;
+the metric functions take plain arguments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from formcheck.errors import InputError
+
+View = Literal["auto", "side", "front", "back"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes an analysis result.
+
+    Attributes
+    ----------
+    model : path of a ``.task`` bundle, or None for the bundled model.
+    view : "auto" to detect, or force "side" / "front" / "back".
+    height_cm, mass_kg : the runner's height and body mass, if known. Height gives
+        centimetre values; mass scales the neck-load estimate.
+    min_visibility : landmarks below this MediaPipe visibility are dropped.
+    max_gap_s : gaps up to this long are filled by interpolation; longer stay empty.
+    cutoff_hz : low-pass cut-off of the zero-phase Butterworth filter (order 4,
+        applied forwards and backwards). 6 Hz follows Sports2D and Pose2Sim.
+    video : write ``annotated.mp4``.
+    report : write ``report.pdf`` / ``report.png``.
+    threads : pose landmarkers run side by side on consecutive parts of the clip
+        (each keeps about one core busy); 0 = one per core, at most 2. Batch workers use 1.
+    """
+
+    model: str | None = None
+    view: View = "auto"
+    height_cm: float | None = None
+    mass_kg: float | None = None
+    min_visibility: float = 0.5
+    max_gap_s: float = 0.25
+    cutoff_hz: float = 6.0
+    video: bool = True
+    report: bool = True
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        if self.view not in ("auto", "side", "front", "back"):
+            raise InputError(f"--view must be auto, side, front or back, not {self.view!r}")
+        if self.height_cm is not None and not 80 <= self.height_cm <= 250:
+            raise InputError(f"--height-cm {self.height_cm} is not a plausible height (80-250 cm)")
+        if self.mass_kg is not None and not 20 <= self.mass_kg <= 250:
+            raise InputError(f"--mass-kg {self.mass_kg} is not a plausible body mass (20-250 kg)")
+        if not 0 <= self.min_visibility < 1:
+            raise InputError("min_visibility must be in [0, 1)")
+        if self.cutoff_hz <= 0:
+            raise InputError("cutoff_hz must be positive")
+        if not 0 <= self.threads <= 64:
+            raise InputError("threads must be between 0 (automatic) and 64")
+
+    def pose_threads(self) -> int:
+        """How many landmarkers to run side by side (see ``threads``)."""
+        if self.threads:
+            return self.threads
+        import os
+
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, min(2, cores))
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def fingerprint(self) -> str:
+        """Hash of the settings that change the analysis (not which files are written)."""
+        d = self.to_dict()
+        d.pop("report", None)
+        d.pop("video", None)
+        d.pop("threads", None)
+        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Settings:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text())
+        except FileNotFoundError:
+            raise InputError(f"config file not found: {p}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"config file {p.name} is not valid TOML: {exc}") from None
+        section = data.get("formcheck", data)
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(section) - names
+        if unknown:
+            raise InputError(f"unknown setting(s) in {p.name}: {', '.join(sorted(unknown))}")
+        return cls(**section)

@@ -1,0 +1,1 @@
+"""Orchestration of one clip: pose pass, analysis, outputs written atomically."""

@@ -1,0 +1,1 @@
+"""From frames to one runner's landmarks: the model bundle, MediaPipe, runner selection."""

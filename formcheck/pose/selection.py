@@ -1,0 +1,196 @@
+"""Choosing the runner among the people the pose model saw.
+
+Candidate poses of consecutive frames are linked into tracks (greedy nearest
+neighbour on the shoulder-hip centre, gated by the person's own torso length).
+Each track is scored by how much of the clip it covers, how large it appears, and
+how much it moves like a runner: in running (and walking) the feet alternate, so
+the vertical distance between the two ankles swings from + to - every stride;
+someone standing, or jumping with both feet together, scores near zero on that.
+The best track is the runner; other tracks that never overlap it in time and sit
+where it sits (the runner lost for a moment and found again) are joined to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.model.pose import (
+    L_ANKLE,
+    L_HIP,
+    L_SHOULDER,
+    R_ANKLE,
+    R_HIP,
+    R_SHOULDER,
+    PoseSeries,
+    VideoInfo,
+    centre_scale,
+)
+from formcheck.pose.landmarker import Candidates
+
+MIN_VIS = 0.3
+
+
+@dataclass
+class Track:
+    frames: list[int] = field(default_factory=list)
+    slots: list[int] = field(default_factory=list)
+    centre: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    scale: float = 0.0
+    last: int = -1
+
+
+def link_tracks(c: Candidates, max_gap: int = 15) -> list[Track]:
+    """Greedy frame-to-frame linking of candidate poses into tracks."""
+    tracks: list[Track] = []
+    for i in range(c.n_frames):
+        dets: list[tuple[int, np.ndarray, float]] = []
+        order = sorted(range(int(c.count[i])), key=lambda k: -float(np.nanmean(c.vis[i, k])))
+        for k in order:
+            centre, scale = centre_scale(c.xy[i, k])
+            if not (np.all(np.isfinite(centre)) and scale > 1):
+                continue
+            # Two poses on one person (the model sometimes doubles up): keep the surer one.
+            if any(np.hypot(*(centre - c2)) < 0.35 * max(scale, s2) for _, c2, s2 in dets):
+                continue
+            dets.append((k, centre, scale))
+        active = [t for t in tracks if i - t.last <= max_gap]
+        pairs = []
+        for ti, tr in enumerate(active):
+            for di, (_, centre, scale) in enumerate(dets):
+                d = float(np.hypot(*(centre - tr.centre)))
+                gate = 0.6 * max(tr.scale, scale) * (1 + 0.15 * (i - tr.last - 1))
+                ratio = scale / tr.scale if tr.scale > 0 else 1.0
+                if d < gate and 0.6 < ratio < 1.67:
+                    pairs.append((d, ti, di))
+        used_t: set[int] = set()
+        used_d: set[int] = set()
+        for _d, ti, di in sorted(pairs):
+            if ti in used_t or di in used_d:
+                continue
+            used_t.add(ti)
+            used_d.add(di)
+            tr = active[ti]
+            k, centre, scale = dets[di]
+            tr.frames.append(i)
+            tr.slots.append(k)
+            tr.centre, tr.scale, tr.last = centre, 0.8 * tr.scale + 0.2 * scale, i
+        for di, (k, centre, scale) in enumerate(dets):
+            if di not in used_d:
+                tracks.append(Track([i], [k], centre, scale, i))
+    return tracks
+
+
+def _track_arrays(c: Candidates, tr: Track) -> tuple[np.ndarray, np.ndarray]:
+    f = np.asarray(tr.frames)
+    s = np.asarray(tr.slots)
+    return c.xy[f, s], c.vis[f, s]
+
+
+def gait_score(xy: np.ndarray, vis: np.ndarray) -> float:
+    """Spread of the left-minus-right ankle height, in torso lengths.
+
+    Alternating feet (running, walking) give a large spread; standing still or
+    jumping with both feet together give about zero.
+    """
+    ok = (vis[:, L_ANKLE] > MIN_VIS) & (vis[:, R_ANKLE] > MIN_VIS)
+    if ok.sum() < 5:
+        return 0.0
+    torso = np.hypot(*(np.nanmean(xy[:, [L_SHOULDER, R_SHOULDER]], axis=1)
+                       - np.nanmean(xy[:, [L_HIP, R_HIP]], axis=1)).T)
+    dy = (xy[ok, L_ANKLE, 1] - xy[ok, R_ANKLE, 1]) / np.nanmedian(torso[ok])
+    return float(np.nanpercentile(dy, 90) - np.nanpercentile(dy, 10))
+
+
+def score_track(c: Candidates, tr: Track, width: int, height: int, max_scale: float) -> dict:
+    xy, vis = _track_arrays(c, tr)
+    cs = [centre_scale(p) for p in xy]
+    centres = np.array([x[0] for x in cs])
+    scales = np.array([x[1] for x in cs])
+    coverage = len(tr.frames) / max(c.n_frames, 1)
+    size = float(np.median(scales)) / max_scale if max_scale > 0 else 0.0
+    off = (np.median(centres, axis=0) - [width / 2, height / 2]) / [width / 2, height / 2]
+    centrality = float(1.0 - 0.5 * min(1.0, float(np.hypot(*off))))
+    gait = gait_score(xy, vis)
+    score = coverage * (0.5 + 0.5 * size) * centrality * (0.1 + min(gait, 1.5))
+    return {"coverage": round(coverage, 3), "size": round(size, 3),
+            "centrality": round(centrality, 3), "gait": round(gait, 3),
+            "score": round(float(score), 4), "frames": len(tr.frames),
+            "median_centre": np.median(centres, axis=0), "median_scale": float(np.median(scales))}
+
+
+def _continues(c: Candidates, first: Track, then: Track, fps: float) -> bool:
+    """Whether track ``then`` starts within 1 s after ``first`` ends, near where it ended
+    (allowing the person to move on by up to two torso lengths per second), at a similar size."""
+    gap = then.frames[0] - first.frames[-1]
+    if not 0 < gap <= fps:
+        return False
+    end_c, end_s = centre_scale(c.xy[first.frames[-1], first.slots[-1]])
+    start_c, start_s = centre_scale(c.xy[then.frames[0], then.slots[0]])
+    if not (np.all(np.isfinite(end_c)) and np.all(np.isfinite(start_c))) or end_s <= 0:
+        return False
+    reach = end_s * (0.6 + 2.0 * gap / fps)
+    return bool(np.hypot(*(start_c - end_c)) < reach and 0.6 < start_s / end_s < 1.67)
+
+
+def select_runner(c: Candidates, video: VideoInfo, people_seen: int) -> PoseSeries:
+    """Pick the runner's track and return it as a :class:`PoseSeries`."""
+    series = PoseSeries.empty(c.n_frames, video)
+    series.t[:] = c.t
+    tracks = [t for t in link_tracks(c) if len(t.frames) >= 3]
+    if not tracks:
+        series.selection = {"method": "none", "people_seen": people_seen, "tracks": 0}
+        return series
+    max_scale = max(float(np.median([centre_scale(c.xy[f, s])[1] for f, s in
+                                     zip(t.frames, t.slots, strict=True)])) for t in tracks)
+    scored = [(score_track(c, t, video.width, video.height, max_scale), t) for t in tracks]
+    scored.sort(key=lambda st: st[0]["score"], reverse=True)
+    best_info, best = scored[0]
+    chosen = [best]
+    taken = set(best.frames)
+    for info, tr in scored[1:]:
+        if taken.intersection(tr.frames):
+            continue
+        d = float(np.hypot(*(info["median_centre"] - best_info["median_centre"])))
+        ratio = info["median_scale"] / best_info["median_scale"]
+        if d < 1.0 * best_info["median_scale"] and 0.7 < ratio < 1.4:
+            chosen.append(tr)
+            taken.update(tr.frames)
+    # A runner crossing the frame is lost and found again elsewhere: chain tracks whose
+    # start continues where a chosen track ended (or the reverse), within a second.
+    fps = video.fps or 30.0
+    grew = True
+    while grew:
+        grew = False
+        for _info, tr in scored[1:]:
+            if any(tr is t for t in chosen) or taken.intersection(tr.frames):
+                continue
+            if any(_continues(c, a, b, fps) or _continues(c, b, a, fps) for a in chosen for b in [tr]):
+                chosen.append(tr)
+                taken.update(tr.frames)
+                grew = True
+    for tr in chosen:
+        f = np.asarray(tr.frames)
+        s = np.asarray(tr.slots)
+        series.xy[f] = c.xy[f, s]
+        series.z[f] = c.z[f, s]
+        series.visibility[f] = c.vis[f, s]
+        series.world[f] = c.world[f, s]
+    multi = people_seen > 1 or sum(1 for info, _ in scored if info["coverage"] > 0.2) > 1
+    if multi:
+        reason = ("several people in view: chose the track with the best combination of "
+                  "clip coverage, size, centrality and alternating-feet (gait) motion")
+    else:
+        reason = "one person in view"
+    series.selection = {
+        "method": "multi_person_track_score" if multi else "single_person",
+        "people_seen": int(people_seen),
+        "tracks": len(tracks),
+        "reason": reason,
+        "chosen": {k: v for k, v in best_info.items() if k not in ("median_centre", "median_scale")},
+        "runner_up": ({k: v for k, v in scored[1][0].items()
+                       if k not in ("median_centre", "median_scale")} if len(scored) > 1 else None),
+        "joined_tracks": len(chosen),
+    }
+    return series

@@ -1,0 +1,1 @@
+"""Drawing results: the PDF/PNG report, the annotated video, the batch report."""
