@@ -16,6 +16,20 @@ SAMPLES = ROOT / "sample_videos"
 SHARED_VIDEOS = ROOT.parent / "shared" / "videos"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """In a fast run (``-m "not slow"``, ``make test-fast``) the pose model refuses to
+    start, so a test or fixture that runs it without the ``slow`` marker fails instead
+    of making the fast suite slow. (Only in this process: spawned batch workers and
+    command-line subprocesses are not covered.)"""
+    if config.getoption("markexpr", "").strip() == "not slow":
+        from mediapipe.tasks.python import vision
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("this test runs the pose model: mark it @pytest.mark.slow")
+
+        vision.PoseLandmarker.create_from_options = refuse  # type: ignore[method-assign]
+
+
 def real_clip(name: str) -> Path:
     path = SHARED_VIDEOS / name
     if not path.is_file():

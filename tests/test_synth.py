@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from formcheck.synth.runner import (
     NEUTRAL_HEAD_PITCH_DEG,
     RunnerSpec,
@@ -226,7 +227,8 @@ def test_mediapipe_detects_the_figure_near_truth(spec):
     assert np.median(errs["nose"]) < 0.10
     # MediaPipe places this figure's ear ~3.5-4 cm ahead of the drawn ear (see README)
     assert np.median(errs["ear"]) < 0.12
-    assert np.median(lean) == pytest.approx(truth["trunk_lean_deg"], abs=4.0)
+    # within 2 deg: narrower than the 3 deg between the waist-lean thresholds (12 / 15)
+    assert np.median(lean) == pytest.approx(truth["trunk_lean_deg"], abs=2.0)
 
 
 # --------------------------------------------------------------------------- real-footage fields
