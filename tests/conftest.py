@@ -1,19 +1,22 @@
 """Shared test fixtures.
 
-Real clips live in ``../shared/videos`` beside the project checkout (not in the repo);
-tests that need them are marked ``realclips`` and skip when the folder is absent.
+Real clips live in ``../shared/videos`` beside the project checkout (not in the repo;
+``FORMCHECK_SHARED_VIDEOS`` names another folder); tests that need them are marked
+``realclips`` and skip when the folder is absent.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
-SHARED_VIDEOS = ROOT.parent / "shared" / "videos"
+# FORMCHECK_SHARED_VIDEOS points elsewhere (e.g. from a git worktree that has no ../shared)
+SHARED_VIDEOS = Path(os.environ.get("FORMCHECK_SHARED_VIDEOS") or ROOT.parent / "shared" / "videos")
 
 
 def pytest_configure(config: pytest.Config) -> None:

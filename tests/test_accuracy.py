@@ -49,7 +49,6 @@ CASES = [_case(c, m) for c in CONDITIONS for m in ACC.CHECKS]
 @pytest.fixture(scope="module")
 def record(tmp_path_factory: pytest.TempPathFactory):
     """Condition name -> evaluation record; each condition is rendered and analysed once."""
-    pytest.importorskip("mediapipe")
     cache: dict[str, dict[str, Any]] = {}
 
     def get(condition: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, real_clip
+from conftest import SAMPLES, SHARED_VIDEOS, real_clip
 from golden import differences, key_values
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -46,6 +46,13 @@ def test_comparison_sees_a_moved_number_and_a_changed_fault() -> None:
 
 def test_every_sample_clip_is_recorded() -> None:
     assert sorted(SAMPLE_GOLDEN) == sorted(p.name for p in SAMPLES.glob("*.mp4"))
+
+
+@pytest.mark.realclips
+def test_every_real_clip_is_recorded() -> None:
+    if not SHARED_VIDEOS.is_dir():
+        pytest.skip(f"real clips not available: {SHARED_VIDEOS}")
+    assert sorted(REAL_GOLDEN) == sorted(p.name for p in SHARED_VIDEOS.glob("*.mp4"))
 
 
 @pytest.mark.slow
