@@ -75,12 +75,18 @@ def test_metric_matches_truth(record, condition, metric):
 ROLLED = [c for c, kw in CONDITIONS.items() if "camera_roll_deg" in kw or "camera_pitch_deg" in kw]
 
 
+def _roll_case(condition: str) -> Any:
+    why = ACC.KNOWN_FAILURES.get((condition, "camera_roll"))
+    marks = [pytest.mark.xfail(reason=why, strict=True)] if why else []
+    return pytest.param(condition, id=condition, marks=marks)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("condition", ROLLED + ["baseline"])
+@pytest.mark.parametrize("condition", [_roll_case(c) for c in [*ROLLED, "baseline"]])
 def test_camera_roll_estimate(record, condition):
-    """A rolled camera's roll is estimated within ``ROLL_TOL_DEG`` of the truth; a level
-    camera gets no wrong correction (``judge_roll``). A clip whose camera is rolled
-    must carry an estimate at all."""
+    """Any camera roll formcheck reports (applied or only warned about) is within
+    ``ROLL_TOL_DEG`` of the truth (``judge_roll``); a clip whose camera is rolled must
+    carry an estimate at all."""
     r = record(condition)
     assert r["error"] is None, f"analysis failed: {r['error']}"
     true_roll = r["truth"].get("camera", {}).get("roll_deg", 0.0)
