@@ -48,6 +48,7 @@ import json
 import logging
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -323,7 +324,7 @@ def resolve_url(location: str | Path | None = None) -> URL:
     if "://" in text:
         try:
             return make_url(text)
-        except ArgumentError:
+        except (ArgumentError, ValueError):
             raise LibraryError(f"not a database URL: {text!r}") from None
     path = Path(text).expanduser().absolute()
     return URL.create("sqlite", database=str(path))
@@ -457,7 +458,23 @@ class Library:
         if self.read_only:
             raise LibraryError(f"library {self.where} is read-only and has the older schema "
                                f"version {state}; make it writable once to upgrade it")
+        if state == "empty":
+            self._wal()
         self._run(_make_or_upgrade, write=True)
+
+    def _wal(self) -> None:
+        """Put a new SQLite library in WAL mode (kept in the file; it cannot be set inside a
+        transaction, and is never set on a database that is not a library)."""
+        if self.url.get_backend_name() != "sqlite":
+            return
+        try:
+            with self.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                raw.execute("PRAGMA journal_mode = WAL")  # type: ignore[union-attr]
+        except DBAPIError as exc:
+            raise self._error(exc, True) from None
+        except sqlite3.Error as exc:
+            raise LibraryError(f"library {self.where}: {exc}") from None
 
     # ------------------------------------------------------------- transactions
 
@@ -657,13 +674,7 @@ def _make_engine(url: URL, read_only: bool = False) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
-        cur = dbapi_conn.cursor()
-        try:
-            cur.execute("PRAGMA foreign_keys = ON")
-            if not read_only:
-                cur.execute("PRAGMA journal_mode = WAL")
-        finally:
-            cur.close()
+        dbapi_conn.execute("PRAGMA foreign_keys = ON")
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
