@@ -60,6 +60,13 @@ def location(request, tmp_path):
             yield url
 
 
+def _mp():
+    """Processes for the writers: forked where the platform can (fast; as a process pool on
+    Linux starts them), else spawned."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "tests"), env.get("PYTHONPATH", "")])
@@ -71,7 +78,7 @@ def _env() -> dict[str, str]:
 
 def test_record_and_list_newest_first(location, tmp_path):
     a = make_analysis(tmp_path / "a", "week1.mp4", metrics={"cva_deg": 55.0},
-                      faults=[("forward_head", "severe"), ("gaze_down", "mild")], within_error=("gaze_down",))
+                      faults=[("gaze_down", "mild"), ("forward_head", "severe")])
     b = make_analysis(tmp_path / "b", "week4.mp4", frames=301,
                       metrics={"cva_deg": 63.5, "vertical_oscillation_cm": None})
     with Library.open(location) as lib:
@@ -90,9 +97,12 @@ def test_record_and_list_newest_first(location, tmp_path):
     assert new.metrics["cva_deg"].median == 63.5
     vo = new.metrics["vertical_oscillation_cm"]
     assert (vo.measurable, vo.median, vo.reason) == (False, None, "needs the runner's height")
-    assert [(f.code, f.severity, f.status) for f in old.faults] == [
-        ("forward_head", "severe", "present"), ("gaze_down", "mild", "within_error")]
-    assert new.faults == ()
+    assert [(f.code, f.severity) for f in old.faults] == [("forward_head", "severe"), ("gaze_down", "mild")]
+    checks = {c.code: (c.status, c.severity) for c in old.checks}
+    assert checks["forward_head"] == ("found", "severe") and checks["gaze_down"] == ("found", "mild")
+    assert checks["waist_lean"] == ("not_found", None)  # its metrics were measured
+    assert checks["excessive_bounce"] == ("not_measurable", None)  # no vertical oscillation
+    assert new.faults == () and {c.code for c in new.checks} == set(checks)
     assert old.folder == a.resolve() and old.video == "week1.mp4"
     assert old.date_source == "option" and old.view == "side" and old.steps == 27
     if not location.startswith("postgresql"):
@@ -182,8 +192,8 @@ def test_bad_inputs_are_input_errors(tmp_path):
         with pytest.raises(InputError, match="not an analysis folder"):
             lib.record(tmp_path, "Ann")
         (tmp_path / "x").mkdir()
-        (tmp_path / "x" / "summary.json").write_text("{}")
-        with pytest.raises(InputError, match="not a formcheck summary"):
+        (tmp_path / "x" / "summary.json").write_text('{"schema_version": "2.0"}')
+        with pytest.raises(InputError, match="not a valid formcheck summary"):
             lib.record(tmp_path / "x", "Ann")
         with pytest.raises(InputError, match="name is empty"):
             lib.record(make_analysis(tmp_path / "a"), "   ")
@@ -314,7 +324,7 @@ def test_upgrade_from_every_earlier_version_keeps_data(location, tmp_path, versi
             conn.exec_driver_sql("INSERT INTO metric_results (session_id, name, median, p10, p90, n_steps, "
                                  f"unit, measurable) VALUES ({sid}, 'cva_deg', {50 + sid}, 1, 2, 20, 'deg', true)")
             conn.exec_driver_sql(f"INSERT INTO faults (session_id, code, severity, status) VALUES "
-                                 f"({sid}, 'forward_head', 'mild', 'present')")
+                                 f"({sid}, 'forward_head', 'mild', 'found')")
         if url.get_backend_name() == "postgresql":  # explicit ids: move the sequences on
             for t in ("athletes", "sessions"):
                 conn.exec_driver_sql(f"SELECT setval('{t}_id_seq', 10)")
@@ -386,7 +396,7 @@ def test_two_processes_write_at_once(location, tmp_path):
     n = 25
     folders = [[str(make_analysis(tmp_path / f"p{p}_{i}", f"p{p}_{i}.mp4")) for i in range(n)] for p in range(2)]
     Library.open(location).close()  # the schema exists; the writers race on rows only
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _mp()
     barrier = ctx.Barrier(2)
     procs = [ctx.Process(target=_writer, args=(location, folders[p], barrier, str(tmp_path / f"t{p}")))
              for p in range(2)]
@@ -412,7 +422,7 @@ def _fresh_racer(location: str, folder: str, barrier) -> None:
 
 
 def test_two_processes_open_a_new_library_at_once(location, tmp_path):
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _mp()
     barrier = ctx.Barrier(2)
     folders = [str(make_analysis(tmp_path / f"f{i}", f"f{i}.mp4")) for i in range(2)]
     procs = [ctx.Process(target=_fresh_racer, args=(location, f, barrier)) for f in folders]

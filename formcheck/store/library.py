@@ -127,12 +127,17 @@ class MetricValue:
 
 @dataclass(frozen=True)
 class FaultEntry:
-    """A fault found in a session. ``status``: ``"present"``, or ``"within_error"`` when
-    the median is past the threshold by less than the measurement error."""
+    """One fault formcheck looks for, in one session: ``status`` is ``found``,
+    ``not_found``, ``not_measurable``, ``needs_side_view`` or ``too_few_steps``;
+    ``severity`` (mild, moderate, severe) is set for a fault found."""
 
     code: str
-    severity: str
+    severity: str | None
     status: str
+
+    @property
+    def found(self) -> bool:
+        return self.status == "found"
 
 
 @dataclass(frozen=True)
@@ -169,9 +174,15 @@ class Session:
     steps: int | None
     duration_s: float | None
     metrics: dict[str, MetricValue]
-    faults: tuple[FaultEntry, ...]
+    checks: tuple[FaultEntry, ...]
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @property
+    def faults(self) -> tuple[FaultEntry, ...]:
+        """The faults found, worst first (checklist order among equals)."""
+        rank = {"severe": 0, "moderate": 1, "mild": 2}
+        return tuple(sorted((c for c in self.checks if c.found), key=lambda c: rank.get(c.severity or "", 3)))
 
 
 @dataclass(frozen=True)
@@ -198,7 +209,7 @@ class FolderFacts:
     steps: int | None
     duration_s: float | None
     metrics: tuple[MetricValue, ...]
-    faults: tuple[FaultEntry, ...]
+    faults: tuple[FaultEntry, ...]  # the checklist, every status
     summary_mtime: float
     analysis_key: str = field(init=False)
 
@@ -223,44 +234,39 @@ def analysis_key(video: str, info: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(ident).encode()).hexdigest()
 
 
-def _status(fault: dict[str, Any]) -> str:
-    evidence = fault.get("evidence") or {}
-    return "within_error" if evidence.get("within_measurement_error") else "present"
-
-
 def read_folder(folder: str | Path) -> FolderFacts:
-    """The facts the library keeps, from an analysis folder's ``summary.json``.
+    """The facts the library keeps, from an analysis folder (read, and migrated when
+    written by an older formcheck, by :func:`formcheck.io.folder.read_analysis`).
 
-    This is the only function of the store that reads an analysis folder.
-    Raises :class:`InputError` when ``folder`` holds no complete analysis.
+    This is the only function of the store that reads an analysis folder. Faults are
+    the analysis's checklist: one entry per fault formcheck looks for, with its status.
+    Raises :class:`InputError` when ``folder`` holds no valid analysis.
     """
-    p = Path(folder).expanduser().resolve()
-    summary_path = p / "summary.json"
+    from formcheck.io.folder import SUMMARY, read_analysis
+
+    p = Path(folder).expanduser()
     if not p.is_dir():
         raise InputError(f"{p} is not a folder" if p.exists() else f"folder not found: {p}")
+    p = p.resolve()
+    result = read_analysis(p).result
     try:
-        data = json.loads(summary_path.read_text(encoding="utf-8"))
-        mtime = summary_path.stat().st_mtime
-    except FileNotFoundError:
-        raise InputError(f"{p} is not an analysis folder (no summary.json)") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read {summary_path}: {exc}") from None
-    try:
-        video = data["video"]
-        metrics = tuple(
-            MetricValue(name, m.get("median"), m.get("p10"), m.get("p90"), m.get("n_steps"),
-                        m.get("unit"), bool(m.get("measurable")), m.get("reason"))
-            for name, m in data["metrics"].items()
-        )
-        fault_list = tuple(FaultEntry(f["code"], f["severity"], _status(f)) for f in data.get("faults", []))
-        return FolderFacts(
-            folder=p, video=str(video["path"]), video_info=dict(video),
-            formcheck_version=str(data["formcheck_version"]), view=data.get("view"),
-            facing=data.get("facing"), steps=data.get("steps"), duration_s=video.get("duration_s"),
-            metrics=metrics, faults=fault_list, summary_mtime=mtime,
-        )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"{summary_path} is not a formcheck summary (missing {exc})") from None
+        mtime = (p / SUMMARY).stat().st_mtime
+    except OSError as exc:
+        raise InputError(f"cannot read {p / SUMMARY}: {exc.strerror or exc}") from None
+    metrics = tuple(
+        MetricValue(name, m.median, m.p10, m.p90, m.n_steps, m.unit or None, m.measurable, m.reason)
+        for name, m in result.metrics.items()
+    )
+    checks = [FaultEntry(c.code, c.severity, c.status) for c in result.checks]
+    listed = {c.code for c in checks}
+    # A fault outside the checklist (none today) is still kept, as found.
+    checks += [FaultEntry(f.code, f.severity, "found") for f in result.faults if f.code not in listed]
+    return FolderFacts(
+        folder=p, video=result.video.path, video_info=result.video.model_dump(mode="json"),
+        formcheck_version=result.formcheck_version, view=result.view, facing=result.facing,
+        steps=result.steps, duration_s=result.video.duration_s, metrics=metrics,
+        faults=tuple(checks), summary_mtime=mtime,
+    )
 
 
 def find_analysis_folders(path: str | Path) -> list[Path]:
@@ -808,7 +814,7 @@ def _load_sessions(conn: Connection, athlete_id: int | None = None,
             folder=Path(r["folder"]), video=r["video"], analysis_key=r["analysis_key"],
             formcheck_version=r["formcheck_version"], view=r["view"], facing=r["facing"],
             steps=r["steps"], duration_s=r["duration_s"], metrics=metrics[r["id"]],
-            faults=tuple(found[r["id"]]), created_at=_aware(r["created_at"]),  # type: ignore[arg-type]
+            checks=tuple(found[r["id"]]), created_at=_aware(r["created_at"]),  # type: ignore[arg-type]
             updated_at=_aware(r["updated_at"]),  # type: ignore[arg-type]
         )
         for r in rows
