@@ -17,6 +17,7 @@ from formcheck.store.library import (
     Session,
     default_location,
     find_analysis_folders,
+    library_exists,
     read_folder,
     resolve_url,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Session",
     "default_location",
     "find_analysis_folders",
+    "library_exists",
     "read_folder",
     "resolve_url",
 ]

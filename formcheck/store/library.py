@@ -336,6 +336,15 @@ def resolve_url(location: str | Path | None = None) -> URL:
     return URL.create("sqlite", database=str(path))
 
 
+def library_exists(location: str | Path | None = None) -> bool:
+    """False when the library is a SQLite file that does not exist yet (a server
+    database is taken to exist; opening it tells)."""
+    url = resolve_url(location)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return True
+    return Path(url.database).exists()
+
+
 def describe(url: URL) -> str:
     """The library's name for messages: its path, or its URL without the password."""
     if url.get_backend_name() == "sqlite" and url.database:
