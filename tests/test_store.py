@@ -29,7 +29,7 @@ from pg_server import fresh_database, postgres_server, why_unavailable
 from sqlalchemy import create_engine, inspect
 
 from formcheck.errors import InputError, LibraryError
-from formcheck.store import Conditions, Library, library, resolve_url
+from formcheck.store import Conditions, Library, folders, library, resolve_url
 from formcheck.store import schema as s
 from formcheck.store.migrations import MIGRATIONS
 
@@ -229,14 +229,14 @@ def test_session_date_option_then_clip_metadata_then_file_time_then_analysis_tim
     os.utime(plain, (1_700_000_000, 1_700_000_000))  # 2023-11-14T22:13:20Z
     summary_time = 1_600_000_000.0  # 2020-09-13T12:26:40Z
 
-    when = library.session_when(dt.date(2024, 2, 29), tagged, summary_time)
+    when = folders.session_when(dt.date(2024, 2, 29), tagged, summary_time)
     assert when == (dt.date(2024, 2, 29), None, "option")
     moment = dt.datetime(2025, 6, 1, 23, 30, tzinfo=dt.UTC)
-    assert library.session_when(None, tagged, summary_time) == (moment.astimezone().date(), moment, "clip_metadata")
+    assert folders.session_when(None, tagged, summary_time) == (moment.astimezone().date(), moment, "clip_metadata")
     moment = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
-    assert library.session_when(None, plain, summary_time) == (moment.astimezone().date(), moment, "clip_mtime")
+    assert folders.session_when(None, plain, summary_time) == (moment.astimezone().date(), moment, "clip_mtime")
     moment = dt.datetime(2020, 9, 13, 12, 26, 40, tzinfo=dt.UTC)
-    assert library.session_when(None, tmp_path / "gone.mp4", summary_time) == (
+    assert folders.session_when(None, tmp_path / "gone.mp4", summary_time) == (
         moment.astimezone().date(), moment, "analysis_time")
 
 

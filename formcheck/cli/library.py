@@ -119,8 +119,9 @@ def athletes(library: LibraryOpt = None) -> None:
         return
     width = max(len(a.name) for a in found)
     for a in found:
-        span = "" if a.first is None else (
-            f"  {a.first.isoformat()}" + ("" if a.last == a.first else f" .. {a.last.isoformat()}"))  # type: ignore[union-attr]
+        span = ""
+        if a.first is not None and a.last is not None:
+            span = f"  {a.first.isoformat()}" + ("" if a.last == a.first else f" .. {a.last.isoformat()}")
         print(f"{a.name:<{width}}  {a.sessions:>3} session{'' if a.sessions == 1 else 's'}{span}")
 
 

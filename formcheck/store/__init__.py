@@ -5,21 +5,21 @@ the store reads an analysis folder. See :mod:`formcheck.store.library` for where
 library lives, how concurrent writers are handled and what errors look like.
 """
 
+from formcheck.store.folders import FolderFacts, find_analysis_folders, read_folder
 from formcheck.store.library import (
     ENV_VAR,
+    Library,
+    default_location,
+    library_exists,
+    resolve_url,
+)
+from formcheck.store.records import (
     Athlete,
     Conditions,
     FaultEntry,
-    FolderFacts,
-    Library,
     MetricValue,
     Recorded,
     Session,
-    default_location,
-    find_analysis_folders,
-    library_exists,
-    read_folder,
-    resolve_url,
 )
 
 __all__ = [

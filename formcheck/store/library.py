@@ -43,15 +43,12 @@ its stored results.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -68,12 +65,21 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 
 from formcheck.errors import InputError, LibraryError
 from formcheck.store import migrations
 from formcheck.store import schema as s
+from formcheck.store.folders import FolderFacts, find_analysis_folders, read_folder, session_when
+from formcheck.store.records import (
+    Athlete,
+    Conditions,
+    FaultEntry,
+    MetricValue,
+    Recorded,
+    Session,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,230 +92,8 @@ FILE_NAME = "library.sqlite"
 BUSY_TIMEOUT_S = 5.0
 #: How long a write keeps retrying while the library stays locked, in all.
 LOCK_RETRY_S = 60.0
-CONDITIONS = ("treadmill", "outdoor")
-DateSource = Literal["option", "clip_metadata", "clip_mtime", "analysis_time"]
 
 T = TypeVar("T")
-
-
-# ------------------------------------------------------------------------ records
-
-
-@dataclass(frozen=True)
-class Conditions:
-    """How the session was run. ``condition`` is ``"treadmill"`` or ``"outdoor"``."""
-
-    condition: str | None = None
-    speed_kmh: float | None = None
-    shoes: str | None = None
-    notes: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.condition is not None and self.condition not in CONDITIONS:
-            raise InputError(f"condition must be one of {', '.join(CONDITIONS)}, not {self.condition!r}")
-        if self.speed_kmh is not None and not (0 < self.speed_kmh < 60):
-            raise InputError(f"speed must be between 0 and 60 km/h, not {self.speed_kmh}")
-
-
-@dataclass(frozen=True)
-class MetricValue:
-    """One metric of one session: the median over steps and the 10th/90th percentiles."""
-
-    name: str
-    median: float | None
-    p10: float | None
-    p90: float | None
-    n_steps: int | None
-    unit: str | None
-    measurable: bool
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class FaultEntry:
-    """One fault formcheck looks for, in one session: ``status`` is ``found``,
-    ``not_found``, ``not_measurable``, ``needs_side_view`` or ``too_few_steps``;
-    ``severity`` (mild, moderate, severe) is set for a fault found."""
-
-    code: str
-    severity: str | None
-    status: str
-
-    @property
-    def found(self) -> bool:
-        return self.status == "found"
-
-
-@dataclass(frozen=True)
-class Athlete:
-    id: int
-    name: str
-    sessions: int
-    first: dt.date | None
-    last: dt.date | None
-
-
-@dataclass(frozen=True)
-class Session:
-    """One recorded session, with its results.
-
-    ``date`` is the day of the session (local time of the machine that recorded it);
-    ``time`` the moment (aware, UTC) when the clip's metadata or file time gave one.
-    ``folder`` is the analysis folder as it was recorded; see
-    :meth:`Library.analysis_folder` for one that is checked to still hold this session.
-    """
-
-    id: int
-    athlete: str
-    date: dt.date
-    time: dt.datetime | None
-    date_source: str
-    conditions: Conditions
-    folder: Path
-    video: str
-    analysis_key: str
-    formcheck_version: str
-    view: str | None
-    facing: str | None
-    steps: int | None
-    duration_s: float | None
-    metrics: dict[str, MetricValue]
-    checks: tuple[FaultEntry, ...]
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-    @property
-    def faults(self) -> tuple[FaultEntry, ...]:
-        """The faults found, worst first (checklist order among equals)."""
-        rank = {"severe": 0, "moderate": 1, "mild": 2}
-        return tuple(sorted((c for c in self.checks if c.found), key=lambda c: rank.get(c.severity or "", 3)))
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What :meth:`Library.record` did: ``status`` is added, updated or unchanged."""
-
-    session_id: int
-    athlete: str
-    date: dt.date
-    folder: Path
-    status: Literal["added", "updated", "unchanged"]
-
-
-@dataclass(frozen=True)
-class FolderFacts:
-    """What the library keeps from an analysis folder."""
-
-    folder: Path
-    video: str
-    video_info: dict[str, Any]
-    formcheck_version: str
-    view: str | None
-    facing: str | None
-    steps: int | None
-    duration_s: float | None
-    metrics: tuple[MetricValue, ...]
-    faults: tuple[FaultEntry, ...]  # the checklist, every status
-    summary_mtime: float
-    analysis_key: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "analysis_key", analysis_key(self.video, self.video_info))
-
-
-# --------------------------------------------------------------- analysis folders
-
-
-def analysis_key(video: str, info: dict[str, Any]) -> str:
-    """SHA-256 (hex) of the clip's identity as the analysis saw it: file name
-    (case-folded), frame count, frame rate (3 decimals) and frame size."""
-    fps = info.get("fps")
-    ident = [
-        Path(str(video).replace("\\", "/")).name.casefold(),
-        info.get("frames"),
-        None if fps is None else round(float(fps), 3),
-        info.get("width"),
-        info.get("height"),
-    ]
-    return hashlib.sha256(json.dumps(ident).encode()).hexdigest()
-
-
-def read_folder(folder: str | Path) -> FolderFacts:
-    """The facts the library keeps, from an analysis folder (read, and migrated when
-    written by an older formcheck, by :func:`formcheck.io.folder.read_analysis`).
-
-    This is the only function of the store that reads an analysis folder. Faults are
-    the analysis's checklist: one entry per fault formcheck looks for, with its status.
-    Raises :class:`InputError` when ``folder`` holds no valid analysis.
-    """
-    from formcheck.io.folder import SUMMARY, read_analysis
-
-    p = Path(folder).expanduser()
-    if not p.is_dir():
-        raise InputError(f"{p} is not a folder" if p.exists() else f"folder not found: {p}")
-    p = p.resolve()
-    result = read_analysis(p).result
-    try:
-        mtime = (p / SUMMARY).stat().st_mtime
-    except OSError as exc:
-        raise InputError(f"cannot read {p / SUMMARY}: {exc.strerror or exc}") from None
-    metrics = tuple(
-        MetricValue(name, m.median, m.p10, m.p90, m.n_steps, m.unit or None, m.measurable, m.reason)
-        for name, m in result.metrics.items()
-    )
-    checks = [FaultEntry(c.code, c.severity, c.status) for c in result.checks]
-    listed = {c.code for c in checks}
-    # A fault outside the checklist (none today) is still kept, as found.
-    checks += [FaultEntry(f.code, f.severity, "found") for f in result.faults if f.code not in listed]
-    return FolderFacts(
-        folder=p, video=result.video.path, video_info=result.video.model_dump(mode="json"),
-        formcheck_version=result.formcheck_version, view=result.view, facing=result.facing,
-        steps=result.steps, duration_s=result.video.duration_s, metrics=metrics,
-        faults=tuple(checks), summary_mtime=mtime,
-    )
-
-
-def find_analysis_folders(path: str | Path) -> list[Path]:
-    """``path`` itself if it is an analysis folder, else every analysis folder below it
-    (sorted; staging folders of unfinished runs left out)."""
-    from formcheck.io.folder import STAGING_PREFIX
-
-    p = Path(path).expanduser()
-    if not p.is_dir():
-        raise InputError(f"{p} is not a folder" if p.exists() else f"folder not found: {p}")
-    if (p / "summary.json").is_file():
-        return [p.resolve()]
-    found = []
-    for summary in p.rglob("summary.json"):
-        rel = summary.parent.relative_to(p).parts
-        if any(part.startswith(STAGING_PREFIX) for part in rel):
-            continue
-        found.append(summary.parent.resolve())
-    return sorted(found)
-
-
-def session_when(
-    date: dt.date | None, video: str | Path | None, analysis_mtime: float
-) -> tuple[dt.date, dt.datetime | None, DateSource]:
-    """The session's day and moment, and where they came from.
-
-    In order: ``date`` (the user's option); the clip's ``creation_time`` tag; the clip's
-    file time; the time the analysis was written (when the clip is no longer there).
-    The day is the local calendar day of that moment on this machine.
-    """
-    if date is not None:
-        return date, None, "option"
-    clip = Path(video).expanduser() if video else None
-    if clip is not None and clip.is_file():
-        from formcheck.io.video import creation_time
-
-        when = creation_time(clip)
-        if when is not None:
-            return when.astimezone().date(), when, "clip_metadata"
-        when = dt.datetime.fromtimestamp(clip.stat().st_mtime, dt.UTC)
-        return when.astimezone().date(), when, "clip_mtime"
-    when = dt.datetime.fromtimestamp(analysis_mtime, dt.UTC)
-    return when.astimezone().date(), when, "analysis_time"
 
 
 # ----------------------------------------------------------------------- location
@@ -747,6 +531,13 @@ def _insert_results(conn: Connection, session_id: int, facts: FolderFacts) -> No
         ])
 
 
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no id for a new row")
+    return int(key[0])
+
+
 def _record(conn: Connection, facts: FolderFacts, name: str, day: dt.date,
             moment: dt.datetime | None, source: str, cond: Conditions, replace: bool) -> Recorded:
     now = _utcnow()
@@ -760,8 +551,8 @@ def _record(conn: Connection, facts: FolderFacts, name: str, day: dt.date,
         return Recorded(existing[0], existing[2], existing[1], Path(existing[3]), "unchanged")
     athlete_id = _athlete_id(conn, name)
     if athlete_id is None:
-        athlete_id = conn.execute(insert(s.athletes).values(
-            name=name, name_key=migrations.name_key(name), created_at=now)).inserted_primary_key[0]
+        athlete_id = _new_id(conn.execute(insert(s.athletes).values(
+            name=name, name_key=migrations.name_key(name), created_at=now)))
     values: dict[str, Any] = dict(
         athlete_id=athlete_id, session_date=day, session_time=_naive_utc(moment),
         date_source=source, folder=str(facts.folder), video=facts.video,
@@ -772,8 +563,8 @@ def _record(conn: Connection, facts: FolderFacts, name: str, day: dt.date,
     # A new analysis of a recorded session keeps the conditions it is not given again.
     values.update(given if existing is None else {k: v for k, v in given.items() if v is not None})
     if existing is None:
-        session_id = conn.execute(insert(se).values(
-            analysis_key=facts.analysis_key, created_at=now, **values)).inserted_primary_key[0]
+        session_id = _new_id(conn.execute(insert(se).values(
+            analysis_key=facts.analysis_key, created_at=now, **values)))
         status: Literal["added", "updated"] = "added"
     else:
         session_id = existing[0]
@@ -823,8 +614,8 @@ def _load_sessions(conn: Connection, athlete_id: int | None = None,
             folder=Path(r["folder"]), video=r["video"], analysis_key=r["analysis_key"],
             formcheck_version=r["formcheck_version"], view=r["view"], facing=r["facing"],
             steps=r["steps"], duration_s=r["duration_s"], metrics=metrics[r["id"]],
-            checks=tuple(found[r["id"]]), created_at=_aware(r["created_at"]),  # type: ignore[arg-type]
-            updated_at=_aware(r["updated_at"]),  # type: ignore[arg-type]
+            checks=tuple(found[r["id"]]), created_at=r["created_at"].replace(tzinfo=dt.UTC),
+            updated_at=r["updated_at"].replace(tzinfo=dt.UTC),
         )
         for r in rows
     ]
