@@ -600,3 +600,13 @@ def test_damaged_pages_are_an_error_not_a_new_library(tmp_path):
         with Library.open(where) as lib:
             lib.sessions("Ann")
     assert where.read_bytes() == bytes(data)
+
+
+def test_unreachable_server_and_missing_driver_are_one_clear_line():
+    with pytest.raises(LibraryError) as err:
+        Library.open("postgresql+psycopg://coach:secret@127.0.0.1:1/formcheck")
+    msg = str(err.value)
+    assert msg.startswith("library server postgresql+psycopg://coach:***@127.0.0.1:1/formcheck: ")
+    assert "secret" not in msg and "\n" not in msg
+    with pytest.raises(LibraryError, match="database driver is not installed"):
+        Library.open("mysql+nosuchdriver://u@localhost/db")
