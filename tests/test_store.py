@@ -610,3 +610,38 @@ def test_unreachable_server_and_missing_driver_are_one_clear_line():
     assert "secret" not in msg and "\n" not in msg
     with pytest.raises(LibraryError, match="database driver is not installed"):
         Library.open("mysql+nosuchdriver://u@localhost/db")
+
+
+BUSY_WRITER = textwrap.dedent("""
+    import datetime as dt, sys
+    from pathlib import Path
+    from formcheck.store import Library
+    location, root = sys.argv[1:3]
+    with Library.open(location) as lib:
+        for i, folder in enumerate(sorted(Path(root).iterdir())):
+            lib.record(folder, "Ann", date=dt.date(2026, 1, 1))
+            if i == 0:
+                print("writing", flush=True)  # imports done: the writes go on at full speed
+""")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_9_at_a_random_moment_leaves_only_whole_sessions(tmp_path, seed):
+    where = tmp_path / "lib.sqlite"
+    for i in range(150):
+        make_analysis(tmp_path / "folders" / f"{i:03d}", f"c{i}.mp4", faults=[("forward_head", "mild")])
+    Library.open(where).close()
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_WRITER, str(where), str(tmp_path / "folders")],
+                            stdout=subprocess.PIPE, text=True, env=_env())
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    time.sleep(random.Random(seed).uniform(0.05, 0.3))  # 150 writes take seconds
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    with sqlite3.connect(where) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    with Library.open(where) as lib:
+        got = lib.sessions()
+        assert 1 <= len(got) < 150, "the kill should land during the writes"
+        assert all(len(x.metrics) == 5 and [f.code for f in x.faults] == ["forward_head"] for x in got)
+        lib.import_folders(tmp_path / "folders", "Ann")  # the rest, afterwards
+        assert len(lib.sessions()) == 150

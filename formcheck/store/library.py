@@ -67,6 +67,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.pool import NullPool
 
 from formcheck.errors import InputError, LibraryError
 from formcheck.store import migrations
@@ -468,7 +469,10 @@ def _make_engine(url: URL, read_only: bool = False) -> Engine:
         path = Path(url.database or "").absolute()
         url = URL.create("sqlite", database=f"file:{path.as_posix()}?mode=ro&immutable=1",
                          query={"uri": "true"})
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+    # No pool: a connection per transaction (cheap for a local file), so that no idle
+    # connection is held through a long analysis or inherited by forked batch workers.
+    engine = create_engine(url, poolclass=NullPool,
+                           connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: Any) -> None:
