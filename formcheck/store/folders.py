@@ -92,15 +92,15 @@ def read_folder(folder: str | Path) -> FolderFacts:
 def find_analysis_folders(path: str | Path) -> list[Path]:
     """``path`` itself if it is an analysis folder, else every analysis folder below it
     (sorted; staging folders of unfinished runs left out)."""
-    from formcheck.io.folder import STAGING_PREFIX
+    from formcheck.io.folder import STAGING_PREFIX, SUMMARY, is_analysis_folder
 
     p = Path(path).expanduser()
     if not p.is_dir():
         raise InputError(f"{p} is not a folder" if p.exists() else f"folder not found: {p}")
-    if (p / "summary.json").is_file():
+    if is_analysis_folder(p):
         return [p.resolve()]
     found = []
-    for summary in p.rglob("summary.json"):
+    for summary in p.rglob(SUMMARY):
         rel = summary.parent.relative_to(p).parts
         if any(part.startswith(STAGING_PREFIX) for part in rel):
             continue
