@@ -625,6 +625,7 @@ BUSY_WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # the deterministic kill test above stays in the fast set
 @pytest.mark.parametrize("seed", [1, 2])
 def test_kill_9_at_a_random_moment_leaves_only_whole_sessions(tmp_path, seed):
     where = tmp_path / "lib.sqlite"
