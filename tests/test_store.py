@@ -646,3 +646,20 @@ def test_kill_9_at_a_random_moment_leaves_only_whole_sessions(tmp_path, seed):
         assert all(len(x.metrics) == 5 and [f.code for f in x.faults] == ["forward_head"] for x in got)
         lib.import_folders(tmp_path / "folders", "Ann")  # the rest, afterwards
         assert len(lib.sessions()) == 150
+
+
+def test_update_and_delete_a_session(location, tmp_path):
+    with Library.open(location) as lib:
+        a = lib.record(make_analysis(tmp_path / "a", "a.mp4"), "Ann",
+                       conditions=Conditions("outdoor", 12.0, "Pegasus", "windy"))
+        b = lib.record(make_analysis(tmp_path / "b", "b.mp4"), "Ann", date=dt.date(2026, 1, 2))
+        got = lib.update_session(a.session_id, date=dt.date(2026, 1, 9), conditions=Conditions(notes="calm"))
+        assert (got.date, got.date_source, got.time) == (dt.date(2026, 1, 9), "option", None)
+        assert got.conditions == Conditions("outdoor", 12.0, "Pegasus", "calm")
+        lib.delete_session(b.session_id)
+        assert [x.id for x in lib.sessions("Ann")] == [a.session_id]
+        assert (tmp_path / "b" / "summary.json").is_file()  # the folder is not touched
+        for call in (lambda: lib.delete_session(b.session_id), lambda: lib.update_session(999, date=dt.date(2026, 1, 1))):
+            with pytest.raises(LibraryError, match="no session"):
+                call()
+        assert lib.record(tmp_path / "b", "Ann", date=dt.date(2026, 1, 2)).status == "added"  # back again

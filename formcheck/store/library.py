@@ -341,14 +341,55 @@ class Library:
         the path in the summary).
         """
         name = clean_name(athlete)
-        if self.read_only:
-            raise LibraryError(f"library {self.where} is read-only: cannot record into it")
+        self._writable()
         facts = read_folder(folder)
         day, moment, source = session_when(date, video or facts.video, facts.summary_mtime)
         cond = conditions or Conditions()
         return self._run(
             lambda conn: _record(conn, facts, name, day, moment, source, cond, replace), write=True
         )
+
+    def update_session(self, session_id: int, *, date: dt.date | None = None,
+                       conditions: Conditions | None = None) -> Session:
+        """Change a session's date (to ``date``, marked as given by the user) and/or the
+        condition fields given in ``conditions`` (fields left None are kept)."""
+        self._writable()
+
+        def change(conn: Connection) -> None:
+            values: dict[str, Any] = {}
+            if date is not None:
+                values.update(session_date=date, session_time=None, date_source="option")
+            if conditions is not None:
+                values.update({k: v for k, v in (("condition", conditions.condition),
+                                                 ("speed_kmh", conditions.speed_kmh),
+                                                 ("shoes", conditions.shoes),
+                                                 ("notes", conditions.notes)) if v is not None})
+            se = s.sessions
+            found = conn.execute(update(se).where(se.c.id == session_id)
+                                 .values(updated_at=_utcnow(), **values)).rowcount
+            if not found:
+                raise LibraryError(f"no session {session_id} in library {self.where}")
+
+        self._run(change, write=True)
+        return self.session(session_id)
+
+    def delete_session(self, session_id: int) -> None:
+        """Remove a session (and its results) from the library; its analysis folder is
+        left as it is. Athletes are kept, even with no session left."""
+        self._writable()
+
+        def remove(conn: Connection) -> None:
+            sid = s.sessions.c.id
+            for table in (s.metric_results, s.faults):
+                conn.execute(delete(table).where(table.c.session_id == session_id))
+            if not conn.execute(delete(s.sessions).where(sid == session_id)).rowcount:
+                raise LibraryError(f"no session {session_id} in library {self.where}")
+
+        self._run(remove, write=True)
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise LibraryError(f"library {self.where} is read-only: cannot record into it")
 
     def import_folders(
         self,
