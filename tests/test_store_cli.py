@@ -231,3 +231,35 @@ def test_two_real_batches_record_into_one_library_at_once(tmp_path):
     assert fwd.metrics["cva_deg"].median < clean.metrics["cva_deg"].median
     assert "forward_head" in {f.code for f in fwd.faults}
     assert all(x.metrics["cadence_spm"].measurable for x in got)
+
+
+def test_read_only_library_fails_analyze_before_the_analysis(tmp_path):
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="formcheck-ro-cli-"))
+    try:
+        os.chmod(root, 0o755)
+        where = root / "lib.sqlite"
+        Library.open(where).close()
+        os.chmod(where, 0o444)
+        os.chmod(root, 0o555)
+        prefix: list[str] = []
+        if os.geteuid() == 0:  # root ignores file permissions unless it drops the capability
+            if shutil.which("setpriv") is None:
+                pytest.skip("running as root without setpriv")
+            caps = "-dac_override,-dac_read_search,-fowner"
+            prefix = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}"]
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+        # The clip does not exist either: the library is checked first, before any analysis.
+        proc = subprocess.run([*prefix, sys.executable, "-m", "formcheck", "analyze", str(root / "no.mp4"),
+                               "--athlete", "Ann", "--library", str(where)],
+                              capture_output=True, text=True, env=env, timeout=120)
+        one_error_line(proc, f"library {where} is read-only: cannot record into it")
+        listing = subprocess.run([*prefix, sys.executable, "-m", "formcheck", "athletes", "--library", str(where)],
+                                 capture_output=True, text=True, env=env, timeout=120)
+        assert listing.returncode == 0 and listing.stdout.startswith("no athletes yet in"), listing.stderr
+    finally:
+        os.chmod(root, 0o755)
+        shutil.rmtree(root)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from formcheck.errors import InputError
+from formcheck.errors import InputError, LibraryError
 
 if TYPE_CHECKING:
     from formcheck.store import Conditions, Library, Recorded, Session
@@ -87,7 +87,11 @@ def recording(athlete: str | None, date: str | None, note: str | None, condition
     name = clean_name(athlete)
     conditions = Conditions(condition, speed_kmh, shoes, note)
     day = parse_date(date)
-    return Recording(Library.open(library), name, day, conditions)
+    lib = Library.open(library)
+    if lib.read_only:
+        lib.close()
+        raise LibraryError(f"library {lib.where} is read-only: cannot record into it")
+    return Recording(lib, name, day, conditions)
 
 
 def recorded_line(r: Recorded, where: str) -> str:
