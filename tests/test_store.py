@@ -266,6 +266,8 @@ def test_location_option_then_environment_then_user_data_folder(tmp_path, monkey
     assert "secret" not in library.describe(url)
     with pytest.raises(LibraryError, match="not a database URL"):
         resolve_url("nonsense://::")
+    with pytest.raises(LibraryError, match="needs a file"):
+        Library.open("sqlite://")
 
 
 def test_reading_a_missing_library_creates_nothing(tmp_path):

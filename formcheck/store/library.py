@@ -200,7 +200,9 @@ class Library:
         url = resolve_url(location)
         where = describe(url)
         is_sqlite = url.get_backend_name() == "sqlite"
-        if is_sqlite and url.database and url.database != ":memory:":
+        if is_sqlite and url.database in (None, "", ":memory:"):
+            raise LibraryError(f"{where!r}: a library needs a file (an in-memory one would vanish)")
+        if is_sqlite and url.database:
             path = Path(url.database)
             if path.is_dir():
                 raise LibraryError(f"library {where} is a folder, not a database file")
