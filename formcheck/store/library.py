@@ -174,6 +174,10 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
+class _ReadOnlyError(LibraryError):
+    """The database refused a write (or, in WAL mode, even a read) as read-only."""
+
+
 class Library:
     """A session library in a database. Open with :meth:`open`; close (or use ``with``).
 
@@ -219,7 +223,7 @@ class Library:
             lib._prepare()
         except LibraryError as exc:
             lib.close()
-            if is_sqlite and "read-only" in str(exc) and url.database:
+            if is_sqlite and isinstance(exc, _ReadOnlyError):
                 ro = cls(url, _make_engine(url, read_only=True), read_only=True)
                 try:
                     ro._prepare()
@@ -257,6 +261,8 @@ class Library:
             raise LibraryError(f"library {self.where} was written by a newer formcheck (schema "
                                f"version {state}, this one knows up to {s.SCHEMA_VERSION}); "
                                "upgrade formcheck")
+        if self.read_only and state == "empty":
+            raise LibraryError(f"library {self.where} is read-only and empty: no library can be made there")
         if self.read_only:
             raise LibraryError(f"library {self.where} is read-only and has the older schema "
                                f"version {state}; make it writable once to upgrade it")
@@ -312,7 +318,7 @@ class Library:
                                 f"{LOCK_RETRY_S:.0f} s ({msg}); try again")
         if "readonly" in low or "read-only" in low:
             what = "cannot record into it" if write else "cannot open it"
-            return LibraryError(f"library {self.where} is read-only: {what}")
+            return _ReadOnlyError(f"library {self.where} is read-only: {what}")
         if "not a database" in low or "malformed" in low or "disk image" in low:
             return LibraryError(f"library {self.where} is damaged or not a database ({msg}); it was "
                                 "left as it is: restore a backup or move it away and run again")
