@@ -399,7 +399,11 @@ def next_step(changes: Sequence[MetricChange], faults: FaultChanges) -> str:
     if worse:
         names = ", ".join(c.label for c in worse)
         parts.append(f"Worse beyond formcheck's noise: {names}.")
-    for f in faults.new + faults.unchanged:
+    worse_metrics = {c.metric for c in worse}
+    listed = faults.new + faults.unchanged
+    # the fault behind a metric that got worse first, then new faults, then the rest
+    listed.sort(key=lambda f: (FAULT_METRIC.get(f["code"]) not in worse_metrics, f not in faults.new))
+    for f in listed:
         code = f["code"]
         if code in ADVICE:
             state = "New" if f in faults.new else "Still there"

@@ -14,7 +14,6 @@ Outputs (written into a hidden staging folder, then moved into place with
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -40,13 +39,14 @@ SIDE_POINTS = ("ear", "shoulder", "hip")
 
 @dataclass
 class Session:
-    """What compare needs from one analysis folder."""
+    """What compare needs from one analysis folder (read by :func:`read_session`)."""
 
     folder: Path
-    summary: dict[str, Any]
+    summary: dict[str, Any]  # summary.json as plain data (the validated result model)
     steps: pd.DataFrame
     frames: pd.DataFrame | None
     xy: np.ndarray | None  # (n, 33, 2) cleaned landmarks, px
+    video_info: Any = None  # formcheck.model.pose.VideoInfo of pose.npz, for reading frames
 
     @property
     def label(self) -> str:
@@ -58,21 +58,18 @@ class Session:
 
 
 def read_session(folder: Path) -> Session:
-    """Read summary.json, steps.csv, frames.csv and pose.npz (the last two optional)."""
-    try:
-        summary = json.loads((folder / "summary.json").read_text())
-        steps = pd.read_csv(folder / "steps.csv")
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the analysis in {folder}: {exc}") from None
-    frames = pd.read_csv(folder / "frames.csv") if (folder / "frames.csv").is_file() else None
-    xy = None
-    if (folder / "pose.npz").is_file():
-        try:
-            with np.load(folder / "pose.npz", allow_pickle=False) as data:
-                xy = np.asarray(data["xy"], dtype=float)
-        except (OSError, ValueError, KeyError):
-            log.warning("%s: pose.npz unreadable; drawing the ear-shoulder-hip line only", folder)
-    return Session(folder, summary, steps, frames, xy)
+    """Read an analysis folder with :func:`formcheck.io.folder.read_analysis`."""
+    from formcheck.io.folder import read_analysis
+
+    af = read_analysis(folder)
+    steps = af.steps()
+    if steps.empty:
+        raise InputError(f"{folder} has no steps.csv (or no steps): nothing to compare")
+    frames = af.frames()
+    pose = af.pose()
+    return Session(Path(folder), af.result.to_json_dict(), steps, None if frames.empty else frames,
+                   None if pose is None else np.asarray(pose.xy, dtype=float),
+                   None if pose is None else pose.video)
 
 
 # --------------------------------------------------------------------------- stills
@@ -119,25 +116,23 @@ def mid_stance_still(session: Session, label: str, read_image: bool = True) -> A
         cols = [f"{p}_{c}" for p in SIDE_POINTS for c in "xy"]
         if len(f) and all(c in f for c in cols):
             esh = f[cols].to_numpy(float).reshape(3, 2)
-    if read_image and frame is not None and video.get("path") and Path(video["path"]).is_file():
-        image = _read_frame(video, frame, session)
+    if (read_image and frame is not None and session.video_info is not None
+            and Path(session.video_info.path).is_file()):
+        image = _read_frame(frame, session)
     return Still(label, frame, xy, esh, image, session.summary.get("facing"), size)
 
 
-def _read_frame(video: dict[str, Any], frame: int, session: Session) -> np.ndarray | None:
+def _read_frame(frame: int, session: Session) -> np.ndarray | None:
     from formcheck.io.video import read_frames
-    from formcheck.model.pose import VideoInfo
 
-    info = VideoInfo(video["path"], float(video["fps"]), int(video["frames"]), int(video["width"]),
-                     int(video["height"]), int(video.get("rotation") or 0), str(video.get("codec") or ""))
     times = None
     if session.frames is not None and "time_s" in session.frames:
         t = session.frames.loc[session.frames["frame"] == frame, "time_s"]
         times = {frame: float(t.iloc[0])} if len(t) else None
     try:
-        return read_frames(info, [frame], times).get(frame)
+        return read_frames(session.video_info, [frame], times).get(frame)
     except Exception as exc:  # a moved or changed video only costs the picture
-        log.warning("could not read frame %d of %s: %s", frame, video["path"], exc)
+        log.warning("could not read frame %d of %s: %s", frame, session.video_info.path, exc)
         return None
 
 

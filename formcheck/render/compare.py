@@ -78,8 +78,8 @@ def _still(ax: Axes, st: Still, color: str) -> None:
         ax.imshow(st.image[y0:y1, x0:x1], extent=(x0, x1, y1, y0), interpolation="bilinear")
     else:
         ax.set_facecolor("#343a40")
-        ax.text(0.5, 0.03, "video not available: landmarks only", transform=ax.transAxes,
-                ha="center", va="bottom", color="white", fontsize=7)
+        ax.text(0.5, 0.03, "no video: landmarks", transform=ax.transAxes,
+                ha="center", va="bottom", color="white", fontsize=6.5)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y1, y0)
     ax.set_aspect("equal")
@@ -128,7 +128,7 @@ def normalised_skeleton(st: Still) -> np.ndarray | None:
 
 
 def _overlay(ax: Axes, a: Still, b: Still) -> None:
-    ax.set_title("overlaid: hips together, torso = 1, facing right", fontsize=9, loc="left", color=DARK)
+    ax.set_title("overlaid at the hip", fontsize=9, loc="left", color=DARK)
     for st, color in ((a, COLOR_A), (b, COLOR_B)):
         sk = normalised_skeleton(st)
         if sk is not None:
@@ -143,7 +143,8 @@ def _overlay(ax: Axes, a: Still, b: Still) -> None:
     ax.set_ylim(-1.9, 1.6)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.text(0.98, 0.02, "forward ->", transform=ax.transAxes, ha="right", fontsize=7, color=GREY)
+    ax.text(0.98, 0.02, "torso = 1, forward ->", transform=ax.transAxes, ha="right", fontsize=6.5,
+            color=GREY)
 
 
 def _table(ax: Axes, rows: Sequence[dict[str, Any]]) -> None:
@@ -153,7 +154,7 @@ def _table(ax: Axes, rows: Sequence[dict[str, Any]]) -> None:
     y = 0.97
     for x, c in zip(xs, cols, strict=True):
         ax.text(x, y, c, fontsize=8, fontweight="bold", color=DARK, va="top", transform=ax.transAxes)
-    dy = 0.9 / max(len(rows), 1)
+    dy = min(0.075, 0.9 / max(len(rows), 1))
     for r in rows:
         y -= dy
         u = r["unit"]
@@ -209,7 +210,11 @@ def build_compare_page(result: dict[str, Any], a: Still, b: Still) -> Figure:
     fig.text(0.03, 0.965, "formcheck compare", fontsize=15, fontweight="bold", color=DARK)
     fig.text(0.03, 0.935, f"A: {result['a']['label']}", fontsize=9, color=COLOR_A)
     fig.text(0.03, 0.915, f"B: {result['b']['label']}", fontsize=9, color=COLOR_B)
-    rows = result["metrics"]
+    rows = [r for r in result["metrics"] if r["a_median"] is not None or r["b_median"] is not None]
+    unmeasured = [r["label"] for r in result["metrics"] if r not in rows]
+    if unmeasured:
+        fig.text(0.03, 0.48, "\n".join(wrap("Not measured in either session: " + ", ".join(unmeasured),
+                                             7.0, 7)), fontsize=7, color=GREY, va="top")
     n_real = sum(r["verdict"] in ("improved", "worse", "changed") for r in rows)
     fig.text(0.97, 0.955, f"{n_real} real change{'s' if n_real != 1 else ''} of {len(rows)} metrics",
              ha="right", fontsize=11, fontweight="bold", color=DARK)

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from formcheck.assess.change import METRIC_LABELS, METRIC_UNITS, MetricChange
 from formcheck.assess.norms import THRESHOLDS
 from formcheck.render.compare import VERDICT_COLORS
-from formcheck.render.report_draw import DARK, GREY, shade_zones
+from formcheck.render.report_draw import DARK, GREY, status_color, wrap, zones
 
 PAGE_IN = (11.69, 8.27)
 PNG_DPI = 130
@@ -48,8 +48,6 @@ def _panel(ax: Axes, data: HistoryData, metric: str) -> None:
     xs = list(range(n))
     ys = [m.get(metric) for m in data.medians]
     th = THRESHOLD_OF.get(metric)
-    if th is not None:
-        shade_zones(ax, th, horizontal=False, alpha=0.15)
     mdc = data.mdc.get(metric)
     for i in range(n - 1):
         y0, y1 = ys[i], ys[i + 1]
@@ -83,6 +81,12 @@ def _panel(ax: Axes, data: HistoryData, metric: str) -> None:
             lo, hi = min(lo, th.mild), max(hi, th.mild)
         pad = (hi - lo) * 0.15 or max(abs(hi), 1.0) * 0.1
         ax.set_ylim(lo - pad, hi + pad)
+        if th is not None:
+            y0, y1 = ax.get_ylim()
+            for zlo, zhi, sev in zones(th):
+                a, b = max(zlo, y0), min(zhi, y1)
+                if a < b:
+                    ax.axhspan(a, b, color=status_color(sev), alpha=0.15, lw=0, zorder=0)
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_xticks(xs, [lbl[:14] for lbl in data.labels], fontsize=6.5, rotation=20, ha="right")
     ax.tick_params(axis="y", labelsize=7)
@@ -99,10 +103,11 @@ def build_history_page(data: HistoryData, metrics: Sequence[str]) -> Figure:
     fig = Figure(figsize=PAGE_IN)
     fig.patch.set_facecolor("white")
     fig.text(0.03, 0.965, data.title, fontsize=15, fontweight="bold", color=DARK)
-    fig.text(0.03, 0.935, "Session medians over time. Bars: +-MDC95/2 (bars that do not overlap "
-             "differ by more than formcheck's noise). Lines: solid and coloured = a real change "
-             "(|change| > MDC95 and the 95% bootstrap interval excludes 0), dashed = no real "
-             "change. Bands: the fault thresholds.", fontsize=7.5, color=GREY)
+    note = ("Session medians over time. Bars: +-MDC95/2 (bars that do not overlap differ by more "
+            "than formcheck's noise). Lines: solid and coloured = a real change (|change| > MDC95 "
+            "and the 95% bootstrap interval over steps excludes 0), dashed = no real change. "
+            "Bands: the fault thresholds (green within the norm, then mild, moderate, severe).")
+    fig.text(0.03, 0.94, "\n".join(wrap(note, 11.0, 7.5)), fontsize=7.5, color=GREY, va="top")
     show = shown_metrics(data, metrics)
     cols = 3
     rows = max(1, math.ceil(len(show) / cols))
