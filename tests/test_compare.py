@@ -116,7 +116,8 @@ def test_compare_folder_without_summary_is_one_line(tmp_path, capsys):
     assert code == 2 and len(err) == 1 and "summary.json" in err[0]
 
 
-def test_history_needs_two_sessions_or_a_library(tmp_path, capsys):
+def test_history_of_an_unknown_athlete_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FORMCHECK_LIBRARY", str(tmp_path / "library.sqlite"))  # no library there
     code = main(["history", "Nobody"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("formcheck: error:")

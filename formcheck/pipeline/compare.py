@@ -200,6 +200,28 @@ def _session_info(s: Session) -> dict[str, Any]:
             "steps": int(len(s.steps)), "faults": s.faults()}
 
 
+def write_atomically(out: Path, write: Any, last: str) -> None:
+    """Run ``write(stage)`` in a hidden staging folder inside ``out``, then move its files
+    into ``out`` with ``last`` moved last (an old ``last`` is removed first), so a folder
+    holding ``last`` is complete. Nothing else in ``out`` is touched."""
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=".formcheck-partial-", dir=out))
+    except OSError as exc:
+        raise OutputError(f"cannot write into {out}: {exc.strerror or exc}") from None
+    try:
+        write(stage)
+        if (out / last).exists():
+            (out / last).unlink()
+        names = sorted(p.name for p in stage.iterdir() if p.name != last)
+        for name in [*names, last]:
+            if (stage / name).exists():
+                os.replace(stage / name, out / name)
+    except OSError as exc:
+        raise OutputError(f"cannot write into {out}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def run_compare(ref_a: str | Path, ref_b: str | Path, out_dir: str | Path | None = None,
                 video: bool = False, n_boot: int = 4000) -> dict[str, Any]:
     """``formcheck compare``: write compare.json/pdf/png (and compare.mp4) into ``out_dir``.
@@ -218,11 +240,8 @@ def run_compare(ref_a: str | Path, ref_b: str | Path, out_dir: str | Path | None
     still_a = mid_stance_still(a, f"A: {a.folder.name}")
     still_b = mid_stance_still(b, f"B: {b.folder.name}")
     result["stills"] = {"a_frame": still_a.frame, "b_frame": still_b.frame}
-    try:
-        stage = Path(tempfile.mkdtemp(prefix=".formcheck-partial-", dir=out))
-    except OSError as exc:
-        raise OutputError(f"cannot write into {out}: {exc.strerror or exc}") from None
-    try:
+
+    def write(stage: Path) -> None:
         write_compare(result, still_a, still_b, stage)
         result["video"] = None
         if video:
@@ -230,15 +249,7 @@ def run_compare(ref_a: str | Path, ref_b: str | Path, out_dir: str | Path | None
 
             result["video"] = write_side_by_side(a, b, stage / "compare.mp4").name
         dump_json(result, stage / COMPARE_JSON)
-        old = out / COMPARE_JSON
-        if old.exists():
-            old.unlink()
-        names = sorted(p.name for p in stage.iterdir() if p.name != COMPARE_JSON)
-        for name in [*names, COMPARE_JSON]:
-            os.replace(stage / name, out / name)
-    except OSError as exc:
-        raise OutputError(f"cannot write the comparison into {out}: {exc.strerror or exc}") from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+
+    write_atomically(out, write, COMPARE_JSON)
     result["output_dir"] = str(out)
     return result

@@ -2,7 +2,8 @@
 
 Reads each session's step table, compares each session with the one before
 (:func:`formcheck.assess.change.consecutive_changes`) and writes ``history.pdf``,
-``history.png`` and ``history.json`` (the same numbers) into the output folder.
+``history.png`` and ``history.json`` (the same numbers) into the output folder
+(``history.json`` last, as compare does).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def run_history(refs: list[str], out_dir: str | Path | None = None,
     from formcheck.assess.change import KEY_METRICS, consecutive_changes
     from formcheck.assess.reliability_table import mdc_table
     from formcheck.io.folder import dump_json, prepare_out_dir
-    from formcheck.pipeline.compare import read_session
+    from formcheck.pipeline.compare import read_session, write_atomically
     from formcheck.pipeline.sources import resolve_history
     from formcheck.render.history import HistoryData, write_history
 
@@ -37,13 +38,17 @@ def run_history(refs: list[str], out_dir: str | Path | None = None,
     if out_dir is None:
         out_dir = Path("formcheck_output") / f"history_{Path(name).name}"
     out = prepare_out_dir(out_dir)
-    write_history(data, KEY_METRICS, out)
     result = {
         "sessions": [{"label": lbl, "folder": str(f), "medians": md}
                      for (lbl, f), md in zip(sessions, medians, strict=True)],
         "changes": [[c.to_dict() for c in step] for step in changes],
         "mdc95": mdc,
     }
-    dump_json(result, out / "history.json")
+
+    def write(stage: Path) -> None:
+        write_history(data, KEY_METRICS, stage)
+        dump_json(result, stage / "history.json")
+
+    write_atomically(out, write, "history.json")
     result["output_dir"] = str(out)
     return result
