@@ -307,13 +307,15 @@ def coverage_study(seed: int = 0) -> dict[tuple[int, float], float]:
     return out
 
 
-def step_autocorrelation(videos: Path) -> dict[str, list[float]]:
-    """Lag-1 autocorrelation of each key metric's step series in the cached real analyses."""
+def step_autocorrelation(records: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Lag-1 autocorrelation of each key metric's step series in the real clips used."""
     import pandas as pd
 
+    used = sorted({r["record"] for r in records if r["kind"].startswith("real")})
     out: dict[str, list[float]] = {}
-    for folder in sorted((CACHE / "real").glob("*")):
-        if not (folder / "steps.csv").is_file() or f"{folder.name}.mp4" in REAL_EXCLUDED:
+    for name in used:
+        folder = CACHE / "real" / Path(name).stem
+        if not (folder / "steps.csv").is_file():
             continue
         steps = pd.read_csv(folder / "steps.csv")
         for m in KEY_METRICS:
@@ -427,7 +429,8 @@ def write_doc(records: list[dict[str, Any]], left_out: list[dict[str, str]],
     for n in COVERAGE_N:
         lines.append(f"| {n} | " + " | ".join(f"{coverage[(n, p)]:.3f}" for p in COVERAGE_PHI) + " |")
     lines += ["", "Lag-1 autocorrelation of the per-step series in the real clips used above "
-              "(one value per clip with 12+ steps):", ""]
+              "(one value per clip, in the order " + ", ".join(
+                  sorted({r["record"] for r in records if r["kind"].startswith("real")})) + "):", ""]
     lines += [f"- `{m}`: " + ", ".join(f"{v:+.2f}" for v in vals) for m, vals in acf.items()]
     lines += ["", "With the correlation real step series show and 30-60 steps, the interval is "
               "too narrow: the bootstrap cannot see the slow wander of a short, strongly "
@@ -499,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     records += collect_synth(args.repeats)
     tab = table(records)
     coverage = coverage_study()
-    acf = step_autocorrelation(args.videos)
+    acf = step_autocorrelation(records)
     for metric, row in tab.items():
         print(f"{metric:30s} chosen={row['chosen']} SEM={_fmt(row['sem'])} MDC95={_fmt(row['mdc95'])}")
     if args.no_write:

@@ -10,8 +10,8 @@ import pytest
 
 from formcheck.assess.change import (
     FaultChanges,
-    bootstrap_medians,
     block_length,
+    bootstrap_medians,
     change_ci,
     circular_block_indices,
     compare_faults,
