@@ -208,8 +208,21 @@ def test_bend_at_the_hips_5_deg_more_is_worse(synthetic_pairs, tmp_path):
     # trunk lean = body lean + bend: both rise by 5 deg
     assert v["trunk_lean_deg"] == "worse"
     assert v["waist_bend_deg"] == "worse"
-    for m in ("neck_trunk_angle_deg", "vertical_oscillation_torso", "cadence_spm"):
+    for m in ("vertical_oscillation_torso", "cadence_spm"):
         assert v[m] == "no real change", (m, v[m])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "posture-dependent landmark bias: with the trunk bent 5 deg more at the hips and the head "
+    "held at the same 15 deg to the trunk (truth 15 -> 15), formcheck's neck_trunk_angle_deg "
+    "reads 17.1 -> 15.0 on these clips, just past its MDC95 (2.0, which holds camera and seed "
+    "noise at one posture, not a bias that moves with posture; see docs/accuracy.md biases)"))
+def test_bend_at_the_hips_leaves_the_neck_to_trunk_angle(synthetic_pairs, tmp_path):
+    from formcheck.pipeline.compare import run_compare
+
+    v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["bend"], tmp_path / "c"))
+    assert v["neck_trunk_angle_deg"] == "no real change"
 
 
 @pytest.mark.slow

@@ -114,7 +114,7 @@ def write_side_by_side(a: Any, b: Any, path: Path) -> Path:
             for x, label in ((8, "A"), (ca.width + 8, "B")):
                 cv2.putText(img, label, (x, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (255, 255, 255), 2,
                             cv2.LINE_AA)
-            yuv = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2YUV_I420)
+            yuv = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2YUV_I420).astype(np.uint8, copy=False)
             frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
             frame.pts = k
             for packet in stream.encode(frame):
