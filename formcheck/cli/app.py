@@ -1,4 +1,5 @@
-"""Command line: ``formcheck analyze | report | batch | samples | athletes | sessions | import``.
+"""Command line: ``formcheck analyze | report | batch | samples | athletes | sessions | import |
+compare | history``.
 
 User errors (:class:`FormcheckError`) end in one line on stderr and a non-zero
 exit code, never a traceback. Progress bars and colour live here only.
@@ -305,6 +306,15 @@ app.command("import")(_user_errors(library_cli.import_))
 def version() -> None:
     """Print formcheck's version."""
     print(__version__)
+
+
+def _register_commands() -> None:
+    from formcheck.cli import compare as _compare
+
+    _compare.register(app)
+
+
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
