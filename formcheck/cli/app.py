@@ -1,4 +1,4 @@
-"""Command line: ``formcheck analyze | report | batch | samples``.
+"""Command line: ``formcheck analyze | report | batch | samples | serve``.
 
 User errors (:class:`FormcheckError`) end in one line on stderr and a non-zero
 exit code, never a traceback. Progress bars and colour live here only.
@@ -243,6 +243,46 @@ def samples(
 
     for p in render_samples(out):
         print(p)
+
+
+@app.command()
+@_user_errors
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. Anything but loopback needs the access token it prints.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port; 0 picks a free one.")] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+    library: Annotated[Path | None, typer.Option("--library", help="Session library folder [default: $FORMCHECK_LIBRARY, else the user data folder].")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Clips analysed at once (worker processes).")] = 1,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run analyses on a Dask cluster (tcp://host:8786); the library must be on a shared file system.")] = None,
+    max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest clip accepted.")] = 1024,
+    height_cm: Annotated[float | None, typer.Option("--height-cm", help="Default runner height (an upload's own height wins).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table), as for analyze.")] = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Start the web app: upload clips, follow their analysis, read, compare and download reports."""
+    _setup_logging(verbose)
+    import os
+
+    from formcheck.web.config import WebConfig, default_library, is_loopback
+    from formcheck.web.server import new_token
+    from formcheck.web.server import serve as run_server
+
+    token = None
+    if not is_loopback(host):
+        token = os.environ.get("FORMCHECK_TOKEN") or new_token()
+    settings = _settings(config, model=str(model) if model else None, height_cm=height_cm)
+    cfg = WebConfig(library=(library or default_library()).expanduser(), host=host, port=port, token=token,
+                    max_upload_bytes=max_upload_mb * 1024 * 1024, workers=workers, scheduler=scheduler,
+                    settings=settings)
+
+    def announce(url: str) -> None:
+        print(f"formcheck: serving the library {cfg.library}", flush=True)
+        if token:
+            print("formcheck: open this address (it holds the access token; it is printed only once):", flush=True)
+        print(url, flush=True)
+
+    run_server(cfg, open_browser=not no_browser, announce=announce)
 
 
 @app.command()
