@@ -115,7 +115,7 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
             form = await request.form(max_files=1, max_fields=8, max_part_size=64 * 1024)
         except Exception as exc:  # malformed multipart body
             return JSONResponse({"error": f"could not read the upload: {exc}"}, status_code=400)
-        async with form:
+        try:
             file = form.get("clip")
             if file is None or isinstance(file, str):
                 return JSONResponse({"error": "no clip in the upload"}, status_code=400)
@@ -151,6 +151,8 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
             except BaseException:
                 part.unlink(missing_ok=True)
                 raise
+        finally:
+            await form.close()
         clip = part.with_suffix(".video")
         part.replace(clip)
         out_dir = config.library / "sessions" / job_id
