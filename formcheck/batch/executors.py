@@ -71,7 +71,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     alone has not, so the workers still busy after a second get one (a KeyboardInterrupt
     in the task, which removes its staging folder), and are terminated if that fails.
     """
-    procs = list((getattr(pool, "_processes", None) or {}).values())
+    procs = mp.active_children()  # the pool's workers: batch starts no other child processes
     pool.shutdown(wait=False, cancel_futures=True)
     deadline = time.monotonic() + 1.0
     for p in procs:
