@@ -106,7 +106,7 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
 
     shots = Path(os.environ.get("FORMCHECK_SCREENSHOTS", tmp_path / "screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
-    config = WebConfig(library=tmp_path / "library", workers=2, settings=Settings())
+    config = WebConfig(library=tmp_path / "library" / "library.sqlite", workers=2, settings=Settings())
     errors: list[str] = []
     with serve(config) as srv:
         d = driver
@@ -215,8 +215,8 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
 
         # ---- compare ---------------------------------------------------------------
         d.get(srv.base + "/compare")
-        Select(d.find_element(By.ID, "cmp-a")).select_by_value(before.id)
-        Select(d.find_element(By.ID, "cmp-b")).select_by_value(after.id)
+        Select(d.find_element(By.ID, "cmp-a")).select_by_value(str(before.id))
+        Select(d.find_element(By.ID, "cmp-b")).select_by_value(str(after.id))
         d.find_element(By.CSS_SELECTOR, "#compare-form button").click()
         _wait(lambda: d.find_elements(By.ID, "compare-table"), 20, "the comparison")
         table = d.find_element(By.ID, "compare-table").text

@@ -28,18 +28,21 @@ from tests.webtools import multipart, serve
 SECRET = b"SQLite format 3"
 
 
-def _library_with_session(root: Path) -> str:
+def _library_with_session(root: Path) -> int:
     """A library holding one recorded session whose folder has a summary and a report."""
-    from formcheck.web.library import Library
+    import datetime as dt
 
-    sid = uuid.uuid4().hex
-    folder = root / "sessions" / sid
-    folder.mkdir(parents=True)
-    (folder / "summary.json").write_text(json.dumps({"faults": [], "metrics": {}, "video": {}}))
+    from formcheck.store import Library
+    from tests.library_data import make_analysis
+
+    folder = make_analysis(root / "sessions" / "s1")
     (folder / "report.pdf").write_bytes(b"%PDF-1.4 test\n")
-    Library(root, root / "web.sqlite").add(folder=folder, athlete="Ana", date="2026-01-01", notes="",
-                                           clip_name="a.mp4", session_id=sid)
-    return sid
+    with Library.open(root / "library.sqlite") as store:
+        return store.record(folder, "Ana", date=dt.date(2026, 1, 1)).session_id
+
+
+def _config(lib: Path, **kw) -> WebConfig:
+    return WebConfig(library=lib / "library.sqlite", **kw)
 
 
 def _csrf(srv) -> str:
@@ -68,7 +71,12 @@ def _post_upload(srv, body: bytes, ctype: str, token: str, **extra: str):
     "/sessions/{sid}/files/..%2Fweb.sqlite",
     "/sessions/{sid}/files/..%2F..%2Fweb.sqlite",
     "/sessions/{sid}/files/%2e%2e%2f%2e%2e%2fweb.sqlite",
-    "/sessions/{sid}/files/web.sqlite",
+    "/sessions/{sid}/files/web-jobs.sqlite",
+    "/sessions/{sid}/files/library.sqlite",
+    "/sessions/0{sid}/files/..%2F..%2Flibrary.sqlite",
+    "/sessions/-1/files/report.pdf",
+    "/sessions/1e0/files/report.pdf",
+    "/sessions/%EF%BC%91/files/report.pdf",
     "/sessions/..%2F..%2F/files/summary.json",
     "/sessions/{sid}%2F..%2F..%2F/files/report.pdf",
     "/static/..%2F..%2F..%2Flibrary%2Fweb.sqlite",
@@ -78,7 +86,7 @@ def _post_upload(srv, body: bytes, ctype: str, token: str, **extra: str):
 ])
 def test_path_traversal_is_refused(lib: Path, path: str) -> None:
     sid = _library_with_session(lib)
-    with serve(WebConfig(library=lib), start_workers=False) as srv:
+    with serve(_config(lib), start_workers=False) as srv:
         status, _, body = srv.request("GET", path.format(sid=sid))
         assert status in (400, 404)
         assert SECRET not in body and b"import" not in body
@@ -89,7 +97,7 @@ def test_path_traversal_is_refused(lib: Path, path: str) -> None:
 
 
 def test_oversize_upload_refused_before_storing(lib: Path, tmp_path: Path) -> None:
-    with serve(WebConfig(library=lib, max_upload_bytes=100_000), start_workers=False) as srv:
+    with serve(_config(lib, max_upload_bytes=100_000), start_workers=False) as srv:
         token = _csrf(srv)
         body, ctype = multipart({"athlete": "Ana"}, "big.mp4", b"\0" * 300_000)
         status, _, reply = _post_upload(srv, body, ctype, token)
@@ -104,7 +112,7 @@ def test_oversize_upload_refused_before_storing(lib: Path, tmp_path: Path) -> No
 
 
 def test_wrong_type_refused_by_the_probe_not_the_name(lib: Path, tmp_path: Path) -> None:
-    with serve(WebConfig(library=lib), start_workers=False) as srv:
+    with serve(_config(lib), start_workers=False) as srv:
         token = _csrf(srv)
         body, ctype = multipart({"athlete": "Ana"}, "holiday.mp4", b"this is text, not a video\n" * 100)
         status, _, reply = _post_upload(srv, body, ctype, token)
@@ -132,7 +140,7 @@ def test_wrong_type_refused_by_the_probe_not_the_name(lib: Path, tmp_path: Path)
 
 def test_bad_fields_get_a_clear_message_and_store_nothing(lib: Path, tmp_path: Path) -> None:
     clip = _tiny_clip(tmp_path / "x.mp4")
-    with serve(WebConfig(library=lib), start_workers=False) as srv:
+    with serve(_config(lib), start_workers=False) as srv:
         token = _csrf(srv)
         for fields, expected in [({"athlete": ""}, "athlete"),
                                  ({"athlete": "Ana", "date": "03/02/2026"}, "YYYY-MM-DD"),
@@ -146,7 +154,7 @@ def test_bad_fields_get_a_clear_message_and_store_nothing(lib: Path, tmp_path: P
 def test_cross_origin_and_tokenless_writes_refused(lib: Path, tmp_path: Path) -> None:
     clip = _tiny_clip(tmp_path / "x.mp4")
     body, ctype = multipart({"athlete": "Ana"}, "a.mp4", clip)
-    with serve(WebConfig(library=lib), start_workers=False) as srv:
+    with serve(_config(lib), start_workers=False) as srv:
         token = _csrf(srv)
         own = f"http://127.0.0.1:{srv.port}"
         refused = [
@@ -173,7 +181,7 @@ def test_cross_origin_and_tokenless_writes_refused(lib: Path, tmp_path: Path) ->
 
 def test_access_token_required_on_every_request(lib: Path) -> None:
     secret = "t0ken-for-the-tests-" + uuid.uuid4().hex
-    with serve(WebConfig(library=lib, token=secret), start_workers=False) as srv:
+    with serve(_config(lib, token=secret), start_workers=False) as srv:
         for path in ("/", "/upload", "/api/jobs", "/static/app.js", "/compare"):
             status, _, body = srv.request("GET", path)
             assert status == 401, path

@@ -251,7 +251,8 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on. Anything but loopback needs the access token it prints.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port; 0 picks a free one.")] = 0,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
-    library: Annotated[Path | None, typer.Option("--library", help="Session library folder [default: $FORMCHECK_LIBRARY, else the user data folder].")] = None,
+    library: Annotated[str | None, typer.Option("--library", help="Session library: database file or URL [default: $FORMCHECK_LIBRARY, else the user data folder].")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where uploaded clips and their analyses go [default: beside an SQLite library, else the user data folder].")] = None,
     workers: Annotated[int, typer.Option("--workers", help="Clips analysed at once (worker processes).")] = 1,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run analyses on a Dask cluster (tcp://host:8786); the library must be on a shared file system.")] = None,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest clip accepted.")] = 1024,
@@ -264,7 +265,7 @@ def serve(
     _setup_logging(verbose)
     import os
 
-    from formcheck.web.config import WebConfig, default_library, is_loopback
+    from formcheck.web.config import WebConfig, is_loopback
     from formcheck.web.server import new_token
     from formcheck.web.server import serve as run_server
 
@@ -272,12 +273,15 @@ def serve(
     if not is_loopback(host):
         token = os.environ.get("FORMCHECK_TOKEN") or new_token()
     settings = _settings(config, model=str(model) if model else None, height_cm=height_cm)
-    cfg = WebConfig(library=(library or default_library()).expanduser(), host=host, port=port, token=token,
+    cfg = WebConfig(library=library, data_dir=data_dir.expanduser() if data_dir else None, host=host, port=port, token=token,
                     max_upload_bytes=max_upload_mb * 1024 * 1024, workers=workers, scheduler=scheduler,
                     settings=settings)
 
     def announce(url: str) -> None:
-        print(f"formcheck: serving the library {cfg.library}", flush=True)
+        from formcheck.store.library import describe, resolve_url
+
+        print(f"formcheck: library {describe(resolve_url(cfg.library))}, clips and analyses in {cfg.data_dir}",
+              flush=True)
         if token:
             print("formcheck: open this address (it holds the access token; it is printed only once):", flush=True)
         print(url, flush=True)

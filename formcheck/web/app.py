@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import re
 import secrets
@@ -27,11 +28,11 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from formcheck import __version__
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, OutputError
 from formcheck.web import data
 from formcheck.web.config import WebConfig, is_loopback
 from formcheck.web.jobs import Dispatcher, Job, JobStore
-from formcheck.web.library import Library, SessionRow
+from formcheck.web.library import SessionRow, WebLibrary, parse_session_id
 from formcheck.web.security import Guard
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,15 @@ log = logging.getLogger(__name__)
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 STATIC = Path(__file__).with_name("static")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Short fault names for lists that only hold a fault's code (the session page shows
+#: each fault's own ``title`` from its summary).
 FAULT_TITLES = {
     "forward_head": "Forward head", "waist_lean": "Bending at the waist",
     "raised_shoulders": "Raised shoulders", "gaze_down": "Looking down",
     "excessive_bounce": "Too much bounce", "excessive_bounce_torso": "Too much bounce",
     "form_drift": "Form drifts as you tire",
 }
+CONDITIONS = ("treadmill", "outdoor")
 
 
 def _clean_text(value: Any, limit: int) -> str:
@@ -55,16 +59,20 @@ class Web:
     """Everything a running server holds: config, jobs, library, templates, dispatcher."""
 
     def __init__(self, config: WebConfig):
+        from formcheck.store import Library
+
         self.config = config
-        root = config.library
+        assert config.data_dir is not None
+        self.root = root = config.data_dir
         try:
             for sub in ("clips", "sessions"):
                 (root / sub).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise FormcheckError(f"cannot create the library folder {root}: {exc.strerror or exc}") from None
-        self.db_path = root / "web.sqlite"
+            raise OutputError(f"cannot create the web app's data folder {root}: {exc.strerror or exc}") from None
+        self.db_path = root / "web-jobs.sqlite"
         self.jobs = JobStore(self.db_path)
-        self.library = Library(root, self.db_path)
+        self.store = Library.open(config.library)
+        self.library = WebLibrary(self.store, self.jobs.clip_names)
         self.csrf_token = secrets.token_urlsafe(32)
         self.env = Environment(loader=PackageLoader("formcheck.web", "templates"),
                                autoescape=select_autoescape(["html"]))
@@ -77,9 +85,14 @@ class Web:
 
     # -- jobs -> library -------------------------------------------------------------
     def _record(self, job: Job) -> str:
-        date = job.date or dt.date.fromtimestamp(job.created).isoformat()
-        return self.library.add(folder=Path(job.out_dir), athlete=job.athlete, date=date,
-                                notes=job.notes, clip_name=job.clip_name, session_id=job.id)
+        from formcheck.store import Conditions
+
+        cond = json.loads(job.conditions or "{}")
+        conditions = Conditions(condition=cond.get("condition"), speed_kmh=cond.get("speed_kmh"),
+                                shoes=cond.get("shoes"), notes=job.notes or None)
+        date = dt.date.fromisoformat(job.date) if job.date else None
+        sid = self.library.record(Path(job.out_dir), job.athlete, date, conditions, Path(job.clip_path))
+        return str(sid)
 
     # -- rendering -------------------------------------------------------------------
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -90,22 +103,22 @@ class Web:
         return self.page("error.html", status=404, message=f"{what} not found")
 
     def session_or_none(self, sid: str) -> SessionRow | None:
-        row = self.library.session(sid)
-        if row is None or not (row.folder / "summary.json").is_file():
-            return None
-        return row
+        """The session named by a URL's id, or None (unknown, malformed, or its analysis
+        folder gone)."""
+        number = parse_session_id(sid)
+        return None if number is None else self.library.session(number)
 
 
 def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
     """The ASGI application for ``config``, wrapped in :class:`~formcheck.web.security.Guard`."""
     web = Web(config)
 
-    async def home(request: Request) -> Response:
+    def home(request: Request) -> Response:
         return web.page("home.html", athletes=web.library.athletes(),
-                        sessions=web.library.sessions(limit=200),
+                        sessions=web.library.sessions()[:200],
                         jobs=[j for j in web.jobs.recent(20) if j.state != "done"])
 
-    async def upload_page(request: Request) -> Response:
+    def upload_page(request: Request) -> Response:
         return web.page("upload.html", athletes=web.library.athletes(),
                         today=dt.date.today().isoformat(),
                         limit_mb=config.max_upload_bytes // (1024 * 1024))
@@ -129,7 +142,28 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
                     date = dt.date.fromisoformat(date).isoformat()
                 except ValueError:
                     return JSONResponse({"error": f"the date {date!r} is not YYYY-MM-DD"}, status_code=400)
+            fallback_date = None
+            if date is None:  # the clip's own date: metadata (read by the store), else file time
+                file_date = _clean_text(form.get("file_date"), 10)
+                try:
+                    fallback_date = dt.date.fromisoformat(file_date).isoformat() if file_date else None
+                except ValueError:
+                    fallback_date = None
             notes = _clean_text(form.get("notes"), 2000)
+            condition = _clean_text(form.get("condition"), 20) or None
+            if condition is not None and condition not in CONDITIONS:
+                return JSONResponse({"error": "the condition must be treadmill or outdoor"}, status_code=400)
+            shoes = _clean_text(form.get("shoes"), 120) or None
+            speed_text = _clean_text(form.get("speed_kmh"), 10)
+            speed = None
+            if speed_text:
+                try:
+                    speed = float(speed_text)
+                except ValueError:
+                    return JSONResponse({"error": "the speed must be a number of km/h"}, status_code=400)
+                if not 0 < speed < 60:
+                    return JSONResponse({"error": f"{speed:g} km/h is not a running speed (0-60)"},
+                                        status_code=400)
             height_text = _clean_text(form.get("height_cm"), 10)
             height_cm = None
             if height_text:
@@ -141,10 +175,12 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
                     return JSONResponse({"error": f"{height_cm:g} cm is not a plausible height (80-250 cm)"},
                                         status_code=400)
             job_id = uuid.uuid4().hex
-            part = config.library / "clips" / f"{job_id}.part"
+            part = web.root / "clips" / f"{job_id}.part"
             try:
                 await asyncio.to_thread(_store_upload, file.file, part, config.max_upload_bytes)
                 info = await asyncio.to_thread(_probe, part)
+                if date is None and not info["creation_time"]:
+                    date = fallback_date
             except _UploadRefused as exc:
                 part.unlink(missing_ok=True)
                 return JSONResponse({"error": f"{clip_name}: {exc}"}, status_code=exc.status)
@@ -155,41 +191,44 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
             await form.close()
         clip = part.with_suffix(".video")
         part.replace(clip)
-        out_dir = config.library / "sessions" / job_id
+        out_dir = web.root / "sessions" / job_id
+        conditions = json.dumps({"condition": condition, "speed_kmh": speed, "shoes": shoes})
         job = web.jobs.add(job_id=job_id, clip_name=clip_name, clip_path=clip, out_dir=out_dir,
-                           athlete=athlete, date=date, notes=notes, height_cm=height_cm)
+                           athlete=athlete, date=date, notes=notes, height_cm=height_cm,
+                           conditions=conditions)
         web.dispatcher.wake()
         log.info("queued %s (%s, %.1f s)", clip_name, job_id, info["duration_s"])
         return JSONResponse({"job": job.public(), "video": info}, status_code=201)
 
-    async def job_list(request: Request) -> Response:
+    def job_list(request: Request) -> Response:
         return JSONResponse({"jobs": [j.public() for j in web.jobs.recent(50)]})
 
-    async def job_one(request: Request) -> Response:
+    def job_one(request: Request) -> Response:
         jid = request.path_params["jid"]
         job = web.jobs.get(jid) if JOB_ID.match(jid) else None
         if job is None:
             return JSONResponse({"error": "no such job"}, status_code=404)
         return JSONResponse({"job": job.public()})
 
-    async def session_page(request: Request) -> Response:
+    def session_page(request: Request) -> Response:
         row = web.session_or_none(request.path_params["sid"])
         if row is None:
             return web.not_found("session")
         s = data.summary(row.folder)
         present = [n for n in data.DOWNLOADS if (row.folder / n).is_file()]
         others = [x for x in web.library.sessions(row.athlete) if x.id != row.id]
+        checks = s.get("checks", [])
         return web.page("session.html", row=row, s=s, faults=data.faults(row.folder),
-                        files=present, metrics=_metric_rows(s), others=others,
+                        files=present, metrics=_metric_rows(s), others=others, checks=checks,
                         has_video="annotated.mp4" in present)
 
-    async def session_timeline(request: Request) -> Response:
+    def session_timeline(request: Request) -> Response:
         row = web.session_or_none(request.path_params["sid"])
         if row is None:
             return JSONResponse({"error": "no such session"}, status_code=404)
         return JSONResponse(data.timeline(row.folder))
 
-    async def session_file(request: Request) -> Response:
+    def session_file(request: Request) -> Response:
         row = web.session_or_none(request.path_params["sid"])
         name = request.path_params["name"]
         if row is None or name not in data.DOWNLOADS:
@@ -202,8 +241,8 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
         return FileResponse(path, media_type=data.DOWNLOADS[name],
                             filename=None if inline else f"{stem}_{name}")
 
-    async def compare_page(request: Request) -> Response:
-        sessions = web.library.sessions(limit=500)
+    def compare_page(request: Request) -> Response:
+        sessions = web.library.sessions()[:500]
         a_id, b_id = request.query_params.get("a", ""), request.query_params.get("b", "")
         a, b = web.session_or_none(a_id), web.session_or_none(b_id)
         result = None
@@ -217,14 +256,24 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
         return web.page("compare.html", sessions=sessions, a=a, b=b, a_id=a_id, b_id=b_id,
                         result=result, error=None)
 
-    async def history_page(request: Request) -> Response:
+    def history_page(request: Request) -> Response:
         athlete = request.query_params.get("athlete", "")
         rows = web.library.sessions(athlete) if athlete else []
         if athlete and not rows:
             return web.not_found("athlete")
-        series = data.history([(r.id, r.date, r.folder) for r in rows
-                               if (r.folder / "summary.json").is_file()])
-        return web.page("history.html", athlete=athlete, rows=rows, series=series,
+        from formcheck.web.compare import history_changes
+
+        ordered = sorted(rows, key=lambda r: (r.date, r.id))  # oldest first
+        series = data.history([(r.id, r.date, r.folder) for r in ordered])
+        changes = history_changes([r.folder for r in ordered])
+        position = {r.id: i for i, r in enumerate(ordered)}
+        for metric, sr in series.items():
+            for point in sr["points"]:
+                i = position[point["session"]]
+                change = changes[i - 1].get(metric) if changes and i > 0 else None
+                point["verdict"] = change["verdict"] if change else None
+                point["mdc"] = change["mdc95"] if change else None
+        return web.page("history.html", athlete=athlete, rows=rows, series=series, stats=changes is not None,
                         athletes=web.library.athletes())
 
     @asynccontextmanager
@@ -236,6 +285,7 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
         finally:
             if start_workers:
                 await asyncio.to_thread(web.dispatcher.stop)
+            web.store.close()
 
     routes = [
         Route("/", home),
@@ -296,8 +346,12 @@ def _probe(path: Path) -> dict[str, Any]:
         raise _UploadRefused(f"not a video formcheck can read ({reason})", 415) from None
     if info.frames < 2:
         raise _UploadRefused("the clip holds fewer than 2 frames", 415)
+    from formcheck.io.video import creation_time
+
+    made = creation_time(path)
     return {"fps": round(info.fps, 3), "frames": info.frames, "width": info.width,
-            "height": info.height, "duration_s": round(info.duration_s, 2)}
+            "height": info.height, "duration_s": round(info.duration_s, 2),
+            "creation_time": made.isoformat() if made else None}
 
 
 def _metric_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
@@ -307,9 +361,9 @@ def _metric_rows(s: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def cleanup_partial(library: Path) -> None:
+def cleanup_partial(data_dir: Path) -> None:
     """Remove upload files a crashed server left half-written (``*.part``)."""
-    for p in (library / "clips").glob("*.part"):
+    for p in (data_dir / "clips").glob("*.part"):
         p.unlink(missing_ok=True)
-    for p in (library / "sessions").glob("*/.formcheck-partial-*"):
+    for p in (data_dir / "sessions").glob("*/.formcheck-partial-*"):
         shutil.rmtree(p, ignore_errors=True)

@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.errors import InputError
 from formcheck.model.settings import Settings
 
-#: Environment variable naming the session library folder (the ``--library`` default).
-LIBRARY_ENV = "FORMCHECK_LIBRARY"
 #: Largest clip accepted by an upload: a 60 s 4K phone clip is about 400 MB.
 DEFAULT_MAX_UPLOAD_MB = 1024
 
 
-def default_library() -> Path:
-    """The session library folder: ``$FORMCHECK_LIBRARY``, else the platform's user data
-    folder (``$XDG_DATA_HOME/formcheck``, ``~/Library/Application Support/formcheck``,
-    ``%LOCALAPPDATA%\\formcheck``)."""
-    env = os.environ.get(LIBRARY_ENV)
-    if env:
-        return Path(env).expanduser()
-    import sys
+def default_data_dir(library: str | Path | None) -> Path:
+    """Where the web app keeps uploaded clips, their analysis folders and its jobs table:
+    beside an SQLite library file, else (a server database) the user data folder."""
+    from formcheck.store import resolve_url
 
-    home = Path.home()
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / "formcheck"
-    if os.name == "nt":
-        return Path(os.environ.get("LOCALAPPDATA", home / "AppData" / "Local")) / "formcheck"
-    return Path(os.environ.get("XDG_DATA_HOME", home / ".local" / "share")) / "formcheck"
+    url = resolve_url(library)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).parent
+    import platformdirs
+
+    return platformdirs.user_data_path("formcheck", appauthor=False)
 
 
 def is_loopback(host: str) -> bool:
@@ -49,7 +42,10 @@ class WebConfig:
 
     Attributes
     ----------
-    library : the session library folder (database, uploaded clips, analysis folders).
+    library : the session library: a database file or URL (None: ``$FORMCHECK_LIBRARY``,
+        else the user data folder; see :mod:`formcheck.store`).
+    data_dir : where uploaded clips (``clips/``), their analysis folders (``sessions/``)
+        and the jobs table (``web-jobs.sqlite``) live; None: :func:`default_data_dir`.
     host, port : where the server listens; port 0 picks a free one.
     token : access token; required on every request when set. ``formcheck serve``
         always sets one when ``host`` is not a loopback address.
@@ -59,7 +55,8 @@ class WebConfig:
     settings : the analysis settings (the same object the CLI builds).
     """
 
-    library: Path
+    library: str | Path | None = None
+    data_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 0
     token: str | None = None
@@ -69,6 +66,8 @@ class WebConfig:
     settings: Settings = field(default_factory=Settings)
 
     def __post_init__(self) -> None:
+        if self.data_dir is None:
+            object.__setattr__(self, "data_dir", default_data_dir(self.library))
         if not is_loopback(self.host) and not self.token:
             raise InputError(f"--host {self.host} is reachable from the network: an access token is required")
         if self.token is not None and len(self.token) < 16:

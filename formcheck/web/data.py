@@ -6,8 +6,6 @@ and the thresholds of :mod:`formcheck.assess.norms`; nothing here re-judges a fa
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -41,14 +39,17 @@ DOWNLOADS: dict[str, str] = {
 }
 
 
-def _num(text: str) -> float | None:
-    if text in ("", "nan", "NaN", "None"):
-        return None
-    try:
-        v = float(text)
-    except ValueError:
-        return None
-    return v if math.isfinite(v) else None
+def _values(series: Any) -> list[float | None]:
+    """A table column as JSON numbers, missing and non-finite values as null."""
+    out: list[float | None] = []
+    for v in series.tolist():
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            out.append(None)
+            continue
+        out.append(f if math.isfinite(f) else None)
+    return out
 
 
 def _mtime_key(folder: Path, name: str) -> tuple[str, int]:
@@ -57,21 +58,17 @@ def _mtime_key(folder: Path, name: str) -> tuple[str, int]:
 
 
 def summary(folder: Path) -> dict[str, Any]:
-    """The analysis's ``summary.json`` (cached until the file changes)."""
+    """The analysis's result (``summary.json`` read, validated and, for an older folder,
+    migrated by :func:`formcheck.io.folder.read_analysis`), as plain data; cached until
+    the file changes."""
     return _summary(*_mtime_key(folder, "summary.json"))
 
 
 @lru_cache(maxsize=64)
 def _summary(path: str, _mtime: int) -> dict[str, Any]:
-    return json.loads(Path(path).read_text())
+    from formcheck.io.folder import read_analysis
 
-
-def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    if not path.is_file():
-        return [], []
-    with path.open(newline="") as fh:
-        rows = list(csv.reader(fh))
-    return (rows[0], rows[1:]) if rows else ([], [])
+    return read_analysis(Path(path).parent).result.to_json_dict()
 
 
 def norm_bands(metric: str) -> dict[str, Any] | None:
@@ -90,41 +87,32 @@ def timeline(folder: Path) -> dict[str, Any]:
 
 @lru_cache(maxsize=32)
 def _timeline(summary_path: str, _mtime: int) -> dict[str, Any]:
-    folder = Path(summary_path).parent
-    s = json.loads(Path(summary_path).read_text())
-    header, rows = _read_csv(folder / "frames.csv")
-    col = {name: i for i, name in enumerate(header)}
-    times = [_num(r[col["time_s"]]) for r in rows] if "time_s" in col else []
+    from formcheck.io.folder import read_analysis
+
+    folder = read_analysis(Path(summary_path).parent)
+    s = folder.result.to_json_dict()
+    frames = folder.frames()
+    times = _values(frames["time_s"]) if "time_s" in frames else []
     metrics: dict[str, Any] = {}
     for name in TIMELINE_METRICS:
-        if name not in col:
+        if name not in frames:
             continue
-        values = [_num(r[col[name]]) for r in rows]
+        values = _values(frames[name])
         if all(v is None for v in values):
             continue
         info = s.get("metrics", {}).get(name, {})
         metrics[name] = {"values": values, "unit": info.get("unit", ""),
                          "description": info.get("description", name),
                          "median": info.get("median"), "norm": norm_bands(name)}
-    sh, srows = _read_csv(folder / "steps.csv")
-    sc = {name: i for i, name in enumerate(sh)}
+    steps_table = folder.steps()
     steps = []
-    for r in srows:
-        if "t_start_s" in sc:
-            steps.append({"step": int(r[sc["step"]]), "t": _num(r[sc["t_start_s"]]),
-                          "t_end": _num(r[sc["t_end_s"]])})
+    if {"step", "t_start_s", "t_end_s"} <= set(steps_table.columns):
+        for step, t0, t1 in zip(steps_table["step"], _values(steps_table["t_start_s"]),
+                                _values(steps_table["t_end_s"]), strict=True):
+            steps.append({"step": int(step), "t": t0, "t_end": t1})
     video = s.get("video", {})
     return {"time": times, "metrics": metrics, "steps": steps,
             "fps": video.get("fps"), "duration_s": video.get("duration_s")}
-
-
-def step_values(folder: Path, metric: str) -> list[float]:
-    """The per-step values of ``metric`` (steps.csv), missing ones left out."""
-    header, rows = _read_csv(folder / "steps.csv")
-    if metric not in header:
-        return []
-    i = header.index(metric)
-    return [v for v in (_num(r[i]) for r in rows) if v is not None]
 
 
 def faults(folder: Path) -> list[dict[str, Any]]:

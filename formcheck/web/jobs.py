@@ -14,7 +14,7 @@ server restart finds it again:
 * ``failed``  ``message`` says why, in one line the page shows.
 
 Workers are *spawned* processes (MediaPipe is not fork-safe) running
-:func:`formcheck.pipeline.run.run_analysis` with the server's
+:func:`formcheck.pipeline.run.analyze_video` with the server's
 :class:`~formcheck.model.settings.Settings`, exactly as ``formcheck analyze`` does.
 With a Dask scheduler the same function runs on the cluster (``Client.get_executor``);
 the library folder must then be on a file system the Dask workers share.
@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     athlete     TEXT NOT NULL,
     date        TEXT,
     notes       TEXT NOT NULL DEFAULT '',
+    conditions  TEXT NOT NULL DEFAULT '{}',
     height_cm   REAL,
     session_id  TEXT,
     attempts    INTEGER NOT NULL DEFAULT 0
@@ -98,6 +99,7 @@ class Job:
     athlete: str
     date: str | None
     notes: str
+    conditions: str
     height_cm: float | None
     session_id: str | None
     attempts: int
@@ -130,15 +132,17 @@ class JobStore:
             con.close()
 
     def add(self, *, clip_name: str, clip_path: Path, out_dir: Path, athlete: str,
-            date: str | None, notes: str, height_cm: float | None, job_id: str | None = None) -> Job:
+            date: str | None, notes: str, height_cm: float | None, conditions: str = "{}",
+            job_id: str | None = None) -> Job:
         now = time.time()
         jid = job_id or uuid.uuid4().hex
         with self._con() as con:
             con.execute(
                 "INSERT INTO jobs (id, created, updated, state, stage, clip_name, clip_path, out_dir,"
-                " athlete, date, notes, height_cm) VALUES (?, ?, ?, 'queued', 'waiting for a worker',"
-                " ?, ?, ?, ?, ?, ?, ?)",
-                (jid, now, now, clip_name, str(clip_path), str(out_dir), athlete, date, notes, height_cm),
+                " athlete, date, notes, conditions, height_cm) VALUES (?, ?, ?, 'queued',"
+                " 'waiting for a worker', ?, ?, ?, ?, ?, ?, ?, ?)",
+                (jid, now, now, clip_name, str(clip_path), str(out_dir), athlete, date, notes,
+                 conditions, height_cm),
             )
         job = self.get(jid)
         assert job is not None
@@ -159,6 +163,12 @@ class JobStore:
             rows = con.execute(
                 "SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY created").fetchall()
         return [Job(**dict(r)) for r in rows]
+
+    def clip_names(self) -> dict[int, str]:
+        """Session id -> the uploaded clip's original name, for the finished uploads."""
+        with self._con() as con:
+            rows = con.execute("SELECT session_id, clip_name FROM jobs WHERE state = 'done'").fetchall()
+        return {int(r["session_id"]): r["clip_name"] for r in rows if (r["session_id"] or "").isdigit()}
 
     def claim_next(self) -> Job | None:
         """Mark the oldest queued job running and return it (None when none waits)."""
@@ -247,12 +257,12 @@ def analyse_job(db_path: str, job_id: str, clip: str, out_dir: str,
     """
     from formcheck.errors import FormcheckError
     from formcheck.model.settings import Settings
-    from formcheck.pipeline.run import run_analysis
+    from formcheck.pipeline.run import analyze_video
 
     writer = _ProgressWriter(db_path, job_id)
     writer.write(0.0, "loading the pose model")
     try:
-        run_analysis(clip, out_dir, Settings(**settings), progress=writer)
+        analyze_video(clip, out_dir, Settings(**settings), progress=writer)
     except FormcheckError as exc:
         return {"error": str(exc)}
     return {"ok": True}

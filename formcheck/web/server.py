@@ -56,7 +56,8 @@ def serve(config: WebConfig, open_browser: bool = True,
 
     sock = bind(config.host, config.port)
     port = sock.getsockname()[1]
-    cleanup_partial(config.library)
+    assert config.data_dir is not None
+    cleanup_partial(config.data_dir)
     app = build_app(config)
     server = uvicorn.Server(uvicorn.Config(guarded(app, config, port), log_level="warning",
                                            access_log=False, lifespan="on",

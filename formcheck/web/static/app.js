@@ -105,11 +105,14 @@
       }
       const fd = new FormData();
       fd.append("athlete", form.athlete.value.trim());
-      let date = form.date.value;
-      if (!date && file.lastModified) date = new Date(file.lastModified).toISOString().slice(0, 10);
-      fd.append("date", date || "");
+      fd.append("date", form.date.value);
+      // used only when the clip carries no recording date of its own
+      if (file.lastModified) fd.append("file_date", new Date(file.lastModified).toISOString().slice(0, 10));
       fd.append("notes", form.notes.value);
       fd.append("height_cm", form.height_cm.value);
+      fd.append("condition", form.condition.value);
+      fd.append("speed_kmh", form.speed_kmh.value);
+      fd.append("shoes", form.shoes.value);
       fd.append("clip", file, file.name);
       const xhr = new XMLHttpRequest();
       xhr.open("POST", "/api/uploads");
@@ -147,6 +150,10 @@
       }
       if (form.height_cm.value && !form.height_cm.checkValidity()) {
         fail("The height must be between 80 and 250 cm.", form.height_cm);
+        return;
+      }
+      if (form.speed_kmh.value && !form.speed_kmh.checkValidity()) {
+        fail("The speed must be between 1 and 59 km/h.", form.speed_kmh);
         return;
       }
       Array.from(files).forEach(upload);
@@ -362,7 +369,8 @@
       const W = 420, H = 200, pad = { l: 44, r: 12, t: 10, b: 26 };
       const root = svg("svg", { viewBox: `0 0 ${W} ${H}` });
       box.append(root);
-      const all = s.points.flatMap((p) => [p.median, p.p10, p.p90]).filter((v) => v !== null);
+      const all = s.points.flatMap((p) => (p.mdc ? [p.median - p.mdc, p.median + p.mdc] : [p.median, p.p10, p.p90]))
+        .filter((v) => v !== null && v !== undefined);
       let lo = Math.min(...all), hi = Math.max(...all);
       if (s.norm) { lo = Math.min(lo, s.norm.mild); hi = Math.max(hi, s.norm.mild); }
       const span = hi - lo || 1;
@@ -375,8 +383,15 @@
       }
       let d = "";
       s.points.forEach((p, i) => {
-        if (p.p10 !== null && p.p90 !== null) {
-          root.append(svg("line", { x1: x(i), x2: x(i), y1: y(p.p10), y2: y(p.p90), stroke: "#7a8794", "stroke-width": 2 }));
+        const lo = p.mdc ? p.median - p.mdc : p.p10, hi = p.mdc ? p.median + p.mdc : p.p90;
+        if (lo !== null && hi !== null && lo !== undefined && hi !== undefined) {
+          root.append(svg("line", { x1: x(i), x2: x(i), y1: y(lo), y2: y(hi), stroke: "#7a8794", "stroke-width": 2, class: "errbar" }));
+        }
+        const mark = { worse: ["▲", "#c0262d"], improved: ["▼", "#1d7a3a"], changed: ["●", "#0b5cad"] }[p.verdict];
+        if (mark) {
+          const t = svg("text", { x: x(i) + 7, y: y(p.median) - 6, fill: mark[1], class: "real-change" });
+          t.textContent = mark[0] + " " + p.verdict;
+          root.append(t);
         }
         d += (i ? "L" : "M") + x(i) + " " + y(p.median);
         const label = svg("text", { x: x(i), y: H - 8, "text-anchor": "middle" });
