@@ -116,6 +116,14 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
         # a date input's typing order follows the locale; set the value itself
         d.execute_script("arguments[0].value = '2026-03-02'", d.find_element(By.ID, "date"))
         d.find_element(By.ID, "notes").send_keys("treadmill 12 km/h")
+        # a file that is not a video: a clear message on the page, nothing stored
+        bad = tmp_path / "not_a_clip.mp4"
+        bad.write_text("holiday notes, not a video\n" * 50)
+        d.find_element(By.ID, "files").send_keys(str(bad))
+        failed = _wait(lambda: d.find_elements(By.CSS_SELECTOR, "#queue .job-state.failed"), 30,
+                       "the refusal of a non-video file")
+        assert failed[0].text.startswith("failed: not_a_clip.mp4: not a video formcheck can read")
+        assert not list((tmp_path / "library" / "clips").iterdir())
         d.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in clips.values()))
         rows = lambda: d.find_elements(By.CSS_SELECTOR, "#queue li.job[data-job]")  # noqa: E731
         _wait(lambda: len(rows()) == 2, 60, "both uploads accepted")
