@@ -99,3 +99,29 @@ def test_unknown_keys_survive_a_round_trip(tmp_path):
     old["added_by_a_newer_formcheck"] = {"x": 1}
     r = read_analysis(_write(tmp_path, old)).result
     assert r.to_json_dict()["added_by_a_newer_formcheck"] == {"x": 1}
+
+
+def _documented_columns(heading: str) -> set[str]:
+    section = OUTPUTS_MD.split(heading, 1)[1].split("\n## ", 1)[0]
+    cells = re.findall(r"^\| ([^|]+) \|", section, flags=re.M)
+    return {name for cell in cells for name in re.findall(r"`([a-z_0-9]+)`", cell)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("table", "heading"), [("frames", "## `frames.csv`"), ("steps", "## `steps.csv`")])
+def test_outputs_md_documents_every_column_written(sample_analyses, table, heading):
+    af = read_analysis(sample_analyses["forward_head"]["dir"])
+    written = set(getattr(af, table)().columns)
+    missing = written - _documented_columns(heading)
+    assert not missing, f"columns of {table}.csv not in docs/outputs.md: {sorted(missing)}"
+
+
+@pytest.mark.slow
+def test_a_fresh_analysis_round_trips_through_the_reader(sample_analyses):
+    entry = sample_analyses["forward_head"]
+    af = read_analysis(entry["dir"])
+    assert af.migrated_from is None
+    fresh = {k: v for k, v in entry["summary"].items() if k != "output_dir"}
+    assert af.result.to_json_dict() == fresh
+    assert len(af.frames()) == af.result.video.frames
+    assert len(af.steps()) == af.result.steps

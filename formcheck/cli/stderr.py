@@ -65,7 +65,8 @@ def native_chatter_filtered() -> Iterator[None]:
         yield
         return
     try:
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
         real = os.dup(2)
         read_fd, write_fd = os.pipe()
     except (OSError, ValueError, AttributeError):

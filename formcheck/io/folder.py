@@ -219,6 +219,11 @@ class AnalysisFolder:
         return self.file(f"evidence_{label}.jpg")
 
 
+def is_analysis_folder(folder: str | Path) -> bool:
+    """True when ``folder`` holds a finished analysis (its ``summary.json``, written last)."""
+    return (Path(folder) / SUMMARY).is_file()
+
+
 def read_summary(folder: str | Path) -> tuple[AnalysisResult, str | None]:
     """The validated (and, for an older folder, migrated) ``summary.json`` of ``folder``."""
     from pydantic import ValidationError

@@ -49,7 +49,7 @@ class VideoMeta(_Record):
     width: int = Field(description="width of the upright (rotation-corrected) frame, px")
     height: int = Field(description="height of the upright frame, px")
     duration_s: float
-    rotation: int = Field(0, description="display-matrix rotation in the file, deg")
+    rotation: int = Field(default=0, description="display-matrix rotation in the file, deg")
     codec: str | None = None
 
 
@@ -135,12 +135,10 @@ class MetricSummary(_Record):
     measurable: bool = False
     description: str = ""
     n_steps: int | None = None
-    reason: str | None = Field(None, description="why the metric is not measurable")
-    band: Severity | None = Field(
-        None, description="severity band of the median against the metric's threshold (None: within "
+    reason: str | None = Field(default=None, description="why the metric is not measurable")
+    band: Severity | None = Field(default=None, description="severity band of the median against the metric's threshold (None: within "
                           "the norm or no threshold); decided in formcheck.assess, not by renderers")
-    exempt: str | None = Field(
-        None, description="why a median past its threshold is not a fault (e.g. whole-body lean)")
+    exempt: str | None = Field(default=None, description="why a median past its threshold is not a fault (e.g. whole-body lean)")
 
 
 class DriftEntry(_Record):
@@ -149,10 +147,10 @@ class DriftEntry(_Record):
     first_third: float | None
     last_third: float | None
     change: float | None
-    limit: float | None = Field(None, description="change towards worse that counts as drift")
+    limit: float | None = Field(default=None, description="change towards worse that counts as drift")
     worse: Literal["up", "down"] | None = None
-    score: float | None = Field(None, description="change towards worse / limit")
-    exceeds: bool | None = Field(None, description="the change towards worse reached the limit: drift")
+    score: float | None = Field(default=None, description="change towards worse / limit")
+    exceeds: bool | None = Field(default=None, description="the change towards worse reached the limit: drift")
 
 
 class Worst(_Record):
@@ -183,7 +181,7 @@ class FaultEvidence(_Record):
 class FaultRecord(_Record):
     code: str
     severity: Severity
-    title: str = Field("", description="short name of the fault")
+    title: str = Field(default="", description="short name of the fault")
     message: str
     advice: str
     evidence: FaultEvidence
@@ -227,7 +225,7 @@ class AnalysisResult(_Record):
     facing: str | None = None
     view_detail: ViewDetail
     steps: int
-    segments: str = Field("steps", description="'steps' or 'windows' (no step rhythm: 1 s windows)")
+    segments: str = Field(default="steps", description="'steps' or 'windows' (no step rhythm: 1 s windows)")
     gait: Gait = Field(default_factory=Gait)
     step_period_s: float | None = None
     metrics: dict[str, MetricSummary]
