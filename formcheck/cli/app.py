@@ -1,4 +1,4 @@
-"""Command line: ``formcheck analyze | report | batch | samples | serve``.
+"""Command line: ``formcheck analyze | report | batch | samples | compare | history | serve``.
 
 User errors (:class:`FormcheckError`) end in one line on stderr and a non-zero
 exit code, never a traceback. Progress bars and colour live here only.
@@ -293,6 +293,15 @@ def serve(
 def version() -> None:
     """Print formcheck's version."""
     print(__version__)
+
+
+def _register_commands() -> None:
+    from formcheck.cli import compare as _compare
+
+    _compare.register(app)
+
+
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
