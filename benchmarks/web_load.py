@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     library = Path(tempfile.mkdtemp(prefix="formcheck-load-"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "formcheck", "serve", "--no-browser", "--library", str(library),
+        [sys.executable, "-m", "formcheck", "serve", "--no-browser", "--library", str(library / "library.sqlite"),
          "--workers", str(args.workers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         url = ""

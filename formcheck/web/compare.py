@@ -54,7 +54,8 @@ def _compare(key: tuple[str, ...], _mtimes: tuple[int, ...]) -> dict[str, Any]:
                  "a": m["a_median"], "b": m["b_median"], "change": m["change"],
                  "ci": (m["ci_low"], m["ci_high"]) if m["ci_low"] is not None else None,
                  "mdc": m["mdc95"], "verdict": m["verdict"], "reason": m.get("reason")}
-                for m in result["metrics"]]
+                for m in result["metrics"]
+                if m["a_median"] is not None or m["b_median"] is not None]  # measured in neither: left out
         faults = result["faults"]
         return {"rows": rows, "stats": True,
                 "resolved": [f["code"] for f in faults["resolved"]],

@@ -366,7 +366,7 @@
         "aria-label": s.description + ": " + s.points.map((p) => p.date + " " + fmt(p.median, s.unit)).join(", ") });
       card.append(box);
       holder.append(card);
-      const W = 420, H = 200, pad = { l: 44, r: 12, t: 10, b: 26 };
+      const W = 420, H = 200, pad = { l: 44, r: 26, t: 10, b: 26 };
       const root = svg("svg", { viewBox: `0 0 ${W} ${H}` });
       box.append(root);
       const all = s.points.flatMap((p) => (p.mdc ? [p.median - p.mdc, p.median + p.mdc] : [p.median, p.p10, p.p90]))
