@@ -1,5 +1,5 @@
 """Command line: ``formcheck analyze | report | batch | samples | athletes | sessions | import |
-compare | history``.
+compare | history | serve``.
 
 User errors (:class:`FormcheckError`) end in one line on stderr and a non-zero
 exit code, never a traceback. Progress bars and colour live here only.
@@ -300,6 +300,50 @@ def samples(
 app.command("athletes")(_user_errors(library_cli.athletes))
 app.command("sessions")(_user_errors(library_cli.sessions))
 app.command("import")(_user_errors(library_cli.import_))
+
+
+@app.command()
+@_user_errors
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. Anything but loopback needs the access token it prints.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port; 0 picks a free one.")] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+    library: Annotated[str | None, typer.Option("--library", help="Session library: database file or URL [default: $FORMCHECK_LIBRARY, else the user data folder].")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where uploaded clips and their analyses go [default: beside an SQLite library, else the user data folder].")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Clips analysed at once (worker processes).")] = 1,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run analyses on a Dask cluster (tcp://host:8786); the library must be on a shared file system.")] = None,
+    max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest clip accepted.")] = 1024,
+    height_cm: Annotated[float | None, typer.Option("--height-cm", help="Default runner height (an upload's own height wins).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table), as for analyze.")] = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Start the web app: upload clips, follow their analysis, read, compare and download reports."""
+    _setup_logging(verbose)
+    import os
+
+    from formcheck.web.config import WebConfig, is_loopback
+    from formcheck.web.server import new_token
+    from formcheck.web.server import serve as run_server
+
+    token = None
+    if not is_loopback(host):
+        token = os.environ.get("FORMCHECK_TOKEN") or new_token()
+    settings = _settings(config, model=str(model) if model else None, height_cm=height_cm)
+    cfg = WebConfig(library=library, data_dir=data_dir.expanduser() if data_dir else None, host=host, port=port, token=token,
+                    max_upload_bytes=max_upload_mb * 1024 * 1024, workers=workers, scheduler=scheduler,
+                    settings=settings)
+
+    def announce(url: str) -> None:
+        from formcheck.store.library import describe, resolve_url
+
+        print(f"formcheck: library {describe(resolve_url(cfg.library))}, clips and analyses in {cfg.data_dir}",
+              flush=True)
+        if token:
+            print("formcheck: open this address (it holds the access token; it is printed only once):", flush=True)
+        print(url, flush=True)
+
+    run_server(cfg, open_browser=not no_browser, announce=announce)
 
 
 @app.command()
