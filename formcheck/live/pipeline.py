@@ -145,24 +145,22 @@ class LivePipeline:
     Parameters
     ----------
     pose : callable ``(rgb, time_s) -> PoseSample``
-    width, height : frame size in pixels.
     engine : the :class:`CueEngine` (its ``height_known`` decides cm or torso bounce).
     height_cm : the runner's height, for bounce in cm.
     min_visibility : landmarks the model doubts more than this are dropped (as offline).
     smoother : the landmark filter (a fresh :class:`OneEuroFilter` by default).
     """
 
-    def __init__(self, pose: PoseFn, width: int, height: int, engine: CueEngine | None = None,
+    def __init__(self, pose: PoseFn, engine: CueEngine | None = None,
                  height_cm: float | None = None, min_visibility: float = 0.5,
                  smoother: OneEuroFilter | None = None) -> None:
         self.pose = pose
-        self.width, self.height = width, height
         self.height_cm = height_cm
         self.engine = engine or CueEngine(height_known=height_cm is not None)
         self.min_visibility = min_visibility
         self.smoother = smoother or OneEuroFilter()
         self.steps = StepDetector()
-        self._video = VideoInfo("live", 30.0, 1, width, height)
+        self._video = VideoInfo("live", 30.0, 1, 0, 0)
         self._dx: deque[float] = deque(maxlen=WINDOW_FRAMES)  # nose.x - ear.x
         self._ratio: deque[float] = deque(maxlen=WINDOW_FRAMES)  # shoulder/hip width ratio
         self._torso: deque[float] = deque(maxlen=WINDOW_FRAMES)
@@ -194,8 +192,9 @@ class LivePipeline:
         """One frame (anything with ``index``, ``time_s``, ``rgb``, ``captured_s``)."""
         t = float(frame.time_s)
         sample = self.pose(frame.rgb, t)
+        h, w = frame.rgb.shape[:2]
         res = FrameResult(frame.index, t, float(getattr(frame, "captured_s", math.nan)),
-                          self.width, self.height, None, None, "no runner in view", "unknown", 0)
+                          int(w), int(h), None, None, "no runner in view", "unknown", 0)
         if sample.found:
             xy = np.array(sample.xy, dtype=np.float64)
             xy[sample.visibility < self.min_visibility] = np.nan

@@ -24,12 +24,13 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from formcheck.io.sources import FrameSource
-from formcheck.live.cues import Cue
+from formcheck.io.sources import FrameSource, SourceFrame, ThreadedSource
+from formcheck.live.cues import Cue, CueEngine
 from formcheck.live.pipeline import FrameResult, LivePipeline
 from formcheck.live.record import SessionRecorder
 
@@ -74,8 +75,10 @@ class LiveSession:
     def __init__(self, source: FrameSource, pipeline: LivePipeline,
                  recorder: SessionRecorder | None = None,
                  on_result: Callable[[FrameResult], None] | None = None,
-                 on_cue: Callable[[Cue], None] | None = None) -> None:
+                 on_cue: Callable[[Cue], None] | None = None,
+                 closers: list[Callable[[], None]] | None = None) -> None:
         self.source = source
+        self._closers = list(closers or [])
         self.pipeline = pipeline
         self.recorder = recorder
         self.on_result, self.on_cue = on_result, on_cue
@@ -91,6 +94,11 @@ class LiveSession:
         return self.source.end_reason
 
     def __iter__(self) -> Iterator[FrameResult]:
+        for _, result in self.iter_frames():
+            yield result
+
+    def iter_frames(self) -> Iterator[tuple[SourceFrame, FrameResult]]:
+        """Like iterating the session, with each frame's pixels (for an overlay)."""
         clock = self.source.clock
         for frame in self.source:
             start = time.perf_counter()
@@ -102,14 +110,14 @@ class LiveSession:
                 self.steps += 1
             if self.recorder is not None:
                 self.recorder.add_pose(frame.time_s, frame.index, frame.captured_s,
-                                       _raw(result), result.visibility)
+                                       result.xy, result.visibility)
             self.cues.extend(result.cues)
             if self.on_result is not None:
                 self.on_result(result)
             if self.on_cue is not None:
                 for cue in result.cues:
                     self.on_cue(cue)
-            yield result
+            yield frame, result
 
     def run(self) -> LiveSummary:
         """Run to the end of the source (with the callbacks), then :meth:`close`."""
@@ -126,6 +134,8 @@ class LiveSession:
             return self._summary
         try:
             self.source.close()
+            for close in self._closers:
+                close()
         finally:
             st = self.source.stats
             lat = np.asarray([x for x in self.latencies if math.isfinite(x)]) * 1000.0
@@ -142,5 +152,26 @@ class LiveSession:
         return summary
 
 
-def _raw(result: FrameResult) -> np.ndarray | None:
-    return result.xy
+def start_session(source: FrameSource, *, model: str | None = None, height_cm: float | None = None,
+                  record: str | Path | None = None, k_steps: int = 4, cooldown_s: float = 20.0,
+                  on_result: Callable[[FrameResult], None] | None = None,
+                  on_cue: Callable[[Cue], None] | None = None) -> LiveSession:
+    """A ready session with the bundled (or given) pose model: what ``formcheck live``
+    and a web page use. The landmarker is created before the source's reader thread
+    starts. ``record`` is a folder for the recording (see :mod:`formcheck.live.record`).
+    """
+    from formcheck.pose.bundle import resolve_model
+    from formcheck.pose.stream import PoseTracker
+
+    tracker = PoseTracker(resolve_model(model))
+    try:
+        if isinstance(source, ThreadedSource):
+            source.start()
+        engine = CueEngine(k_steps=k_steps, cooldown_s=cooldown_s, height_known=height_cm is not None)
+        pipeline = LivePipeline(tracker, engine, height_cm=height_cm)
+        recorder = SessionRecorder(record, fps=source.info.fps or 30.0) if record else None
+    except BaseException:
+        tracker.close()
+        source.close()
+        raise
+    return LiveSession(source, pipeline, recorder, on_result, on_cue, closers=[tracker.close])
