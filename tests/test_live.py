@@ -49,22 +49,23 @@ _PAIRS = {"ear": (7, 8), "shoulder": (11, 12), "hip": (23, 24), "knee": (25, 26)
 
 
 def truth_pose(spec: RunnerSpec):
-    """A pose function returning the synthetic runner's exact joints at any time: the
-    near side fully visible, the far side (as MediaPipe guesses it) less so."""
+    """A pose function returning the synthetic runner's exact joints at each frame time
+    ``i / fps``: the near side fully visible, the far side (as MediaPipe guesses it) less so."""
+    kin = simulate(spec)
+    xy = np.full((kin.n, N_LANDMARKS, 2), np.nan)
+    vis = np.zeros((kin.n, N_LANDMARKS))
+    xy[:, 0], vis[:, 0] = kin.joints["nose"], 1.0
+    for name, (left, right) in _PAIRS.items():
+        near, far = (right, left) if spec.facing == "right" else (left, right)
+        if name in ("knee", "ankle"):
+            xy[:, near], xy[:, far] = kin.joints[f"{name}_near"], kin.joints[f"{name}_far"]
+        else:
+            xy[:, near] = xy[:, far] = kin.joints[name]
+        vis[:, near], vis[:, far] = 0.99, 0.6
 
     def pose(rgb: np.ndarray, t: float) -> PoseSample:
-        kin = simulate(spec, np.array([t]))
-        xy = np.full((N_LANDMARKS, 2), np.nan)
-        vis = np.zeros(N_LANDMARKS)
-        xy[0], vis[0] = kin.joints["nose"][0], 1.0
-        for name, (left, right) in _PAIRS.items():
-            near, far = (right, left) if spec.facing == "right" else (left, right)
-            if name in ("knee", "ankle"):
-                xy[near], xy[far] = kin.joints[f"{name}_near"][0], kin.joints[f"{name}_far"][0]
-            else:
-                xy[near] = xy[far] = kin.joints[name][0]
-            vis[near], vis[far] = 0.99, 0.6
-        return PoseSample(xy, vis)
+        i = min(int(round(t * spec.fps)), kin.n - 1)
+        return PoseSample(xy[i], vis[i])
 
     return pose
 
@@ -452,18 +453,15 @@ def test_recorder_refuses_to_overwrite(tmp_path):
 # --------------------------------------------------------------------------- command line
 
 
-def _cli(*args: str, **kw) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "formcheck", "live", *args], capture_output=True,
-                          text=True, env=env, timeout=300, **kw)
+def test_cli_live_bad_input_is_one_line(tmp_path, capsys):
+    from formcheck.cli.app import main
 
-
-def test_cli_live_bad_input_is_one_line(tmp_path):
-    r = _cli("--headless")
-    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+    assert main(["live", "--headless"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
         "formcheck: error: give exactly one of --camera, --source or --url"]
-    r = _cli("--source", str(tmp_path / "none.mp4"), "--headless")
-    assert r.returncode == 2 and r.stderr.strip().startswith("formcheck: error: no such file")
+    assert main(["live", "--source", str(tmp_path / "none.mp4"), "--headless"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("formcheck: error: no such file")
 
 
 # --------------------------------------------------------------------------- with the pose model
@@ -511,7 +509,7 @@ def test_cli_headless_prints_the_cue_and_ctrl_c_saves_the_recording(live_clips, 
     assert proc.stdout is not None
     line = proc.stdout.readline()  # blocks until the first cue (or the end)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     t, code, phrase = line.split(None, 1)[0], line.split()[2], line.split("  ")[-1].strip()
     assert code == "forward_head" and phrase == "head up, run tall"
     assert STEP_AT < float(t) <= STEP_AT + 3.0
