@@ -14,7 +14,7 @@ A real camera adds its own exposure, driver and transfer delay before "capture" 
 measured here). Results go into a "Live coaching" section of benchmarks/results.md.
 
 Usage:
-  python benchmarks/live_bench.py              # 640x480 and 1280x720, 30 s each
+  python benchmarks/live_bench.py              # 640x480 and 1280x720, 20 s each
   python benchmarks/live_bench.py --quick      # 10 s, 640x480 only
 """
 
@@ -62,11 +62,13 @@ def run(path: Path, record: bool) -> dict:
         session = start_session(PacedFileSource(path), record=Path(tmp) / "rec" if record else None)
         pose = session.pipeline.pose
         pose_ms: list[float] = []
+        cpu_ms: list[float] = []
 
         def timed(rgb, t):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             out = pose(rgb, t)
             pose_ms.append(1000 * (time.perf_counter() - t0))
+            cpu_ms.append(1000 * (time.process_time() - c0))
             return out
 
         session.pipeline.pose = timed
@@ -79,6 +81,7 @@ def run(path: Path, record: bool) -> dict:
             "processed": summary.frames_processed, "dropped": summary.dropped_fraction,
             "lat_p50": float(np.percentile(lat, 50)), "lat_p95": float(np.percentile(lat, 95)),
             "pose_p50": float(np.percentile(pose_ms, 50)), "pose_p95": float(np.percentile(pose_ms, 95)),
+            "pose_cpu": float(np.median(cpu_ms)),
             "load": (load0 + load1) / 2, "first_cue": first_cue, "step_at": None}
 
 
@@ -94,15 +97,16 @@ def write(rows: list[dict]) -> str:
         "`formcheck live --source clip.mp4 --headless` plays it; latency = from the moment a "
         "frame is available to the moment its result and cue decision are ready.",
         "",
-        "| clip | recording | frames | processed | dropped | latency p50 | latency p95 | pose p50 / p95 | load avg | first cue (head forward at) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| clip | recording | frames | processed | dropped | latency p50 | latency p95 | pose wall p50 / p95 | pose CPU p50 (process) | load avg | first cue (head forward at) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         cue = f"{r['first_cue']:.1f} s" if r["first_cue"] is not None else "none"
         lines.append(
             f"| {r['clip']} | {'yes' if r['record'] else 'no'} | {r['captured']} | {r['processed']} | "
             f"**{100 * r['dropped']:.0f}%** | {r['lat_p50']:.0f} ms | **{r['lat_p95']:.0f} ms** | "
-            f"{r['pose_p50']:.0f} / {r['pose_p95']:.0f} ms | {r['load']:.1f} | {cue} ({r['step_at']:g} s) |")
+            f"{r['pose_p50']:.0f} / {r['pose_p95']:.0f} ms | {r['pose_cpu']:.0f} ms | {r['load']:.1f} | "
+            f"{cue} ({r['step_at']:g} s) |")
     lines.append("")
     return "\n".join(lines)
 
@@ -111,7 +115,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
     args = p.parse_args()
-    duration = 10.0 if args.quick else 30.0
+    duration = 10.0 if args.quick else 20.0
     sizes = [(640, 480)] if args.quick else [(640, 480), (1280, 720)]
     rows = []
     for w, h in sizes:

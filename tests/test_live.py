@@ -26,6 +26,7 @@ from formcheck.errors import FormcheckError
 from formcheck.io.sources import (
     FileSource,
     PacedFileSource,
+    PushSource,
     SimulatedClock,
     ThreadedSource,
     _Captured,
@@ -388,6 +389,20 @@ def test_live_source_drops_frames_for_a_slow_consumer():
     assert got[-1] >= 55  # ... and it stays current
 
 
+def test_push_source_hands_over_the_newest_frame_and_ends():
+    src = PushSource(stall_s=0.3)
+    it = iter(src)
+    for k in range(5):
+        src.push(np.zeros((4, 4, 3), np.uint8), k / 30)
+    first = next(it)
+    assert first.index == 4 and src.stats.dropped == 4  # only the newest is handed over
+    src.push(np.zeros((4, 4, 3), np.uint8), 5 / 30)
+    src.end("page closed")
+    assert [f.index for f in it] == [5] and src.end_reason == "page closed"
+    stalled = PushSource(stall_s=0.2)
+    assert list(stalled) == [] and stalled.end_reason == "stream stalled: no frame for 0.2 s"
+
+
 def test_open_source_needs_exactly_one_source(tmp_path):
     with pytest.raises(FormcheckError, match="exactly one"):
         open_source()
@@ -510,6 +525,7 @@ def test_cli_headless_prints_the_cue_and_ctrl_c_saves_the_recording(live_clips, 
     line = proc.stdout.readline()  # blocks until the first cue (or the end)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
+    assert line, f"no cue printed: {err[-500:]}"
     t, code, phrase = line.split(None, 1)[0], line.split()[2], line.split("  ")[-1].strip()
     assert code == "forward_head" and phrase == "head up, run tall"
     assert STEP_AT < float(t) <= STEP_AT + 3.0

@@ -384,6 +384,53 @@ class ThreadedSource(FrameSource):
         self.stats.dropped = self._slot.replaced
 
 
+
+class PushSource(FrameSource):
+    """Frames pushed in by someone else (a web page sending its camera's frames, a test):
+    ``push(rgb, time_s)`` from any thread, ``end(reason)`` when done. The consumer gets
+    the newest frame, like any live source, and a source with no new frame for
+    ``stall_s`` seconds has stalled."""
+
+    def __init__(self, name: str = "pushed frames", stall_s: float = DEFAULT_STALL_S,
+                 fps: float = 0.0) -> None:
+        super().__init__()
+        self.stall_s = stall_s
+        self.clock = RealClock()
+        self.info = SourceInfo(name, "pushed", fps, 0, 0, live=True)
+        self._slot = LatestFrameSlot()
+        self._index = 0
+        self._t0 = 0.0
+        self._lock = threading.Lock()
+
+    def push(self, rgb: np.ndarray, time_s: float | None = None) -> None:
+        """Offer one RGB frame; ``time_s`` is its time from the start (default: the
+        clock time since the first frame)."""
+        with self._lock:
+            now = self.clock.now()
+            if self._index == 0:
+                self._t0 = now
+            t = float(time_s) if time_s is not None else now - self._t0
+            frame = SourceFrame(self._index, t, rgb, now)
+            self._index += 1
+            self._captured(frame)
+        self._slot.put(frame)
+
+    def end(self, reason: str = "stopped") -> None:
+        self._slot.finish(reason)
+
+    def __iter__(self) -> Iterator[SourceFrame]:
+        while True:
+            frame, reason = self._slot.get(self.stall_s)
+            self.stats.dropped = self._slot.replaced
+            if frame is None:
+                self.end_reason = reason or f"stream stalled: no frame for {self.stall_s:g} s"
+                return
+            self.stats.delivered += 1
+            yield frame
+
+    def close(self) -> None:
+        self._slot.finish("stopped")
+
 class CameraSource(ThreadedSource):
     """A local camera through OpenCV's ``VideoCapture`` (``--camera 0``)."""
 

@@ -4,7 +4,9 @@ The video gets every frame the source captured, dropped ones included, with its
 capture time as its timestamp (millisecond time base), so ``formcheck analyze
 DIR/live.mp4`` later analyses the whole session at the camera's frame rate. Encoding
 runs in its own thread behind a bounded queue, so a slow encoder never delays a cue;
-frames the queue has no room for are left out of the recording and counted.
+frames the queue has no room for are left out of the recording and counted. x264's
+fastest preset on one thread keeps the encoder's share of the CPU small (the file is
+larger than it needs to be; re-encode it to archive).
 
 The folder is written so that a session cut short still leaves valid files: the MP4
 is written under a temporary name and renamed once its container is closed
@@ -41,7 +43,7 @@ class SessionRecorder:
     are refused rather than overwritten)."""
 
     def __init__(self, folder: str | Path, fps: float = 30.0, queue_s: float = 4.0,
-                 crf: int = 23, preset: str = "veryfast") -> None:
+                 crf: int = 23, preset: str = "ultrafast") -> None:
         self.folder = Path(folder).expanduser()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -94,7 +96,8 @@ class SessionRecorder:
                     stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
                     stream.time_base = Fraction(1, 1000)
                     stream.codec_context.time_base = Fraction(1, 1000)
-                    stream.options = {"crf": str(self.crf), "preset": self.preset}
+                    # One encoder thread: the recording must not take the pose model's core.
+                    stream.options = {"crf": str(self.crf), "preset": self.preset, "threads": "1"}
                     self._size = (w, h)
                 if (w, h) != self._size:
                     continue  # a camera that changes size mid-session: keep the first size
