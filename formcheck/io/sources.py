@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -442,7 +442,7 @@ class CameraSource(ThreadedSource):
         super().__init__(f"camera {index}", stall_s)
         self.index = index
         self._want = (width, height)
-        self._cap = None
+        self._cap: Any = None  # cv2.VideoCapture once open
         self._first: np.ndarray | None = None
 
     def _open(self) -> None:
@@ -499,7 +499,7 @@ class StreamSource(ThreadedSource):
         super().__init__(url, stall_s)
         self.url = url
         self.open_timeout_s = open_timeout_s
-        self._container = None
+        self._container: Any = None  # av.container.InputContainer once open
         self._decoded: Iterator | None = None
 
     def _open(self) -> None:
