@@ -40,7 +40,14 @@ from formcheck.live.record import SessionRecorder
 from formcheck.live.session import LiveSession
 from formcheck.model.pose import N_LANDMARKS, PoseSeries
 from formcheck.pose.stream import PoseSample
-from formcheck.synth.runner import ACCURACY_BASE, RunnerSpec, render_clip, simulate
+from formcheck.synth.runner import (
+    ACCURACY_BASE,
+    HEAD_STEP_S,
+    RunnerSpec,
+    compute_truth,
+    render_clip,
+    simulate,
+)
 from tests.conftest import ROOT, write_clip
 
 # --------------------------------------------------------------------------- helpers
@@ -96,6 +103,18 @@ STEPPED = replace(ACCURACY_BASE, duration_s=9.0, head_forward_deg=2.0, head_forw
 CLEAN = replace(STEPPED, head_forward_step_deg=0.0)
 
 # --------------------------------------------------------------------------- cue rules
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_synthetic_head_step_changes_the_neck_angle_at_its_time(facing):
+    spec = replace(STEPPED, facing=facing)
+    _, cols = compute_truth(spec, simulate(spec))
+    t = np.arange(spec.n_frames) / spec.fps
+    neck = cols["neck_trunk_angle_deg"]
+    before, after = t < STEP_AT - HEAD_STEP_S / 2, t > STEP_AT + HEAD_STEP_S / 2
+    np.testing.assert_allclose(neck[before], spec.head_forward_deg, atol=1e-9)
+    np.testing.assert_allclose(neck[after], spec.head_forward_deg + spec.head_forward_step_deg, atol=1e-9)
+    assert "head_forward_step_deg" in spec.to_dict() and "head_forward_step_deg" not in CLEAN.to_dict()
 
 
 @pytest.mark.parametrize("code", ["forward_head", "waist_lean", "raised_shoulders", "gaze_down",
@@ -533,3 +552,10 @@ def test_cli_headless_prints_the_cue_and_ctrl_c_saves_the_recording(live_clips, 
     assert "interrupted" in err and "recording saved" in err
     info = probe(tmp_path / "rec" / "live.mp4")
     assert 0.5 * STEPPED.n_frames < info.frames < STEPPED.n_frames  # cut short, but valid
+    # ... and it analyses in full like any clip: every captured frame is in it
+    r = subprocess.run([*cmd[:3], "analyze", str(tmp_path / "rec" / "live.mp4"), "-o",
+                        str(tmp_path / "an"), "--no-video", "--no-report", "-q"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "an" / "summary.json").read_text())
+    assert summary["view"] == "side" and summary["steps"] >= 0.8 * info.frames / 30 * 172 / 60
