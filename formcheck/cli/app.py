@@ -240,6 +240,7 @@ def live(
     source: Annotated[Path | None, typer.Option("--source", help="A clip played at its real speed, as if filmed live (tests, demos).")] = None,
     url: Annotated[str | None, typer.Option("--url", help="A network stream: rtsp://..., http://... (e.g. a phone camera app).")] = None,
     headless: Annotated[bool, typer.Option("--headless", help="No window and no sound: each cue is printed as one line (clip time, fault code, cue).")] = False,
+    no_pacing: Annotated[bool, typer.Option("--no-pacing", help="With --source: process every frame as fast as possible instead of at the clip's real speed (no frames dropped; for scripts and tests).")] = False,
     record: Annotated[Path | None, typer.Option("--record", help="Record the session into this folder (live.mp4, landmarks.npz, cues.json, session.json); analyse it afterwards with 'formcheck analyze DIR/live.mp4'.")] = None,
     height_cm: Annotated[float | None, typer.Option("--height-cm", help="Runner's height: bounce judged in cm.")] = None,
     model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
@@ -256,7 +257,7 @@ def live(
 
     Settings(height_cm=height_cm)  # validates the height like 'analyze' does
     src = open_source(camera=camera, source=str(source) if source is not None else None, url=url,
-                      stall_s=stall_s)
+                      stall_s=stall_s, real_time=not no_pacing)
     speaker = None
     if headless:
         def on_cue(cue) -> None:

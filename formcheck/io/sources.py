@@ -309,6 +309,7 @@ class ThreadedSource(FrameSource):
         self._slot = LatestFrameSlot()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._opened = False
         self.info = SourceInfo(name, self.kind, 0.0, 0, 0, live=True)
 
     # -- to implement
@@ -323,10 +324,17 @@ class ThreadedSource(FrameSource):
         """Free the device (called from the reader thread when it stops)."""
 
     # -- machinery
+    def open(self) -> None:
+        """Open the device (no thread yet): fails early, with a clear error."""
+        if not self._opened:
+            self._open()
+            self._opened = True
+
     def start(self) -> None:
+        """Open the device if needed and start the reader thread."""
         if self._thread is not None:
             return
-        self._open()
+        self.open()
         self._thread = threading.Thread(target=self._reader, name="formcheck-capture", daemon=True)
         self._thread.start()
 
@@ -378,6 +386,8 @@ class ThreadedSource(FrameSource):
 
     def close(self) -> None:
         self._stop.set()
+        if self._thread is None and self._opened:
+            self._release()  # opened, never started
         if self._thread is not None:
             # A reader blocked inside a driver call may not return: it is a daemon thread.
             self._thread.join(timeout=2.0)

@@ -157,13 +157,19 @@ def start_session(source: FrameSource, *, model: str | None = None, height_cm: f
                   on_result: Callable[[FrameResult], None] | None = None,
                   on_cue: Callable[[Cue], None] | None = None) -> LiveSession:
     """A ready session with the bundled (or given) pose model: what ``formcheck live``
-    and a web page use. The landmarker is created before the source's reader thread
-    starts. ``record`` is a folder for the recording (see :mod:`formcheck.live.record`).
+    and a web page use. The device is opened first, then the landmarker is created,
+    then the source's reader thread starts. ``record`` is a folder for the recording (see :mod:`formcheck.live.record`).
     """
     from formcheck.pose.bundle import resolve_model
     from formcheck.pose.stream import PoseTracker
 
-    tracker = PoseTracker(resolve_model(model))
+    if isinstance(source, ThreadedSource):
+        source.open()  # a missing camera or a wrong URL fails before the model loads
+    try:
+        tracker = PoseTracker(resolve_model(model))
+    except BaseException:
+        source.close()
+        raise
     try:
         if isinstance(source, ThreadedSource):
             source.start()
