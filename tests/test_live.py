@@ -582,3 +582,38 @@ def test_cli_ctrl_c_saves_a_recording_that_analyses_in_full(live_clips, tmp_path
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "an" / "summary.json").read_text())
     assert summary["view"] == "side" and summary["steps"] >= 0.8 * info.frames / 30 * 172 / 60
+
+
+# --------------------------------------------------------------------------- overlay and sound
+
+
+def test_overlay_colours_the_ear_shoulder_hip_line_by_state():
+    from formcheck.live.cues import Cue
+    from formcheck.live.overlay import LINE_BGR, draw
+
+    pose = truth_pose(CLEAN)
+    sample = pose(None, 0.0)
+    res = run_truth(CLEAN)[-1]
+    rgb = np.zeros((CLEAN.height, CLEAN.width, 3), np.uint8)
+    ear, hip = sample.xy[8], sample.xy[24]
+    mid = ((ear + hip) / 2).round().astype(int)  # on the ear-shoulder-hip chain (near side)
+    for state in ("ok", "warn", "fault"):
+        res.line = state
+        img = draw(rgb, res, None)
+        assert img.shape == rgb.shape
+        near = img[mid[1] - 4: mid[1] + 5, mid[0] - 4: mid[0] + 5].reshape(-1, 3)
+        assert (np.abs(near.astype(int) - LINE_BGR[state]).sum(axis=1) < 30).any(), state
+    cue = Cue(1.0, "forward_head", "head up, run tall", "cva_deg", 60.0, 72.0)
+    with_cue = draw(rgb, res, cue)
+    top = with_cue[: CLEAN.height // 3]
+    assert (np.abs(top.astype(int) - (60, 220, 255)).sum(axis=2) < 30).sum() > 50  # the cue text
+
+
+def test_speaker_without_speech_rings_the_bell(monkeypatch, capsys):
+    from formcheck.live import overlay
+
+    monkeypatch.setattr(overlay.shutil, "which", lambda name: None)
+    sp = overlay.Speaker()
+    sp.say("head up, run tall")
+    sp.close()
+    assert capsys.readouterr().err == "\a"
