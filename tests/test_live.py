@@ -617,3 +617,17 @@ def test_speaker_without_speech_rings_the_bell(monkeypatch, capsys):
     sp.say("head up, run tall")
     sp.close()
     assert capsys.readouterr().err == "\a"
+
+
+@pytest.mark.slow
+@pytest.mark.realclips
+def test_real_treadmill_clip_cues_the_forward_head_the_report_finds():
+    """The cleanest real treadmill clip (a severe forward head offline: median CVA proxy
+    about 53 deg): played frame by frame, the first cue is the forward head."""
+    from formcheck.live.session import start_session
+    from tests.conftest import real_clip
+
+    clip = real_clip("treadmill_side_male_garage_portrait_01.mp4")
+    summary = start_session(FileSource(clip)).run()
+    assert summary.steps >= 25  # 12 s at about 170 steps/min
+    assert summary.cues and summary.cues[0].code == "forward_head"
