@@ -496,6 +496,9 @@ def test_cli_live_bad_input_is_one_line(tmp_path, capsys):
     assert main(["live", "--source", str(tmp_path / "none.mp4"), "--headless"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("formcheck: error: no such file")
+    assert main(["live", "--camera", "97", "--headless"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "formcheck: error: cannot open camera 97 (not connected, or in use)"]
     # nothing listens on port 9 of this machine: refused at once, before the model loads
     assert main(["live", "--url", "rtsp://127.0.0.1:9/cam", "--headless"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -258,6 +258,8 @@ def live(
     Settings(height_cm=height_cm)  # validates the height like 'analyze' does
     src = open_source(camera=camera, source=str(source) if source is not None else None, url=url,
                       stall_s=stall_s, real_time=not no_pacing)
+    if camera is not None:
+        _open_camera_quietly(src)
     speaker = None
     if headless:
         def on_cue(cue) -> None:
@@ -295,6 +297,24 @@ def live(
         print(f"formcheck: live: recording saved: {summary.recording}", file=sys.stderr)
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _open_camera_quietly(src) -> None:
+    """Open the camera with OpenCV's own log muted (a missing camera makes every video
+    back end print its complaint); our one error line says what went wrong. OpenCV's
+    log level is process-wide, which the command line owns: restored right after."""
+    import cv2
+
+    logging_api = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging_api is None:
+        src.open()
+        return
+    previous = logging_api.getLogLevel()
+    logging_api.setLogLevel(logging_api.LOG_LEVEL_SILENT)
+    try:
+        src.open()
+    finally:
+        logging_api.setLogLevel(previous)
 
 
 def _live_window(session) -> None:
