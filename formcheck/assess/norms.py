@@ -186,3 +186,13 @@ MEDICAL_CAUTION = (
     "numbness, tingling or shooting pains into the arms, needs a doctor or physiotherapist "
     "before you run again. formcheck measures running form from video; it is not a diagnosis."
 )
+
+#: Live coaching (``formcheck live``): the one thing to change, as a short phrase a
+#: runner can take in mid-stride (spoken or shown in large text). One per fault code.
+CUES: dict[str, str] = {
+    "forward_head": "head up, run tall",
+    "waist_lean": "stand tall from the hips",
+    "raised_shoulders": "drop your shoulders",
+    "gaze_down": "eyes up, look ahead",
+    "excessive_bounce": "quicker, lighter steps",
+}

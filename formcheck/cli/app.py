@@ -1,5 +1,5 @@
 """Command line: ``formcheck analyze | report | batch | samples | athletes | sessions | import |
-compare | history | serve``.
+compare | history | serve | live``.
 
 User errors (:class:`FormcheckError`) end in one line on stderr and a non-zero
 exit code, never a traceback. Progress bars and colour live here only.
@@ -283,6 +283,113 @@ def batch(
                   f"{counts['updated']} updated, {counts['unchanged']} already there ({rec.library.where})")
     if not result.all_ok:
         raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
+def live(
+    camera: Annotated[int | None, typer.Option("--camera", help="A local camera by number (0 = the first).")] = None,
+    source: Annotated[Path | None, typer.Option("--source", help="A clip played at its real speed, as if filmed live (tests, demos).")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="A network stream: rtsp://..., http://... (e.g. a phone camera app).")] = None,
+    headless: Annotated[bool, typer.Option("--headless", help="No window and no sound: each cue is printed as one line (clip time, fault code, cue).")] = False,
+    no_pacing: Annotated[bool, typer.Option("--no-pacing", help="With --source: process every frame as fast as possible instead of at the clip's real speed (no frames dropped; for scripts and tests).")] = False,
+    record: Annotated[Path | None, typer.Option("--record", help="Record the session into this folder (live.mp4, landmarks.npz, cues.json, session.json); analyse it afterwards with 'formcheck analyze DIR/live.mp4'.")] = None,
+    height_cm: Annotated[float | None, typer.Option("--height-cm", help="Runner's height: bounce judged in cm.")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
+    steps: Annotated[int, typer.Option("--steps", min=1, max=50, help="A cue fires after this many consecutive steps with the fault (and clears after as many back within the norm).")] = 4,
+    cooldown_s: Annotated[float, typer.Option("--cooldown-s", min=0, help="At least this long between two cues for the same fault (s).")] = 20.0,
+    stall_s: Annotated[float, typer.Option("--stall-s", min=0.1, help="A camera or stream with no new frame for this long has stalled; the session ends (s).")] = 5.0,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Coach a runner in real time: posture cues from a camera, a stream or a clip."""
+    _setup_logging(verbose)
+    from formcheck.io.sources import open_source
+    from formcheck.live.session import start_session
+    from formcheck.model.settings import Settings
+
+    Settings(height_cm=height_cm)  # validates the height like 'analyze' does
+    src = open_source(camera=camera, source=str(source) if source is not None else None, url=url,
+                      stall_s=stall_s, real_time=not no_pacing)
+    if camera is not None:
+        _open_camera_quietly(src)
+    speaker = None
+    if headless:
+        def on_cue(cue) -> None:
+            print(cue.line(), flush=True)
+    else:
+        from formcheck.live.overlay import Speaker
+
+        speaker = Speaker()
+
+        def on_cue(cue) -> None:
+            print(cue.line(), flush=True)
+            speaker.say(cue.phrase)
+
+    session = start_session(src, model=str(model) if model else None, height_cm=height_cm,
+                            record=record, k_steps=steps, cooldown_s=cooldown_s, on_cue=on_cue)
+    interrupted = False
+    try:
+        if headless:
+            for _ in session:
+                pass
+        else:
+            _live_window(session)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        summary = session.close()
+        if speaker is not None:
+            speaker.close()
+    reason = "interrupted" if interrupted else summary.end_reason or "stopped"
+    print(f"formcheck: live: {reason}; {summary.frames_processed} of {summary.frames_captured} frames "
+          f"processed ({100 * summary.dropped_fraction:.0f}% dropped), {summary.steps} steps, "
+          f"{len(summary.cues)} cues, latency p50 {summary.latency_p50_ms:.0f} ms, "
+          f"p95 {summary.latency_p95_ms:.0f} ms", file=sys.stderr)
+    if summary.recording:
+        print(f"formcheck: live: recording saved: {summary.recording}", file=sys.stderr)
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _open_camera_quietly(src) -> None:
+    """Open the camera with OpenCV's own log muted (a missing camera makes every video
+    back end print its complaint); our one error line says what went wrong. OpenCV's
+    log level is process-wide, which the command line owns: restored right after."""
+    import cv2
+
+    logging_api = getattr(getattr(cv2, "utils", None), "logging", None)
+    if logging_api is None:
+        src.open()
+        return
+    previous = logging_api.getLogLevel()
+    logging_api.setLogLevel(logging_api.LOG_LEVEL_SILENT)
+    try:
+        src.open()
+    finally:
+        logging_api.setLogLevel(previous)
+
+
+def _live_window(session) -> None:
+    """Show the overlay until the source ends or the window is closed (q or Esc)."""
+    import cv2
+
+    from formcheck.live.overlay import CUE_SHOW_S, draw
+
+    title = "formcheck live (q to stop)"
+    shown = None
+    cv2.namedWindow(title, cv2.WINDOW_NORMAL)
+    try:
+        for frame, result in session.iter_frames():
+            if result.cues:
+                shown = result.cues[-1]
+            if shown is not None and result.time_s - shown.time_s > CUE_SHOW_S:
+                shown = None
+            cv2.imshow(title, draw(frame.rgb, result, shown))
+            key = cv2.waitKey(1) & 0xFF
+            if key in (ord("q"), 27) or cv2.getWindowProperty(title, cv2.WND_PROP_VISIBLE) < 1:
+                break
+    finally:
+        cv2.destroyWindow(title)
 
 
 @app.command()

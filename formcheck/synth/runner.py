@@ -165,6 +165,10 @@ class RunnerSpec:
         (with no shoulder raise this equals the truth ``neck_trunk_angle_deg``).
     head_forward_drift_deg : float
         Linear change of ``head_forward_deg`` from the first to the last frame.
+    head_forward_step_deg, head_forward_step_at_s : float
+        A step change of ``head_forward_deg`` by this much at this time (the head moves
+        over ``HEAD_STEP_S`` seconds, centred on the time): a runner whose head drops
+        forward at a known moment, for the live cue tests.
     shoulder_raise_cm : float
         Shrug: the shoulder joints move up along the trunk towards the ears by this much.
     shoulder_raise_drift_cm : float
@@ -252,6 +256,8 @@ class RunnerSpec:
     waist_bend_deg: float = 0.0
     head_forward_deg: float = 0.0
     head_forward_drift_deg: float = 0.0
+    head_forward_step_deg: float = 0.0
+    head_forward_step_at_s: float = 0.0
     shoulder_raise_cm: float = 0.0
     shoulder_raise_drift_cm: float = 0.0
     head_pitch_deg: float = 0.0
@@ -351,6 +357,8 @@ class RunnerSpec:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able fields; the real-footage fields only where they are not off."""
         d = asdict(self)
+        if self.head_forward_step_deg == 0.0:  # off: keep the truth files as they were
+            del d["head_forward_step_deg"], d["head_forward_step_at_s"]
         for k, v in list(d.items()):
             if k in _FOOTAGE_DEFAULTS and v == _FOOTAGE_DEFAULTS[k]:
                 del d[k]
@@ -544,7 +552,9 @@ def simulate(spec: RunnerSpec, times: np.ndarray | None = None) -> Kinematics:
 
     # trunk and head
     raise_cm = spec.shoulder_raise_cm + spec.shoulder_raise_drift_cm * ramp
-    head_fwd = np.radians(spec.head_forward_deg + spec.head_forward_drift_deg * ramp)
+    head_step = spec.head_forward_step_deg * _smoothstep(
+        (t - spec.head_forward_step_at_s) / HEAD_STEP_S + 0.5)
+    head_fwd = np.radians(spec.head_forward_deg + spec.head_forward_drift_deg * ramp + head_step)
     u = _up(trunk, s)
     neck_base = hip + _TORSO * H * u  # shoulder joint position with no shrug
     shoulder = neck_base + (raise_cm * px_per_cm)[:, None] * u
@@ -607,6 +617,10 @@ def simulate(spec: RunnerSpec, times: np.ndarray | None = None) -> Kinematics:
         in_frame=in_frame,
         shift_x=shift,
     )
+
+
+#: Duration of the head's move in a ``head_forward_step_deg`` change (s).
+HEAD_STEP_S = 0.3
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
