@@ -367,7 +367,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     view = detect_view(level, settings.view)
     frames, pts = _per_frame_table(level, view, image_pose=pose)
     torso = np.hypot(*(pts["shoulder"] - pts["hip"]).T)
-    feet = (level.xy[:, L_ANKLE, 1] - level.xy[:, R_ANKLE, 1]).astype(np.float64)
+    feet = (level.xy[:, L_ANKLE] - level.xy[:, R_ANKLE]).astype(np.float64)  # (n, 2): x and y
     warnings: list[str] = []
     try:
         steps = detect_steps(pts["hip"][:, 1], torso, pose.t, video.fps, feet)
