@@ -252,6 +252,37 @@ def _phase_crossings(xf: np.ndarray, t: np.ndarray, period: float,
     return frames[keep].astype(int), times[keep], env
 
 
+def bounce_amplitude(y: np.ndarray, torso: np.ndarray, fps: float, period: float) -> np.ndarray:
+    """Per-frame vertical oscillation (peak to peak, torso lengths) of a point on the trunk.
+
+    ``2 * |H(b)|``, with ``b`` the point's height (:func:`bounce_signal`) band-passed
+    around the step frequency and ``H`` the analytic signal: the peak-to-peak size of the
+    bounce's fundamental, wherever the frames happen to sample it. Give it the
+    *shoulder* height. The trunk moves up and down as one piece (a lean change of a few
+    degrees moves the shoulders vertically by under 1% of the torso), so the shoulders
+    bounce as much as the hips; but the hip joint is hidden under clothing and the pose
+    model infers it partly from the legs, and its temporal smoothing holds it back. On
+    the synthetic runner (8 cm bounce, 170 steps/min, rendered and run through the model)
+    the hip fundamental read 0.51x the truth at 24 fps and 0.65x at 120 fps, the
+    shoulder's 0.84x and 0.80x. A per-step max-min of the raw samples adds its own frame
+    rate dependence: it misses the peak at low rates (by up to ``1 - cos(pi / N)`` of
+    each half with ``N`` frames per step) and gains noise extremes at high ones.
+    """
+    if not np.isfinite(period):
+        return np.full(len(y), np.nan)
+    x = bounce_signal(y, torso, fps)
+    ok = np.isfinite(x)
+    xf = _bandpass(_interp_nans(x), fps, period)
+    amp = np.full(len(x), np.nan)
+    m = max(1, int(round(period * fps)))
+    for a, b in true_runs(np.isfinite(xf)):
+        if b - a >= max(8, m):
+            z = signal.hilbert(_periodic_pad(xf[a:b], m))[m: m + b - a]
+            amp[a:b] = 2.0 * np.abs(z)
+    amp[~ok] = np.nan
+    return amp
+
+
 def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float,
                  feet: np.ndarray | None = None) -> Steps:
     """Find mid-stance instants (lowest hip) and the cadence.

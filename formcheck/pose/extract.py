@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.errors import NoRunnerFoundError
+from formcheck.io.timing import read_capture_rate
 from formcheck.io.video import probe
 from formcheck.model.pose import PoseSeries, VideoInfo
 from formcheck.model.settings import Settings
@@ -39,6 +40,10 @@ class Extracted:
     decode: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: the file's capture-rate record (:class:`formcheck.io.timing.CaptureRate` as a dict)
+    capture: dict[str, Any] | None = None
+    #: per raw frame, its change from the frame before (:func:`formcheck.io.video.frame_change`)
+    frame_change: np.ndarray | None = None
 
 
 def runner_boxes(series: PoseSeries, times: list[float]) -> dict[float, tuple[float, float, float, float]]:
@@ -93,4 +98,7 @@ def extract_runner(video_path: str, settings: Settings,
             f"no runner found: a person was detected in {int(det.sum())} of {len(det)} frames "
             f"({100 * det.mean():.0f}%); the whole body must be in view, and not too small")
     tilt = estimate_roll(sampler, runner_boxes(raw, list(sampler.frames)))
-    return Extracted(raw, video, model, tilt, decode, warnings, timings)
+    capture = read_capture_rate(video.path, video.fps).to_dict()
+    change = np.asarray(ext.decode.change, dtype=np.float64)
+    return Extracted(raw, video, model, tilt, decode, warnings, timings, capture,
+                     change if len(change) == len(raw) else None)
