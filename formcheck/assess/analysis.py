@@ -415,7 +415,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     for k, (a, b) in enumerate(steps.bounds):
         step_of[a:b] = k
     frames.insert(3, "step", step_of)
-    if timing.source != "none" and steps.kind == "steps":
+    if timing.source in ("given", "metadata") and steps.kind == "steps":
         timing.real_cadence_spm = steps.cadence_spm
         timing.playback_cadence_spm = steps.cadence_spm / timing.factor
     metrics = _summarise(step_table, view, settings)
@@ -429,8 +429,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     if timing.slow_motion_unconfirmed:
         for name in SPEED_DEPENDENT:
             metrics[name].update(median=None, p10=None, p90=None, measurable=False,
-                                 reason=f"the clip looks like ~{timing.proposed_factor:g}x slow motion; "
-                                        f"pass --speed {timing.proposed_factor:g} to confirm")
+                                 reason=timing.reason())
     _playback_positions(frames, step_table, raw.t, timing.factor)
     drift = drift_table(step_table, list(SIDE_METRICS) + list(FRONT_METRICS))
     faults = find_faults(step_table, view.view, settings.height_cm is not None, frames, drift)

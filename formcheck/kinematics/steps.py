@@ -146,6 +146,29 @@ def feet_alternate(feet: np.ndarray | None, period: float, fps: float) -> float:
     return _lag_correlation(np.asarray(feet, dtype=np.float64), int(round(period * fps)))
 
 
+#: The feet "clearly reverse" when their correlation one step later is below this.
+FEET_REVERSE = -0.5
+
+
+def feet_step(feet: np.ndarray | None, fps: float, max_s: float) -> float:
+    """The shortest lag (s) between :data:`MIN_PERIOD_S` and ``max_s`` at which the feet
+    clearly reverse (:func:`feet_alternate` at a local minimum below :data:`FEET_REVERSE`):
+    one step, read from the feet alone. NaN when they never clearly do (feet hidden,
+    blurred, or their labels mixed up)."""
+    if feet is None:
+        return float("nan")
+    lo = max(1, int(np.floor(MIN_PERIOD_S * fps)))
+    hi = min(len(feet) // 2, int(np.ceil(max_s * fps)))
+    if hi <= lo + 2:
+        return float("nan")
+    lags = np.arange(lo, hi + 1)
+    r = np.array([_lag_correlation(np.asarray(feet, dtype=np.float64), int(k)) for k in lags])
+    for i in range(1, len(r) - 1):
+        if r[i] < FEET_REVERSE and r[i] <= r[i - 1] and r[i] <= r[i + 1]:
+            return float(lags[i]) / fps
+    return float("nan")
+
+
 def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> float:
     """Step period (s): the period of the hip bounce, told from the stride by the feet.
 
@@ -166,6 +189,11 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
     lies between the two. The feet test is a sign: a clean alternation gives -1 at the
     step and +1 at the stride; the model's occasional left/right label swaps only pull
     both towards 0.
+
+    When the feet do not turn round over the final period but clearly do over another
+    (:func:`feet_step`, more than 25% away), the hip rhythm is not the gait and NaN is
+    returned (no rhythm): on a hand-held slow-motion clip the camera's bob gave a
+    "176 steps/min" hip rhythm while the feet took 2.4 s per step.
     """
     p = dominant_period(bounce, fps)
     if not np.isfinite(p) or feet is None:
@@ -177,6 +205,13 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
             p = half
         else:
             break
+    # A hip rhythm over which the feet do not turn round, on a clip where they clearly
+    # turn round over another time, is not the steps (camera shake, a bobbing
+    # hand-held phone; or steps slower than the search range, as in slow motion).
+    if not feet_alternate(feet, p, fps) < 0:
+        own = feet_step(feet, fps, 4.0 * MAX_PERIOD_S)
+        if np.isfinite(own) and not 0.75 <= p / own <= 1.33:
+            return float("nan")
     return p
 
 

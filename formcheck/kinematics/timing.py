@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.errors import ClipTooShortError
-from formcheck.kinematics.steps import Steps, detect_steps, gait_kind
+from formcheck.kinematics.steps import Steps, detect_steps, feet_step, gait_kind
 from formcheck.model.pose import PoseSeries
 
 #: A running gait slower than this (steps/min, at playback speed) is slow motion.
@@ -78,9 +78,21 @@ class Timing:
     message: str | None = None
     notes: list[str] = field(default_factory=list)
 
+    #: the playback cadence is slower than any human gait (with no known factor)
+    implausible: bool = False
+
     @property
     def slow_motion_unconfirmed(self) -> bool:
-        return self.source == "proposed"
+        """Rates at playback speed cannot be the runner's: withhold them."""
+        return self.source == "proposed" or self.implausible
+
+    def reason(self) -> str:
+        """Why the clock-dependent metrics are withheld."""
+        if self.source == "proposed" and self.proposed_factor is not None:
+            return (f"the clip looks like ~{self.proposed_factor:g}x slow motion; pass --speed "
+                    f"{self.proposed_factor:g} to confirm")
+        return ("the playback cadence is slower than any walk or run (slow motion, or strides "
+                "counted as steps); pass --speed FACTOR if the clip is slow motion")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -241,7 +253,9 @@ def check_slow_motion(timing: Timing, steps: Steps, hip_y: np.ndarray, torso: np
     The playback cadence comes from ``steps``; when they found no rhythm (a slow-motion
     clip's steps can be slower than the step finder's 43 steps/min floor) the step finder
     is run again on the clock sped up 4x, then 16x, and the cadence scaled back, with
-    the gait (``gap``: horizontal ankle gap, side view) judged on that clock too.
+    the gait (``gap``: horizontal ankle gap, side view) judged on that clock too. When a
+    short clip holds too few of its slow steps for that, the time the feet take to turn
+    round (:func:`formcheck.kinematics.steps.feet_step`) times one step.
     """
     cadence = steps.cadence_spm if steps.kind == "steps" else float("nan")
     if not np.isfinite(cadence):
@@ -254,6 +268,13 @@ def check_slow_motion(timing: Timing, steps: Steps, hip_y: np.ndarray, torso: np
             if gap is not None:
                 gait = gait_kind(hip_y, gap, torso, fps * scale)[0]
             break
+    if not np.isfinite(cadence) and len(t) > 1:
+        # too few slow steps for the hips' rhythm: the feet turning round still time a step
+        step_s = feet_step(feet, fps, (t[-1] - t[0]) / 2.0)
+        if np.isfinite(step_s):
+            cadence = 60.0 / step_s
+            if gap is not None:
+                gait = gait_kind(hip_y, gap, torso, fps * step_s * TYPICAL_RUNNING_SPM / 60.0)[0]
     if not np.isfinite(cadence):
         return []
     timing.playback_cadence_spm = timing.real_cadence_spm = float(cadence)
@@ -265,6 +286,15 @@ def check_slow_motion(timing: Timing, steps: Steps, hip_y: np.ndarray, torso: np
         timing.message = proposal_message(factor, cadence)
         return [timing.message]
     if cadence < NO_GAIT_BELOW_SPM:
-        return [f"a cadence of {cadence:.0f} steps/min is slower than any walk or run: if the clip "
-                "is slow motion, pass --speed FACTOR (capture fps / playback fps)"]
+        timing.implausible = True
+        return [f"a cadence of {cadence:.0f} steps/min at playback speed is slower than any walk or "
+                "run: the clip is slow motion (pass --speed FACTOR, capture fps / playback fps), or "
+                "each counted step is a stride (the feet were not seen well enough to tell); "
+                "cadence and step timing are withheld"]
+    if cadence < SLOW_MOTION_BELOW_SPM and gait != "walking":
+        k = propose_factor(cadence, "running")
+        return [f"a cadence of {cadence:.0f} steps/min is below any running cadence; the gait could not "
+                f"be judged from this view: if this is running, the clip is likely ~{k:g}x slow motion "
+                f"(about {cadence * (k or 1):.0f} steps/min at real speed; pass --speed {k:g}); a walk "
+                "is 90-120 steps/min"]
     return []
