@@ -11,8 +11,8 @@ table adds ``real_time_s``.
 
 Slow motion from the gait (:func:`propose_factor`). Running needs a flight phase, and
 the body's bounce then sets a floor on cadence: recreational runners step at about
-150-200 steps/min even when jogging slowly (METRICS.md quotes ~165-180 for most), and
-nobody *runs* below about 120 steps/min. A running gait (hips lowest as the legs pass,
+150-200 steps/min even when jogging slowly (METRICS.md quotes ~165-180 for most); the
+limit of 120 steps/min is formcheck's choice, a fifth below the slowest jog. A running gait (hips lowest as the legs pass,
 :func:`formcheck.kinematics.steps.gait_kind`) whose playback cadence is under
 :data:`SLOW_MOTION_BELOW_SPM` is therefore slow motion. Walking is not evidence (a
 slow walk is 90-120 steps/min at real speed).
