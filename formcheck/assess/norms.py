@@ -80,7 +80,8 @@ THRESHOLDS: dict[str, Threshold] = {
             "excessive_bounce", "vertical_oscillation_cm", "above", 10.0, 12.0, 14.0, "cm",
             "published",
             "Vertical oscillation ~6-13 cm in recreational runners; centre of mass 7.5-9.3 cm "
-            "in lab studies. Hip landmarks move slightly more than the centre of mass.",
+            "in lab studies. Measured at the shoulders (the trunk rises and falls as one "
+            "piece), which move slightly more than the centre of mass.",
         ),
         Threshold(
             "excessive_bounce_torso", "vertical_oscillation_torso", "above", 0.20, 0.245, 0.285,

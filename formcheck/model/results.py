@@ -74,6 +74,7 @@ class SettingsRecord(_Record):
     cutoff_hz: float = 6.0
     video: bool = True
     report: bool = True
+    speed: float | None = Field(default=None, description="slow-motion factor given (--speed), or None")
     threads: int = 0
 
 
@@ -123,6 +124,26 @@ class ViewDetail(_Record):
 class Gait(_Record):
     kind: str = "unclear"
     correlation: float | None = None
+
+
+class TimingRecord(_Record):
+    """How playback time relates to real time (:mod:`formcheck.kinematics.timing`)."""
+
+    factor: float = Field(default=1.0, description="applied: real time = playback time / factor")
+    source: Literal["given", "metadata", "proposed", "none"] = Field(
+        default="none", description="where the factor came from; 'proposed': none applied, "
+                                    "the gait suggests proposed_factor")
+    proposed_factor: float | None = None
+    playback_cadence_spm: float | None = None
+    real_cadence_spm: float | None = None
+    capture: dict[str, Any] | None = Field(
+        default=None, description="the file's capture-rate record: factor, capture_fps, "
+                                  "playback_fps, key, note")
+    timeline: dict[str, Any] = Field(
+        default_factory=dict, description="stated_fps, median_fps, irregular_fraction, variable")
+    repeated_frames: int = Field(default=0, description="frames left out as repeats of the one before")
+    message: str | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 class MetricSummary(_Record):
@@ -227,6 +248,7 @@ class AnalysisResult(_Record):
     steps: int
     segments: str = Field(default="steps", description="'steps' or 'windows' (no step rhythm: 1 s windows)")
     gait: Gait = Field(default_factory=Gait)
+    timing: TimingRecord = Field(default_factory=TimingRecord)
     step_period_s: float | None = None
     metrics: dict[str, MetricSummary]
     drift: dict[str, DriftEntry] = Field(default_factory=dict)

@@ -412,6 +412,11 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
         else:
             msg = "No posture could be measured: the camera view could not be classified."
         blocks.append(Block(msg, 10, gap_after=0.8))
+    timing = s.get("timing") or {}
+    if timing.get("source") == "proposed" and timing.get("message"):
+        msg = str(timing["message"])
+        blocks.append(Block(msg[0].upper() + msg[1:] + ".", 9, color=SEV_COLORS["mild"], weight="bold",
+                            gap_after=0.5, gid="slow_motion"))
     if data.view in ("front", "back"):
         blocks.append(Block(f"Filmed from the {data.view}: {SIDE_ONLY_NAMES} need a side view and "
                             "were not measured. Film from the side, at hip height, to check them.",
@@ -706,6 +711,23 @@ def build_advice_page(data: ReportData, page: int, pages: int) -> Figure:
     return fig
 
 
+def timing_line(timing: dict[str, Any]) -> str:
+    """The report's sentence on playback vs real time (summary ``timing``)."""
+    factor, source = timing.get("factor") or 1.0, timing.get("source") or "none"
+    if source == "given":
+        text = f"Speed: {factor:g}x slow motion as given (--speed); rates and durations are at real speed."
+    elif source == "metadata":
+        note = (timing.get("capture") or {}).get("note") or "from the file"
+        text = f"Speed: {factor:g}x ({note}); rates and durations are at real speed."
+    elif source == "proposed":
+        text = f"Speed: {timing.get('message') or 'slow motion suspected'}."
+    else:
+        text = "Speed: played at real speed (no slow motion recorded in the file or seen in the gait)."
+    if timing.get("repeated_frames"):
+        text += f" {timing['repeated_frames']} repeated frames (frozen or duplicated) left out."
+    return text
+
+
 def _quality_lines(data: ReportData) -> list[str]:
     s = data.summary
     det = s.get("detection") or {}
@@ -728,6 +750,7 @@ def _quality_lines(data: ReportData) -> list[str]:
         f"{cl.get('points_filled', 0)} filled in gaps up to {cl.get('max_gap_s', '?')} s; "
         f"{cl.get('filter', 'smoothed')}.",
         f"Steps: {s.get('steps')} counted (step period {s.get('step_period_s')} s).",
+        timing_line(s.get("timing") or {}),
         f"Model: {model.get('name', '?')} (sha256 {str(model.get('sha256', ''))[:12]}"
         f"{', bundled' if model.get('bundled') else ''}).",
     ]
