@@ -24,17 +24,11 @@ from formcheck.assess.norms import (
     WHOLE_BODY_LEAN_SOURCE,
     Threshold,
 )
+from formcheck.assess.verdict import TITLES, drift_table
 
 SEVERITY_RANK = {"severe": 3, "moderate": 2, "mild": 1}
 
-MESSAGES = {
-    "forward_head": "Head held forward of the shoulders",
-    "waist_lean": "Leaning forward by bending at the waist",
-    "raised_shoulders": "Shoulders raised towards the ears",
-    "gaze_down": "Looking down",
-    "excessive_bounce": "Too much vertical bounce",
-    "form_drift": "Form worsens through the clip",
-}
+MESSAGES = TITLES
 
 
 @dataclass
@@ -48,8 +42,8 @@ class Fault:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "message": self.message,
-                "evidence": self.evidence, "advice": self.advice}
+        return {"code": self.code, "severity": self.severity, "title": MESSAGES[self.code],
+                "message": self.message, "evidence": self.evidence, "advice": self.advice}
 
 
 def _r(x: float, nd: int = 2) -> float | None:
@@ -121,32 +115,20 @@ def _unless_whole_body_lean(fault: Fault, steps: pd.DataFrame) -> Fault | None:
     return fault
 
 
-def _drift_fault(steps: pd.DataFrame) -> Fault | None:
-    n = len(steps)
-    if n < 6:
-        return None
-    third = n // 3
-    first, last = steps.iloc[:third], steps.iloc[-third:]
-    changes = {}
-    worst_ratio = 0.0
-    for metric, (limit, worse) in DRIFT_LIMITS.items():
-        if metric not in steps or steps[metric].notna().sum() < n // 2:
-            continue
-        a, b = float(first[metric].median()), float(last[metric].median())
-        delta = b - a
-        bad = delta if worse == "up" else -delta
-        if np.isfinite(bad) and bad >= limit:
-            changes[metric] = {"first_third": _r(a, 3), "last_third": _r(b, 3),
-                               "change": _r(delta, 3), "limit": limit}
-            worst_ratio = max(worst_ratio, bad / limit)
+def _drift_fault(steps: pd.DataFrame, drift: dict[str, dict[str, Any]]) -> Fault | None:
+    """``form_drift`` when a metric with a drift limit worsened by at least its limit
+    (``drift`` is :func:`formcheck.assess.verdict.drift_table` of ``steps``)."""
+    changes = {m: {k: d[k] for k in ("first_third", "last_third", "change", "limit")}
+               for m, d in drift.items() if d.get("exceeds")}
     if not changes:
         return None
+    worst_ratio = max(drift[m]["score"] for m in changes)
     sev = "severe" if worst_ratio >= 3 else "moderate" if worst_ratio >= 2 else "mild"
     last_step = steps.iloc[-1]
     names = ", ".join(changes)
     return Fault(
         "form_drift", sev, f"{MESSAGES['form_drift']}: {names} changed from the first to the last third",
-        {"changes": changes, "steps_per_third": third, "source": DRIFT_SOURCE,
+        {"changes": changes, "steps_per_third": len(steps) // 3, "source": DRIFT_SOURCE,
          "worst": {"step": int(last_step["step"]), "time_s": _r(float(last_step["t_start_s"]), 3),
                    "frame": int(last_step["frame_start"])}},
         ADVICE["form_drift"], frame=int(last_step["frame_start"]),
@@ -154,8 +136,11 @@ def _drift_fault(steps: pd.DataFrame) -> Fault | None:
 
 
 def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
-                frames: pd.DataFrame | None = None) -> list[Fault]:
-    """All faults for a clip, most severe first. Side-view metrics only in a side view."""
+                frames: pd.DataFrame | None = None,
+                drift: dict[str, dict[str, Any]] | None = None) -> list[Fault]:
+    """All faults for a clip, most severe first. Side-view metrics only in a side view.
+    ``drift`` is the clip's :func:`formcheck.assess.verdict.drift_table` (computed here
+    when not given)."""
     faults: list[Fault] = []
     if view == "side" and len(steps):
         for code in ("forward_head", "waist_lean", "raised_shoulders", "gaze_down"):
@@ -168,7 +153,9 @@ def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
         f = _threshold_fault(steps, bounce, "excessive_bounce", frames)
         if f:
             faults.append(f)
-        d = _drift_fault(steps)
+        if drift is None:
+            drift = drift_table(steps, list(DRIFT_LIMITS))
+        d = _drift_fault(steps, drift)
         if d:
             faults.append(d)
     elif view in ("front", "back") and len(steps):

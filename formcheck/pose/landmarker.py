@@ -14,19 +14,17 @@ Design
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from formcheck.errors import ModelError
 from formcheck.io.video import DecodeStats, Frame, iter_frames
+from formcheck.model.capture import ModelInfo
 from formcheck.model.pose import N_LANDMARKS, VideoInfo, centre_scale
-from formcheck.pose.bundle import ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -35,42 +33,6 @@ MULTI_POSES = 2  # poses tracked per frame once a census has seen several people
 CENSUS_EVERY_S = 2.0
 #: Clips shorter than this per segment are not split (a fresh detection per segment).
 MIN_SEGMENT_S = 3.0
-QUIET_FIRST_FRAMES = 5
-
-
-_QUIET_LOCK = threading.Lock()
-_quiet_depth = 0
-_saved_fd: int | None = None
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
-    """Silence MediaPipe/TFLite's native start-up chatter on file descriptor 2.
-
-    File descriptors belong to the whole process, so with landmarkers starting in
-    several threads the redirection is shared: the first thread in redirects, the last
-    one out restores.
-    """
-    global _quiet_depth, _saved_fd
-    with _QUIET_LOCK:
-        if _quiet_depth == 0:
-            try:
-                _saved_fd = os.dup(2)
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 2)
-                os.close(devnull)
-            except OSError:  # no stderr at all
-                _saved_fd = None
-        _quiet_depth += 1
-    try:
-        yield
-    finally:
-        with _QUIET_LOCK:
-            _quiet_depth -= 1
-            if _quiet_depth == 0 and _saved_fd is not None:
-                os.dup2(_saved_fd, 2)
-                os.close(_saved_fd)
-                _saved_fd = None
 
 
 def _create(model: ModelInfo, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker
@@ -188,12 +150,11 @@ class _SharedCounter:
     the model saves about 100 MB over one per thread."""
 
     def __init__(self, model: ModelInfo) -> None:
-        with _quiet_native_stderr():
-            self._landmarker = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
+        self._landmarker = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
         self._lock = threading.Lock()
 
     def detect(self, image) -> list:
-        with self._lock, _quiet_native_stderr():
+        with self._lock:
             return self._landmarker.detect(image).pose_landmarks or []
 
     def close(self) -> None:
@@ -231,10 +192,9 @@ def _extract_range(
     multi_from: int | None = None
     stats = DecodeStats()
     own_counter = counter is None
-    with _quiet_native_stderr():
-        tracker = _create(model, video_mode=True, num_poses=1)
-        if counter is None:
-            counter = _SharedCounter(model)
+    tracker = _create(model, video_mode=True, num_poses=1)
+    if counter is None:
+        counter = _SharedCounter(model)
     try:
         for frame in iter_frames(video, prefetch=prefetch, stats=stats, start_s=start_s, end_s=end_s):
             i = store.row()
@@ -256,13 +216,8 @@ def _extract_range(
                 if people > 1:
                     multi_from = i
                     tracker.close()
-                    with _quiet_native_stderr():
-                        tracker = _create(model, video_mode=True, num_poses=MULTI_POSES)
-            if i < QUIET_FIRST_FRAMES or i == multi_from:  # native start-up chatter
-                with _quiet_native_stderr():
-                    result = tracker.detect_for_video(image, ts)
-            else:
-                result = tracker.detect_for_video(image, ts)
+                    tracker = _create(model, video_mode=True, num_poses=MULTI_POSES)
+            result = tracker.detect_for_video(image, ts)
             _fill(arrays, i, result, video.width, video.height)
             if on_frame is not None:
                 on_frame(frame)
