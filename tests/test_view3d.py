@@ -70,6 +70,20 @@ def _series(spec: RunnerSpec, world: bool = True, noise_m: float = 0.0, seed: in
     return s
 
 
+def _perspective_bias_deg(yaw: float, distance_cm: float, upper_half_cm: float, lower_half_cm: float,
+                          segment_cm: float) -> float:
+    """Bound on the angle error that perspective leaves after the oblique stretch.
+
+    A left/right pair of half-width ``w`` lies ``2 w cos(yaw)`` deep; the mean of the two
+    projections sits ``w^2 sin(yaw) cos(yaw) / D`` off the projected midpoint, towards the
+    near side. Two pairs of different widths (shoulders and ears, shoulders and hips)
+    shift by different amounts; after the stretch by ``1/|cos yaw|`` the segment between
+    them tilts by ``(w_a^2 - w_b^2) |sin yaw| / D / L``.
+    """
+    d = abs(upper_half_cm**2 - lower_half_cm**2) * abs(math.sin(math.radians(yaw))) / distance_cm
+    return math.degrees(d / segment_cm)
+
+
 def _near_boundary(yaw: float, margin: float) -> bool:
     off = math.degrees(math.asin(min(1.0, abs(math.sin(math.radians(yaw))))))
     return min(abs(off - SIDE_MAX_OFF_DEG), abs(off - FRONT_MIN_OFF_DEG)) < margin
@@ -135,25 +149,33 @@ def test_no_landmarks_is_unknown() -> None:
 def test_oblique_stretch_recovers_sagittal_angles(yaw: float, distance_cm: float, tol: float) -> None:
     """Exact joints of an oblique runner, stretched by 1/|cos yaw|, read the side-view angles.
 
-    What is left is perspective: ear and shoulder lie at depths a few cm apart, which at
-    4 m shifts the ear by ~1.5% of its height above the frame centre, up to ~1 deg on the
-    neck angle after the stretch; 50 m away (nearly orthographic) it vanishes.
+    What is left is perspective: the depth of the left/right pairs
+    (:func:`_perspective_bias_deg`: 1.3 deg on the neck angle at 45 deg and 4 m) and of
+    the ear ahead of the shoulder (~1.5% of its height above the frame centre, ``tol``);
+    50 m away (nearly orthographic) both vanish.
     """
     spec = replace(SMALL, yaw_deg=yaw, camera_distance_cm=distance_cm)
     kin = _sim(spec)
     truth, _ = compute_truth(spec, kin)
     img = body3d.image_joints(spec, kin)
-    pts = {"nose": img["nose"], "ear": img["ear"], "shoulder": img["shoulder"], "hip": img["hip"],
-           "ankle_low": img["ankle_near"]}
+    # what a landmark tool has: the mean of the projected left and right points
+    pts = {k: (img[f"{k}_left"] + img[f"{k}_right"]) / 2 for k in ("ear", "shoulder", "hip")}
+    pts["nose"], pts["ankle_low"] = img["nose"], img["ankle_near"]
+    cm = 175.0
+    sh, hp, ear = (body3d.HALF_WIDTH["shoulder"] * cm, body3d.HALF_WIDTH["hip"] * cm, body3d.EAR_HALF_CM)
+    bound = {"trunk_lean_deg": _perspective_bias_deg(yaw, distance_cm, sh, hp, 0.288 * cm),
+             "neck_trunk_angle_deg": _perspective_bias_deg(yaw, distance_cm, sh, ear, 0.107 * cm)
+             + _perspective_bias_deg(yaw, distance_cm, sh, hp, 0.288 * cm)}
+    bound["cva_deg"] = _perspective_bias_deg(yaw, distance_cm, sh, ear, 0.107 * cm)
     s = 1 if math.cos(math.radians(yaw)) > 0 else -1
     raw = side_view_frame_metrics(pts, s)
     fixed = side_view_frame_metrics(stretch_forward(pts, abs(math.cos(math.radians(yaw)))), s)
     for name in ("trunk_lean_deg", "neck_trunk_angle_deg", "cva_deg"):
-        assert float(np.median(fixed[name])) == pytest.approx(truth[name], abs=tol)
+        assert float(np.median(fixed[name])) == pytest.approx(truth[name], abs=tol + bound[name])
     # and without the stretch the trunk lean reads low by the foreshortening
     lean = math.radians(truth["trunk_lean_deg"])
     expect = math.degrees(math.atan(math.tan(lean) * abs(math.cos(math.radians(yaw)))))
-    assert float(np.median(raw["trunk_lean_deg"])) == pytest.approx(expect, abs=tol)
+    assert float(np.median(raw["trunk_lean_deg"])) == pytest.approx(expect, abs=tol + bound["trunk_lean_deg"])
 
 
 def test_default_spec_keeps_the_sagittal_renderer() -> None:
@@ -242,3 +264,40 @@ def test_pose_model_reads_the_view_of_rendered_runners(camera_height_cm: float |
         errors.append(abs(float(angle_diff(v.yaw_deg, yaw))))
     # within half a class (22.5 deg) everywhere, and typically much closer
     assert max(errors) < 22.5 and float(np.median(errors)) < 8.0
+
+
+@pytest.mark.parametrize("yaw", [0.0, 45.0, 90.0, 135.0, 270.0])
+def test_analysis_measures_what_each_view_supports(yaw: float) -> None:
+    """Exact landmarks of a 4 s runner through the whole analysis (no pose model).
+
+    Side and oblique views give the sagittal angles (oblique after the stretch, within
+    the perspective bound of :func:`_perspective_bias_deg` plus 1 deg); front and back
+    views give shoulder tilt (0: the figure is symmetric) and cadence, and no sagittal
+    angles.
+    """
+    from formcheck.assess.analysis import finish_analysis
+    from formcheck.model.capture import ModelInfo
+    from formcheck.model.settings import Settings
+
+    spec = replace(SMALL, duration_s=4.0, cadence_spm=170.0, yaw_deg=yaw)
+    truth, _ = compute_truth(spec, _sim(spec))
+    s = _series(spec)
+    a = finish_analysis(s, s.video, ModelInfo(Path("none"), "synthetic", "", False), Settings())
+    assert a.view.view == body3d.view_label(yaw) and a.view.facing == body3d.facing_label(yaw)
+    m = a.metrics
+    assert m["cadence_spm"]["median"] == pytest.approx(170.0, abs=3.0)
+    if a.view.sagittal:
+        # yaw estimated from exact landmarks: the stretch uses it
+        sh, hp, ear = 0.1 * 175.0, 0.048 * 175.0, body3d.EAR_HALF_CM
+        b_trunk = _perspective_bias_deg(yaw, 400.0, sh, hp, 0.288 * 175.0)
+        b_neck = _perspective_bias_deg(yaw, 400.0, sh, ear, 0.107 * 175.0) + b_trunk
+        assert m["trunk_lean_deg"]["median"] == pytest.approx(truth["trunk_lean_deg"], abs=1.0 + b_trunk)
+        assert m["neck_trunk_angle_deg"]["median"] == pytest.approx(truth["neck_trunk_angle_deg"],
+                                                                    abs=1.0 + b_neck)
+        assert m["shoulder_tilt_deg"]["measurable"] is False
+        if a.view.view == "oblique":
+            assert any("oblique view" in x for x in a.assumptions)
+    else:
+        assert m["trunk_lean_deg"]["measurable"] is False
+        assert "side or oblique view" in m["trunk_lean_deg"]["reason"]
+        assert m["shoulder_tilt_deg"]["median"] == pytest.approx(0.0, abs=1.0)

@@ -306,21 +306,33 @@ def midpoints(series: PoseSeries, pts: dict[str, np.ndarray]) -> dict[str, np.nd
     return out
 
 
-#: Clip-yaw error on the synthetic runner (deg), the floor of the yaw uncertainty used for
-#: the oblique error band (see tests/test_view3d.py).
+#: Clip-yaw error on the rendered synthetic runner (deg): the 90th percentile over 40
+#: clips at yaws 0-345 and camera heights 0.6-2.5 m (docs/view.md); the floor of the
+#: yaw uncertainty used for the oblique error band.
 YAW_ERROR_FLOOR_DEG = 8.0
+#: Shoulder and ear half-widths (cm, 175 cm adult; Winter 2009 Fig. 4.1 and head breadth)
+#: and the shoulder->ear length (0.107 x 175 cm), for the perspective term of the band.
+_SHOULDER_HALF_CM, _EAR_HALF_CM, _NECK_CM = 17.5, 7.4, 18.7
+#: A typical filming distance (cm) for that term; closer cameras do worse.
+_TYPICAL_DISTANCE_CM = 300.0
 
 
 def oblique_note(view: ViewResult) -> str:
     """One line on the oblique correction and its error band, for the assumptions list.
 
     Forward offsets are divided by ``|cos yaw|``; a yaw error ``dphi`` changes that factor
-    by ``|tan yaw| dphi`` (relative), which is the band on the tangent of every sagittal
-    angle (about the same share of a small angle).
+    by ``|tan yaw| dphi`` (relative), the band on the tangent of every sagittal angle.
+    Perspective adds a bias: the two shoulders lie ``2 w cos(yaw)`` apart in depth, so the
+    mean of their projections sits ``w^2 sin(yaw) cos(yaw) / D`` towards the near side
+    (less for the narrower ears); after the stretch the neck line tilts by about
+    ``(w_sh^2 - w_ear^2) |sin yaw| / (D L_neck)`` (1.8 deg at 45 deg and 3 m).
     """
     sigma = max(view.yaw_sd_deg if math.isfinite(view.yaw_sd_deg) else 0.0, YAW_ERROR_FLOOR_DEG)
     c = view.cos_yaw
+    sin = abs(math.sin(math.radians(view.yaw_deg)))
     rel = abs(math.tan(math.radians(view.yaw_deg))) * math.radians(sigma)
+    persp = math.degrees((_SHOULDER_HALF_CM**2 - _EAR_HALF_CM**2) * sin / (_TYPICAL_DISTANCE_CM * _NECK_CM))
     return (f"oblique view: the runner faces {view.off_side_deg:.0f} deg off the side view "
             f"(yaw {view.yaw_deg:.0f} +- {sigma:.0f} deg); forward offsets are stretched by 1/cos(yaw) = "
-            f"{1 / c:.2f} before measuring, so sagittal angles carry about +-{100 * rel:.0f}% extra error")
+            f"{1 / c:.2f} before measuring, so sagittal angles carry about +-{100 * rel:.0f}% extra error, "
+            f"and perspective adds up to ~{persp:.1f} deg to the neck angles with the camera 3 m away")
