@@ -72,6 +72,11 @@ def extract_runner(video_path: str, settings: Settings,
     raw = select_runner(cand, video, ext.people_seen)
     raw.selection["census"] = [{"frame": f, "people": n} for f, n in ext.census]
     raw.selection["two_poses_from_frame"] = ext.multi_from
+    raw.selection["zoomed_frames"] = ext.zoomed_frames
+    if ext.zoomed_frames:
+        warnings.append(
+            f"the full frame showed nobody: the runner was found by searching zoomed regions and "
+            f"tracked in a region that follows them ({ext.zoomed_frames} frames)")
     raw.video = video
     det = raw.detected
     if det.sum() < MIN_DETECTED_FRAMES or det.mean() < MIN_DETECTED_FRACTION:
