@@ -301,7 +301,7 @@ def midpoints(series: PoseSeries, pts: dict[str, np.ndarray]) -> dict[str, np.nd
     for name, (li, ri) in {"ear": (L_EAR, R_EAR), "shoulder": (L_SHOULDER, R_SHOULDER),
                            "hip": (L_HIP, R_HIP), "knee": (25, 26), "ankle": (27, 28)}.items():
         mid = (xy[:, li] + xy[:, ri]) / 2
-        ok = np.isfinite(mid).all(axis=1)
+        ok = np.asarray(np.isfinite(mid).all(axis=1), dtype=bool)
         out[name] = np.where(ok[:, None], mid, pts[name])
     return out
 

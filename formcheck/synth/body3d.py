@@ -365,7 +365,7 @@ def draw_figure3d(
         pa, pb = W(a), W(b)
         mid = 0.5 * (pa + pb)
         k = light_k(mid)
-        sa, sb = cam.scale(pa) * _SS, cam.scale(pb) * _SS
+        sa, sb = float(cam.scale(pa)) * _SS, float(cam.scale(pb)) * _SS
         qa, qb = img_pt(pa), img_pt(pb)
         paint.add(depth(mid) + bias, lambda: _shaded_capsule(img, qa, qb, r0 * sa, r1 * sb, color, k))
 
@@ -379,7 +379,7 @@ def draw_figure3d(
         idx = idx[np.argsort(-dq)]
         pts = img_pt(quads[idx])
         lam = np.clip(np.einsum("qk,k->q", normals[idx], light), 0.0, 1.0)
-        cols = [_rgb(colors[j], 0.62 + 0.5 * lam[n]) for n, j in enumerate(idx)]
+        cols = [_rgb(colors[int(j)], 0.62 + 0.5 * float(lam[n])) for n, j in enumerate(idx)]
 
         def run() -> None:
             for p, c in zip(pts, cols, strict=True):
@@ -513,8 +513,8 @@ def draw_figure3d(
     tip = np.array([_NOSE_TIP[0], _NOSE_TIP[1], 0.0])
     for sgn in (1.0, -1.0):
         wing = np.array([[10.9, -1.0, 0.0], tip, [11.0, 3.0, 1.6 * sgn]])
-        k = 0.95 if sgn * math.sin(phi) > 0 else 0.8
-        feature((11.5, 1.0, 0.5 * sgn), (1, 0, 0.8 * sgn), wing, _rgb(skin, k), 3)
+        shade = 0.95 if sgn * math.sin(phi) > 0 else 0.8
+        feature((11.5, 1.0, 0.5 * sgn), (1, 0, 0.8 * sgn), wing, _rgb(skin, shade), 3)
     feature((11.5, 2.5, 0.0), (0.3, 1.0, 0.0), np.array([[11.0, 3.0, 1.6], tip, [11.0, 3.0, -1.6]]),
             _rgb(skin, 0.6), 4)
 
