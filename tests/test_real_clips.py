@@ -117,3 +117,14 @@ def test_damaged_or_slowed_clips_still_summarise_posture(analysed) -> None:
     s = analysed("treadmill_side_male_lab_slowmo_03.mp4")
     assert s["metrics"]["cva_deg"]["measurable"] is True
     assert any("no step rhythm" in w for w in s["warnings"])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_body_yaw_sits_inside_its_view(analysed, name: str) -> None:
+    """The clip's yaw (from the body's 3D axis) lies inside the class it is given, with
+    the facing it shows: 90 +- 22.5 for the runner coming towards the camera, 0 or 180
+    +- 22.5 for the side views (looked at frame by frame)."""
+    view, facing, _, _ = EXPECTED[name]
+    yaw = analysed(name)["view_detail"]["yaw_deg"]
+    centre = {"front": 90.0, "back": 270.0}.get(view, 0.0 if facing == "right" else 180.0)
+    assert abs((yaw - centre + 180.0) % 360.0 - 180.0) < 22.5

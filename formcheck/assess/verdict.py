@@ -114,7 +114,7 @@ def checklist(view: str, metrics: Mapping[str, dict[str, Any]], faults: Sequence
     """One entry per fault formcheck looks for (``code``, ``title``, ``status``,
     ``severity``, ``text``), in :data:`CHECKS` order."""
     found = {f["code"]: f["severity"] for f in faults}
-    side = view == "side"
+    side = view in ("side", "oblique")  # oblique: sagittal angles measured after un-foreshortening
 
     def measurable(name: str) -> bool:
         return bool((metrics.get(name) or {}).get("measurable"))

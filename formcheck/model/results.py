@@ -115,10 +115,18 @@ class CameraTilt(_Record):
 class ViewDetail(_Record):
     """How the camera view was decided."""
 
-    view: str
+    view: str = Field(description="side, oblique, front, back or unknown")
     facing: str | None = None
     width_ratio: float | None = None
     method: str = "detected"
+    yaw_deg: float | None = Field(
+        default=None,
+        description="direction the runner faces in the ground plane, from the image's +x axis "
+        "towards the camera: 0 faces right, 90 faces the camera, 180 left, 270 away")
+    yaw_sd_deg: float | None = Field(default=None, description="frame-to-frame spread of the yaw (robust sd)")
+    off_side_deg: float | None = Field(
+        default=None, description="angle between the direction of running and the image plane")
+    cues: dict[str, Any] = Field(default_factory=dict, description="the yaw of each cue and which was used")
 
 
 class Gait(_Record):
