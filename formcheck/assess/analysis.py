@@ -26,6 +26,7 @@ from formcheck.assess.norms import (
     TORSO_HEIGHT_FRACTION,
     G,
 )
+from formcheck.assess.segments import Segmentation, segment_steps
 from formcheck.kinematics.cleaning import CleaningLog, clean, true_runs
 from formcheck.kinematics.metrics import (
     body_points,
@@ -104,6 +105,7 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     tilt: TiltEstimate | None = None
     gait: dict[str, Any] = field(default_factory=dict)
+    posture_segments: Segmentation | None = None
 
     def summary(self) -> dict[str, Any]:
         det = self.raw.detected
@@ -131,6 +133,7 @@ class Analysis:
             "step_period_s": round(self.steps.period_s, 4),
             "metrics": self.metrics,
             "drift": self.drift,
+            "posture_segments": self.posture_segments.to_dict() if self.posture_segments else None,
             "faults": [f.to_dict() for f in self.faults],
             "evidence_frames": self.evidence_frames,
             "assumptions": self.assumptions,
@@ -406,7 +409,13 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                      "head_bob_deg", "bounce_load_factor", "waist_bend_deg"):
             metrics[name].update(median=None, p10=None, p90=None, measurable=False,
                                  reason="no step rhythm found")
-    faults = find_faults(step_table, view.view, settings.height_cm is not None, frames)
+    segmentation = segment_steps(step_table) if len(step_table) else None
+    if segmentation and segmentation.change_points:
+        when = ", ".join(f"{c.t_s:.1f} s ({', '.join(c.changes)})" for c in segmentation.change_points)
+        warnings.append(f"posture or pace changes abruptly at {when}: an edit, a demonstration or a change "
+                        "of activity rather than fatigue; each part is summarised separately (posture_segments)")
+    faults = find_faults(step_table, view.view, settings.height_cm is not None, frames,
+                         explained=segmentation.changed_metrics if segmentation else frozenset())
     assumptions = []
     if view.view == "side":
         assumptions.append(
@@ -435,4 +444,4 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                     _evidence_frames(frames, faults, view), timings,
                     warnings=tilt_warnings + warnings, tilt=tilt,
                     gait={"kind": gait[0], "correlation": None if not np.isfinite(gait[1])
-                          else round(gait[1], 3)})
+                          else round(gait[1], 3)}, posture_segments=segmentation)

@@ -4,6 +4,19 @@ Each rule reads the per-step table, compares the clip's median with the threshol
 in :mod:`formcheck.assess.norms`, and returns the evidence: the median and spread, the
 thresholds and their source, the share of steps past the threshold, and the step,
 time and frame where it is worst (the frame the report shows).
+
+How sure: every threshold fault carries the clip's **measurement error** (one standard
+deviation of the clip median about the truth; :func:`measurement_error`) and a
+``status``:
+
+- ``"found"``: the median is past the threshold by more than the error;
+- ``"possible"``: past the threshold, but by less than the error (it may be within
+  the norm);
+- ``"not_measurable"``: past the threshold, but the error is so large here that not
+  even an extreme posture could be told from one within the norm (threshold's
+  ``extreme``), or the landmarks were measured in too few steps.
+
+A median within the norm gives no fault record at all.
 """
 
 from __future__ import annotations
@@ -17,8 +30,11 @@ import pandas as pd
 from formcheck.assess.norms import (
     ADVICE,
     DRIFT_LIMITS,
+    DRIFT_MIN_STEPS,
     DRIFT_SOURCE,
+    ERROR_MODELS,
     MEASUREMENT_ERROR_DEG,
+    PITCH_ALLOWANCE_DEG,
     THRESHOLDS,
     WHOLE_BODY_LEAN_MAX_BEND,
     WHOLE_BODY_LEAN_SOURCE,
@@ -26,6 +42,11 @@ from formcheck.assess.norms import (
 )
 
 SEVERITY_RANK = {"severe": 3, "moderate": 2, "mild": 1}
+STATUS_RANK = {"found": 0, "possible": 1, "not_measurable": 2}
+#: A median over fewer steps, or over less than this share of the clip's steps (the
+#: head hidden or the landmarks dropped in the others), is not a reading of the clip.
+MIN_MEASURED_STEPS = 3
+MIN_MEASURED_SHARE = 0.5
 
 MESSAGES = {
     "forward_head": "Head held forward of the shoulders",
@@ -46,9 +67,12 @@ class Fault:
     advice: str
     frame: int | None = None  # evidence frame index (worst moment)
     extra: dict[str, Any] = field(default_factory=dict)
+    status: str = "found"  # "found" / "possible" / "not_measurable"
+    confidence: str = ""  # how sure, in words, with the numbers
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "message": self.message,
+        return {"code": self.code, "severity": self.severity, "status": self.status,
+                "confidence": self.confidence, "message": self.message,
                 "evidence": self.evidence, "advice": self.advice}
 
 
@@ -68,8 +92,95 @@ def _evidence_frame(frames: pd.DataFrame | None, metric: str, start: int, end: i
     return int((seg - value).abs().idxmin())
 
 
+@dataclass
+class ClipContext:
+    """What a clip says about how well its landmarks can be measured.
+
+    ``torso_px``: median shoulder-hip length in pixels (runner size); ``camera_pitch_deg``:
+    the camera's pitch when known (None: not estimated, an allowance is used).
+    """
+
+    torso_px: float = float("nan")
+    camera_pitch_deg: float | None = None
+
+    @classmethod
+    def from_frames(cls, frames: pd.DataFrame | None) -> ClipContext:
+        need = ("shoulder_x", "shoulder_y", "hip_x", "hip_y")
+        if frames is None or not all(c in frames for c in need):
+            return cls()
+        torso = np.hypot(frames["shoulder_x"] - frames["hip_x"], frames["shoulder_y"] - frames["hip_y"])
+        return cls(float(np.nanmedian(torso)) if np.isfinite(torso).any() else float("nan"))
+
+
+def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[str, float]:
+    """One standard deviation of the clip median of ``metric`` about the truth.
+
+    Independent parts, added in quadrature (``total``):
+
+    - ``step_to_step``: standard error of the median of the per-step values,
+      ``1.2533 * SD / sqrt(n)`` (landmark jitter and the runner's own variation);
+    - ``between_people``: how the landmarks sit on the anatomy differs from person to
+      person (face, hair, clothing); measured on real people (:data:`ERROR_MODELS`);
+    - ``camera_pitch``: a camera above or below the runner foreshortens the vertical;
+      bias per 10 deg from the synthetic runner, times the known pitch or
+      ``PITCH_ALLOWANCE_DEG`` when it is not known;
+    - ``runner_size``: below ``small_px`` of torso the landmark model sees too few
+      pixels of the head; grows as ``small_gain * (small_px / torso_px - 1)``.
+
+    Metrics without an :class:`ErrorModel` get the step-to-step part only.
+    """
+    v = values.dropna()
+    n = len(v)
+    parts: dict[str, float] = {
+        "step_to_step": float(1.2533 * v.std(ddof=1) / np.sqrt(n)) if n >= 2 else float("nan")}
+    em = ERROR_MODELS.get(metric)
+    if em is not None:
+        pitch = abs(ctx.camera_pitch_deg) if ctx.camera_pitch_deg is not None else PITCH_ALLOWANCE_DEG
+        parts["between_people"] = em.person
+        parts["camera_pitch"] = em.pitch_per_10deg * pitch / 10.0
+        size = em.small_gain * max(0.0, em.small_px / ctx.torso_px - 1.0) if ctx.torso_px > 0 else 0.0
+        parts["runner_size"] = float(size) if np.isfinite(size) else 0.0
+    finite = [p for p in parts.values() if np.isfinite(p)]
+    parts["total"] = float(np.sqrt(sum(p * p for p in finite))) if finite else float("nan")
+    return parts
+
+
+def _fmt_err(err: dict[str, float], unit: str) -> str:
+    names = {"between_people": "between people", "camera_pitch": "unknown camera pitch",
+             "runner_size": "runner size", "step_to_step": "step to step"}
+    bits = [f"{names[k]} {v:.2g}" for k, v in err.items() if k != "total" and np.isfinite(v) and v > 0]
+    return f"+/-{err['total']:.2g} {unit} ({', '.join(bits)})"
+
+
+def decide_status(median: float, th: Threshold, err: dict[str, float], n_measured: int,
+                  n_steps: int) -> tuple[str, str]:
+    """(status, confidence text) for a median past ``th.mild`` (see the module docstring).
+
+    Physical reason: a reading is evidence of a fault only when the threshold lies
+    outside its error bar; when the error bar is wider than the whole distance from
+    the threshold to an extreme posture, the clip cannot show the fault either way.
+    """
+    total = err["total"]
+    margin = abs(median - th.mild)
+    errs = _fmt_err(err, th.unit)
+    if n_measured < MIN_MEASURED_STEPS or n_measured < MIN_MEASURED_SHARE * n_steps:
+        return "not_measurable", (f"not measurable here: {th.metric} was measured in only {n_measured} "
+                                  f"of {n_steps} steps (landmarks hidden or unsure)")
+    if not np.isfinite(total):
+        return "possible", f"not sure: the measurement error could not be estimated ({n_measured} steps)"
+    if th.extreme is not None and total >= abs(th.mild - th.extreme):
+        return "not_measurable", (
+            f"not measurable here: the measurement error {errs} is wider than the whole range from "
+            f"the threshold ({th.mild:g}) to an extreme posture ({th.extreme:g})")
+    if margin > total:
+        return "found", (f"sure: {margin:.2g} {th.unit} past the threshold, {margin / total:.1f} times "
+                         f"this clip's measurement error {errs}")
+    return "possible", (f"not sure: only {margin:.2g} {th.unit} past the threshold, inside this clip's "
+                        f"measurement error {errs}; it may be within the norm")
+
+
 def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
-                     frames: pd.DataFrame | None = None) -> Fault | None:
+                     frames: pd.DataFrame | None = None, ctx: ClipContext | None = None) -> Fault | None:
     if th.metric not in steps or steps[th.metric].notna().sum() == 0:
         return None
     vals = steps[th.metric]
@@ -102,12 +213,16 @@ def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
                   "value": _r(float(worst[th.metric]), 3)},
         "source": th.source,
     }
-    if th.unit == "deg":
-        evidence["within_measurement_error"] = bool(margin < MEASUREMENT_ERROR_DEG)
+    err = measurement_error(vals, th.metric, ctx or ClipContext.from_frames(frames))
+    status, confidence = decide_status(med, th, err, int(vals.notna().sum()), len(steps))
+    evidence["measurement_error"] = {k: _r(v, 3) for k, v in err.items()}
+    evidence["within_measurement_error"] = bool(margin <= err["total"]) if np.isfinite(err["total"]) \
+        else bool(th.unit == "deg" and margin < MEASUREMENT_ERROR_DEG)
     sign = "<" if th.direction == "below" else ">"
     msg = (f"{MESSAGES[code]}: median {th.metric} {med:.3g} {th.unit} "
            f"({sign} {th.mild:g} {th.unit}, {sev})")
-    return Fault(code, sev, msg, evidence, ADVICE[code], frame=evidence["worst"]["frame"])
+    return Fault(code, sev, msg, evidence, ADVICE[code], frame=evidence["worst"]["frame"],
+                 status=status, confidence=confidence)
 
 
 def _unless_whole_body_lean(fault: Fault, steps: pd.DataFrame) -> Fault | None:
@@ -121,16 +236,25 @@ def _unless_whole_body_lean(fault: Fault, steps: pd.DataFrame) -> Fault | None:
     return fault
 
 
-def _drift_fault(steps: pd.DataFrame) -> Fault | None:
+def _drift_fault(steps: pd.DataFrame, explained: set[str] | frozenset[str] = frozenset()) -> Fault | None:
+    """Form drifting as the runner tires: a metric worse in the last third of the steps
+    than in the first by at least its drift limit.
+
+    Physical reason: fatigue is gradual and sustained, so it needs enough steps to show
+    a trend (``DRIFT_MIN_STEPS``; none on a short clip) and it is not what makes a
+    posture *jump*: a metric whose change a change point explains (``explained``, from
+    :func:`formcheck.assess.segments.segment_steps`: an edit, a demonstration, stopping
+    or turning) is left out of the drift verdict.
+    """
     n = len(steps)
-    if n < 6:
+    if n < DRIFT_MIN_STEPS:
         return None
     third = n // 3
     first, last = steps.iloc[:third], steps.iloc[-third:]
     changes = {}
     worst_ratio = 0.0
     for metric, (limit, worse) in DRIFT_LIMITS.items():
-        if metric not in steps or steps[metric].notna().sum() < n // 2:
+        if metric in explained or metric not in steps or steps[metric].notna().sum() < n // 2:
             continue
         a, b = float(first[metric].median()), float(last[metric].median())
         delta = b - a
@@ -147,28 +271,36 @@ def _drift_fault(steps: pd.DataFrame) -> Fault | None:
     return Fault(
         "form_drift", sev, f"{MESSAGES['form_drift']}: {names} changed from the first to the last third",
         {"changes": changes, "steps_per_third": third, "source": DRIFT_SOURCE,
+         "left_out_abrupt_change": sorted(explained),
          "worst": {"step": int(last_step["step"]), "time_s": _r(float(last_step["t_start_s"]), 3),
                    "frame": int(last_step["frame_start"])}},
         ADVICE["form_drift"], frame=int(last_step["frame_start"]),
+        status="found",
+        confidence=(f"gradual change over {n} steps ({third} per third), {worst_ratio:.1f} times the "
+                    "drift limit, with no abrupt change point to explain it"),
     )
 
 
 def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
-                frames: pd.DataFrame | None = None) -> list[Fault]:
-    """All faults for a clip, most severe first. Side-view metrics only in a side view."""
+                frames: pd.DataFrame | None = None, ctx: ClipContext | None = None,
+                explained: set[str] | frozenset[str] = frozenset()) -> list[Fault]:
+    """All faults for a clip: found ones first, then possible, then not measurable; most
+    severe first within each. Side-view metrics only in a side view. ``explained``:
+    metrics with an abrupt change point (left out of the drift verdict)."""
     faults: list[Fault] = []
+    ctx = ctx or ClipContext.from_frames(frames)
     if view == "side" and len(steps):
         for code in ("forward_head", "waist_lean", "raised_shoulders", "gaze_down"):
-            f = _threshold_fault(steps, THRESHOLDS[code], code, frames)
+            f = _threshold_fault(steps, THRESHOLDS[code], code, frames, ctx)
             if f and code == "waist_lean":
                 f = _unless_whole_body_lean(f, steps)
             if f:
                 faults.append(f)
         bounce = THRESHOLDS["excessive_bounce" if height_known else "excessive_bounce_torso"]
-        f = _threshold_fault(steps, bounce, "excessive_bounce", frames)
+        f = _threshold_fault(steps, bounce, "excessive_bounce", frames, ctx)
         if f:
             faults.append(f)
-        d = _drift_fault(steps)
+        d = _drift_fault(steps, explained)
         if d:
             faults.append(d)
     elif view in ("front", "back") and len(steps):
@@ -176,9 +308,9 @@ def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
         th = THRESHOLDS["raised_shoulders"]
         both = steps[["left_shoulder_elevation_torso", "right_shoulder_elevation_torso"]].min(axis=1)
         tmp = steps.assign(shoulder_elevation_torso=both)
-        f = _threshold_fault(tmp, th, "raised_shoulders", None)
+        f = _threshold_fault(tmp, th, "raised_shoulders", None, ctx)
         if f:
             faults.append(f)
     order = ["forward_head", "waist_lean", "raised_shoulders", "gaze_down", "excessive_bounce", "form_drift"]
-    faults.sort(key=lambda f: (-SEVERITY_RANK[f.severity], order.index(f.code)))
+    faults.sort(key=lambda f: (STATUS_RANK[f.status], -SEVERITY_RANK[f.severity], order.index(f.code)))
     return faults
