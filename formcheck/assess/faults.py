@@ -173,7 +173,8 @@ def decide_status(median: float, th: Threshold, err: dict[str, float], n_measure
             f"not measurable here: the measurement error {errs} is wider than the whole range from "
             f"the threshold ({th.mild:g}) to an extreme posture ({th.extreme:g})")
     if margin > total:
-        return "found", (f"sure: {margin:.2g} {th.unit} past the threshold, {margin / total:.1f} times "
+        times = f"{margin / total:.1f} times" if total > 0 else "more than"
+        return "found", (f"sure: {margin:.2g} {th.unit} past the threshold, {times} "
                          f"this clip's measurement error {errs}")
     return "possible", (f"not sure: only {margin:.2g} {th.unit} past the threshold, inside this clip's "
                         f"measurement error {errs}; it may be within the norm")

@@ -13,6 +13,7 @@ treadmill running (Van Hooren et al. 2023, OpenPose vs markers); readings within
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,11 +52,64 @@ class Threshold:
         return None
 
 
+# ---------------------------------------------------------------------------------
+# Head calibration on real people and the per-clip measurement error
+# (docs/head_calibration.md; the annotations are tests/data/head_landmarks.csv)
+# ---------------------------------------------------------------------------------
+
+#: Measured on 39 frames of 5 real side-view clips (mean over frames, torso lengths):
+#: the shoulder landmark sits this far *below* C7 minus how far the ear landmark sits
+#: below the tragus, i.e. the extra height of the shoulder->ear line over C7->tragus.
+PROXY_EXTRA_HEIGHT_TORSO = 0.187
+#: ... and the ear landmark's forward offset from the tragus minus the shoulder
+#: landmark's forward offset from C7 (torso lengths, + = forward).
+PROXY_EXTRA_FORWARD_TORSO = -0.006
+#: Median tragus-C7 distance in torso lengths on those frames.
+TRAGUS_C7_TORSO = 0.228
+
+
+def cva_proxy_from_clinical(clinical_deg: float, tragus_c7_torso: float = TRAGUS_C7_TORSO) -> float:
+    """The ear-shoulder CVA proxy (deg) that a clinical CVA reads as.
+
+    With the C7->tragus line of length ``d`` (torso lengths) at ``clinical_deg`` above
+    horizontal, the shoulder->ear line has height ``d sin(c) + PROXY_EXTRA_HEIGHT_TORSO``
+    and forward run ``d cos(c) + PROXY_EXTRA_FORWARD_TORSO``; the proxy is its angle
+    above horizontal. The shoulder landmark sits far below C7, so the proxy reads
+    ~20 deg higher and moves only about half as much as the clinical angle.
+    """
+    c = math.radians(clinical_deg)
+    return math.degrees(math.atan2(tragus_c7_torso * math.sin(c) + PROXY_EXTRA_HEIGHT_TORSO,
+                                   tragus_c7_torso * math.cos(c) + PROXY_EXTRA_FORWARD_TORSO))
+
+
+#: Gaze: the ear->nose line of a level head reads this far below horizontal on real
+#: people (fit at the annotated tragus->eye-corner line of the four clips whose runners
+#: look ahead, mean -20.5 deg), and moves this much per degree of head pitch.
+GAZE_LEVEL_DEG = 18.7
+GAZE_SLOPE = 0.26
+#: Clinical CVA cut-offs (mild / moderate / severe) and the extreme posture (deg).
+CVA_CLINICAL = (50.0, 45.5, 40.0)
+CVA_CLINICAL_EXTREME = 25.0
+#: Head pitched down from level (deg): eyes on the ground 4.4 / 2.8 / 1.6 m ahead from
+#: a standing eye height of 1.6 m; extreme: looking at one's feet.
+GAZE_DOWN_DEG = (20.0, 30.0, 45.0)
+GAZE_DOWN_EXTREME = 60.0
+
+
+def gaze_proxy_from_pitch(pitch_down_deg: float) -> float:
+    """The ear->nose reading (deg below horizontal) of a head pitched down from level."""
+    return GAZE_LEVEL_DEG + GAZE_SLOPE * pitch_down_deg
+
+
+_CVA = [round(cva_proxy_from_clinical(c), 1) for c in (*CVA_CLINICAL, CVA_CLINICAL_EXTREME)]
+_GAZE = [round(gaze_proxy_from_pitch(p), 1) for p in (*GAZE_DOWN_DEG, GAZE_DOWN_EXTREME)]
+
+
 THRESHOLDS: dict[str, Threshold] = {
     t.fault: t
     for t in (
         Threshold(
-            "forward_head", "cva_deg", "below", 68.8, 66.3, 63.2, "deg", "calibrated proxy",
+            "forward_head", "cva_deg", "below", _CVA[0], _CVA[1], _CVA[2], "deg", "calibrated proxy",
             "Clinical craniovertebral angle (C7-tragus): ~44 deg in neck-pain groups vs ~51 deg "
             "in controls (Lau et al., Man Ther 2009); <50 deg common cut-off, 45.5 deg separates "
             "slight from moderate-severe (Mostafaee et al.); severe here = clinical CVA under 40 deg "
@@ -65,7 +119,7 @@ THRESHOLDS: dict[str, Threshold] = {
             "ear-shoulder proxy reads higher and compresses the range; the clinical 50 / 45.5 / 40 "
             "deg map to 68.8 / 66.3 / 63.2 deg of the proxy through that geometry "
             "(cva_proxy_from_clinical; docs/head_calibration.md).",
-            extreme=54.7,
+            extreme=_CVA[3],
         ),
         Threshold(
             "waist_lean", "trunk_lean_deg", "above", 12.0, 15.0, 20.0, "deg", "published",
@@ -82,14 +136,14 @@ THRESHOLDS: dict[str, Threshold] = {
             "is ~0.25 torso; a shrug of 2-3 cm brings it under 0.20.",
         ),
         Threshold(
-            "gaze_down", "head_pitch_deg", "above", 23.9, 26.5, 30.4, "deg", "calibrated proxy",
+            "gaze_down", "head_pitch_deg", "above", _GAZE[0], _GAZE[1], _GAZE[2], "deg", "calibrated proxy",
             "Head pitched down by 20 / 30 / 45 deg from a level gaze: eyes on the ground about 4.4 / "
             "2.8 / 1.6 m ahead from a standing eye height of 1.6 m, instead of the 10-20 m the "
             "advice asks for. On 39 hand-annotated real frames the ear->nose line read 18.7 deg "
             "below horizontal for a level head and moved only 0.26 deg per degree of head pitch "
             "(tragus->eye-corner line; the ear landmark follows the face), so the cut-offs are "
             "18.7 + 0.26 x 20 / 30 / 45 deg (docs/head_calibration.md).",
-            extreme=34.3,
+            extreme=_GAZE[3],
         ),
         Threshold(
             "excessive_bounce", "vertical_oscillation_cm", "above", 10.0, 12.0, 14.0, "cm",
@@ -153,38 +207,6 @@ CHANGE_MIN_STEPS = 4
 #: A change must clear the step-to-step noise by this many standard errors (and beat a
 #: straight line, i.e. a gradual drift, by this many squared noise units).
 CHANGE_Z = 3.0
-
-
-# ---------------------------------------------------------------------------------
-# Head calibration on real people and the per-clip measurement error
-# (docs/head_calibration.md; the annotations are tests/data/head_landmarks.csv)
-# ---------------------------------------------------------------------------------
-
-#: Measured on 39 frames of 5 real side-view clips (mean over frames, torso lengths):
-#: the shoulder landmark sits this far *below* C7 minus how far the ear landmark sits
-#: below the tragus, i.e. the extra height of the shoulder->ear line over C7->tragus.
-PROXY_EXTRA_HEIGHT_TORSO = 0.187
-#: ... and the ear landmark's forward offset from the tragus minus the shoulder
-#: landmark's forward offset from C7 (torso lengths, + = forward).
-PROXY_EXTRA_FORWARD_TORSO = -0.006
-#: Median tragus-C7 distance in torso lengths on those frames.
-TRAGUS_C7_TORSO = 0.228
-
-
-def cva_proxy_from_clinical(clinical_deg: float, tragus_c7_torso: float = TRAGUS_C7_TORSO) -> float:
-    """The ear-shoulder CVA proxy (deg) that a clinical CVA reads as.
-
-    With the C7->tragus line of length ``d`` (torso lengths) at ``clinical_deg`` above
-    horizontal, the shoulder->ear line has height ``d sin(c) + PROXY_EXTRA_HEIGHT_TORSO``
-    and forward run ``d cos(c) + PROXY_EXTRA_FORWARD_TORSO``; the proxy is its angle
-    above horizontal. The shoulder landmark sits far below C7, so the proxy reads
-    ~20 deg higher and moves only about half as much as the clinical angle.
-    """
-    import math
-
-    c = math.radians(clinical_deg)
-    return math.degrees(math.atan2(tragus_c7_torso * math.sin(c) + PROXY_EXTRA_HEIGHT_TORSO,
-                                   tragus_c7_torso * math.cos(c) + PROXY_EXTRA_FORWARD_TORSO))
 
 
 @dataclass(frozen=True)

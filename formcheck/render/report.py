@@ -228,8 +228,14 @@ def bounce_metric(data: ReportData) -> str:
     return "vertical_oscillation_cm" if cm.get("measurable") else "vertical_oscillation_torso"
 
 
+STATUS_PREFIX = {"found": "", "possible": "Possibly: ", "not_measurable": "Cannot tell here: "}
+
+
 def fault_title(fault: dict[str, Any]) -> str:
-    return MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    """The fault's name, prefixed with how sure formcheck is when it is not sure."""
+    name = MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    prefix = STATUS_PREFIX.get(fault.get("status", "found"), "")
+    return prefix + (name[0].lower() + name[1:] if prefix else name)
 
 
 def evidence_text(fault: dict[str, Any]) -> str:
@@ -250,7 +256,9 @@ def evidence_text(fault: dict[str, Any]) -> str:
     share = ev.get("steps_past_threshold")
     if share is not None:
         text += f"; {100 * share:.0f}% of steps past it"
-    if ev.get("within_measurement_error"):
+    if fault.get("confidence"):
+        text += ". How sure: " + fault["confidence"]
+    elif ev.get("within_measurement_error"):
         text += f". Within the ~{MEASUREMENT_ERROR_DEG:g}° measurement error of the threshold: borderline"
     return text
 
@@ -407,12 +415,19 @@ CHECKS = ("forward_head", "waist_lean", "raised_shoulders", "gaze_down", "excess
 def checks(data: ReportData) -> list[tuple[str, str]]:
     """One line per fault formcheck looks for: found (with severity), not found, or not measured."""
     found = {f["code"]: f["severity"] for f in data.summary.get("faults") or []}
+    status = {f["code"]: f.get("status", "found") for f in data.summary.get("faults") or []}
     side = data.view == "side"
     out = []
     for code in CHECKS:
         name = MESSAGES.get(code, code)
-        if code in found:
+        if code in found and status[code] == "found":
             out.append((f"✗  {name}: {found[code]}", SEV_COLORS[found[code]]))
+            continue
+        if code in found and status[code] == "possible":
+            out.append((f"?  {name}: possibly ({found[code]}), inside the measurement error", GREY))
+            continue
+        if code in found:
+            out.append((f"–  {name}: not measurable here", GREY))
             continue
         measurable = side or (code == "raised_shoulders" and data.view in ("front", "back"))
         if code == "form_drift" and measurable and len(data.steps) < 6:
@@ -436,8 +451,11 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
     faults = verdict(s)
     blocks: list[Block] = []
     if faults:
-        n = len(faults)
-        blocks.append(Block(f"{n} form fault{'s' if n > 1 else ''} found", 15, "bold",
+        n = sum(1 for f in s["faults"] if f.get("status", "found") == "found")
+        unsure = len(faults) - n
+        head = (f"{n} form fault{'s' if n != 1 else ''} found" if n else "No form fault found for sure") + \
+            (f", {unsure} uncertain" if unsure else "")
+        blocks.append(Block(head, 15, "bold",
                             SEV_COLORS[faults[0]["severity"]], gap_after=0.2, gid="verdict"))
         blocks.append(Block("Most important first. Change one thing at a time.", 9, color=GREY,
                             style="italic", gap_after=0.9))
