@@ -228,14 +228,16 @@ def test_abrupt_change_is_not_fatigue_but_drift_still_is() -> None:
     jump = steps_from_series({"cva_deg": 82.0 - 10.0 * (np.arange(n) >= 15) + rng.normal(0, 1, n)})
     seg = segment_steps(jump)
     assert seg.changed_metrics == {"cva_deg"}
-    faults = find_faults(jump, "side", False, explained=seg.changed_metrics, ctx=ClipContext(200.0))
+    spans = [(g.first_step, g.last_step) for g in seg.segments]
+    faults = find_faults(jump, "side", False, segments=spans, ctx=ClipContext(200.0))
     assert "form_drift" not in [f.code for f in faults]
     # the same data without the segmentation would have been called fatigue
     assert "form_drift" in [f.code for f in find_faults(jump, "side", False, ctx=ClipContext(200.0))]
     drift = steps_from_series({"cva_deg": np.linspace(84.0, 72.0, n) + rng.normal(0, 1, n)})
     seg = segment_steps(drift)
     assert seg.change_points == []
-    faults = find_faults(drift, "side", False, explained=seg.changed_metrics, ctx=ClipContext(200.0))
+    spans = [(g.first_step, g.last_step) for g in seg.segments]
+    faults = find_faults(drift, "side", False, segments=spans, ctx=ClipContext(200.0))
     assert "form_drift" in [f.code for f in faults]
 
 
@@ -308,3 +310,25 @@ def test_pipeline_abrupt_change_vs_drift(tmp_path: Path) -> None:
     drift = _analyse(replace(SPEC, head_forward_deg=5.0, head_forward_drift_deg=22.0), tmp_path)
     assert "form_drift" in [f.code for f in drift.faults]
     assert drift.posture_segments.change_points == []
+
+
+@pytest.mark.parametrize("n", range(DRIFT_MIN_STEPS, DRIFT_MIN_STEPS + 12))
+def test_left_right_alternation_is_not_drift(n: int) -> None:
+    """Left and right steps differ by more than the drift limit, steadily: no drift."""
+    alt = np.where(np.arange(n) % 2 == 0, 0.0, 1.0)
+    df = steps_from_series({"cva_deg": 78.0 + 8.0 * alt, "trunk_lean_deg": 4.0 + 4.0 * alt})
+    assert "form_drift" not in [f.code for f in find_faults(df, "side", False, ctx=ClipContext(200.0))]
+
+
+def test_drift_after_an_abrupt_change_is_still_fatigue() -> None:
+    """A corrected form that then slowly degrades: the change point splits the clip and
+    the drift is found within the second stretch."""
+    rng = np.random.default_rng(7)
+    y = np.r_[np.full(8, 62.0), np.linspace(84.0, 72.0, 30)] + rng.normal(0, 0.7, 38)
+    df = steps_from_series({"cva_deg": y})
+    seg = segment_steps(df)
+    assert [c.step for c in seg.change_points] == [8]
+    spans = [(g.first_step, g.last_step) for g in seg.segments]
+    drift = [f for f in find_faults(df, "side", False, segments=spans, ctx=ClipContext(200.0))
+             if f.code == "form_drift"]
+    assert drift and drift[0].evidence["first_step"] == 8

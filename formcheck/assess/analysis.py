@@ -415,7 +415,8 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
         warnings.append(f"posture or pace changes abruptly at {when}: an edit, a demonstration or a change "
                         "of activity rather than fatigue; each part is summarised separately (posture_segments)")
     faults = find_faults(step_table, view.view, settings.height_cm is not None, frames,
-                         explained=segmentation.changed_metrics if segmentation else frozenset())
+                         segments=[(g.first_step, g.last_step) for g in segmentation.segments]
+                         if segmentation else None)
     assumptions = []
     if view.view == "side":
         assumptions.append(

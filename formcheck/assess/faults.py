@@ -237,25 +237,26 @@ def _unless_whole_body_lean(fault: Fault, steps: pd.DataFrame) -> Fault | None:
     return fault
 
 
-def _drift_fault(steps: pd.DataFrame, explained: set[str] | frozenset[str] = frozenset()) -> Fault | None:
+def _drift_fault(steps: pd.DataFrame) -> Fault | None:
     """Form drifting as the runner tires: a metric worse in the last third of the steps
     than in the first by at least its drift limit.
 
-    Physical reason: fatigue is gradual and sustained, so it needs enough steps to show
-    a trend (``DRIFT_MIN_STEPS``; none on a short clip) and it is not what makes a
-    posture *jump*: a metric whose change a change point explains (``explained``, from
-    :func:`formcheck.assess.segments.segment_steps`: an edit, a demonstration, stopping
-    or turning) is left out of the drift verdict.
+    Physical reasons: fatigue is gradual and sustained, so it needs enough steps to show
+    a trend (``DRIFT_MIN_STEPS``; no verdict on a short clip). Left and right steps
+    differ (body asymmetry, near and far leg seen differently), so the thirds hold whole
+    strides: ``2 * (n // 6)`` steps each, or an odd count would tilt one third towards
+    one side. An abrupt change (an edit, a demonstration, stopping or turning) is not
+    fatigue: :func:`find_faults` calls this on each stretch between change points.
     """
     n = len(steps)
     if n < DRIFT_MIN_STEPS:
         return None
-    third = n // 3
+    third = 2 * (n // 6)
     first, last = steps.iloc[:third], steps.iloc[-third:]
     changes = {}
     worst_ratio = 0.0
     for metric, (limit, worse) in DRIFT_LIMITS.items():
-        if metric in explained or metric not in steps or steps[metric].notna().sum() < n // 2:
+        if metric not in steps or steps[metric].notna().sum() < n // 2:
             continue
         a, b = float(first[metric].median()), float(last[metric].median())
         delta = b - a
@@ -272,22 +273,39 @@ def _drift_fault(steps: pd.DataFrame, explained: set[str] | frozenset[str] = fro
     return Fault(
         "form_drift", sev, f"{MESSAGES['form_drift']}: {names} changed from the first to the last third",
         {"changes": changes, "steps_per_third": third, "source": DRIFT_SOURCE,
-         "left_out_abrupt_change": sorted(explained),
+         "first_step": int(steps["step"].iloc[0]), "last_step": int(last_step["step"]),
          "worst": {"step": int(last_step["step"]), "time_s": _r(float(last_step["t_start_s"]), 3),
                    "frame": int(last_step["frame_start"])}},
         ADVICE["form_drift"], frame=int(last_step["frame_start"]),
         status="found",
         confidence=(f"gradual change over {n} steps ({third} per third), {worst_ratio:.1f} times the "
-                    "drift limit, with no abrupt change point to explain it"),
+                    "drift limit, within a stretch with no abrupt change"),
     )
+
+
+def _segment_drift(steps: pd.DataFrame, segments: list[tuple[int, int]] | None) -> Fault | None:
+    """The worst drift within any stretch between abrupt changes."""
+    found = [f for a, b in (segments or [(0, len(steps) - 1)])
+             if (f := _drift_fault(steps.iloc[a: b + 1]))]
+    if not found:
+        return None
+    worst = max(found, key=lambda f: SEVERITY_RANK[f.severity])
+    if segments and len(segments) > 1:
+        worst.confidence += f" (steps {worst.evidence['first_step']}-{worst.evidence['last_step']}, between " \
+                            "abrupt changes of posture)"
+    return worst
 
 
 def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
                 frames: pd.DataFrame | None = None, ctx: ClipContext | None = None,
-                explained: set[str] | frozenset[str] = frozenset()) -> list[Fault]:
+                segments: list[tuple[int, int]] | None = None) -> list[Fault]:
     """All faults for a clip: found ones first, then possible, then not measurable; most
-    severe first within each. Side-view metrics only in a side view. ``explained``:
-    metrics with an abrupt change point (left out of the drift verdict)."""
+    severe first within each. Side-view metrics only in a side view.
+
+    ``segments``: (first, last) step rows between abrupt changes
+    (:func:`formcheck.assess.segments.segment_steps`); drift is looked for within each
+    (the worst is reported), never across a change. None: the whole clip is one stretch.
+    """
     faults: list[Fault] = []
     ctx = ctx or ClipContext.from_frames(frames)
     if view == "side" and len(steps):
@@ -301,7 +319,7 @@ def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
         f = _threshold_fault(steps, bounce, "excessive_bounce", frames, ctx)
         if f:
             faults.append(f)
-        d = _drift_fault(steps, explained)
+        d = _segment_drift(steps, segments)
         if d:
             faults.append(d)
     elif view in ("front", "back") and len(steps):
