@@ -239,7 +239,10 @@ def _unless_whole_body_lean(fault: Fault, steps: pd.DataFrame) -> Fault | None:
 
 def _drift_fault(steps: pd.DataFrame) -> Fault | None:
     """Form drifting as the runner tires: a metric worse in the last third of the steps
-    than in the first by at least its drift limit.
+    than in the first by at least its drift limit; "found" when the worst such change
+    passes its limit by more than the standard error of the difference of the two
+    thirds' medians (the person's own landmark offsets cancel within a clip), else
+    "possible".
 
     Physical reasons: fatigue is gradual and sustained, so it needs enough steps to show
     a trend (``DRIFT_MIN_STEPS``; no verdict on a short clip). Left and right steps
@@ -255,16 +258,22 @@ def _drift_fault(steps: pd.DataFrame) -> Fault | None:
     first, last = steps.iloc[:third], steps.iloc[-third:]
     changes = {}
     worst_ratio = 0.0
+    sure = False
     for metric, (limit, worse) in DRIFT_LIMITS.items():
         if metric not in steps or steps[metric].notna().sum() < n // 2:
             continue
         a, b = float(first[metric].median()), float(last[metric].median())
         delta = b - a
         bad = delta if worse == "up" else -delta
+        # standard error of the difference of the two thirds' medians
+        fa, la = first[metric].dropna(), last[metric].dropna()
+        se = float(1.2533 * np.sqrt(fa.var(ddof=1) / len(fa) + la.var(ddof=1) / len(la))) \
+            if len(fa) > 1 and len(la) > 1 else float("nan")
         if np.isfinite(bad) and bad >= limit:
             changes[metric] = {"first_third": _r(a, 3), "last_third": _r(b, 3),
-                               "change": _r(delta, 3), "limit": limit}
+                               "change": _r(delta, 3), "limit": limit, "standard_error": _r(se, 3)}
             worst_ratio = max(worst_ratio, bad / limit)
+            sure = sure or (np.isfinite(se) and bad - limit > se)
     if not changes:
         return None
     sev = "severe" if worst_ratio >= 3 else "moderate" if worst_ratio >= 2 else "mild"
@@ -277,9 +286,11 @@ def _drift_fault(steps: pd.DataFrame) -> Fault | None:
          "worst": {"step": int(last_step["step"]), "time_s": _r(float(last_step["t_start_s"]), 3),
                    "frame": int(last_step["frame_start"])}},
         ADVICE["form_drift"], frame=int(last_step["frame_start"]),
-        status="found",
-        confidence=(f"gradual change over {n} steps ({third} per third), {worst_ratio:.1f} times the "
-                    "drift limit, within a stretch with no abrupt change"),
+        status="found" if sure else "possible",
+        confidence=(f"{'sure' if sure else 'not sure'}: gradual change over {n} steps ({third} per third), "
+                    f"{worst_ratio:.1f} times the drift limit"
+                    + ("" if sure else ", but not past it by more than the step-to-step error")
+                    + ", within a stretch with no abrupt change"),
     )
 
 
