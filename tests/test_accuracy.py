@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from formcheck.synth.runner import CONDITIONS
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"

@@ -16,7 +16,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_fo
 
 @pytest.fixture(scope="session")
 def analysis():
-    from formcheck.assess.analysis import analyze
+    from formcheck.pipeline.run import analyze
 
     return analyze(str(SAMPLE), Settings(video=False, report=False))
 

@@ -57,7 +57,7 @@ def test_tiny_runner_fails_clearly_or_warns(tmp_path: Path) -> None:
 
 
 def _analysis():
-    from formcheck.assess.analysis import analyze
+    from formcheck.pipeline.run import analyze
 
     return analyze(str(SAMPLE), Settings(video=False, report=False))
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from formcheck.synth.runner import (
     NEUTRAL_HEAD_PITCH_DEG,
     RunnerSpec,

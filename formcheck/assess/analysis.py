@@ -9,9 +9,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +26,9 @@ from formcheck.assess.norms import (
     G,
 )
 from formcheck.assess.segments import Segmentation, segment_steps
+from formcheck.assess.verdict import checklist, drift_table, metric_bands
 from formcheck.kinematics.cleaning import CleaningLog, clean, true_runs
+from formcheck.kinematics.level import rotate_points
 from formcheck.kinematics.metrics import (
     body_points,
     front_view_frame_metrics,
@@ -35,17 +36,13 @@ from formcheck.kinematics.metrics import (
 )
 from formcheck.kinematics.steps import NoRhythmError, Steps, detect_steps, gait_kind, time_windows
 from formcheck.kinematics.view import ViewResult, detect_view
+from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
 from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
+from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, json_ready
 from formcheck.model.settings import Settings
-from formcheck.pose.bundle import ModelInfo
-from formcheck.pose.tilt import TiltEstimate, rotate_points
-
-if TYPE_CHECKING:
-    from formcheck.pose.extract import Extracted
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1.0"
 #: Below this torso length (px) the runner is "small in the frame" (a warning).
 SMALL_TORSO_PX = 60.0
 #: With no step rhythm, posture is still summarised if the runner is seen this long (s).
@@ -97,7 +94,7 @@ class Analysis:
     step_table: pd.DataFrame
     metrics: dict[str, dict[str, Any]]
     faults: list[Fault]
-    drift: dict[str, dict[str, float | None]]
+    drift: dict[str, dict[str, Any]]
     assumptions: list[str]
     evidence_frames: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
@@ -108,7 +105,9 @@ class Analysis:
     posture_segments: Segmentation | None = None
 
     def summary(self) -> dict[str, Any]:
+        """``summary.json`` as plain data (validated by :meth:`result`)."""
         det = self.raw.detected
+        faults = [f.to_dict() for f in self.faults]
         return {
             "schema_version": SCHEMA_VERSION,
             "formcheck_version": __version__,
@@ -134,13 +133,18 @@ class Analysis:
             "metrics": self.metrics,
             "drift": self.drift,
             "posture_segments": self.posture_segments.to_dict() if self.posture_segments else None,
-            "faults": [f.to_dict() for f in self.faults],
+            "faults": faults,
+            "checks": checklist(self.view.view, self.metrics, faults, self.steps.count),
             "evidence_frames": self.evidence_frames,
             "assumptions": self.assumptions,
             "warnings": self.warnings,
             "decode": self.decode,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
+
+    def result(self) -> AnalysisResult:
+        """The typed result (:class:`formcheck.model.results.AnalysisResult`)."""
+        return AnalysisResult.model_validate(json_ready(self.summary()))
 
 
 def _nanmedian(x: np.ndarray) -> float:
@@ -304,21 +308,6 @@ def _summarise(step_table: pd.DataFrame, view: ViewResult, settings: Settings) -
     return out
 
 
-def _drift(step_table: pd.DataFrame) -> dict[str, dict[str, float | None]]:
-    n = len(step_table)
-    out: dict[str, dict[str, float | None]] = {}
-    if n < 6:
-        return out
-    third = n // 3
-    for name in list(SIDE_METRICS) + list(FRONT_METRICS):
-        if name not in step_table or step_table[name].notna().sum() < n // 2:
-            continue
-        a = float(step_table[name].iloc[:third].median())
-        b = float(step_table[name].iloc[-third:].median())
-        out[name] = {"first_third": round(a, 4), "last_third": round(b, 4), "change": round(b - a, 4)}
-    return out
-
-
 def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult) -> dict[str, int]:
     """Worst and best moments for the report's stills."""
     out: dict[str, int] = {}
@@ -333,14 +322,6 @@ def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult
         out.setdefault("worst", int((col - col.quantile(bad)).abs().idxmin()))
         out["best"] = int((col - col.quantile(good)).abs().idxmin())
     return out
-
-
-def analyze(video_path: str, settings: Settings,
-            progress: Callable[[int, int], None] | None = None) -> Analysis:
-    """Run the whole analysis of one clip. Raises a :class:`FormcheckError` on bad input."""
-    from formcheck.pose.extract import extract_runner
-
-    return analyze_extracted(extract_runner(video_path, settings, progress), settings)
 
 
 def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
@@ -409,14 +390,16 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                      "head_bob_deg", "bounce_load_factor", "waist_bend_deg"):
             metrics[name].update(median=None, p10=None, p90=None, measurable=False,
                                  reason="no step rhythm found")
+    drift = drift_table(step_table, list(SIDE_METRICS) + list(FRONT_METRICS))
     segmentation = segment_steps(step_table) if len(step_table) else None
     if segmentation and segmentation.change_points:
         when = ", ".join(f"{c.t_s:.1f} s ({', '.join(c.changes)})" for c in segmentation.change_points)
         warnings.append(f"posture or pace changes abruptly at {when}: an edit, a demonstration or a change "
                         "of activity rather than fatigue; each part is summarised separately (posture_segments)")
-    faults = find_faults(step_table, view.view, settings.height_cm is not None, frames,
+    faults = find_faults(step_table, view.view, settings.height_cm is not None, frames, drift,
                          segments=[(g.first_step, g.last_step) for g in segmentation.segments]
                          if segmentation else None)
+    metric_bands(metrics, {f.code for f in faults})
     assumptions = []
     if view.view == "side":
         assumptions.append(
@@ -433,7 +416,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     if tilt.applied:
         assumptions.append(f"camera roll of {tilt.roll_deg:+.1f} deg estimated from background lines "
                            "and removed before measuring angles")
-    elif "may be rolled" in tilt.note:
+    elif tilt.warn:
         tilt_warnings.append(tilt.note)
     if view.method == "given":
         assumptions.append(f"view set by the user: {view.view}")
@@ -441,7 +424,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
         assumptions.append("camera view could not be classified (oblique?): posture angles not measured")
     timings["metrics"] = time.perf_counter() - t2
     return Analysis(video, model, settings, raw, pose, clog, view, steps, frames, step_table, metrics,
-                    faults, _drift(step_table), assumptions,
+                    faults, drift, assumptions,
                     _evidence_frames(frames, faults, view), timings,
                     warnings=tilt_warnings + warnings, tilt=tilt,
                     gait={"kind": gait[0], "correlation": None if not np.isfinite(gait[1])

@@ -30,7 +30,6 @@ import pandas as pd
 from formcheck.assess.norms import (
     ADVICE,
     DRIFT_LIMITS,
-    DRIFT_MIN_STEPS,
     DRIFT_SOURCE,
     ERROR_MODELS,
     MEASUREMENT_ERROR_DEG,
@@ -40,6 +39,7 @@ from formcheck.assess.norms import (
     WHOLE_BODY_LEAN_SOURCE,
     Threshold,
 )
+from formcheck.assess.verdict import TITLES, drift_table
 
 SEVERITY_RANK = {"severe": 3, "moderate": 2, "mild": 1}
 STATUS_RANK = {"found": 0, "possible": 1, "not_measurable": 2}
@@ -48,14 +48,7 @@ STATUS_RANK = {"found": 0, "possible": 1, "not_measurable": 2}
 MIN_MEASURED_STEPS = 3
 MIN_MEASURED_SHARE = 0.5
 
-MESSAGES = {
-    "forward_head": "Head held forward of the shoulders",
-    "waist_lean": "Leaning forward by bending at the waist",
-    "raised_shoulders": "Shoulders raised towards the ears",
-    "gaze_down": "Looking down",
-    "excessive_bounce": "Too much vertical bounce",
-    "form_drift": "Form worsens through the clip",
-}
+MESSAGES = TITLES
 
 
 @dataclass
@@ -72,7 +65,7 @@ class Fault:
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "status": self.status,
-                "confidence": self.confidence, "message": self.message,
+                "confidence": self.confidence, "title": MESSAGES[self.code], "message": self.message,
                 "evidence": self.evidence, "advice": self.advice}
 
 
@@ -237,48 +230,27 @@ def _unless_whole_body_lean(fault: Fault, steps: pd.DataFrame) -> Fault | None:
     return fault
 
 
-def _drift_fault(steps: pd.DataFrame) -> Fault | None:
-    """Form drifting as the runner tires: a metric worse in the last third of the steps
-    than in the first by at least its drift limit; "found" when the worst such change
-    passes its limit by more than the standard error of the difference of the two
-    thirds' medians (the person's own landmark offsets cancel within a clip), else
-    "possible".
+def _drift_fault(steps: pd.DataFrame, drift: dict[str, dict[str, Any]]) -> Fault | None:
+    """``form_drift`` when a metric with a drift limit worsened by at least its limit
+    (``drift`` is :func:`formcheck.assess.verdict.drift_table` of ``steps``).
 
-    Physical reasons: fatigue is gradual and sustained, so it needs enough steps to show
-    a trend (``DRIFT_MIN_STEPS``; no verdict on a short clip). Left and right steps
-    differ (body asymmetry, near and far leg seen differently), so the thirds hold whole
-    strides: ``2 * (n // 6)`` steps each, or an odd count would tilt one third towards
-    one side. An abrupt change (an edit, a demonstration, stopping or turning) is not
-    fatigue: :func:`find_faults` calls this on each stretch between change points.
+    "found" when the worst such change passes its limit by more than the standard error
+    of the difference of the two thirds' medians (``clears_error``; the person's own
+    landmark offsets cancel within a clip), else "possible". Why thirds of whole strides
+    and at least ``DRIFT_MIN_STEPS`` steps: see :func:`~formcheck.assess.verdict.drift_table`.
+    An abrupt change (an edit, a demonstration, stopping or turning) is not fatigue:
+    :func:`find_faults` calls this on each stretch between change points.
     """
-    n = len(steps)
-    if n < DRIFT_MIN_STEPS:
-        return None
-    third = 2 * (n // 6)
-    first, last = steps.iloc[:third], steps.iloc[-third:]
-    changes = {}
-    worst_ratio = 0.0
-    sure = False
-    for metric, (limit, worse) in DRIFT_LIMITS.items():
-        if metric not in steps or steps[metric].notna().sum() < n // 2:
-            continue
-        a, b = float(first[metric].median()), float(last[metric].median())
-        delta = b - a
-        bad = delta if worse == "up" else -delta
-        # standard error of the difference of the two thirds' medians
-        fa, la = first[metric].dropna(), last[metric].dropna()
-        se = float(1.2533 * np.sqrt(fa.var(ddof=1) / len(fa) + la.var(ddof=1) / len(la))) \
-            if len(fa) > 1 and len(la) > 1 else float("nan")
-        if np.isfinite(bad) and bad >= limit:
-            changes[metric] = {"first_third": _r(a, 3), "last_third": _r(b, 3),
-                               "change": _r(delta, 3), "limit": limit, "standard_error": _r(se, 3)}
-            worst_ratio = max(worst_ratio, bad / limit)
-            sure = sure or (np.isfinite(se) and bad - limit > se)
+    changes = {m: {k: d.get(k) for k in ("first_third", "last_third", "change", "limit", "standard_error")}
+               for m, d in drift.items() if d.get("exceeds")}
     if not changes:
         return None
+    worst_ratio = max(drift[m]["score"] for m in changes)
+    sure = any(drift[m].get("clears_error") for m in changes)
     sev = "severe" if worst_ratio >= 3 else "moderate" if worst_ratio >= 2 else "mild"
     last_step = steps.iloc[-1]
     names = ", ".join(changes)
+    n, third = len(steps), 2 * (len(steps) // 6)
     return Fault(
         "form_drift", sev, f"{MESSAGES['form_drift']}: {names} changed from the first to the last third",
         {"changes": changes, "steps_per_third": third, "source": DRIFT_SOURCE,
@@ -294,28 +266,37 @@ def _drift_fault(steps: pd.DataFrame) -> Fault | None:
     )
 
 
-def _segment_drift(steps: pd.DataFrame, segments: list[tuple[int, int]] | None) -> Fault | None:
-    """The worst drift within any stretch between abrupt changes."""
-    found = [f for a, b in (segments or [(0, len(steps) - 1)])
-             if (f := _drift_fault(steps.iloc[a: b + 1]))]
+def _segment_drift(steps: pd.DataFrame, drift: dict[str, dict[str, Any]] | None,
+                   segments: list[tuple[int, int]] | None) -> Fault | None:
+    """The worst drift within any stretch between abrupt changes (the whole clip, with
+    the given ``drift`` table, when there is no change)."""
+    if not segments or len(segments) < 2:
+        return _drift_fault(steps, drift if drift is not None else drift_table(steps, list(DRIFT_LIMITS)))
+    found = []
+    for a, b in segments:
+        part = steps.iloc[a: b + 1]
+        f = _drift_fault(part, drift_table(part, list(DRIFT_LIMITS)))
+        if f:
+            found.append(f)
     if not found:
         return None
-    worst = max(found, key=lambda f: SEVERITY_RANK[f.severity])
-    if segments and len(segments) > 1:
-        worst.confidence += f" (steps {worst.evidence['first_step']}-{worst.evidence['last_step']}, between " \
-                            "abrupt changes of posture)"
+    worst = max(found, key=lambda f: (f.status == "found", SEVERITY_RANK[f.severity]))
+    worst.confidence += (f" (steps {worst.evidence['first_step']}-{worst.evidence['last_step']}, between "
+                         "abrupt changes of posture)")
     return worst
 
 
 def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
-                frames: pd.DataFrame | None = None, ctx: ClipContext | None = None,
+                frames: pd.DataFrame | None = None,
+                drift: dict[str, dict[str, Any]] | None = None, ctx: ClipContext | None = None,
                 segments: list[tuple[int, int]] | None = None) -> list[Fault]:
     """All faults for a clip: found ones first, then possible, then not measurable; most
     severe first within each. Side-view metrics only in a side view.
 
-    ``segments``: (first, last) step rows between abrupt changes
-    (:func:`formcheck.assess.segments.segment_steps`); drift is looked for within each
-    (the worst is reported), never across a change. None: the whole clip is one stretch.
+    ``drift`` is the clip's :func:`formcheck.assess.verdict.drift_table` (computed here
+    when not given). ``segments``: (first, last) step rows between abrupt changes
+    (:func:`formcheck.assess.segments.segment_steps`); with more than one, drift is looked
+    for within each (the worst is reported), never across a change.
     """
     faults: list[Fault] = []
     ctx = ctx or ClipContext.from_frames(frames)
@@ -330,7 +311,7 @@ def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
         f = _threshold_fault(steps, bounce, "excessive_bounce", frames, ctx)
         if f:
             faults.append(f)
-        d = _segment_drift(steps, segments)
+        d = _segment_drift(steps, drift, segments)
         if d:
             faults.append(d)
     elif view in ("front", "back") and len(steps):

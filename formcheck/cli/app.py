@@ -257,8 +257,11 @@ def version() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point. Usage errors are reported by typer (exit 2)."""
+    from formcheck.cli.stderr import native_chatter_filtered
+
     try:
-        app(args=argv, standalone_mode=True)
+        with native_chatter_filtered():
+            app(args=argv, standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0

@@ -21,7 +21,6 @@ inspect the axes; :func:`build_figures` returns them all; :func:`write_report` s
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -37,14 +36,16 @@ from matplotlib.ticker import MaxNLocator
 from formcheck.assess.faults import MESSAGES
 from formcheck.assess.norms import (
     ADVICE,
-    DRIFT_LIMITS,
     MEASUREMENT_ERROR_DEG,
     MEDICAL_CAUTION,
     THRESHOLDS,
     TORSO_HEIGHT_FRACTION,
+    WHOLE_BODY_LEAN_MAX_BEND,
     Threshold,
 )
-from formcheck.errors import InputError
+from formcheck.assess.verdict import SHOWN_DRIFT, THRESHOLD_BY_METRIC
+from formcheck.io.folder import read_analysis
+from formcheck.model.results import AnalysisResult
 from formcheck.render.report_draw import (
     DARK,
     GREEN,
@@ -95,10 +96,6 @@ REFERENCE: dict[str, tuple[float, float, str]] = {
     "cadence_spm": (165.0, 180.0, "typical for recreational runners; rises with speed"),
     "trunk_lean_deg": (4.0, 11.0, "Teng & Powers 2015, low to high trunk-flexion groups at 3.4 m/s"),
 }
-#: Fault code -> the threshold key of :data:`formcheck.assess.norms.THRESHOLDS` by metric.
-THRESHOLD_BY_METRIC: dict[str, Threshold] = {t.metric: t for t in THRESHOLDS.values()}
-THRESHOLD_BY_METRIC["left_shoulder_elevation_torso"] = THRESHOLDS["raised_shoulders"]
-THRESHOLD_BY_METRIC["right_shoulder_elevation_torso"] = THRESHOLDS["raised_shoulders"]
 
 SIDE_KEY = ("cva_deg", "trunk_lean_deg", "shoulder_elevation_torso", "head_pitch_deg",
             "vertical_oscillation", "cadence_spm")
@@ -123,18 +120,6 @@ WHY = {
 }
 
 
-def fault_code_of(th: Threshold) -> str:
-    """The fault a threshold raises (the torso variant of the bounce is the same fault)."""
-    return th.fault.removesuffix("_torso")
-
-
-def whole_body_bend() -> float | None:
-    """The waist-bend limit under which a trunk lean counts as a whole-body lean, if defined."""
-    from formcheck.assess import norms
-
-    return getattr(norms, "WHOLE_BODY_LEAN_MAX_BEND", None)
-
-
 # --- loading ---------------------------------------------------------------------------
 
 
@@ -148,6 +133,7 @@ class ReportData:
     steps: pd.DataFrame
     xy: np.ndarray | None = None  # (n, 33, 2) cleaned landmarks from pose.npz
     stills: dict[str, np.ndarray] = field(default_factory=dict)  # "worst"/"best" -> RGB
+    result: AnalysisResult | None = None
 
     @property
     def view(self) -> str:
@@ -161,38 +147,23 @@ class ReportData:
         return (self.summary.get("metrics") or {}).get(name) or {"measurable": False}
 
 
-def _read_rgb(path: Path) -> np.ndarray | None:
+def _read_rgb(path: Path | None) -> np.ndarray | None:
     import cv2
 
-    if not path.is_file():
+    if path is None:
         return None
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     return None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def load_folder(folder: str | Path) -> ReportData:
-    """Read an analysis folder. Raises :class:`InputError` when it is not one."""
-    folder = Path(folder)
-    path = folder / "summary.json"
-    if not path.is_file():
-        raise InputError(f"{folder} is not an analysis folder (no summary.json); "
-                         "run 'formcheck analyze' first")
-    try:
-        summary = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    frames = pd.read_csv(folder / "frames.csv") if (folder / "frames.csv").is_file() else pd.DataFrame()
-    steps = pd.read_csv(folder / "steps.csv") if (folder / "steps.csv").is_file() else pd.DataFrame()
-    xy = None
-    if (folder / "pose.npz").is_file():
-        with np.load(folder / "pose.npz", allow_pickle=False) as data:
-            xy = np.asarray(data["xy"], dtype=np.float64)
-    stills = {}
-    for label in ("worst", "best"):
-        img = _read_rgb(folder / f"evidence_{label}.jpg")
-        if img is not None:
-            stills[label] = img
-    return ReportData(folder, summary, frames, steps, xy, stills)
+    """Read an analysis folder (through :func:`formcheck.io.folder.read_analysis`).
+    Raises :class:`InputError` when it is not one."""
+    af = read_analysis(folder)
+    pose = af.pose()
+    stills = {label: img for label in ("worst", "best") if (img := _read_rgb(af.still(label))) is not None}
+    return ReportData(af.path, af.result.to_json_dict(), af.frames(), af.steps(),
+                      None if pose is None else pose.xy.astype(np.float64), stills, af.result)
 
 
 # --- formatting ------------------------------------------------------------------------
@@ -362,7 +333,6 @@ def _key_rows(data: ReportData) -> list[str]:
 
 def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float, bottom: float) -> list[Axes]:
     rows = _key_rows(data)
-    codes = {f.get("code") for f in data.summary.get("faults") or []}
     fig.text(x0, top, "Key numbers", fontsize=12, fontweight="bold", color=DARK, va="top")
     fig.text(x1, top, "◆ median of the steps   ━ most steps (p10-p90)   grey strip: ±"
              f"{MEASUREMENT_ERROR_DEG:g}° error   bands: ",
@@ -390,13 +360,12 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
             fig.text(x0, y + 0.38 * row_h, "not measurable: " + str(m.get("reason", "no data")),
                      fontsize=7.5, color=GREY, va="center")
             continue
-        sev = th.severity(float(m["median"])) if th is not None else None
+        sev = m.get("band")
         sub = fmt(m["median"], unit)
         if th is not None:
             sub += f"  ·  {norm_text(th)}"
-            if sev and fault_code_of(th) not in codes:
-                sub += "  (not a fault: whole-body lean)" if th.fault == "waist_lean" else ""
-                sev = None
+            if m.get("exempt"):
+                sub += "  (not a fault: whole-body lean)"
         elif ref is not None:
             sub += f"  ·  typical {ref[0]:g}-{ref[1]:g}"
         fig.text(x0, y + 0.38 * row_h, sub, fontsize=8, color=status_color(sev) if sev else DARK,
@@ -409,37 +378,16 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
     return axes
 
 
-CHECKS = ("forward_head", "waist_lean", "raised_shoulders", "gaze_down", "excessive_bounce", "form_drift")
+CHECK_MARKS = {"found": "✗", "not_found": "✓", "possible": "?"}
 
 
 def checks(data: ReportData) -> list[tuple[str, str]]:
-    """One line per fault formcheck looks for: found (with severity), not found, or not measured."""
-    found = {f["code"]: f["severity"] for f in data.summary.get("faults") or []}
-    status = {f["code"]: f.get("status", "found") for f in data.summary.get("faults") or []}
-    side = data.view == "side"
+    """The checklist the analysis decided (``summary["checks"]``), as text and colour."""
     out = []
-    for code in CHECKS:
-        name = MESSAGES.get(code, code)
-        if code in found and status[code] == "found":
-            out.append((f"✗  {name}: {found[code]}", SEV_COLORS[found[code]]))
-            continue
-        if code in found and status[code] == "possible":
-            out.append((f"?  {name}: possibly ({found[code]}), inside the measurement error", GREY))
-            continue
-        if code in found:
-            out.append((f"–  {name}: not measurable here", GREY))
-            continue
-        measurable = side or (code == "raised_shoulders" and data.view in ("front", "back"))
-        if code == "form_drift" and measurable and len(data.steps) < 6:
-            out.append((f"–  {name}: too few steps to tell", GREY))
-        elif code != "form_drift" and measurable and code in THRESHOLDS and \
-                not data.metric(THRESHOLDS[code].metric).get("measurable") and \
-                not (code == "excessive_bounce" and data.metric("vertical_oscillation_torso").get("measurable")):
-            out.append((f"–  {name}: not measurable here", GREY))
-        elif measurable:
-            out.append((f"✓  {name}: not found", GREEN))
-        else:
-            out.append((f"–  {name}: needs a side view", GREY))
+    for c in data.summary.get("checks") or []:
+        color = SEV_COLORS[c["severity"]] if c["status"] == "found" else \
+            GREEN if c["status"] == "not_found" else GREY
+        out.append((f"{CHECK_MARKS.get(c['status'], '–')}  {c['text']}", color))
     return out
 
 
@@ -540,7 +488,8 @@ def _series_panel(ax: Axes, data: ReportData, metric: str, unit: str, note: str 
         lo, hi = lo - 0.08 * span, hi + 0.08 * span
         shade_zones(ax, th, horizontal=False)
         ax.axhline(th.mild, color=SEV_COLORS["mild"], lw=1, ls="--")
-    elif metric == "waist_bend_deg" and (bend := whole_body_bend()) is not None:
+    elif metric == "waist_bend_deg":
+        bend = WHOLE_BODY_LEAN_MAX_BEND
         ax.axhline(bend, color=GREY, lw=1, ls="--")
         ax.text(0.995, 0.04, f"below {bend:g}°: a whole-body lean, not a bend at the waist",
                 transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color=GREY)
@@ -685,15 +634,13 @@ def build_steps_page(data: ReportData) -> Figure:
 def _drift_panel(ax: Axes, data: ReportData) -> None:
     drift = data.summary.get("drift") or {}
     ax.set_title("Drift: last third vs first third of the steps", fontsize=10, loc="left", fontweight="bold")
-    rows = [(m, d) for m, d in drift.items() if m in DRIFT_LIMITS or m in
-            ("left_shoulder_elevation_torso", "right_shoulder_elevation_torso", "shoulder_tilt_deg",
-             "head_tilt_deg")]
+    rows = [(m, d) for m, d in drift.items() if d.get("limit") is not None or m in SHOWN_DRIFT]
     if not rows:
         ax.set_axis_off()
         ax.text(0.5, 0.5, "Too few steps to judge drift\n(needs at least 6 steps)", transform=ax.transAxes,
                 ha="center", va="center", color=GREY, fontsize=10)
         return
-    if not any(m in DRIFT_LIMITS for m, _ in rows):  # e.g. front view: values only, nothing judged
+    if not any(d.get("limit") is not None for _, d in rows):  # e.g. front view: shown, not judged
         ax.set_axis_off()
         lines = [f"{LABELS.get(m, m)}: {fmt(d.get('first_third'), data.metric(m).get('unit', ''))} → "
                  f"{fmt(d.get('last_third'), data.metric(m).get('unit', ''))}" for m, d in rows]
@@ -701,22 +648,15 @@ def _drift_panel(ax: Axes, data: ReportData) -> None:
                 "the change is shown, not judged.", transform=ax.transAxes, va="top", fontsize=9,
                 linespacing=1.6)
         return
-    rows = [(m, d) for m, d in rows if m in DRIFT_LIMITS]
     names, vals, cols = [], [], []
     for m, d in rows:
         unit = data.metric(m).get("unit", "")
-        change = d.get("change")
-        if change is None:
+        if d.get("limit") is None or d.get("score") is None:
             continue
-        if m in DRIFT_LIMITS:
-            limit, worse = DRIFT_LIMITS[m]
-            score = (change if worse == "up" else -change) / limit
-        else:
-            limit, score = None, 0.0
         names.append(f"{LABELS.get(m, m)}\n{fmt(d.get('first_third'), unit)} → "
-                     f"{fmt(d.get('last_third'), unit)}" + (f" (limit {fmt(limit, unit)})" if limit else ""))
-        vals.append(score)
-        cols.append(SEV_COLORS["moderate"] if score >= 1 else GREEN if limit else "#adb5bd")
+                     f"{fmt(d.get('last_third'), unit)} (limit {fmt(d['limit'], unit)})")
+        vals.append(d["score"])
+        cols.append(SEV_COLORS["moderate"] if d.get("exceeds") else GREEN)
     y = np.arange(len(names))[::-1]
     ax.barh(y, vals, color=cols, edgecolor=DARK, lw=0.4, height=0.6)
     ax.set_yticks(y)
