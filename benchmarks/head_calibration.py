@@ -45,7 +45,7 @@ def measure(videos: Path, cache: Path) -> pd.DataFrame:
     for clip, g in ann.groupby("clip", sort=False):
         fr, s, xy, vis = _points(videos, cache, clip)
         first = g[g.annotation == "neck_and_head"].set_index("frame")
-        for _, a in g.iterrows():
+        for _, a in g[g.annotation != "c7_repeat"].iterrows():
             r = fr.iloc[int(a.frame)]
             ear = np.array([r.ear_x, r.ear_y])
             sh = np.array([r.shoulder_x, r.shoulder_y])
@@ -67,6 +67,10 @@ def measure(videos: Path, cache: Path) -> pd.DataFrame:
                    "tilt_clin": -up(tr, ca), "pitch_mp": -up(ear, nose), "eyeline_mp": -up(ear, eye)}
             if a.annotation == "neck_and_head":
                 c7 = np.array([a.c7_x, a.c7_y])
+                rep = g[(g.annotation == "c7_repeat") & (g.frame == a.frame)]
+                if len(rep):
+                    row.update(c7_repeat_down=(rep.c7_y.iloc[0] - c7[1]) / torso,
+                               c7_repeat_fwd=s * (rep.c7_x.iloc[0] - c7[0]) / torso)
                 row.update(cva_clin=up(c7, tr), cva_mp=up(sh, ear),
                            ear_fwd=s * (ear[0] - tr[0]) / torso, ear_down=(ear[1] - tr[1]) / torso,
                            sh_fwd=s * (sh[0] - c7[0]) / torso, sh_down=(sh[1] - c7[1]) / torso,
@@ -75,14 +79,55 @@ def measure(videos: Path, cache: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _transfer(nh: pd.DataFrame, down: float, fwd: float) -> tuple[float, float, float, np.ndarray]:
+    """(extra height, extra forward run, median tragus-C7, clinical CVA per frame) with
+    every C7 mark moved ``down`` / ``fwd`` torso lengths."""
+    sh_down = nh.sh_down - down
+    sh_fwd = nh.sh_fwd - fwd
+    dv = float((sh_down - nh.ear_down).mean())
+    dh = float((nh.ear_fwd - sh_fwd).mean())
+    # tragus relative to the moved C7 (torso lengths; up and forward positive)
+    up = np.sin(np.radians(nh.cva_clin)) * nh.tragus_c7 + down
+    run = np.cos(np.radians(nh.cva_clin)) * nh.tragus_c7 - fwd
+    return dv, dh, float(np.median(np.hypot(up, run))), np.degrees(np.arctan2(up, run))
+
+
 def report(df: pd.DataFrame) -> str:
     from formcheck.assess.norms import cva_proxy_from_clinical
 
     L = []
     nh = df[df.annotation == "neck_and_head"].copy()
+    rep = nh.dropna(subset=["c7_repeat_down"])
+    L.append(f"C7 marked twice on {len(rep)} frames: the second mark moved {rep.c7_repeat_down.mean():+.3f} ± "
+             f"{rep.c7_repeat_down.std():.3f} torso lengths down (+) and {rep.c7_repeat_fwd.mean():+.3f} ± "
+             f"{rep.c7_repeat_fwd.std():.3f} forward (+) (mean ± SD).\n")
+    variants = {"first pass": (0.0, 0.0),
+                "midpoint of the passes": (rep.c7_repeat_down.mean() / 2, rep.c7_repeat_fwd.mean() / 2),
+                "second-pass convention": (rep.c7_repeat_down.mean(), rep.c7_repeat_fwd.mean())}
+    L.append("| C7 convention | extra height | extra run | tragus-C7 | clinical CVA (mean) | "
+             "proxy at clinical 50 / 45.5 / 40 / 25 |")
+    L.append("|---|---|---|---|---|---|")
+
+    def t(c: float, dv: float, dh: float, d: float) -> float:
+        return float(np.degrees(np.arctan2(d * np.sin(np.radians(c)) + dv, d * np.cos(np.radians(c)) + dh)))
+
+    for name, (down, fwd) in variants.items():
+        dv, dh, d, clin = _transfer(nh, down, fwd)
+        L.append(f"| {name} | {dv:.3f} | {dh:+.3f} | {d:.3f} | {np.mean(clin):.1f} | "
+                 + " / ".join(f"{t(c, dv, dh, d):.1f}" for c in (50, 45.5, 40, 25)) + " |")
+    L.append("")
+    # from here on: the midpoint convention (what formcheck uses)
+    down, fwd = variants["midpoint of the passes"]
+    nh["sh_down"] = nh.sh_down - down
+    nh["sh_fwd"] = nh.sh_fwd - fwd
+    _, _, _, clin = _transfer(nh, down, fwd)
+    up = np.sin(np.radians(nh.cva_clin)) * nh.tragus_c7 + down
+    run = np.cos(np.radians(nh.cva_clin)) * nh.tragus_c7 - fwd
+    nh["tragus_c7"] = np.hypot(up, run)
+    nh["cva_clin"] = clin
     hz = df[df.annotation == "head_zoom"]
     L.append(f"Frames: {len(nh)} (neck and head) + {len(hz)} (second pass on the head) from "
-             f"{nh['clip'].nunique()} clips.\n")
+             f"{nh['clip'].nunique()} clips. Below: C7 at the midpoint of the two passes' conventions.\n")
     L.append("| clip | frames | torso px | clinical CVA | proxy CVA | proxy - clinical |")
     L.append("|---|---|---|---|---|---|")
     for clip, g in nh.groupby("clip", sort=False):

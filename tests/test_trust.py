@@ -332,3 +332,23 @@ def test_drift_after_an_abrupt_change_is_still_fatigue() -> None:
     drift = [f for f in find_faults(df, "side", False, segments=spans, ctx=ClipContext(200.0))
              if f.code == "form_drift"]
     assert drift and drift[0].evidence["first_step"] == 8
+
+
+def test_checklist_and_cli_say_how_sure() -> None:
+    from formcheck.assess.verdict import checklist
+    from formcheck.cli.app import _print_result
+
+    df = steps_from_series({"cva_deg": np.full(20, FH.mild - 0.5),
+                            "head_pitch_deg": np.full(20, GAZE.severe + 10)})
+    faults = [f.to_dict() for f in find_faults(df, "side", False, ctx=ClipContext(200.0))]
+    metrics = {"cva_deg": {"measurable": True}, "head_pitch_deg": {"measurable": True}}
+    status = {c["code"]: c["status"] for c in checklist("side", metrics, faults, 20)}
+    assert status["forward_head"] == "possible" and status["gaze_down"] == "found"
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        _print_result({"video": {"path": "x.mp4"}, "view": "side", "steps": 20, "metrics": {},
+                       "faults": faults, "warnings": [], "output_dir": "out"})
+    text = buf.getvalue()
+    assert "possible" in text and text.count("how sure:") == 2

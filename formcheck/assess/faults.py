@@ -114,6 +114,7 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
       ``1.2533 * SD / sqrt(n)`` (landmark jitter and the runner's own variation);
     - ``between_people``: how the landmarks sit on the anatomy differs from person to
       person (face, hair, clothing); measured on real people (:data:`ERROR_MODELS`);
+    - ``calibration``: how uncertain the threshold itself is (annotation repeatability);
     - ``camera_pitch``: a camera above or below the runner foreshortens the vertical;
       bias per 10 deg from the synthetic runner, times the known pitch or
       ``PITCH_ALLOWANCE_DEG`` when it is not known;
@@ -130,6 +131,7 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
     if em is not None:
         pitch = abs(ctx.camera_pitch_deg) if ctx.camera_pitch_deg is not None else PITCH_ALLOWANCE_DEG
         parts["between_people"] = em.person
+        parts["calibration"] = em.calibration
         parts["camera_pitch"] = em.pitch_per_10deg * pitch / 10.0
         size = em.small_gain * max(0.0, em.small_px / ctx.torso_px - 1.0) if ctx.torso_px > 0 else 0.0
         parts["runner_size"] = float(size) if np.isfinite(size) else 0.0
@@ -139,7 +141,7 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
 
 
 def _fmt_err(err: dict[str, float], unit: str) -> str:
-    names = {"between_people": "between people", "camera_pitch": "unknown camera pitch",
+    names = {"between_people": "between people", "calibration": "calibration", "camera_pitch": "unknown camera pitch",
              "runner_size": "runner size", "step_to_step": "step to step"}
     bits = [f"{names[k]} {v:.2g}" for k, v in err.items() if k != "total" and np.isfinite(v) and v > 0]
     return f"+/-{err['total']:.2g} {unit} ({', '.join(bits)})"

@@ -60,12 +60,17 @@ class Threshold:
 #: Measured on 39 frames of 5 real side-view clips (mean over frames, torso lengths):
 #: the shoulder landmark sits this far *below* C7 minus how far the ear landmark sits
 #: below the tragus, i.e. the extra height of the shoulder->ear line over C7->tragus.
-PROXY_EXTRA_HEIGHT_TORSO = 0.187
+#: C7 was marked twice on 8 frames and the second marks sat 0.041 torso lengths higher;
+#: formcheck uses the midpoint of the two conventions (first pass alone: 0.187).
+PROXY_EXTRA_HEIGHT_TORSO = 0.208
 #: ... and the ear landmark's forward offset from the tragus minus the shoulder
 #: landmark's forward offset from C7 (torso lengths, + = forward).
-PROXY_EXTRA_FORWARD_TORSO = -0.006
+PROXY_EXTRA_FORWARD_TORSO = -0.012
 #: Median tragus-C7 distance in torso lengths on those frames.
-TRAGUS_C7_TORSO = 0.228
+TRAGUS_C7_TORSO = 0.215
+#: Half the spread of the proxy cut-off (at a clinical 50 deg) between the first-pass
+#: C7 convention (68.8 deg) and the second (73.5 deg): how uncertain the cut-off itself is.
+CVA_CALIBRATION_DEG = 2.35
 
 
 def cva_proxy_from_clinical(clinical_deg: float, tragus_c7_torso: float = TRAGUS_C7_TORSO) -> float:
@@ -114,11 +119,11 @@ THRESHOLDS: dict[str, Threshold] = {
             "in controls (Lau et al., Man Ther 2009); <50 deg common cut-off, 45.5 deg separates "
             "slight from moderate-severe (Mostafaee et al.); severe here = clinical CVA under 40 deg "
             "(formcheck's choice, well below the neck-pain group). MediaPipe has no C7: on 39 "
-            "hand-annotated frames of 5 real side-view clips the shoulder landmark sat 0.15 torso "
-            "lengths below and 0.04 ahead of C7, the ear landmark 0.04 above the tragus, so the "
+            "hand-annotated frames of 5 real side-view clips the shoulder landmark sat 0.17 torso "
+            "lengths below and 0.05 ahead of C7, the ear landmark 0.04 above the tragus, so the "
             "ear-shoulder proxy reads higher and compresses the range; the clinical 50 / 45.5 / 40 "
-            "deg map to 68.8 / 66.3 / 63.2 deg of the proxy through that geometry "
-            "(cva_proxy_from_clinical; docs/head_calibration.md).",
+            "deg map to 71.3 / 69.0 / 66.2 deg of the proxy through that geometry, +/-2.4 deg "
+            "between two C7 annotation passes (cva_proxy_from_clinical; docs/head_calibration.md).",
             extreme=_CVA[3],
         ),
         Threshold(
@@ -218,7 +223,8 @@ class ErrorModel:
     ``pitch_per_10deg``: bias per 10 deg of camera pitch (synthetic runner), applied to
     ``PITCH_ALLOWANCE_DEG`` when the pitch is not known; ``small_px``: the torso length
     (px) under which the landmark model sees too few pixels and the error grows as
-    ``small_gain * (small_px / torso - 1)``.
+    ``small_gain * (small_px / torso - 1)``; ``calibration``: how uncertain the threshold
+    itself is (the annotation's repeatability), the same for every clip.
     """
 
     person: float
@@ -226,6 +232,7 @@ class ErrorModel:
     small_px: float
     small_gain: float
     source: str
+    calibration: float = 0.0
 
 
 #: A phone held at chest height to a tripod at hip height or a high shelf: an unknown
@@ -236,10 +243,11 @@ ERROR_MODELS: dict[str, ErrorModel] = {
     "cva_deg": ErrorModel(
         3.4, 2.0, 55.0, 3.5,
         "between people: SD of the clip-mean residual of the proxy against the clinical CVA "
-        "(through cva_proxy_from_clinical), 5 real clips, 39 hand-annotated frames. Camera pitch: "
+        "(through cva_proxy_from_clinical), 5 real clips, 39 hand-annotated frames; calibration: "
+        "half the spread of the cut-off between two C7 annotation passes. Camera pitch: "
         "synthetic runner, -4.0 deg at 20 deg below (the largest of -20..+20 deg, head 5 and 25 deg "
         "forward). Runner size: synthetic runner, -0.9 / -2.6 deg at 43 / 33 px of torso against "
-        "53 px (benchmarks/head_bias.py)"),
+        "53 px (benchmarks/head_bias.py)", calibration=CVA_CALIBRATION_DEG),
     "head_pitch_deg": ErrorModel(
         5.2, 1.0, 55.0, 5.0,
         "between people: SD of the clip-mean residual of the ear->nose pitch against the "
