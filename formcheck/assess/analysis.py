@@ -25,6 +25,7 @@ from formcheck.assess.norms import (
     TORSO_HEIGHT_FRACTION,
     G,
 )
+from formcheck.assess.segments import Segmentation, segment_steps
 from formcheck.assess.verdict import checklist, drift_table, metric_bands
 from formcheck.kinematics.cleaning import CleaningLog, clean, true_runs
 from formcheck.kinematics.level import rotate_points
@@ -116,6 +117,7 @@ class Analysis:
     tilt: TiltEstimate | None = None
     gait: dict[str, Any] = field(default_factory=dict)
     timing: Timing = field(default_factory=Timing)
+    posture_segments: Segmentation | None = None
 
     def summary(self) -> dict[str, Any]:
         """``summary.json`` as plain data (validated by :meth:`result`)."""
@@ -146,6 +148,7 @@ class Analysis:
             "step_period_s": round(self.steps.period_s, 4),
             "metrics": self.metrics,
             "drift": self.drift,
+            "posture_segments": self.posture_segments.to_dict() if self.posture_segments else None,
             "faults": faults,
             "checks": checklist(self.view.view, self.metrics, faults, self.steps.count),
             "evidence_frames": self.evidence_frames,
@@ -440,8 +443,15 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                                  reason=timing.reason())
     _playback_positions(frames, step_table, raw.t, timing.factor)
     drift = drift_table(step_table, list(SIDE_METRICS) + list(FRONT_METRICS))
+    segmentation = segment_steps(step_table) if len(step_table) else None
+    if segmentation and segmentation.change_points:
+        when = ", ".join(f"{c.t_s:.1f} s ({', '.join(c.changes)})" for c in segmentation.change_points)
+        warnings.append(f"posture or pace changes abruptly at {when}: an edit, a demonstration or a change "
+                        "of activity rather than fatigue; each part is summarised separately (posture_segments)")
     faults = find_faults(step_table, "side" if view.sagittal else view.view, settings.height_cm is not None,
-                         frames, drift)
+                         frames, drift,
+                         segments=[(g.first_step, g.last_step) for g in segmentation.segments]
+                         if segmentation else None)
     metric_bands(metrics, {f.code for f in faults})
     assumptions = []
     if view.view == "oblique":
@@ -475,4 +485,4 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                     _evidence_frames(frames, faults, view), timings,
                     warnings=tilt_warnings + warnings, tilt=tilt,
                     gait={"kind": gait[0], "correlation": None if not np.isfinite(gait[1])
-                          else round(gait[1], 3)}, timing=timing)
+                          else round(gait[1], 3)}, timing=timing, posture_segments=segmentation)

@@ -168,7 +168,11 @@ def _print_result(summary: dict) -> None:
         lines.append(f"  {timing['repeated_frames']} repeated (frozen or duplicated) frames left out")
     if faults:
         for f in faults:
-            lines.append(f"  [{f['severity']}] {f['message']}")
+            status = f.get("status", "found")
+            tag = f["severity"] if status == "found" else f"{f['severity']}, {status.replace('_', ' ')}"
+            lines.append(f"  [{tag}] {f['message']}")
+            if f.get("confidence"):
+                lines.append(f"      how sure: {f['confidence']}")
     else:
         lines.append("  no form faults found")
     for w in summary.get("warnings", []):

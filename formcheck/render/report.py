@@ -204,8 +204,14 @@ def bounce_metric(data: ReportData) -> str:
     return "vertical_oscillation_cm" if cm.get("measurable") else "vertical_oscillation_torso"
 
 
+STATUS_PREFIX = {"found": "", "possible": "Possibly: ", "not_measurable": "Cannot tell here: "}
+
+
 def fault_title(fault: dict[str, Any]) -> str:
-    return MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    """The fault's name, prefixed with how sure formcheck is when it is not sure."""
+    name = MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    prefix = STATUS_PREFIX.get(fault.get("status", "found"), "")
+    return prefix + (name[0].lower() + name[1:] if prefix else name)
 
 
 def evidence_text(fault: dict[str, Any]) -> str:
@@ -226,7 +232,9 @@ def evidence_text(fault: dict[str, Any]) -> str:
     share = ev.get("steps_past_threshold")
     if share is not None:
         text += f"; {100 * share:.0f}% of steps past it"
-    if ev.get("within_measurement_error"):
+    if fault.get("confidence"):
+        text += ". How sure: " + fault["confidence"]
+    elif ev.get("within_measurement_error"):
         text += f". Within the ~{MEASUREMENT_ERROR_DEG:g}° measurement error of the threshold: borderline"
     return text
 
@@ -375,7 +383,7 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
     return axes
 
 
-CHECK_MARKS = {"found": "✗", "not_found": "✓"}
+CHECK_MARKS = {"found": "✗", "not_found": "✓", "possible": "?"}
 
 
 def checks(data: ReportData) -> list[tuple[str, str]]:
@@ -396,8 +404,11 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
     faults = verdict(s)
     blocks: list[Block] = []
     if faults:
-        n = len(faults)
-        blocks.append(Block(f"{n} form fault{'s' if n > 1 else ''} found", 15, "bold",
+        n = sum(1 for f in s["faults"] if f.get("status", "found") == "found")
+        unsure = len(faults) - n
+        head = (f"{n} form fault{'s' if n != 1 else ''} found" if n else "No form fault found for sure") + \
+            (f", {unsure} uncertain" if unsure else "")
+        blocks.append(Block(head, 15, "bold",
                             SEV_COLORS[faults[0]["severity"]], gap_after=0.2, gid="verdict"))
         blocks.append(Block("Most important first. Change one thing at a time.", 9, color=GREY,
                             style="italic", gap_after=0.9))
