@@ -285,12 +285,13 @@ def test_exact_joints_front_view_status_and_no_cue():
     spec = CLEAN
     pose = truth_pose(spec)
 
-    def front(rgb, t):  # shoulders and hips a torso-half apart: a front view
+    def front(rgb, t):  # facing the camera: left and right apart, the nose between the ears
         s = pose(rgb, t)
         xy = s.xy.copy()
-        for left, right in ((11, 12), (23, 24)):
-            xy[left, 0] += 30
-            xy[right, 0] -= 30
+        for left, right, half in ((11, 12, 30), (23, 24, 30), (7, 8, 12)):
+            mid = (xy[left, 0] + xy[right, 0]) / 2
+            xy[left, 0], xy[right, 0] = mid + half, mid - half
+        xy[0, 0] = (xy[7, 0] + xy[8, 0]) / 2
         return PoseSample(xy, s.visibility)
 
     pipe = LivePipeline(front)
