@@ -406,6 +406,8 @@ def write_markdown(records: list[dict[str, Any]], path: Path, meta: dict[str, An
     L.append(f"Machine: {meta['machine']}. Versions: {meta['versions']}.")
     L.append("")
     duration = f"; every clip {meta['duration']:g} s long" if meta["duration"] else ""
+    L.append("Head and gaze calibration on real people (hand-annotated tragus, C7 and eye corner; thresholds and per-clip measurement error): [head_calibration.md](head_calibration.md).")
+    L.append("")
     L.append(
         "Each condition is a `formcheck.synth.runner` clip whose posture, cadence and bounce are "
         "known exactly (`formcheck.synth.runner.CONDITIONS`, `condition_spec`, `render_condition`). "

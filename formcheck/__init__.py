@@ -1,3 +1,3 @@
 """formcheck: running-form analysis from video, aimed at the faults behind a sore neck."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

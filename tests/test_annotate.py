@@ -20,7 +20,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_fo
 
 @pytest.fixture(scope="session")
 def analysis():
-    from formcheck.assess.analysis import analyze
+    from formcheck.pipeline.run import analyze
 
     return analyze(str(SAMPLE), Settings(video=False, report=False))
 
@@ -89,8 +89,10 @@ def test_source_pixels_are_kept_outside_the_overlay(annotated):
 
 
 def test_status_codes():
-    fh = THRESHOLDS["forward_head"]  # below 72 mild, below 65 moderate
-    got = status_codes(np.array([80.0, 72.0, 66.0, 60.0, 40.0, np.nan]), fh)
+    fh = THRESHOLDS["forward_head"]  # below mild: mild; below moderate: moderate
+    vals = [fh.mild + 8, fh.mild, (fh.mild + fh.moderate) / 2, fh.moderate - 1, fh.severe - 20, np.nan]
+    got = status_codes(np.array(vals), fh)
     assert got.tolist() == [0, 1, 1, 2, 2, 0]
-    gz = THRESHOLDS["gaze_down"]  # above 25 mild, above 35 moderate
-    assert status_codes(np.array([10.0, 30.0, 50.0]), gz).tolist() == [0, 1, 2]
+    gz = THRESHOLDS["gaze_down"]  # above mild: mild; above moderate: moderate
+    vals = [gz.mild - 10, (gz.mild + gz.moderate) / 2, gz.severe + 10]
+    assert status_codes(np.array(vals), gz).tolist() == [0, 1, 2]

@@ -373,15 +373,19 @@ def _fake_done(tmp_path: Path, **changes) -> tuple[Path, Path]:
     clip.write_bytes(b"x")
     folder = tmp_path / "out" / "clip"
     folder.mkdir(parents=True)
-    summary = {
-        "formcheck_version": __version__,
-        "video": {"path": str(clip)},
-        "model": {"sha256": "abc"},
-        "settings": {"video": False, "report": False},
-        "settings_fingerprint": SETTINGS.fingerprint(),
-    }
+    # a complete summary (the one a 0.1 analysis wrote; the reader migrates it) with the
+    # fields resuming compares set to match SETTINGS, then the test's changes
+    summary = json.loads((Path(__file__).parent / "data" / "summary_0_1.json").read_text())
+    summary["formcheck_version"] = __version__
+    summary["video"]["path"] = str(clip)
+    summary["model"]["sha256"] = "abc"
+    summary["settings"].update(video=False, report=False)
+    summary["settings_fingerprint"] = SETTINGS.fingerprint()
     for key, value in changes.items():
-        summary[key] = value
+        if isinstance(value, dict):
+            summary[key].update(value)
+        else:
+            summary[key] = value
     (folder / "summary.json").write_text(json.dumps(summary))
     return clip, folder
 

@@ -56,7 +56,7 @@ def test_tiny_runner_fails_clearly_or_warns(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def clean_analysis(tmp_path_factory: pytest.TempPathFactory):
     """An analysis to write: a 3 s, 320x240 synthetic clip through the pose model."""
-    from formcheck.assess.analysis import analyze
+    from formcheck.pipeline.run import analyze
 
     clip = render(tmp_path_factory.mktemp("clean"), "clean", duration_s=3.0, width=320,
                   height=240, runner_height_px=190)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import fnmatch
-import json
 import logging
 import math
 import os
@@ -38,6 +37,7 @@ from typing import Any
 from formcheck import __version__
 from formcheck.errors import FormcheckError, InputError, OutputError
 from formcheck.io.video import VIDEO_EXTENSIONS
+from formcheck.model.results import AnalysisResult
 from formcheck.model.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,9 @@ COLUMNS: tuple[str, ...] = (
     "view",
     "facing",
     "steps",
+    "speed_factor",  # slow-motion factor applied (real time = playback time / factor)
+    "speed_source",  # given | metadata | proposed (not applied) | none
+    "proposed_speed",  # the factor the gait suggests, when not applied
     *METRIC_COLUMNS,
     "faults",  # fault codes, ";"-separated, worst first
     "fault_severities",  # their severities, same order
@@ -207,14 +210,15 @@ def output_names(videos: Sequence[Path], folder: Path) -> dict[Path, str]:
 # ----------------------------------------------------------------------- resuming
 
 
-def read_summary(folder: Path) -> dict[str, Any] | None:
-    from formcheck.io.folder import SUMMARY
+def read_summary(folder: Path) -> AnalysisResult | None:
+    """The folder's result (:func:`formcheck.io.folder.read_summary`), or None when it
+    has none or it cannot be read."""
+    from formcheck.io.folder import read_summary as read
 
     try:
-        data = json.loads((folder / SUMMARY).read_text())
-    except (OSError, ValueError):
+        return read(folder)[0]
+    except FormcheckError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def completed_summary(
@@ -230,30 +234,26 @@ def completed_summary(
         clip_ns = video.stat().st_mtime_ns
     except OSError:
         return None
-    summary = read_summary(folder)
+    result = read_summary(folder)
     why = None
-    if summary is None:
+    if result is None:
         why = "summary.json unreadable"
     elif done_ns < clip_ns:
         why = "the clip is newer than its results"
-    elif Path(str(summary.get("video", {}).get("path", ""))).name != video.name:
+    elif Path(result.video.path).name != video.name:
         why = "the folder holds another clip's results"
-    elif summary.get("model", {}).get("sha256") != model_sha256:
+    elif result.model.sha256 != model_sha256:
         why = "another model"
-    elif summary.get("settings_fingerprint") != settings.fingerprint():
+    elif result.settings_fingerprint != settings.fingerprint():
         why = "other settings"
-    elif summary.get("formcheck_version") != __version__:
-        why = f"formcheck {summary.get('formcheck_version')}"
-    else:
-        written = summary.get("settings", {})
-        if (settings.video and not written.get("video")) or (
-            settings.report and not written.get("report")
-        ):
-            why = "an output now asked for is missing"
-    if why:
+    elif result.formcheck_version != __version__:
+        why = f"formcheck {result.formcheck_version}"
+    elif (settings.video and not result.settings.video) or (settings.report and not result.settings.report):
+        why = "an output now asked for is missing"
+    if why or result is None:
         log.debug("%s: analysing again (%s)", video.name, why)
         return None
-    return summary
+    return result.to_json_dict()
 
 
 def remove_stale_staging(out: Path) -> int:
@@ -323,6 +323,9 @@ def make_row(rel: str, folder: str, result: ClipResult) -> dict[str, str]:
         view=str(s.get("view") or ""),
         facing=str(s.get("facing") or ""),
         steps=str(s.get("steps", "")),
+        speed_factor=_num((s.get("timing") or {}).get("factor"), 4),
+        speed_source=str((s.get("timing") or {}).get("source") or ""),
+        proposed_speed=_num((s.get("timing") or {}).get("proposed_factor"), 4),
         faults=";".join(str(f.get("code", "")) for f in faults),
         fault_severities=";".join(str(f.get("severity", "")) for f in faults),
         analysis_s=_num(result.seconds, 2),

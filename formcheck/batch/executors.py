@@ -24,9 +24,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 
 from formcheck.batch.core import ClipJob, ClipResult, ClusterError, analyze_clip, failed
+from formcheck.io.folder import is_analysis_folder
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     alone has not, so the workers still busy after a second get one (a KeyboardInterrupt
     in the task, which removes its staging folder), and are terminated if that fails.
     """
-    procs = list((getattr(pool, "_processes", None) or {}).values())
+    procs = mp.active_children()  # the pool's workers: batch starts no other child processes
     pool.shutdown(wait=False, cancel_futures=True)
     deadline = time.monotonic() + 1.0
     for p in procs:
@@ -222,7 +222,7 @@ def run_dask(
                     result = fut.result()
                 except Exception as exc:  # KilledWorker, a worker without formcheck, ...
                     result = failed(job, f"the Dask task failed: {type(exc).__name__}: {exc}")
-                if result.status == "ok" and not (Path(job.out_dir) / "summary.json").exists():
+                if result.status == "ok" and not is_analysis_folder(job.out_dir):
                     log.warning(
                         "%s: a worker wrote its results to %s, but they cannot be seen here: "
                         "the output folder must be on a file system shared with the workers",

@@ -24,17 +24,20 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from formcheck.errors import OutputError
+from formcheck.errors import InputError, OutputError
+from formcheck.model.results import AnalysisResult, json_ready
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from formcheck.assess.analysis import Analysis
-    from formcheck.render.report_server import ReportProcess
+    from formcheck.model.pose import PoseSeries
 
 log = logging.getLogger(__name__)
 
@@ -42,30 +45,8 @@ SUMMARY = "summary.json"
 STAGING_PREFIX = ".formcheck-partial-"
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return None if not np.isfinite(o) else float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
-def _clean_nans(obj: Any) -> Any:
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean_nans(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean_nans(v) for v in obj]
-    return obj
-
-
 def dump_json(data: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(_clean_nans(data), indent=2, default=_json_default, allow_nan=False) + "\n")
+    path.write_text(json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n")
 
 
 def prepare_out_dir(out_dir: str | Path) -> Path:
@@ -112,13 +93,16 @@ def commit(stage: Path, out: Path) -> list[Path]:
         raise OutputError(f"cannot write results into {out}: {exc.strerror or exc}") from None
 
 
-def write_tables(analysis: Analysis, folder: Path) -> None:
-    """summary.json, frames.csv, steps.csv and the landmark arrays."""
+def write_tables(analysis: Analysis, folder: Path) -> AnalysisResult:
+    """summary.json, frames.csv, steps.csv and the landmark arrays; returns the result
+    as written (validated against :class:`~formcheck.model.results.AnalysisResult`)."""
+    result = analysis.result()
     analysis.frames.to_csv(folder / "frames.csv", index=False, float_format="%.4f")
     analysis.step_table.to_csv(folder / "steps.csv", index=False, float_format="%.4f")
     analysis.pose.save(folder / "pose.npz")
     analysis.raw.save(folder / "landmarks_raw.npz")
-    dump_json(analysis.summary(), folder / SUMMARY)
+    dump_json(result.to_json_dict(), folder / SUMMARY)
+    return result
 
 
 def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
@@ -142,40 +126,134 @@ def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
     return saved
 
 
+#: Writes one more output of an analysis into the (staging) folder.
 Writer = Callable[["Analysis", Path], Any]
 
-def write_analysis(analysis: Analysis, out_dir: str | Path, extra: list[Writer] | None = None,
-                   report: bool = False, report_process: ReportProcess | None = None) -> list[Path]:
+
+def write_analysis(analysis: Analysis, out_dir: str | Path, writers: Sequence[Writer] = (),
+                   beside: Sequence[Writer] = ()) -> list[Path]:
     """Write all outputs of ``analysis`` into ``out_dir`` atomically.
 
-    ``extra`` writers (the annotated video) run inside the staging folder after the
-    tables. The report (``report=True``) only reads the staging folder, so it is
-    rendered by ``report_process`` at the same time, or here if there is none or it
-    fails. If anything fails nothing is committed.
+    The tables, ``summary.json`` and the evidence stills are written into a staging
+    folder first; then ``writers`` run one after the other (the annotated video) while
+    each of ``beside`` runs in a thread of its own at the same time (the report, which
+    only reads the staging folder). If any of them fails, nothing is committed and the
+    first error is raised; otherwise every file is moved into ``out_dir``,
+    ``summary.json`` last.
     """
     out = prepare_out_dir(out_dir)
     with staging(out) as stage:
         try:
             write_evidence_stills(analysis, stage)
             write_tables(analysis, stage)
-            pending = report_process.start_render(stage) if report and report_process else None
-            if report and pending is None:
-                _render_report_here(stage)
-            for writer in extra or []:
-                writer(analysis, stage)
-            if pending is not None:
-                answer = report_process.outcome(pending)  # type: ignore[union-attr]
-                if answer != "ok":
-                    log.info("report process: %s; rendering the report here", answer)
-                    _render_report_here(stage)
-            # summary.json is written last: the writers may read the tables.
-            dump_json(analysis.summary(), stage / SUMMARY)
+            with ThreadPoolExecutor(max_workers=max(1, len(beside)),
+                                    thread_name_prefix="formcheck-writer") as pool:
+                pending = [pool.submit(w, analysis, stage) for w in beside]
+                for writer in writers:
+                    writer(analysis, stage)
+                for fut in pending:
+                    fut.result()
         except OSError as exc:
             raise OutputError(f"cannot write results into {out}: {exc.strerror or exc}") from None
         return commit(stage, out)
 
 
-def _render_report_here(folder: Path) -> None:
-    from formcheck.render.report import write_report
+# --- reading -----------------------------------------------------------------------------
 
-    write_report(folder)
+#: Files an analysis folder may hold (the only names :meth:`AnalysisFolder.file` serves).
+OUTPUT_FILES = ("summary.json", "frames.csv", "steps.csv", "pose.npz", "landmarks_raw.npz",
+                "evidence_worst.jpg", "evidence_best.jpg", "report.pdf", "report.png", "annotated.mp4")
+
+
+@dataclass
+class AnalysisFolder:
+    """One analysis folder, read: the validated result and lazy access to the tables.
+
+    Obtain it with :func:`read_analysis`; ``migrated_from`` is the schema version the
+    folder was written in when it was older than the current one.
+    """
+
+    path: Path
+    result: AnalysisResult
+    migrated_from: str | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def file(self, name: str) -> Path | None:
+        """The path of output ``name`` (one of :data:`OUTPUT_FILES`) if the folder has it."""
+        if name not in OUTPUT_FILES:
+            raise ValueError(f"not an analysis output: {name!r}")
+        p = self.path / name
+        return p if p.is_file() else None
+
+    def _table(self, name: str) -> pd.DataFrame:
+        import pandas as pd
+
+        if name not in self._cache:
+            p = self.file(name)
+            self._cache[name] = pd.read_csv(p) if p is not None else pd.DataFrame()
+        return self._cache[name]
+
+    def frames(self) -> pd.DataFrame:
+        """``frames.csv`` (empty when missing)."""
+        return self._table("frames.csv")
+
+    def steps(self) -> pd.DataFrame:
+        """``steps.csv`` (empty when missing)."""
+        return self._table("steps.csv")
+
+    def pose(self) -> PoseSeries | None:
+        """The cleaned landmark series from ``pose.npz`` (None when missing or unreadable)."""
+        from formcheck.model.pose import PoseSeries
+
+        if "pose" not in self._cache:
+            p = self.file("pose.npz")
+            try:
+                self._cache["pose"] = PoseSeries.load(p) if p is not None else None
+            except (OSError, KeyError, ValueError) as exc:
+                log.warning("cannot read %s: %s", p, exc)
+                self._cache["pose"] = None
+        return self._cache["pose"]
+
+    def still(self, label: str) -> Path | None:
+        """``evidence_worst.jpg`` / ``evidence_best.jpg`` for label "worst" / "best"."""
+        return self.file(f"evidence_{label}.jpg")
+
+
+def is_analysis_folder(folder: str | Path) -> bool:
+    """True when ``folder`` holds a finished analysis (its ``summary.json``, written last)."""
+    return (Path(folder) / SUMMARY).is_file()
+
+
+def read_summary(folder: str | Path) -> tuple[AnalysisResult, str | None]:
+    """The validated (and, for an older folder, migrated) ``summary.json`` of ``folder``."""
+    from pydantic import ValidationError
+
+    from formcheck.io.migrate import migrate_summary
+
+    path = Path(folder) / SUMMARY
+    if not path.is_file():
+        raise InputError(f"{folder} is not an analysis folder (no summary.json); run 'formcheck analyze' first")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path} does not hold a formcheck summary")
+    data, old = migrate_summary(data)
+    try:
+        return AnalysisResult.model_validate(data), old
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"{path} is not a valid formcheck summary ({where}: {first['msg']})") from None
+
+
+def read_analysis(folder: str | Path) -> AnalysisFolder:
+    """Read an analysis folder: the one reader every consumer uses.
+
+    Raises :class:`~formcheck.errors.InputError` when ``folder`` holds no valid
+    ``summary.json`` (a folder written by an older formcheck is migrated on the fly).
+    """
+    folder = Path(folder)
+    result, old = read_summary(folder)
+    return AnalysisFolder(folder, result, old)

@@ -5,54 +5,66 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formcheck.model.settings import Settings
+
+if TYPE_CHECKING:
+    from formcheck.assess.analysis import Analysis
+    from formcheck.model.results import AnalysisResult
 
 log = logging.getLogger(__name__)
 
 
-def output_writers(settings: Settings) -> list[Callable[..., Any]]:
-    """The writers besides the tables and the report that the settings ask for; each
-    takes ``(analysis, folder)``."""
-    writers: list[Callable[..., Any]] = []
-    if settings.video:
-        from formcheck.render.annotate import write_annotated_video
+def _report_writer(analysis: Analysis, folder: Path) -> None:
+    """The report, rendered from the (staging) folder's files alone."""
+    from formcheck.render.report import write_report
 
-        writers.append(write_annotated_video)
-    return writers
+    write_report(folder)
 
 
-def run_analysis(video: str | Path, out_dir: str | Path, settings: Settings,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Analyse ``video`` and write all outputs into ``out_dir``; return the summary.
+def analyze(video_path: str | Path, settings: Settings,
+            progress: Callable[[int, int], None] | None = None) -> Analysis:
+    """The in-memory analysis of one clip, nothing written. Raises a
+    :class:`~formcheck.errors.FormcheckError` on bad input."""
+    from formcheck.assess.analysis import analyze_extracted
+    from formcheck.pose.extract import extract_runner
 
-    The report renderer is started first, in a second process, so that its imports
-    overlap with the pose model's work; it renders while the annotated video is written.
+    return analyze_extracted(extract_runner(str(video_path), settings, progress), settings)
+
+
+def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
+                  progress: Callable[[int, int], None] | None = None) -> AnalysisResult:
+    """Analyse ``video`` and write all outputs into ``out_dir``; return the result.
+
+    The report is rendered in a thread while the annotated video is written (both
+    only read what the analysis staged), so the two overlap.
     """
     from formcheck.io.folder import prepare_out_dir
     from formcheck.pose.extract import extract_runner
 
     out = prepare_out_dir(out_dir)  # fail early on an unwritable location
-    report_process = None
-    if settings.report:
-        from formcheck.render.report_server import ReportProcess
+    extracted = extract_runner(str(video), settings, progress=progress)
+    # pandas and scipy are imported only now, after the landmarkers are closed.
+    from formcheck.assess.analysis import analyze_extracted
+    from formcheck.io.folder import write_analysis
 
-        report_process = ReportProcess()
-    try:
-        extracted = extract_runner(str(video), settings, progress=progress)
-        # pandas and scipy are imported only now, after the landmarkers are closed.
-        from formcheck.assess.analysis import analyze_extracted
-        from formcheck.io.folder import write_analysis
+    analysis = analyze_extracted(extracted, settings)
+    writers: list[Callable[[Analysis, Path], Any]] = []
+    if settings.video:
+        from formcheck.render.annotate import write_annotated_video
 
-        analysis = analyze_extracted(extracted, settings)
-        write_analysis(analysis, out, output_writers(settings), report=settings.report,
-                       report_process=report_process)
-    finally:
-        if report_process is not None:
-            report_process.close()
-    summary = analysis.summary()
-    summary["output_dir"] = str(out)
+        writers.append(write_annotated_video)
+    write_analysis(analysis, out, writers, [_report_writer] if settings.report else [])
+    return analysis.result()
+
+
+def run_analysis(video: str | Path, out_dir: str | Path, settings: Settings,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """:func:`analyze_video`, with the result as plain data plus ``output_dir``."""
+    result = analyze_video(video, out_dir, settings, progress)
+    summary = result.to_json_dict()
+    summary["output_dir"] = str(Path(out_dir).expanduser())
     return summary
 
 

@@ -12,26 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from formcheck.errors import ModelError
+from formcheck.model.capture import ModelInfo
 
 DEFAULT_MODEL_NAME = "pose_landmarker_full.task"
 _BUNDLE_MEMBERS = {"pose_detector.tflite", "pose_landmarks_detector.tflite"}
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    path: Path
-    name: str
-    sha256: str
-    bundled: bool
-
-    def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "sha256": self.sha256, "bundled": self.bundled,
-                "path": str(self.path)}
 
 
 def _candidates() -> list[Path]:

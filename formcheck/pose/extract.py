@@ -10,35 +10,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from formcheck.errors import NoRunnerFoundError
+from formcheck.io.timing import read_capture_rate
 from formcheck.io.video import probe
+from formcheck.model.capture import Extracted
 from formcheck.model.pose import PoseSeries, VideoInfo
 from formcheck.model.settings import Settings
-from formcheck.pose.bundle import ModelInfo, resolve_model
-from formcheck.pose.tilt import FrameSampler, TiltEstimate, estimate_roll
+from formcheck.pose.bundle import resolve_model
+from formcheck.pose.tilt import FrameSampler, estimate_roll
 
 log = logging.getLogger(__name__)
 
 MIN_DETECTED_FRAMES = 10
 MIN_DETECTED_FRACTION = 0.2
-
-
-@dataclass
-class Extracted:
-    """The runner's raw landmarks and what was learnt about the clip on the way."""
-
-    raw: PoseSeries
-    video: VideoInfo
-    model: ModelInfo
-    tilt: TiltEstimate
-    decode: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def runner_boxes(series: PoseSeries, times: list[float]) -> dict[float, tuple[float, float, float, float]]:
@@ -86,6 +73,11 @@ def extract_runner(video_path: str, settings: Settings,
     raw = select_runner(cand, video, ext.people_seen)
     raw.selection["census"] = [{"frame": f, "people": n} for f, n in ext.census]
     raw.selection["two_poses_from_frame"] = ext.multi_from
+    raw.selection["zoomed_frames"] = ext.zoomed_frames
+    if ext.zoomed_frames:
+        warnings.append(
+            f"the full frame showed nobody: the runner was found by searching zoomed regions and "
+            f"tracked in a region that follows them ({ext.zoomed_frames} frames)")
     raw.video = video
     det = raw.detected
     if det.sum() < MIN_DETECTED_FRAMES or det.mean() < MIN_DETECTED_FRACTION:
@@ -93,4 +85,7 @@ def extract_runner(video_path: str, settings: Settings,
             f"no runner found: a person was detected in {int(det.sum())} of {len(det)} frames "
             f"({100 * det.mean():.0f}%); the whole body must be in view, and not too small")
     tilt = estimate_roll(sampler, runner_boxes(raw, list(sampler.frames)))
-    return Extracted(raw, video, model, tilt, decode, warnings, timings)
+    capture = read_capture_rate(video.path, video.fps).to_dict()
+    change = np.asarray(ext.decode.change, dtype=np.float64)
+    return Extracted(raw, video, model, tilt, decode, warnings, timings, capture,
+                     change if len(change) == len(raw) else None)

@@ -14,10 +14,10 @@ estimate is reported as a warning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
+
+from formcheck.model.capture import TiltEstimate
 
 MAX_SIDE = 640
 NEAR_AXIS_DEG = 12.0
@@ -25,24 +25,6 @@ MIN_LINES = 8
 MAX_SPREAD_DEG = 1.5
 MIN_CORRECTION_DEG = 1.0
 WARN_DEG = 2.0
-
-
-@dataclass(frozen=True)
-class TiltEstimate:
-    """Estimated camera roll (deg). Positive: lines that should be level slope down to
-    the right in the image (y grows downwards), i.e. the frame is rotated clockwise."""
-
-    roll_deg: float | None
-    lines: int
-    spread_deg: float | None
-    applied: bool
-    note: str
-
-    def to_dict(self) -> dict[str, object]:
-        r = None if self.roll_deg is None else round(self.roll_deg, 2)
-        s = None if self.spread_deg is None else round(self.spread_deg, 2)
-        return {"roll_deg": r, "lines": self.lines, "spread_deg": s, "applied": self.applied,
-                "note": self.note, "method": "background lines (Canny + Hough), runner masked"}
 
 
 class FrameSampler:
@@ -120,17 +102,6 @@ def estimate_roll(sampler: FrameSampler, boxes: dict[float, tuple[float, float, 
     note = "uncertain estimate, not applied"
     if abs(roll) >= WARN_DEG:
         note += f": the camera may be rolled by about {roll:+.0f} deg, so lean angles may be off by that much"
-    return TiltEstimate(roll, len(devs), spread, False, note)
+    return TiltEstimate(roll, len(devs), spread, False, note, warn=abs(roll) >= WARN_DEG)
 
 
-def rotate_points(xy: np.ndarray, roll_deg: float, width: int, height: int) -> np.ndarray:
-    """Rotate pixel coordinates (..., 2) about the frame centre so that a line at
-    ``roll_deg`` becomes level (undoing the camera roll)."""
-    a = np.radians(-roll_deg)
-    c, s = np.cos(a), np.sin(a)
-    cx, cy = width / 2.0, height / 2.0
-    x, y = xy[..., 0] - cx, xy[..., 1] - cy
-    out = np.empty_like(xy)
-    out[..., 0] = cx + c * x - s * y
-    out[..., 1] = cy + s * x + c * y
-    return out

@@ -21,7 +21,6 @@ inspect the axes; :func:`build_figures` returns them all; :func:`write_report` s
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -37,14 +36,16 @@ from matplotlib.ticker import MaxNLocator
 from formcheck.assess.faults import MESSAGES
 from formcheck.assess.norms import (
     ADVICE,
-    DRIFT_LIMITS,
     MEASUREMENT_ERROR_DEG,
     MEDICAL_CAUTION,
     THRESHOLDS,
     TORSO_HEIGHT_FRACTION,
+    WHOLE_BODY_LEAN_MAX_BEND,
     Threshold,
 )
-from formcheck.errors import InputError
+from formcheck.assess.verdict import SHOWN_DRIFT, THRESHOLD_BY_METRIC
+from formcheck.io.folder import read_analysis
+from formcheck.model.results import AnalysisResult
 from formcheck.render.report_draw import (
     DARK,
     GREEN,
@@ -95,10 +96,6 @@ REFERENCE: dict[str, tuple[float, float, str]] = {
     "cadence_spm": (165.0, 180.0, "typical for recreational runners; rises with speed"),
     "trunk_lean_deg": (4.0, 11.0, "Teng & Powers 2015, low to high trunk-flexion groups at 3.4 m/s"),
 }
-#: Fault code -> the threshold key of :data:`formcheck.assess.norms.THRESHOLDS` by metric.
-THRESHOLD_BY_METRIC: dict[str, Threshold] = {t.metric: t for t in THRESHOLDS.values()}
-THRESHOLD_BY_METRIC["left_shoulder_elevation_torso"] = THRESHOLDS["raised_shoulders"]
-THRESHOLD_BY_METRIC["right_shoulder_elevation_torso"] = THRESHOLDS["raised_shoulders"]
 
 SIDE_KEY = ("cva_deg", "trunk_lean_deg", "shoulder_elevation_torso", "head_pitch_deg",
             "vertical_oscillation", "cadence_spm")
@@ -123,18 +120,6 @@ WHY = {
 }
 
 
-def fault_code_of(th: Threshold) -> str:
-    """The fault a threshold raises (the torso variant of the bounce is the same fault)."""
-    return th.fault.removesuffix("_torso")
-
-
-def whole_body_bend() -> float | None:
-    """The waist-bend limit under which a trunk lean counts as a whole-body lean, if defined."""
-    from formcheck.assess import norms
-
-    return getattr(norms, "WHOLE_BODY_LEAN_MAX_BEND", None)
-
-
 # --- loading ---------------------------------------------------------------------------
 
 
@@ -148,10 +133,16 @@ class ReportData:
     steps: pd.DataFrame
     xy: np.ndarray | None = None  # (n, 33, 2) cleaned landmarks from pose.npz
     stills: dict[str, np.ndarray] = field(default_factory=dict)  # "worst"/"best" -> RGB
+    result: AnalysisResult | None = None
 
     @property
     def view(self) -> str:
         return str(self.summary.get("view") or "unknown")
+
+    @property
+    def sagittal(self) -> bool:
+        """Side or oblique view: the side-view measures were taken (oblique: corrected)."""
+        return self.view in ("side", "oblique")
 
     @property
     def height_cm(self) -> float | None:
@@ -161,38 +152,23 @@ class ReportData:
         return (self.summary.get("metrics") or {}).get(name) or {"measurable": False}
 
 
-def _read_rgb(path: Path) -> np.ndarray | None:
+def _read_rgb(path: Path | None) -> np.ndarray | None:
     import cv2
 
-    if not path.is_file():
+    if path is None:
         return None
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     return None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def load_folder(folder: str | Path) -> ReportData:
-    """Read an analysis folder. Raises :class:`InputError` when it is not one."""
-    folder = Path(folder)
-    path = folder / "summary.json"
-    if not path.is_file():
-        raise InputError(f"{folder} is not an analysis folder (no summary.json); "
-                         "run 'formcheck analyze' first")
-    try:
-        summary = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    frames = pd.read_csv(folder / "frames.csv") if (folder / "frames.csv").is_file() else pd.DataFrame()
-    steps = pd.read_csv(folder / "steps.csv") if (folder / "steps.csv").is_file() else pd.DataFrame()
-    xy = None
-    if (folder / "pose.npz").is_file():
-        with np.load(folder / "pose.npz", allow_pickle=False) as data:
-            xy = np.asarray(data["xy"], dtype=np.float64)
-    stills = {}
-    for label in ("worst", "best"):
-        img = _read_rgb(folder / f"evidence_{label}.jpg")
-        if img is not None:
-            stills[label] = img
-    return ReportData(folder, summary, frames, steps, xy, stills)
+    """Read an analysis folder (through :func:`formcheck.io.folder.read_analysis`).
+    Raises :class:`InputError` when it is not one."""
+    af = read_analysis(folder)
+    pose = af.pose()
+    stills = {label: img for label in ("worst", "best") if (img := _read_rgb(af.still(label))) is not None}
+    return ReportData(af.path, af.result.to_json_dict(), af.frames(), af.steps(),
+                      None if pose is None else pose.xy.astype(np.float64), stills, af.result)
 
 
 # --- formatting ------------------------------------------------------------------------
@@ -228,8 +204,14 @@ def bounce_metric(data: ReportData) -> str:
     return "vertical_oscillation_cm" if cm.get("measurable") else "vertical_oscillation_torso"
 
 
+STATUS_PREFIX = {"found": "", "possible": "Possibly: ", "not_measurable": "Cannot tell here: "}
+
+
 def fault_title(fault: dict[str, Any]) -> str:
-    return MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    """The fault's name, prefixed with how sure formcheck is when it is not sure."""
+    name = MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    prefix = STATUS_PREFIX.get(fault.get("status", "found"), "")
+    return prefix + (name[0].lower() + name[1:] if prefix else name)
 
 
 def evidence_text(fault: dict[str, Any]) -> str:
@@ -250,7 +232,9 @@ def evidence_text(fault: dict[str, Any]) -> str:
     share = ev.get("steps_past_threshold")
     if share is not None:
         text += f"; {100 * share:.0f}% of steps past it"
-    if ev.get("within_measurement_error"):
+    if fault.get("confidence"):
+        text += ". How sure: " + fault["confidence"]
+    elif ev.get("within_measurement_error"):
         text += f". Within the ~{MEASUREMENT_ERROR_DEG:g}° measurement error of the threshold: borderline"
     return text
 
@@ -291,7 +275,7 @@ def _segment_colors(data: ReportData, frame: int | None) -> dict[str, str]:
         return out
     row = data.frames.iloc[frame]
     codes = {f.get("code") for f in data.summary.get("faults") or []}
-    if data.view == "side":
+    if data.sagittal:
         th = THRESHOLDS["forward_head"]
         out["neck"] = status_color(th.severity(float(row.get(th.metric, np.nan))))
         th = THRESHOLDS["waist_lean"]
@@ -331,7 +315,7 @@ def _still_panel(fig: Figure, rect: tuple[float, float, float, float], data: Rep
         caption += f": {SHORT.get(faults[0]['code'], faults[0]['code'])}"
     elif data.view in ("front", "back"):
         caption = "Shoulders most tilted" if label == "worst" else "Shoulders most level"
-    elif data.view == "side":
+    elif data.sagittal:
         caption = "Head furthest forward" if label == "worst" else "Head most upright"
     if frame is None:
         ax.set_axis_off()
@@ -345,7 +329,7 @@ def _still_panel(fig: Figure, rect: tuple[float, float, float, float], data: Rep
 
 
 def _key_rows(data: ReportData) -> list[str]:
-    if data.view == "side":
+    if data.sagittal:
         return [bounce_metric(data) if m == "vertical_oscillation" else m for m in SIDE_KEY]
     if data.view in ("front", "back"):
         return list(FRONT_KEY)
@@ -354,7 +338,6 @@ def _key_rows(data: ReportData) -> list[str]:
 
 def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float, bottom: float) -> list[Axes]:
     rows = _key_rows(data)
-    codes = {f.get("code") for f in data.summary.get("faults") or []}
     fig.text(x0, top, "Key numbers", fontsize=12, fontweight="bold", color=DARK, va="top")
     fig.text(x1, top, "◆ median of the steps   ━ most steps (p10-p90)   grey strip: ±"
              f"{MEASUREMENT_ERROR_DEG:g}° error   bands: ",
@@ -382,13 +365,12 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
             fig.text(x0, y + 0.38 * row_h, "not measurable: " + str(m.get("reason", "no data")),
                      fontsize=7.5, color=GREY, va="center")
             continue
-        sev = th.severity(float(m["median"])) if th is not None else None
+        sev = m.get("band")
         sub = fmt(m["median"], unit)
         if th is not None:
             sub += f"  ·  {norm_text(th)}"
-            if sev and fault_code_of(th) not in codes:
-                sub += "  (not a fault: whole-body lean)" if th.fault == "waist_lean" else ""
-                sev = None
+            if m.get("exempt"):
+                sub += "  (not a fault: whole-body lean)"
         elif ref is not None:
             sub += f"  ·  typical {ref[0]:g}-{ref[1]:g}"
         fig.text(x0, y + 0.38 * row_h, sub, fontsize=8, color=status_color(sev) if sev else DARK,
@@ -401,30 +383,16 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
     return axes
 
 
-CHECKS = ("forward_head", "waist_lean", "raised_shoulders", "gaze_down", "excessive_bounce", "form_drift")
+CHECK_MARKS = {"found": "✗", "not_found": "✓", "possible": "?"}
 
 
 def checks(data: ReportData) -> list[tuple[str, str]]:
-    """One line per fault formcheck looks for: found (with severity), not found, or not measured."""
-    found = {f["code"]: f["severity"] for f in data.summary.get("faults") or []}
-    side = data.view == "side"
+    """The checklist the analysis decided (``summary["checks"]``), as text and colour."""
     out = []
-    for code in CHECKS:
-        name = MESSAGES.get(code, code)
-        if code in found:
-            out.append((f"✗  {name}: {found[code]}", SEV_COLORS[found[code]]))
-            continue
-        measurable = side or (code == "raised_shoulders" and data.view in ("front", "back"))
-        if code == "form_drift" and measurable and len(data.steps) < 6:
-            out.append((f"–  {name}: too few steps to tell", GREY))
-        elif code != "form_drift" and measurable and code in THRESHOLDS and \
-                not data.metric(THRESHOLDS[code].metric).get("measurable") and \
-                not (code == "excessive_bounce" and data.metric("vertical_oscillation_torso").get("measurable")):
-            out.append((f"–  {name}: not measurable here", GREY))
-        elif measurable:
-            out.append((f"✓  {name}: not found", GREEN))
-        else:
-            out.append((f"–  {name}: needs a side view", GREY))
+    for c in data.summary.get("checks") or []:
+        color = SEV_COLORS[c["severity"]] if c["status"] == "found" else \
+            GREEN if c["status"] == "not_found" else GREY
+        out.append((f"{CHECK_MARKS.get(c['status'], '–')}  {c['text']}", color))
     return out
 
 
@@ -436,8 +404,11 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
     faults = verdict(s)
     blocks: list[Block] = []
     if faults:
-        n = len(faults)
-        blocks.append(Block(f"{n} form fault{'s' if n > 1 else ''} found", 15, "bold",
+        n = sum(1 for f in s["faults"] if f.get("status", "found") == "found")
+        unsure = len(faults) - n
+        head = (f"{n} form fault{'s' if n != 1 else ''} found" if n else "No form fault found for sure") + \
+            (f", {unsure} uncertain" if unsure else "")
+        blocks.append(Block(head, 15, "bold",
                             SEV_COLORS[faults[0]["severity"]], gap_after=0.2, gid="verdict"))
         blocks.append(Block("Most important first. Change one thing at a time.", 9, color=GREY,
                             style="italic", gap_after=0.9))
@@ -449,7 +420,7 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
                                 gap_after=1.1))
     else:
         blocks.append(Block("No form faults found", 15, "bold", GREEN, gap_after=0.5, gid="verdict"))
-        if data.view == "side":
+        if data.sagittal:
             msg = ("Head position, bend at the hips, shoulders, gaze, bounce and drift over the clip "
                    "are all within the norms formcheck uses (see the key numbers). Keep it up.")
         elif data.view in ("front", "back"):
@@ -457,12 +428,24 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
         else:
             msg = "No posture could be measured: the camera view could not be classified."
         blocks.append(Block(msg, 10, gap_after=0.8))
+    timing = s.get("timing") or {}
+    if timing.get("source") == "proposed" and timing.get("message"):
+        msg = str(timing["message"])
+        blocks.append(Block(msg[0].upper() + msg[1:] + ".", 9, color=SEV_COLORS["mild"], weight="bold",
+                            gap_after=0.5, gid="slow_motion"))
     if data.view in ("front", "back"):
         blocks.append(Block(f"Filmed from the {data.view}: {SIDE_ONLY_NAMES} need a side view and "
                             "were not measured. Film from the side, at hip height, to check them.",
                             9, color=SEV_COLORS["mild"], weight="bold", gap_after=0.5))
-    elif data.view not in ("side",):
-        blocks.append(Block("Camera view unknown (oblique?): posture angles were not measured. "
+    elif data.view == "oblique":
+        off = (s.get("view_detail") or {}).get("off_side_deg")
+        angle = f" ({off:.0f}° off a side view)" if off is not None else ""
+        blocks.append(Block(f"Filmed at an angle{angle}: side-view angles were "
+                            "corrected for it and are less certain. Film from the side, at hip height, "
+                            "for the surest numbers.", 9, color=SEV_COLORS["mild"], weight="bold",
+                            gap_after=0.5))
+    elif not data.sagittal:
+        blocks.append(Block("Camera view unknown: posture angles were not measured. "
                             "Film from the side, at hip height, whole body in view.", 9,
                             color=SEV_COLORS["mild"], weight="bold"))
     blocks.append(Block("What was checked", 10.5, "bold", gap_after=0.4))
@@ -474,7 +457,7 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
     _still_panel(fig, (0.715, 0.495, 0.26, 0.37), data, "best", "Best moment")
     note = ("Line ear → shoulder → hip: green within the norm, amber / orange / red past it. "
             "CVA proxy: angle of the shoulder→ear line above the horizontal (higher = head more upright)."
-            if data.view == "side" else
+            if data.sagittal else
             "Shoulder and ear lines: green within the norm, amber / orange / red past it.")
     fig.text(0.43, 0.485, "\n".join(wrap(note, 0.54 * PAGE_IN[0], 7)), fontsize=7, color=GREY, va="top")
     _key_numbers(fig, data, 0.43, 0.97, 0.425, 0.085)
@@ -522,7 +505,8 @@ def _series_panel(ax: Axes, data: ReportData, metric: str, unit: str, note: str 
         lo, hi = lo - 0.08 * span, hi + 0.08 * span
         shade_zones(ax, th, horizontal=False)
         ax.axhline(th.mild, color=SEV_COLORS["mild"], lw=1, ls="--")
-    elif metric == "waist_bend_deg" and (bend := whole_body_bend()) is not None:
+    elif metric == "waist_bend_deg":
+        bend = WHOLE_BODY_LEAN_MAX_BEND
         ax.axhline(bend, color=GREY, lw=1, ls="--")
         ax.text(0.995, 0.04, f"below {bend:g}°: a whole-body lean, not a bend at the waist",
                 transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color=GREY)
@@ -577,7 +561,7 @@ def _bounce_panel(ax: Axes, data: ReportData) -> None:
 
 def build_timeseries_pages(data: ReportData) -> list[Figure]:
     """Posture metrics over time with thresholds, steps and the bounce underneath."""
-    if data.view == "side":
+    if data.sagittal:
         groups = [
             ("Head and neck over time", [("cva_deg", "deg", ""), ("neck_trunk_angle_deg", "deg", "0 = ear in line with the trunk"),
                                          ("head_pitch_deg", "deg", "")]),
@@ -624,7 +608,7 @@ def build_steps_page(data: ReportData) -> Figure:
     fig = Figure(figsize=PAGE_IN)
     fig._formcheck_title = "Step by step, and drift as you tire"  # type: ignore[attr-defined]
     st = data.steps
-    side = data.view == "side"
+    side = data.sagittal
     per_step = (["cva_deg", bounce_metric(data), "neck_load_peak_nm"] if side else
                 ["left_shoulder_elevation_torso", "right_shoulder_elevation_torso", "shoulder_tilt_deg"])
     gs = fig.add_gridspec(3, 2, left=0.07, right=0.97, top=0.86, bottom=0.09, hspace=0.6, wspace=0.5,
@@ -667,15 +651,13 @@ def build_steps_page(data: ReportData) -> Figure:
 def _drift_panel(ax: Axes, data: ReportData) -> None:
     drift = data.summary.get("drift") or {}
     ax.set_title("Drift: last third vs first third of the steps", fontsize=10, loc="left", fontweight="bold")
-    rows = [(m, d) for m, d in drift.items() if m in DRIFT_LIMITS or m in
-            ("left_shoulder_elevation_torso", "right_shoulder_elevation_torso", "shoulder_tilt_deg",
-             "head_tilt_deg")]
+    rows = [(m, d) for m, d in drift.items() if d.get("limit") is not None or m in SHOWN_DRIFT]
     if not rows:
         ax.set_axis_off()
         ax.text(0.5, 0.5, "Too few steps to judge drift\n(needs at least 6 steps)", transform=ax.transAxes,
                 ha="center", va="center", color=GREY, fontsize=10)
         return
-    if not any(m in DRIFT_LIMITS for m, _ in rows):  # e.g. front view: values only, nothing judged
+    if not any(d.get("limit") is not None for _, d in rows):  # e.g. front view: shown, not judged
         ax.set_axis_off()
         lines = [f"{LABELS.get(m, m)}: {fmt(d.get('first_third'), data.metric(m).get('unit', ''))} → "
                  f"{fmt(d.get('last_third'), data.metric(m).get('unit', ''))}" for m, d in rows]
@@ -683,22 +665,15 @@ def _drift_panel(ax: Axes, data: ReportData) -> None:
                 "the change is shown, not judged.", transform=ax.transAxes, va="top", fontsize=9,
                 linespacing=1.6)
         return
-    rows = [(m, d) for m, d in rows if m in DRIFT_LIMITS]
     names, vals, cols = [], [], []
     for m, d in rows:
         unit = data.metric(m).get("unit", "")
-        change = d.get("change")
-        if change is None:
+        if d.get("limit") is None or d.get("score") is None:
             continue
-        if m in DRIFT_LIMITS:
-            limit, worse = DRIFT_LIMITS[m]
-            score = (change if worse == "up" else -change) / limit
-        else:
-            limit, score = None, 0.0
         names.append(f"{LABELS.get(m, m)}\n{fmt(d.get('first_third'), unit)} → "
-                     f"{fmt(d.get('last_third'), unit)}" + (f" (limit {fmt(limit, unit)})" if limit else ""))
-        vals.append(score)
-        cols.append(SEV_COLORS["moderate"] if score >= 1 else GREEN if limit else "#adb5bd")
+                     f"{fmt(d.get('last_third'), unit)} (limit {fmt(d['limit'], unit)})")
+        vals.append(d["score"])
+        cols.append(SEV_COLORS["moderate"] if d.get("exceeds") else GREEN)
     y = np.arange(len(names))[::-1]
     ax.barh(y, vals, color=cols, edgecolor=DARK, lw=0.4, height=0.6)
     ax.set_yticks(y)
@@ -759,6 +734,23 @@ def build_advice_page(data: ReportData, page: int, pages: int) -> Figure:
     return fig
 
 
+def timing_line(timing: dict[str, Any]) -> str:
+    """The report's sentence on playback vs real time (summary ``timing``)."""
+    factor, source = timing.get("factor") or 1.0, timing.get("source") or "none"
+    if source == "given":
+        text = f"Speed: {factor:g}x slow motion as given (--speed); rates and durations are at real speed."
+    elif source == "metadata":
+        note = (timing.get("capture") or {}).get("note") or "from the file"
+        text = f"Speed: {factor:g}x ({note}); rates and durations are at real speed."
+    elif source == "proposed":
+        text = f"Speed: {timing.get('message') or 'slow motion suspected'}."
+    else:
+        text = "Speed: played at real speed (no slow motion recorded in the file or seen in the gait)."
+    if timing.get("repeated_frames"):
+        text += f" {timing['repeated_frames']} repeated frames (frozen or duplicated) left out."
+    return text
+
+
 def _quality_lines(data: ReportData) -> list[str]:
     s = data.summary
     det = s.get("detection") or {}
@@ -774,13 +766,15 @@ def _quality_lines(data: ReportData) -> list[str]:
         f"({100 * float(det.get('fraction') or 0):.0f}%).",
         f"Runner selection: {sel.get('reason', 'n/a')} (people seen: {sel.get('people_seen', '?')}).",
         f"Camera view: {s.get('view')} ({vd.get('method', '?')}"
-        + (f", shoulder width / torso {vd['width_ratio']:.2f}" if vd.get("width_ratio") is not None else "")
+        + (f", body yaw {vd['yaw_deg']:.0f}° ± {vd.get('yaw_sd_deg') or 0:.0f}°" if vd.get("yaw_deg") is not None
+           else f", shoulder width / torso {vd['width_ratio']:.2f}" if vd.get("width_ratio") is not None else "")
         + ")" + (f", facing {s['facing']}." if s.get("facing") else "."),
         f"Cleaning: {cl.get('points_low_visibility', 0)} landmark readings dropped for low visibility "
         f"(< {cl.get('min_visibility', '?')}), {cl.get('points_outliers', 0)} as outliers; "
         f"{cl.get('points_filled', 0)} filled in gaps up to {cl.get('max_gap_s', '?')} s; "
         f"{cl.get('filter', 'smoothed')}.",
         f"Steps: {s.get('steps')} counted (step period {s.get('step_period_s')} s).",
+        timing_line(s.get("timing") or {}),
         f"Model: {model.get('name', '?')} (sha256 {str(model.get('sha256', ''))[:12]}"
         f"{', bundled' if model.get('bundled') else ''}).",
     ]
@@ -797,9 +791,10 @@ def build_method_page(data: ReportData, page: int, pages: int) -> Figure:
         "A markerless pose model (MediaPipe Pose Landmarker) finds 33 body landmarks in every frame. "
         "Angles and distances are computed in pixels, after dropping unsure landmarks, filling short gaps "
         "and smoothing.",
-        f"Camera view: {view}. Head position, trunk lean, gaze and bounce need a true side view; from "
-        "the front or back only the shoulders (height, tilt) are measured. An oblique camera distorts "
-        "every angle.",
+        f"Camera view: {view}, from the direction the body faces (its shoulder and hip axes and the head "
+        "in 3D). Head position, trunk lean, gaze and bounce need a side view; seen at an angle, forward "
+        "distances shrink by the cosine of that angle, so formcheck stretches them back and states the "
+        "extra error; from the front or back only the shoulders (height, tilt) are measured.",
         "The CVA is a proxy: the clinical craniovertebral angle uses the C7 vertebra, which the model "
         "does not see; the shoulder landmark stands in for it, so the proxy reads about 20-25° higher "
         "than a clinical CVA and its thresholds were shifted accordingly (calibrated, not validated).",

@@ -1,0 +1,163 @@
+"""Decisions about a clip that every renderer displays and none re-makes.
+
+* :func:`drift_table`: each metric's change from the first to the last third of the
+  steps, with its limit and how far towards worse it went (the ``form_drift`` fault
+  and the report's drift panel both read this one table).
+* :func:`metric_bands`: the severity band of each metric's median against its
+  threshold, and why a median past its threshold is not a fault (whole-body lean).
+* :func:`checklist`: one line per fault formcheck looks for: found, not found, not
+  measurable here, needs a side view, too few steps.
+
+All three take summary-level data only (plain dicts of the per-step table's medians,
+fault codes), so a folder written by an older formcheck can be brought up to date
+with the same rules (:mod:`formcheck.io.migrate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from formcheck.assess.norms import DRIFT_LIMITS, DRIFT_MIN_STEPS, THRESHOLDS, Threshold
+
+#: Fewer counted steps than this and drift is not judged: a trend needs three thirds of
+#: at least two whole strides (:data:`formcheck.assess.norms.DRIFT_MIN_STEPS`).
+MIN_DRIFT_STEPS = DRIFT_MIN_STEPS
+
+#: The faults formcheck looks for, in the order the report lists them.
+CHECKS = ("forward_head", "waist_lean", "raised_shoulders", "gaze_down", "excessive_bounce", "form_drift")
+
+TITLES = {
+    "forward_head": "Head held forward of the shoulders",
+    "waist_lean": "Leaning forward by bending at the waist",
+    "raised_shoulders": "Shoulders raised towards the ears",
+    "gaze_down": "Looking down",
+    "excessive_bounce": "Too much vertical bounce",
+    "form_drift": "Form worsens through the clip",
+}
+
+#: Metrics whose drift is shown but has no limit (front/back view).
+SHOWN_DRIFT = ("left_shoulder_elevation_torso", "right_shoulder_elevation_torso",
+               "shoulder_tilt_deg", "head_tilt_deg")
+
+#: Metric -> the threshold that judges it (both sides' ear-shoulder gap use the side
+#: view's raised-shoulder threshold).
+THRESHOLD_BY_METRIC: dict[str, Threshold] = {t.metric: t for t in THRESHOLDS.values()}
+THRESHOLD_BY_METRIC["left_shoulder_elevation_torso"] = THRESHOLDS["raised_shoulders"]
+THRESHOLD_BY_METRIC["right_shoulder_elevation_torso"] = THRESHOLDS["raised_shoulders"]
+
+
+def fault_code_of(th: Threshold) -> str:
+    """The fault a threshold raises (the torso variant of the bounce is the same fault)."""
+    return th.fault.removesuffix("_torso")
+
+
+def _r(x: float, nd: int) -> float | None:
+    return None if not np.isfinite(x) else round(float(x), nd)
+
+
+def drift_table(step_table: Any, metrics: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """First third vs last third of the steps, per metric, in step order.
+
+    ``step_table`` is the per-step table (a pandas DataFrame); a metric is included
+    when at least half of the steps have it. Entries: ``first_third``, ``last_third``
+    (medians), ``change`` (last - first), ``standard_error`` of that change
+    (``1.2533 * sqrt(var_first / n_first + var_last / n_last)``) and, for metrics with a
+    drift limit in :data:`formcheck.assess.norms.DRIFT_LIMITS`, ``limit``, ``worse`` ("up"
+    or "down"), ``score`` = change towards worse / limit, ``exceeds`` (score >= 1: drift)
+    and ``clears_error`` (past the limit by more than the standard error). Empty with
+    fewer than :data:`MIN_DRIFT_STEPS` steps: fatigue is a trend, and a trend needs steps.
+
+    Each third holds whole strides, ``2 * (n // 6)`` steps: left and right steps differ
+    (body asymmetry; the near and far leg are seen differently), and an odd count would
+    tilt one third towards one side.
+    """
+    n = len(step_table)
+    out: dict[str, dict[str, Any]] = {}
+    if n < MIN_DRIFT_STEPS:
+        return out
+    third = 2 * (n // 6)
+    for name in metrics:
+        if name not in step_table or step_table[name].notna().sum() < n // 2:
+            continue
+        fa = step_table[name].iloc[:third].dropna()
+        la = step_table[name].iloc[-third:].dropna()
+        a, b = float(fa.median()), float(la.median())
+        se = float(1.2533 * np.sqrt(fa.var(ddof=1) / len(fa) + la.var(ddof=1) / len(la))) \
+            if len(fa) > 1 and len(la) > 1 else float("nan")
+        entry: dict[str, Any] = {"first_third": _r(a, 4), "last_third": _r(b, 4), "change": _r(b - a, 4),
+                                 "standard_error": _r(se, 4)}
+        if name in DRIFT_LIMITS:
+            limit, worse = DRIFT_LIMITS[name]
+            bad = (b - a) if worse == "up" else (a - b)
+            entry.update(limit=limit, worse=worse, score=_r(bad / limit, 3),
+                         exceeds=bool(np.isfinite(bad) and bad >= limit),
+                         clears_error=bool(np.isfinite(bad) and np.isfinite(se) and bad - limit > se))
+        out[name] = entry
+    return out
+
+
+def metric_bands(metrics: Mapping[str, dict[str, Any]], fault_codes: set[str]) -> None:
+    """Set ``band`` (severity of the median) and ``exempt`` on each metric entry, in place.
+
+    A median past a threshold whose fault was not raised is exempt; today the only
+    such rule is the whole-body lean (trunk lean without a bend at the hips), which
+    :func:`formcheck.assess.faults.find_faults` applies.
+    """
+    for name, entry in metrics.items():
+        entry["band"] = None
+        entry["exempt"] = None
+        th = THRESHOLD_BY_METRIC.get(name)
+        med = entry.get("median")
+        if th is None or med is None or not entry.get("measurable"):
+            continue
+        band = th.severity(float(med))
+        if band and fault_code_of(th) not in fault_codes:
+            if th.fault == "waist_lean":
+                entry["exempt"] = "whole-body lean: the legs lean as much as the trunk, no bend at the hips"
+            band = None
+        entry["band"] = band
+
+
+def checklist(view: str, metrics: Mapping[str, dict[str, Any]], faults: Sequence[dict[str, Any]],
+              n_steps: int) -> list[dict[str, Any]]:
+    """One entry per fault formcheck looks for (``code``, ``title``, ``status``,
+    ``severity``, ``text``), in :data:`CHECKS` order."""
+    found = {f["code"]: f["severity"] for f in faults}
+    status_of = {f["code"]: f.get("status", "found") for f in faults}
+    side = view in ("side", "oblique")  # oblique: sagittal angles measured after un-foreshortening
+
+    def measurable(name: str) -> bool:
+        return bool((metrics.get(name) or {}).get("measurable"))
+
+    out = []
+    for code in CHECKS:
+        title = TITLES[code]
+        applies = side or (code == "raised_shoulders" and view in ("front", "back"))
+        if code in found and status_of[code] == "possible":
+            status, text = "possible", f"{title}: possibly ({found[code]}), inside the measurement error"
+        elif code in found and status_of[code] == "not_measurable":
+            status, text = "not_measurable", f"{title}: not measurable here (the error is too large)"
+        elif code in found:
+            status, text = "found", f"{title}: {found[code]}"
+        elif not applies:
+            status, text = "needs_side_view", f"{title}: needs a side view"
+        elif code == "form_drift":
+            if n_steps < MIN_DRIFT_STEPS:
+                status, text = "too_few_steps", f"{title}: too few steps to tell"
+            else:
+                status, text = "not_found", f"{title}: not found"
+        else:
+            if code == "excessive_bounce":
+                ok = measurable("vertical_oscillation_torso") or measurable("vertical_oscillation_cm")
+            elif code == "raised_shoulders" and not side:
+                ok = measurable("left_shoulder_elevation_torso") or measurable("right_shoulder_elevation_torso")
+            else:
+                ok = measurable(THRESHOLDS[code].metric)
+            status, text = ("not_found", f"{title}: not found") if ok else \
+                ("not_measurable", f"{title}: not measurable here")
+        out.append({"code": code, "title": title, "status": status, "severity": found.get(code),
+                    "text": text})
+    return out

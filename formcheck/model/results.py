@@ -1,0 +1,357 @@
+"""The typed result of one clip's analysis: what ``summary.json`` holds.
+
+Every consumer of an analysis folder (the report, batch resume, the session library,
+the web app, notebooks) reads it through :func:`formcheck.io.folder.read_analysis`,
+which validates ``summary.json`` against :class:`AnalysisResult` (after migrating a
+folder written by an older formcheck); the pipeline writes it through the same model.
+``docs/summary.schema.json`` is generated from it (``python -m formcheck.model.results``)
+and a test keeps the checked-in file and ``docs/outputs.md`` in step with it.
+
+Why pydantic (v2) rather than plain dataclasses: the folder is read back from disk,
+often written by another version, so validation on read is the point; pydantic gives it,
+plus JSON Schema generation and the models the web layer serves, from one declaration.
+
+Conventions (as everywhere in formcheck): pixels of the upright frame, image y
+downwards, "forward" is the way the runner faces; ``None`` means "not measured", never
+zero. Unknown keys are kept (``extra="allow"``), so a newer folder still loads in an
+older reader and nothing is lost on a round trip.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import PurePath
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Version of the ``summary.json`` layout. 1.0 was written by formcheck 0.1;
+#: :func:`formcheck.io.migrate.migrate_summary` upgrades it.
+SCHEMA_VERSION = "2.0"
+
+Severity = Literal["mild", "moderate", "severe"]
+CheckStatus = Literal["found", "possible", "not_found", "not_measurable", "needs_side_view", "too_few_steps"]
+FaultStatus = Literal["found", "possible", "not_measurable"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=False)
+
+
+class VideoMeta(_Record):
+    """The clip as decoded."""
+
+    path: str
+    fps: float = Field(description="frames per second of the file (playback rate)")
+    frames: int = Field(description="frames decoded")
+    width: int = Field(description="width of the upright (rotation-corrected) frame, px")
+    height: int = Field(description="height of the upright frame, px")
+    duration_s: float
+    rotation: int = Field(default=0, description="display-matrix rotation in the file, deg")
+    codec: str | None = None
+
+
+class ModelMeta(_Record):
+    """The pose model bundle used."""
+
+    name: str
+    sha256: str
+    bundled: bool
+    path: str
+
+
+class SettingsRecord(_Record):
+    """The analysis settings (:class:`formcheck.model.settings.Settings`)."""
+
+    model: str | None = None
+    view: str = "auto"
+    height_cm: float | None = None
+    mass_kg: float | None = None
+    min_visibility: float = 0.5
+    max_gap_s: float = 0.25
+    cutoff_hz: float = 6.0
+    video: bool = True
+    report: bool = True
+    speed: float | None = Field(default=None, description="slow-motion factor given (--speed), or None")
+    threads: int = 0
+
+
+class Detection(_Record):
+    """How often the runner was found, and how the runner was chosen."""
+
+    frames_with_runner: int
+    frames: int
+    fraction: float
+    runner_selection: dict[str, Any] = Field(
+        default_factory=dict,
+        description="method, people_seen, tracks, reason, chosen (scores), runner_up, joined_tracks")
+
+
+class CleaningRecord(_Record):
+    """What cleaning did to the landmark series."""
+
+    min_visibility: float
+    max_gap_s: float
+    cutoff_hz: float
+    filter: str
+    points_low_visibility: int
+    points_outliers: int
+    points_filled: int
+
+
+class CameraTilt(_Record):
+    """Camera roll estimated from background lines."""
+
+    roll_deg: float | None
+    lines: int
+    spread_deg: float | None
+    applied: bool
+    note: str
+    method: str = ""
+
+
+class ViewDetail(_Record):
+    """How the camera view was decided."""
+
+    view: str = Field(description="side, oblique, front, back or unknown")
+    facing: str | None = None
+    width_ratio: float | None = None
+    method: str = "detected"
+    yaw_deg: float | None = Field(
+        default=None,
+        description="direction the runner faces in the ground plane, from the image's +x axis "
+        "towards the camera: 0 faces right, 90 faces the camera, 180 left, 270 away")
+    yaw_sd_deg: float | None = Field(default=None, description="frame-to-frame spread of the yaw (robust sd)")
+    off_side_deg: float | None = Field(
+        default=None, description="angle between the direction of running and the image plane")
+    cues: dict[str, Any] = Field(default_factory=dict, description="the yaw of each cue and which was used")
+
+
+class Gait(_Record):
+    kind: str = "unclear"
+    correlation: float | None = None
+
+
+class TimingRecord(_Record):
+    """How playback time relates to real time (:mod:`formcheck.kinematics.timing`)."""
+
+    factor: float = Field(default=1.0, description="applied: real time = playback time / factor")
+    source: Literal["given", "metadata", "proposed", "none"] = Field(
+        default="none", description="where the factor came from; 'proposed': none applied, "
+                                    "the gait suggests proposed_factor")
+    proposed_factor: float | None = None
+    playback_cadence_spm: float | None = None
+    real_cadence_spm: float | None = None
+    capture: dict[str, Any] | None = Field(
+        default=None, description="the file's capture-rate record: factor, capture_fps, "
+                                  "playback_fps, key, note")
+    timeline: dict[str, Any] = Field(
+        default_factory=dict, description="stated_fps, median_fps, irregular_fraction, variable")
+    repeated_frames: int = Field(default=0, description="frames left out as repeats of the one before")
+    message: str | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class MetricSummary(_Record):
+    """One metric over the counted steps."""
+
+    median: float | None = None
+    p10: float | None = None
+    p90: float | None = None
+    unit: str = ""
+    measurable: bool = False
+    description: str = ""
+    n_steps: int | None = None
+    reason: str | None = Field(default=None, description="why the metric is not measurable")
+    band: Severity | None = Field(default=None, description="severity band of the median against the metric's threshold (None: within "
+                          "the norm or no threshold); decided in formcheck.assess, not by renderers")
+    exempt: str | None = Field(default=None, description="why a median past its threshold is not a fault (e.g. whole-body lean)")
+
+
+class DriftEntry(_Record):
+    """A metric's change from the first to the last third of the steps."""
+
+    first_third: float | None
+    last_third: float | None
+    change: float | None
+    limit: float | None = Field(default=None, description="change towards worse that counts as drift")
+    worse: Literal["up", "down"] | None = None
+    score: float | None = Field(default=None, description="change towards worse / limit")
+    exceeds: bool | None = Field(default=None, description="the change towards worse reached the limit: drift")
+    standard_error: float | None = Field(default=None, description="standard error of the change (step-to-step spread)")
+    clears_error: bool | None = Field(default=None, description="past the limit by more than the standard error")
+
+
+class Worst(_Record):
+    step: int | None = None
+    frame: int | None = None
+    time_s: float | None = None
+    value: float | None = None
+
+
+class FaultEvidence(_Record):
+    """The measured evidence for a fault (threshold faults fill the metric fields;
+    ``form_drift`` fills ``changes``)."""
+
+    metric: str | None = None
+    unit: str | None = None
+    median: float | None = None
+    p10: float | None = None
+    p90: float | None = None
+    threshold: dict[str, Any] | None = None
+    steps_past_threshold: float | None = None
+    worst: Worst | None = None
+    source: str | None = None
+    within_measurement_error: bool | None = None
+    changes: dict[str, DriftEntry] | None = None
+    steps_per_third: int | None = None
+    measurement_error: dict[str, float | None] | None = Field(
+        default=None, description="one SD of the clip median about the truth: total and its parts")
+    first_step: int | None = Field(default=None, description="form_drift: first step of the stretch judged")
+    last_step: int | None = Field(default=None, description="form_drift: last step of the stretch judged")
+
+
+class FaultRecord(_Record):
+    code: str
+    severity: Severity
+    status: FaultStatus = Field(default="found", description="how sure: found (past the threshold by more than "
+                                "the clip's measurement error), possible, or not measurable here")
+    confidence: str = Field(default="", description="how sure, in words, with the numbers")
+    title: str = Field(default="", description="short name of the fault")
+    message: str
+    advice: str
+    evidence: FaultEvidence
+
+
+class Check(_Record):
+    """One line of the checklist of every fault formcheck looks for."""
+
+    code: str
+    title: str
+    status: CheckStatus
+    severity: Severity | None = None
+    text: str = Field(description="the line as a person reads it")
+
+
+class ChangePointRecord(_Record):
+    """An abrupt change of posture or pace between step ``step - 1`` and ``step``."""
+
+    step: int
+    t_s: float
+    frame: int
+    changes: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="per metric: before, after (medians), change, limit")
+
+
+class SegmentRecord(_Record):
+    """A stretch of steps between abrupt changes and its median posture."""
+
+    first_step: int
+    last_step: int
+    steps: int
+    t_start_s: float
+    t_end_s: float
+    medians: dict[str, float | None] = Field(default_factory=dict)
+
+
+class PostureSegments(_Record):
+    method: str = ""
+    limits: dict[str, float] = Field(default_factory=dict)
+    change_points: list[ChangePointRecord] = Field(default_factory=list)
+    segments: list[SegmentRecord] = Field(default_factory=list)
+
+
+class EvidenceFrames(_Record):
+    worst: int | None = None
+    best: int | None = None
+
+
+class DecodeStats(_Record):
+    frames_decoded: int = 0
+    frames_stated: int = 0
+    bad_packets: int = 0
+    errors: list[str] = Field(default_factory=list)
+
+
+class AnalysisResult(_Record):
+    """Everything ``summary.json`` holds for one clip."""
+
+    schema_version: str = SCHEMA_VERSION
+    formcheck_version: str
+    video: VideoMeta
+    model: ModelMeta
+    settings: SettingsRecord
+    settings_fingerprint: str
+    detection: Detection
+    cleaning: CleaningRecord
+    camera_tilt: CameraTilt | None = None
+    view: str
+    facing: str | None = None
+    view_detail: ViewDetail
+    steps: int
+    segments: str = Field(default="steps", description="'steps' or 'windows' (no step rhythm: 1 s windows)")
+    gait: Gait = Field(default_factory=Gait)
+    timing: TimingRecord = Field(default_factory=TimingRecord)
+    step_period_s: float | None = None
+    metrics: dict[str, MetricSummary]
+    drift: dict[str, DriftEntry] = Field(default_factory=dict)
+    posture_segments: PostureSegments | None = Field(
+        default=None, description="abrupt changes of posture or pace and the stretches between them")
+    faults: list[FaultRecord] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    evidence_frames: EvidenceFrames = Field(default_factory=EvidenceFrames)
+    assumptions: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    decode: DecodeStats = Field(default_factory=DecodeStats)
+    timings_s: dict[str, float] = Field(default_factory=dict)
+
+    def metric(self, name: str) -> MetricSummary:
+        """The summary of ``name``; an unmeasured placeholder when the folder lacks it."""
+        return self.metrics.get(name) or MetricSummary(reason="not in this analysis")
+
+    def fault(self, code: str) -> FaultRecord | None:
+        return next((f for f in self.faults if f.code == code), None)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (``None`` for missing values)."""
+        return self.model_dump(mode="json")
+
+
+def json_ready(obj: Any) -> Any:
+    """``obj`` with numpy scalars and arrays made plain, non-finite floats made ``None``
+    and paths made strings: what JSON (and the model) accepts."""
+    if isinstance(obj, dict):
+        return {str(k): json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_ready(obj.tolist())
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, PurePath):
+        return str(obj)
+    return obj
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``summary.json`` (``docs/summary.schema.json``)."""
+    schema = AnalysisResult.model_json_schema()
+    schema["title"] = f"formcheck summary.json (schema {SCHEMA_VERSION})"
+    return schema
+
+
+def main() -> int:
+    """``python -m formcheck.model.results`` prints the JSON Schema."""
+    sys.stdout.write(json.dumps(json_schema(), indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

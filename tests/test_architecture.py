@@ -1,0 +1,80 @@
+"""The house: subpackages in one-way data flow, checked by import-linter.
+
+The contracts live in pyproject.toml ([tool.importlinter]); this test runs them, and
+checks that they do catch a planted violation (so a broken linter set-up cannot pass
+silently), that every subpackage states its purpose in one line, and that the
+README's architecture section names every subpackage in data-flow order.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "formcheck"
+LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
+        "sys.exit(lint_imports_command())"]
+
+
+def subpackages() -> list[str]:
+    return sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
+
+
+def run_linter(root: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([*LINT, "--config", str(root / "pyproject.toml")], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_import_contracts_hold():
+    proc = run_linter(ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 broken" in proc.stdout
+
+
+def test_a_lower_layer_importing_a_higher_one_is_caught(tmp_path):
+    shutil.copytree(PACKAGE, tmp_path / "formcheck", ignore=shutil.ignore_patterns("__pycache__", "_models"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    victim = tmp_path / "formcheck" / "kinematics" / "metrics.py"
+    victim.write_text(victim.read_text() + "\nimport formcheck.render.report  # planted violation\n")
+    proc = run_linter(tmp_path)
+    assert proc.returncode != 0
+    assert "formcheck.kinematics is not allowed to import formcheck.render" in proc.stdout
+
+
+def test_every_subpackage_states_its_purpose_in_one_line():
+    for name in subpackages():
+        doc = ast.get_docstring(ast.parse((PACKAGE / name / "__init__.py").read_text()))
+        assert doc and "\n" not in doc.strip() and len(doc) > 20, name
+
+
+def test_layers_contract_and_readme_name_every_subpackage_in_data_flow_order():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["type"] == "layers")["layers"]
+    top_down = [m.removeprefix("formcheck.") for m in layers]
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    named = re.findall(r"^\| `(\w+)/` \|", section, flags=re.M)
+    assert sorted(named) == subpackages()
+    in_layers = [n for n in named if n in top_down]
+    # the README lists them bottom-up (the way data flows), the contract top-down
+    assert in_layers == [n for n in reversed(top_down) if n in named]
+
+
+@pytest.mark.parametrize("name", ["pandas", "scipy"])
+def test_importing_the_pose_pass_leaves_pandas_and_scipy_out(name):
+    code = ("import sys, formcheck.pose.extract, formcheck.pipeline.run, formcheck.io.folder; "
+            f"print({name!r} in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
