@@ -108,7 +108,8 @@ class _Overlay:
         step = fr["step"].to_numpy() if "step" in fr else np.full(n, -1)
         self.step = step
         self.n_steps = analysis.steps.count
-        self.cadence = analysis.steps.cadence_spm
+        shown = analysis.metrics.get("cadence_spm", {}).get("median")  # None when withheld
+        self.cadence = float(shown) if shown is not None else float("nan")
         self.panel_w = int(round(370 * unit))
 
     def draw(self, img: np.ndarray, i: int) -> None:

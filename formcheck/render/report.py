@@ -204,8 +204,14 @@ def bounce_metric(data: ReportData) -> str:
     return "vertical_oscillation_cm" if cm.get("measurable") else "vertical_oscillation_torso"
 
 
+STATUS_PREFIX = {"found": "", "possible": "Possibly: ", "not_measurable": "Cannot tell here: "}
+
+
 def fault_title(fault: dict[str, Any]) -> str:
-    return MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    """The fault's name, prefixed with how sure formcheck is when it is not sure."""
+    name = MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    prefix = STATUS_PREFIX.get(fault.get("status", "found"), "")
+    return prefix + (name[0].lower() + name[1:] if prefix else name)
 
 
 def evidence_text(fault: dict[str, Any]) -> str:
@@ -226,7 +232,9 @@ def evidence_text(fault: dict[str, Any]) -> str:
     share = ev.get("steps_past_threshold")
     if share is not None:
         text += f"; {100 * share:.0f}% of steps past it"
-    if ev.get("within_measurement_error"):
+    if fault.get("confidence"):
+        text += ". How sure: " + fault["confidence"]
+    elif ev.get("within_measurement_error"):
         text += f". Within the ~{MEASUREMENT_ERROR_DEG:g}° measurement error of the threshold: borderline"
     return text
 
@@ -375,7 +383,7 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
     return axes
 
 
-CHECK_MARKS = {"found": "✗", "not_found": "✓"}
+CHECK_MARKS = {"found": "✗", "not_found": "✓", "possible": "?"}
 
 
 def checks(data: ReportData) -> list[tuple[str, str]]:
@@ -396,8 +404,11 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
     faults = verdict(s)
     blocks: list[Block] = []
     if faults:
-        n = len(faults)
-        blocks.append(Block(f"{n} form fault{'s' if n > 1 else ''} found", 15, "bold",
+        n = sum(1 for f in s["faults"] if f.get("status", "found") == "found")
+        unsure = len(faults) - n
+        head = (f"{n} form fault{'s' if n != 1 else ''} found" if n else "No form fault found for sure") + \
+            (f", {unsure} uncertain" if unsure else "")
+        blocks.append(Block(head, 15, "bold",
                             SEV_COLORS[faults[0]["severity"]], gap_after=0.2, gid="verdict"))
         blocks.append(Block("Most important first. Change one thing at a time.", 9, color=GREY,
                             style="italic", gap_after=0.9))
@@ -417,6 +428,11 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
         else:
             msg = "No posture could be measured: the camera view could not be classified."
         blocks.append(Block(msg, 10, gap_after=0.8))
+    timing = s.get("timing") or {}
+    if timing.get("source") == "proposed" and timing.get("message"):
+        msg = str(timing["message"])
+        blocks.append(Block(msg[0].upper() + msg[1:] + ".", 9, color=SEV_COLORS["mild"], weight="bold",
+                            gap_after=0.5, gid="slow_motion"))
     if data.view in ("front", "back"):
         blocks.append(Block(f"Filmed from the {data.view}: {SIDE_ONLY_NAMES} need a side view and "
                             "were not measured. Film from the side, at hip height, to check them.",
@@ -718,6 +734,23 @@ def build_advice_page(data: ReportData, page: int, pages: int) -> Figure:
     return fig
 
 
+def timing_line(timing: dict[str, Any]) -> str:
+    """The report's sentence on playback vs real time (summary ``timing``)."""
+    factor, source = timing.get("factor") or 1.0, timing.get("source") or "none"
+    if source == "given":
+        text = f"Speed: {factor:g}x slow motion as given (--speed); rates and durations are at real speed."
+    elif source == "metadata":
+        note = (timing.get("capture") or {}).get("note") or "from the file"
+        text = f"Speed: {factor:g}x ({note}); rates and durations are at real speed."
+    elif source == "proposed":
+        text = f"Speed: {timing.get('message') or 'slow motion suspected'}."
+    else:
+        text = "Speed: played at real speed (no slow motion recorded in the file or seen in the gait)."
+    if timing.get("repeated_frames"):
+        text += f" {timing['repeated_frames']} repeated frames (frozen or duplicated) left out."
+    return text
+
+
 def _quality_lines(data: ReportData) -> list[str]:
     s = data.summary
     det = s.get("detection") or {}
@@ -741,6 +774,7 @@ def _quality_lines(data: ReportData) -> list[str]:
         f"{cl.get('points_filled', 0)} filled in gaps up to {cl.get('max_gap_s', '?')} s; "
         f"{cl.get('filter', 'smoothed')}.",
         f"Steps: {s.get('steps')} counted (step period {s.get('step_period_s')} s).",
+        timing_line(s.get("timing") or {}),
         f"Model: {model.get('name', '?')} (sha256 {str(model.get('sha256', ''))[:12]}"
         f"{', bundled' if model.get('bundled') else ''}).",
     ]

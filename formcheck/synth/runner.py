@@ -165,6 +165,12 @@ class RunnerSpec:
         (with no shoulder raise this equals the truth ``neck_trunk_angle_deg``).
     head_forward_drift_deg : float
         Linear change of ``head_forward_deg`` from the first to the last frame.
+    head_forward_step_deg : float
+        Abrupt change of ``head_forward_deg`` at ``head_forward_step_s`` (a different
+        posture from that moment on, as in an edited clip or a demonstration of bad
+        then corrected form). Added to any drift.
+    head_forward_step_s : float
+        Time of the abrupt change (s); the frames at or after it carry the new posture.
     shoulder_raise_cm : float
         Shrug: the shoulder joints move up along the trunk towards the ears by this much.
     shoulder_raise_drift_cm : float
@@ -264,6 +270,8 @@ class RunnerSpec:
     waist_bend_deg: float = 0.0
     head_forward_deg: float = 0.0
     head_forward_drift_deg: float = 0.0
+    head_forward_step_deg: float = 0.0
+    head_forward_step_s: float = 0.0
     shoulder_raise_cm: float = 0.0
     shoulder_raise_drift_cm: float = 0.0
     head_pitch_deg: float = 0.0
@@ -327,6 +335,8 @@ class RunnerSpec:
             raise ValueError(f"bystander must be none, walk_past or treadmill, not {self.bystander!r}")
         if not 0.2 <= self.bystander_scale <= 2.0 or self.bystander_cross_s <= 0:
             raise ValueError("bystander_scale must be in [0.2, 2], bystander_cross_s > 0")
+        if not 0 <= self.head_forward_step_s <= self.duration_s:
+            raise ValueError("head_forward_step_s must be within the clip [0, duration_s]")
         if not self.visible_from_s < self.visible_until_s or self.slide_s <= 0:
             raise ValueError("visible_from_s must be < visible_until_s, slide_s > 0")
         if self.yaw_deg is not None:
@@ -379,6 +389,8 @@ class RunnerSpec:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able fields; the real-footage fields only where they are not off."""
         d = asdict(self)
+        if self.head_forward_step_deg == 0.0:  # off: keep the truth files as they were
+            del d["head_forward_step_deg"], d["head_forward_step_s"]
         for k, v in list(d.items()):
             if k in _FOOTAGE_DEFAULTS and v == _FOOTAGE_DEFAULTS[k]:
                 del d[k]
@@ -575,7 +587,8 @@ def simulate(spec: RunnerSpec, times: np.ndarray | None = None) -> Kinematics:
 
     # trunk and head
     raise_cm = spec.shoulder_raise_cm + spec.shoulder_raise_drift_cm * ramp
-    head_fwd = np.radians(spec.head_forward_deg + spec.head_forward_drift_deg * ramp)
+    jump = np.where(t >= spec.head_forward_step_s - 1e-9, spec.head_forward_step_deg, 0.0)
+    head_fwd = np.radians(spec.head_forward_deg + spec.head_forward_drift_deg * ramp + jump)
     u = _up(trunk, s)
     neck_base = hip + _TORSO * H * u  # shoulder joint position with no shrug
     shoulder = neck_base + (raise_cm * px_per_cm)[:, None] * u
