@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 DEMO_CLIP ?= sample_videos/runner_side_forward_head.mp4
 DEMO_OUT  ?= demo_output
 
-.PHONY: demo test test-fast bench lint typecheck model-check samples clean
+.PHONY: demo test test-fast bench lint typecheck model-check samples clean browser-deps
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "formcheck needs Python >= 3.11"' \
@@ -28,7 +28,16 @@ demo: $(VENV)/.installed
 	$(BIN)/formcheck analyze $(DEMO_CLIP) --out $(DEMO_OUT)
 	@echo "Open $(DEMO_OUT)/report.png (summary), $(DEMO_OUT)/report.pdf, $(DEMO_OUT)/annotated.mp4"
 
-test: $(VENV)/.dev-installed
+# The web app's browser tests drive Debian's chromium through chromium-driver: installed
+# here when missing (CI is a fresh Debian with root); elsewhere install them yourself.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium and chromium-driver for the browser tests"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "note: chromium/chromedriver missing and not installable here: browser tests will skip"; fi
+
+test: $(VENV)/.dev-installed browser-deps
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.dev-installed

@@ -103,6 +103,30 @@ WHOLE_BODY_LEAN_SOURCE = (
     "hips and from real side-view clips"
 )
 
+#: Which way a metric gets better, for judging a change between two sessions
+#: ("higher", "lower", "zero": closer to 0 is better, None: no better direction).
+#: Follows the fault thresholds above (their ``direction`` says which way is worse) and
+#: METRICS.md: a forward head lowers the CVA proxy and raises the ear's forward offset
+#: and the neck-trunk angle; bending forward raises trunk lean and waist bend; raised
+#: shoulders shrink the ear-shoulder gap; looking down raises head pitch; bounce loads
+#: the neck. Left/right tilts are best level. Cadence has none: it rises with speed.
+BETTER: dict[str, Literal["higher", "lower", "zero"] | None] = {
+    "cva_deg": "higher",
+    "head_forward_offset_torso": "lower",
+    "neck_trunk_angle_deg": "lower",
+    "trunk_lean_deg": "lower",
+    "waist_bend_deg": "lower",
+    "shoulder_elevation_torso": "higher",
+    "head_pitch_deg": "lower",
+    "vertical_oscillation_torso": "lower",
+    "vertical_oscillation_cm": "lower",
+    "cadence_spm": None,
+    "shoulder_tilt_deg": "zero",
+    "head_tilt_deg": "zero",
+    "left_shoulder_elevation_torso": "higher",
+    "right_shoulder_elevation_torso": "higher",
+}
+
 #: Worsening from the first to the last third of the steps that counts as drift.
 DRIFT_LIMITS: dict[str, tuple[float, str]] = {
     # metric: (change that counts, "up" or "down" is worse)

@@ -1,4 +1,5 @@
-"""Command line: ``formcheck analyze | report | batch | live | samples``.
+"""Command line: ``formcheck analyze | report | batch | samples | athletes | sessions | import |
+compare | history | serve | live``.
 
 User errors (:class:`FormcheckError`) end in one line on stderr and a non-zero
 exit code, never a traceback. Progress bars and colour live here only.
@@ -15,7 +16,17 @@ from typing import Annotated, Any
 import typer
 
 from formcheck import __version__
-from formcheck.errors import FormcheckError
+from formcheck.cli import library as library_cli
+from formcheck.cli.library import (
+    AthleteOpt,
+    ConditionOpt,
+    DateOpt,
+    LibraryOpt,
+    NoteOpt,
+    ShoesOpt,
+    SpeedOpt,
+)
+from formcheck.errors import FormcheckError, LibraryError
 
 app = typer.Typer(
     name="formcheck",
@@ -85,11 +96,23 @@ def analyze(
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write report.pdf / report.png.")] = False,
     config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    athlete: AthleteOpt = None,
+    date: DateOpt = None,
+    note: NoteOpt = None,
+    condition: ConditionOpt = None,
+    speed_kmh: SpeedOpt = None,
+    shoes: ShoesOpt = None,
+    library: LibraryOpt = None,
     verbose: VerboseOpt = 0,
 ) -> None:
-    """Analyse one running clip and write the summary, tables, report and annotated video."""
+    """Analyse one running clip and write the summary, tables, report and annotated video.
+
+    With --athlete, the result is also recorded into the session library.
+    """
     _setup_logging(verbose)
     from formcheck.pipeline.run import run_analysis
+
+    rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
 
     settings = _settings(config, model=str(model) if model else None, view=view, height_cm=height_cm,
                          mass_kg=mass_kg)
@@ -119,6 +142,13 @@ def analyze(
 
             result = run_analysis(video, out_dir, settings, progress=progress)
     _print_result(result)
+    if rec is not None:
+        with rec.library:
+            try:
+                r = rec.record(Path(result["output_dir"]), video=video)
+            except LibraryError as exc:
+                raise LibraryError(f"{exc}; {library_cli.record_failed_hint(str(out_dir))}") from None
+            print(library_cli.recorded_line(r, rec.library.where))
 
 
 def _print_result(summary: dict) -> None:
@@ -173,16 +203,26 @@ def batch(
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write each clip's report.pdf / report.png.")] = False,
     config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    athlete: Annotated[str | None, typer.Option("--athlete", help="Record every analysed clip into the session library as a session of this athlete.")] = None,
+    date: Annotated[str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="The date of every session [default: each clip's recording time from its metadata, else its file time].")] = None,
+    note: NoteOpt = None,
+    condition: ConditionOpt = None,
+    speed_kmh: SpeedOpt = None,
+    shoes: ShoesOpt = None,
+    library: LibraryOpt = None,
     verbose: VerboseOpt = 0,
 ) -> None:
     """Analyse every clip in a folder, in parallel; a rerun resumes where the last one stopped.
 
-    Exit code 0 when every clip is analysed or unchanged, 1 when any failed.
+    With --athlete, every clip analysed (or unchanged since the last run) is recorded into
+    the session library. Exit code 0 when every clip is analysed or unchanged, 1 when any failed.
     """
     _setup_logging(verbose)
     if verbose < 2:  # Dask logs every worker coming and going at INFO
         logging.getLogger("distributed").setLevel(logging.WARNING)
-    from formcheck.batch.core import FAILED, run_batch
+    from formcheck.batch.core import FAILED, OK, SKIPPED, run_batch
+
+    rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
 
     settings = _settings(config, model=str(model.expanduser().resolve()) if model else None,
                          view=view, height_cm=height_cm, mass_kg=mass_kg)
@@ -230,6 +270,18 @@ def batch(
     for p in result.report_paths:
         if p.suffix == ".pdf":
             print(f"report: {p}")
+    if rec is not None:
+        with rec.library:
+            done = []
+            try:
+                for row in result.rows:
+                    if row["status"] in (OK, SKIPPED):
+                        done.append(rec.record(result.out_dir / row["folder"], video=folder / row["video"]))
+            except LibraryError as exc:
+                raise LibraryError(f"{exc}; {library_cli.record_failed_hint(str(result.out_dir))}") from None
+            counts = {s: sum(r.status == s for r in done) for s in ("added", "updated", "unchanged")}
+            print(f"library: {len(done)} sessions of {rec.athlete}: {counts['added']} added, "
+                  f"{counts['updated']} updated, {counts['unchanged']} already there ({rec.library.where})")
     if not result.all_ok:
         raise typer.Exit(1)
 
@@ -359,10 +411,68 @@ def samples(
         print(p)
 
 
+app.command("athletes")(_user_errors(library_cli.athletes))
+app.command("sessions")(_user_errors(library_cli.sessions))
+app.command("import")(_user_errors(library_cli.import_))
+
+
+@app.command()
+@_user_errors
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. Anything but loopback needs the access token it prints.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port; 0 picks a free one.")] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open the browser.")] = False,
+    library: Annotated[str | None, typer.Option("--library", help="Session library: database file or URL [default: $FORMCHECK_LIBRARY, else the user data folder].")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Where uploaded clips and their analyses go [default: beside an SQLite library, else the user data folder].")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Clips analysed at once (worker processes).")] = 1,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run analyses on a Dask cluster (tcp://host:8786); the library must be on a shared file system.")] = None,
+    max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest clip accepted.")] = 1024,
+    height_cm: Annotated[float | None, typer.Option("--height-cm", help="Default runner height (an upload's own height wins).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table), as for analyze.")] = None,
+    verbose: VerboseOpt = 0,
+) -> None:
+    """Start the web app: upload clips, follow their analysis, read, compare and download reports."""
+    _setup_logging(verbose)
+    import os
+
+    from formcheck.web.config import WebConfig, is_loopback
+    from formcheck.web.server import new_token
+    from formcheck.web.server import serve as run_server
+
+    token = None
+    if not is_loopback(host):
+        token = os.environ.get("FORMCHECK_TOKEN") or new_token()
+    settings = _settings(config, model=str(model) if model else None, height_cm=height_cm)
+    cfg = WebConfig(library=library, data_dir=data_dir.expanduser() if data_dir else None, host=host, port=port, token=token,
+                    max_upload_bytes=max_upload_mb * 1024 * 1024, workers=workers, scheduler=scheduler,
+                    settings=settings)
+
+    def announce(url: str) -> None:
+        from formcheck.store.library import describe, resolve_url
+
+        print(f"formcheck: library {describe(resolve_url(cfg.library))}, clips and analyses in {cfg.data_dir}",
+              flush=True)
+        if token:
+            print("formcheck: open this address (it holds the access token; it is printed only once):", flush=True)
+        print(url, flush=True)
+
+    run_server(cfg, open_browser=not no_browser, announce=announce)
+
+
 @app.command()
 def version() -> None:
     """Print formcheck's version."""
     print(__version__)
+
+
+def _register_commands() -> None:
+    from formcheck.cli import compare as _compare
+
+    _compare.register(app)
+
+
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
