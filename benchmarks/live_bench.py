@@ -49,7 +49,7 @@ def clip(width: int, height: int, duration: float) -> Path:
         CACHE.mkdir(parents=True, exist_ok=True)
         spec = RunnerSpec(width=width, height=height, runner_height_px=0.8 * height, fps=30.0,
                           duration_s=duration, head_forward_deg=2.0, head_forward_step_deg=26.0,
-                          head_forward_step_at_s=duration / 2, seed=4)
+                          head_forward_step_s=duration / 2, seed=4)
         render_clip(spec, path)
     return path
 

@@ -42,7 +42,6 @@ from formcheck.model.pose import N_LANDMARKS, PoseSeries
 from formcheck.pose.stream import PoseSample
 from formcheck.synth.runner import (
     ACCURACY_BASE,
-    HEAD_STEP_S,
     RunnerSpec,
     compute_truth,
     render_clip,
@@ -99,7 +98,7 @@ def cues_of(results):
 
 STEP_AT = 5.0
 STEPPED = replace(ACCURACY_BASE, duration_s=9.0, head_forward_deg=2.0, head_forward_step_deg=26.0,
-                  head_forward_step_at_s=STEP_AT)
+                  head_forward_step_s=STEP_AT)
 CLEAN = replace(STEPPED, head_forward_step_deg=0.0)
 
 # --------------------------------------------------------------------------- cue rules
@@ -111,7 +110,7 @@ def test_synthetic_head_step_changes_the_neck_angle_at_its_time(facing):
     _, cols = compute_truth(spec, simulate(spec))
     t = np.arange(spec.n_frames) / spec.fps
     neck = cols["neck_trunk_angle_deg"]
-    before, after = t < STEP_AT - HEAD_STEP_S / 2, t > STEP_AT + HEAD_STEP_S / 2
+    before, after = t < STEP_AT, t >= STEP_AT
     np.testing.assert_allclose(neck[before], spec.head_forward_deg, atol=1e-9)
     np.testing.assert_allclose(neck[after], spec.head_forward_deg + spec.head_forward_step_deg, atol=1e-9)
     assert "head_forward_step_deg" in spec.to_dict() and "head_forward_step_deg" not in CLEAN.to_dict()
@@ -286,12 +285,13 @@ def test_exact_joints_front_view_status_and_no_cue():
     spec = CLEAN
     pose = truth_pose(spec)
 
-    def front(rgb, t):  # shoulders and hips a torso-half apart: a front view
+    def front(rgb, t):  # facing the camera: left and right apart, the nose between the ears
         s = pose(rgb, t)
         xy = s.xy.copy()
-        for left, right in ((11, 12), (23, 24)):
-            xy[left, 0] += 30
-            xy[right, 0] -= 30
+        for left, right, half in ((11, 12, 30), (23, 24, 30), (7, 8, 12)):
+            mid = (xy[left, 0] + xy[right, 0]) / 2
+            xy[left, 0], xy[right, 0] = mid + half, mid - half
+        xy[0, 0] = (xy[7, 0] + xy[8, 0]) / 2
         return PoseSample(xy, s.visibility)
 
     pipe = LivePipeline(front)

@@ -92,6 +92,7 @@ def analyze(
     mass_kg: Annotated[float | None, typer.Option("--mass-kg", help="Runner's body mass: scales the neck-load estimate.")] = None,
     model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
     view: Annotated[str, typer.Option("--view", help="Camera view: auto, side, front or back.")] = "auto",
+    speed: Annotated[float | None, typer.Option("--speed", help="Slow-motion factor: capture fps / playback fps (2 = filmed at 60, played at 30) [default: from the file, else 1].")] = None,
     no_video: Annotated[bool, typer.Option("--no-video", help="Do not write annotated.mp4.")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write report.pdf / report.png.")] = False,
     config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table).")] = None,
@@ -115,7 +116,7 @@ def analyze(
     rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
 
     settings = _settings(config, model=str(model) if model else None, view=view, height_cm=height_cm,
-                         mass_kg=mass_kg)
+                         mass_kg=mass_kg, speed=speed)
     if no_video:
         settings = settings.replace(video=False)
     if no_report:
@@ -160,9 +161,19 @@ def _print_result(summary: dict) -> None:
         + (f", facing {summary['facing']}" if summary.get("facing") else "")
         + f", {summary['steps']} steps" + (f", cadence {cad:.0f} steps/min" if cad else ""),
     ]
+    timing = summary.get("timing") or {}
+    if timing.get("source") in ("given", "metadata") and timing.get("factor") != 1:
+        lines.append(f"  speed: {timing['factor']:g}x slow motion ({timing['source']}); "
+                     "rates and durations are at real speed")
+    if timing.get("repeated_frames"):
+        lines.append(f"  {timing['repeated_frames']} repeated (frozen or duplicated) frames left out")
     if faults:
         for f in faults:
-            lines.append(f"  [{f['severity']}] {f['message']}")
+            status = f.get("status", "found")
+            tag = f["severity"] if status == "found" else f"{f['severity']}, {status.replace('_', ' ')}"
+            lines.append(f"  [{tag}] {f['message']}")
+            if f.get("confidence"):
+                lines.append(f"      how sure: {f['confidence']}")
     else:
         lines.append("  no form faults found")
     for w in summary.get("warnings", []):
@@ -199,6 +210,7 @@ def batch(
     mass_kg: Annotated[float | None, typer.Option("--mass-kg", help="Runners' body mass: scales the neck-load estimate.")] = None,
     model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
     view: Annotated[str, typer.Option("--view", help="Camera view: auto, side, front or back.")] = "auto",
+    speed: Annotated[float | None, typer.Option("--speed", help="Slow-motion factor of every clip: capture fps / playback fps (2 = filmed at 60, played at 30) [default: from the file, else 1].")] = None,
     no_video: Annotated[bool, typer.Option("--no-video", help="Do not write annotated.mp4.")] = False,
     no_report: Annotated[bool, typer.Option("--no-report", help="Do not write each clip's report.pdf / report.png.")] = False,
     config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table).")] = None,
@@ -225,7 +237,7 @@ def batch(
     rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
 
     settings = _settings(config, model=str(model.expanduser().resolve()) if model else None,
-                         view=view, height_cm=height_cm, mass_kg=mass_kg)
+                         view=view, height_cm=height_cm, mass_kg=mass_kg, speed=speed)
     if no_video:
         settings = settings.replace(video=False)
     if no_report:
