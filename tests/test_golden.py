@@ -1,10 +1,13 @@
 """Results unchanged: the current code gives the recorded key values on every clip.
 
 ``tests/data/golden_summaries.json`` (the three sample clips) and
-``tests/data/golden_real_clips.json`` (../shared/videos, skipped when absent) were
-recorded from the code before the issue-9 restructure (33744e9) with
-``tests/golden.py``, which documents how to re-record them after a deliberate change of
-results and the tolerance used here (identical code gives identical numbers).
+``tests/data/golden_real_clips.json`` (../shared/videos, skipped when absent) are
+recorded with ``tests/golden.py``, which documents how to re-record them after a
+deliberate change of results and the tolerance used here (identical code gives
+identical numbers). Each entry says which commit recorded it: both were first recorded
+before the issue-9 restructure (33744e9), and the restructure left every value as it
+was (checked at a597af4); the sample clips were re-recorded after the deliberate
+changes of the step detection and the thresholds (see that commit's message).
 """
 
 from __future__ import annotations
