@@ -129,7 +129,9 @@ CHECKS: dict[str, Check] = {
         "x truth",
         {},
         tol=0.08,
-        by_fps={24.0: 0.65, 30.0: 0.72, 60.0: 0.83, 120.0: 0.83},
+        # measured on `baseline` and `fps_*` (first seed) at 35fa81d; it was 0.65 / 0.72 /
+        # 0.83 / 0.83 before the step detection of c3a4ed2
+        by_fps={24.0: 0.74, 30.0: 0.82, 60.0: 0.87, 120.0: 0.855},
         note="bounce thresholds 0.20 / 0.245 / 0.285 torso: the narrowest gap is 16% of the "
         "lower value, so the reading must be within 8% of the expected one. MediaPipe's hip "
         "follows only part of the drawn hip's bounce, less at low frame rates (VIDEO-mode "
@@ -143,18 +145,9 @@ CHECKS: dict[str, Check] = {
 #: Each must fail on the condition's first seed (the one ``tests/test_accuracy.py`` runs,
 #: as a strict xfail); the report shows what every seed measured. The reasons name
 #: mechanisms only: the numbers are in the report.
-_WALKER = (
-    "a bigger person walking in front of the runner: MediaPipe's single-pose tracker hops "
-    "to the walker while they overlap and follows them out of frame; the census sees one "
-    "person, so those frames join the runner's track"
-)
 _FAR = (
     "a runner this small in the frame is lost by MediaPipe's person detector in part of "
     "the frames, so steps are missed and the readings drift (seed-dependent)"
-)
-_FAR_720 = (
-    "a runner this small in a 16:9 frame is never found by MediaPipe's person detector, "
-    "so there is no analysis"
 )
 _BIG_BOUNCE = (
     "on this posture (a bigger, slower bounce) MediaPipe's hip follows a larger share of the "
@@ -165,11 +158,20 @@ _KEYSTONE = (
     "a camera looking down makes the background's vertical lines converge (keystone); the "
     "roll estimator reads that as a roll and warns about one that is not there"
 )
+_SMALL_TILED = (
+    "a runner this small is found only by the tiled detector, and reads a larger share of "
+    "the drawn bounce than the base runner: the under-read depends on the runner's size"
+)
+_PITCH_BOUNCE = (
+    "a pitched camera changes the bounce seen in the image (keystone), which formcheck "
+    "cannot undo without knowing the pitch"
+)
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("far_25pct_720p", "*"): _FAR_720,
+    ("far_25pct", "cadence_spm"): _FAR,
     ("far_25pct", "vertical_oscillation_torso"): _FAR,
-    ("walker_in_front", "cadence_spm"): _WALKER,
+    ("far_25pct_720p", "vertical_oscillation_torso"): _SMALL_TILED,
     ("left_waist_bend", "vertical_oscillation_torso"): _BIG_BOUNCE,
+    ("high_camera_pitch_20", "vertical_oscillation_torso"): _PITCH_BOUNCE,
     ("high_camera_pitch_20", "camera_roll"): _KEYSTONE,
 }
 
