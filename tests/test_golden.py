@@ -4,10 +4,12 @@
 ``tests/data/golden_real_clips.json`` (../shared/videos, skipped when absent) are
 recorded with ``tests/golden.py``, which documents how to re-record them after a
 deliberate change of results and the tolerance used here (identical code gives
-identical numbers). Each entry says which commit recorded it: both were first recorded
-before the issue-9 restructure (33744e9), and the restructure left every value as it
-was (checked at a597af4); the sample clips were re-recorded after the deliberate
-changes of the step detection and the thresholds (see that commit's message).
+identical numbers). Each entry says which commit recorded it. Both were recorded before
+the issue-9 restructure (33744e9); the new layout (84a192f) gave every value again. The
+sample clips were re-recorded at 35fa81d after deliberate changes of the step detection
+and the thresholds (see that commit's message). The real clips were not: from 5e5aa6a on,
+two of them (city, grass) differ by a frame or two with a runner, and later merges moved
+more; their owners have to say why before they are re-recorded.
 """
 
 from __future__ import annotations
