@@ -306,3 +306,15 @@ def test_rendered_bounce_and_slow_motion(tmp_path) -> None:
     a = analyze_extracted(extract_runner(str(clip), settings), settings)
     assert a.timing.proposed_factor == 2
     assert a.timing.real_cadence_spm == pytest.approx(170, abs=CADENCE_TOL_SPM)
+
+
+def test_report_says_how_time_was_read() -> None:
+    from formcheck.render.report import timing_line
+
+    assert "2x slow motion as given" in timing_line({"factor": 2.0, "source": "given"})
+    assert "captured at 240 fps" in timing_line(
+        {"factor": 8.0, "source": "metadata", "capture": {"note": "captured at 240 fps, played at 30 fps"}})
+    proposed = timing_line({"factor": 1.0, "source": "proposed", "proposed_factor": 2.0,
+                            "message": "this looks like ~2x slow motion"})
+    assert "~2x slow motion" in proposed
+    assert "3 repeated frames" in timing_line({"source": "none", "repeated_frames": 3})
