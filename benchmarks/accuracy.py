@@ -102,9 +102,10 @@ CHECKS: dict[str, Check] = {
         "ratio",
         "x truth",
         {},
-        lo=0.55,
-        hi=0.95,
-        note="measured at the shoulders as the step fundamental's peak to peak "
+        lo=0.75,
+        hi=1.15,
+        note="limits: 15% above the truth and 15% below the typical 0.87x reading (the "
+        "issue-10 tolerance; the fault bands are ~20% apart); measured at the shoulders as the step fundamental's peak to peak "
         "(kinematics.steps.bounce_amplitude): ~0.87x at 24-60 fps, ~0.84x at 120 fps; "
         "MediaPipe's hip landmark followed only 0.52x (24 fps) to 0.68x (120 fps)",
     ),
