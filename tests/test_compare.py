@@ -150,8 +150,10 @@ def synthetic_pairs(tmp_path_factory):
                    shirt_rgb=(40, 110, 190))
     lean = replace(base, body_lean_deg=base.body_lean_deg + 5.0, seed=23, camera_roll_deg=-0.5,
                    shirt_rgb=(60, 150, 80))
+    bend = replace(base, waist_bend_deg=base.waist_bend_deg + 5.0, seed=24, camera_pitch_deg=1.0,
+                   shirt_rgb=(200, 160, 40))
     return {name: _analyse(spec, root / name) for name, spec in
-            (("base", base), ("head", head), ("lean", lean))}
+            (("base", base), ("head", head), ("lean", lean), ("bend", bend))}
 
 
 def _verdicts(result: dict) -> dict[str, str]:
@@ -175,15 +177,52 @@ def test_head_10_deg_further_forward_is_worse(synthetic_pairs, tmp_path):
 
 
 @pytest.mark.slow
-def test_lean_5_deg_more_is_worse(synthetic_pairs, tmp_path):
+def test_whole_body_lean_5_deg_more_is_worse(synthetic_pairs, tmp_path):
     from formcheck.pipeline.compare import run_compare
 
     v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["lean"], tmp_path / "c"))
     assert v["trunk_lean_deg"] == "worse"
     # a whole-body lean tilts the neck with the trunk (CVA and ear offset follow), but not
-    # the neck relative to the trunk, the bend at the hips, the bounce or the rhythm
-    for m in ("neck_trunk_angle_deg", "waist_bend_deg", "vertical_oscillation_torso", "cadence_spm"):
+    # the neck relative to the trunk, the bounce or the rhythm
+    for m in ("neck_trunk_angle_deg", "vertical_oscillation_torso", "cadence_spm"):
         assert v[m] == "no real change", (m, v[m])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "formcheck's waist_bend_deg follows a whole-body lean: +5 deg of body lean (truth: no bend "
+    "at the hips, 0 -> 0) reads about -7.7 -> +1.2 deg on these clips, so compare rightly "
+    "reports the *measured* bend as worse; the metric, not compare, needs the fix"))
+def test_whole_body_lean_leaves_the_bend_at_the_hips(synthetic_pairs, tmp_path):
+    from formcheck.pipeline.compare import run_compare
+
+    v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["lean"], tmp_path / "c"))
+    assert v["waist_bend_deg"] == "no real change"
+
+
+@pytest.mark.slow
+def test_bend_at_the_hips_5_deg_more_is_worse(synthetic_pairs, tmp_path):
+    from formcheck.pipeline.compare import run_compare
+
+    v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["bend"], tmp_path / "c"))
+    # trunk lean = body lean + bend: both rise by 5 deg
+    assert v["trunk_lean_deg"] == "worse"
+    assert v["waist_bend_deg"] == "worse"
+    for m in ("vertical_oscillation_torso", "cadence_spm"):
+        assert v[m] == "no real change", (m, v[m])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "posture-dependent landmark bias: with the trunk bent 5 deg more at the hips and the head "
+    "held at the same 15 deg to the trunk (truth 15 -> 15), formcheck's neck_trunk_angle_deg "
+    "reads 17.1 -> 15.0 on these clips, just past its MDC95 (2.0, which holds camera and seed "
+    "noise at one posture, not a bias that moves with posture; see docs/accuracy.md biases)"))
+def test_bend_at_the_hips_leaves_the_neck_to_trunk_angle(synthetic_pairs, tmp_path):
+    from formcheck.pipeline.compare import run_compare
+
+    v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["bend"], tmp_path / "c"))
+    assert v["neck_trunk_angle_deg"] == "no real change"
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ from pg_server import fresh_database, postgres_server, why_unavailable
 from sqlalchemy import create_engine, inspect
 
 from formcheck.errors import InputError, LibraryError
-from formcheck.store import Conditions, Library, library, resolve_url
+from formcheck.store import Conditions, Library, folders, library, resolve_url
 from formcheck.store import schema as s
 from formcheck.store.migrations import MIGRATIONS
 
@@ -60,6 +60,13 @@ def location(request, tmp_path):
             yield url
 
 
+def _mp():
+    """Processes for the writers: forked where the platform can (fast; as a process pool on
+    Linux starts them), else spawned."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "tests"), env.get("PYTHONPATH", "")])
@@ -71,7 +78,7 @@ def _env() -> dict[str, str]:
 
 def test_record_and_list_newest_first(location, tmp_path):
     a = make_analysis(tmp_path / "a", "week1.mp4", metrics={"cva_deg": 55.0},
-                      faults=[("forward_head", "severe"), ("gaze_down", "mild")], within_error=("gaze_down",))
+                      faults=[("gaze_down", "mild"), ("forward_head", "severe")])
     b = make_analysis(tmp_path / "b", "week4.mp4", frames=301,
                       metrics={"cva_deg": 63.5, "vertical_oscillation_cm": None})
     with Library.open(location) as lib:
@@ -90,9 +97,12 @@ def test_record_and_list_newest_first(location, tmp_path):
     assert new.metrics["cva_deg"].median == 63.5
     vo = new.metrics["vertical_oscillation_cm"]
     assert (vo.measurable, vo.median, vo.reason) == (False, None, "needs the runner's height")
-    assert [(f.code, f.severity, f.status) for f in old.faults] == [
-        ("forward_head", "severe", "present"), ("gaze_down", "mild", "within_error")]
-    assert new.faults == ()
+    assert [(f.code, f.severity) for f in old.faults] == [("forward_head", "severe"), ("gaze_down", "mild")]
+    checks = {c.code: (c.status, c.severity) for c in old.checks}
+    assert checks["forward_head"] == ("found", "severe") and checks["gaze_down"] == ("found", "mild")
+    assert checks["waist_lean"] == ("not_found", None)  # its metrics were measured
+    assert checks["excessive_bounce"] == ("not_measurable", None)  # no vertical oscillation
+    assert new.faults == () and {c.code for c in new.checks} == set(checks)
     assert old.folder == a.resolve() and old.video == "week1.mp4"
     assert old.date_source == "option" and old.view == "side" and old.steps == 27
     if not location.startswith("postgresql"):
@@ -182,8 +192,8 @@ def test_bad_inputs_are_input_errors(tmp_path):
         with pytest.raises(InputError, match="not an analysis folder"):
             lib.record(tmp_path, "Ann")
         (tmp_path / "x").mkdir()
-        (tmp_path / "x" / "summary.json").write_text("{}")
-        with pytest.raises(InputError, match="not a formcheck summary"):
+        (tmp_path / "x" / "summary.json").write_text('{"schema_version": "2.0"}')
+        with pytest.raises(InputError, match="not a valid formcheck summary"):
             lib.record(tmp_path / "x", "Ann")
         with pytest.raises(InputError, match="name is empty"):
             lib.record(make_analysis(tmp_path / "a"), "   ")
@@ -219,14 +229,14 @@ def test_session_date_option_then_clip_metadata_then_file_time_then_analysis_tim
     os.utime(plain, (1_700_000_000, 1_700_000_000))  # 2023-11-14T22:13:20Z
     summary_time = 1_600_000_000.0  # 2020-09-13T12:26:40Z
 
-    when = library.session_when(dt.date(2024, 2, 29), tagged, summary_time)
+    when = folders.session_when(dt.date(2024, 2, 29), tagged, summary_time)
     assert when == (dt.date(2024, 2, 29), None, "option")
     moment = dt.datetime(2025, 6, 1, 23, 30, tzinfo=dt.UTC)
-    assert library.session_when(None, tagged, summary_time) == (moment.astimezone().date(), moment, "clip_metadata")
+    assert folders.session_when(None, tagged, summary_time) == (moment.astimezone().date(), moment, "clip_metadata")
     moment = dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.UTC)
-    assert library.session_when(None, plain, summary_time) == (moment.astimezone().date(), moment, "clip_mtime")
+    assert folders.session_when(None, plain, summary_time) == (moment.astimezone().date(), moment, "clip_mtime")
     moment = dt.datetime(2020, 9, 13, 12, 26, 40, tzinfo=dt.UTC)
-    assert library.session_when(None, tmp_path / "gone.mp4", summary_time) == (
+    assert folders.session_when(None, tmp_path / "gone.mp4", summary_time) == (
         moment.astimezone().date(), moment, "analysis_time")
 
 
@@ -256,6 +266,8 @@ def test_location_option_then_environment_then_user_data_folder(tmp_path, monkey
     assert "secret" not in library.describe(url)
     with pytest.raises(LibraryError, match="not a database URL"):
         resolve_url("nonsense://::")
+    with pytest.raises(LibraryError, match="needs a file"):
+        Library.open("sqlite://")
 
 
 def test_reading_a_missing_library_creates_nothing(tmp_path):
@@ -314,7 +326,7 @@ def test_upgrade_from_every_earlier_version_keeps_data(location, tmp_path, versi
             conn.exec_driver_sql("INSERT INTO metric_results (session_id, name, median, p10, p90, n_steps, "
                                  f"unit, measurable) VALUES ({sid}, 'cva_deg', {50 + sid}, 1, 2, 20, 'deg', true)")
             conn.exec_driver_sql(f"INSERT INTO faults (session_id, code, severity, status) VALUES "
-                                 f"({sid}, 'forward_head', 'mild', 'present')")
+                                 f"({sid}, 'forward_head', 'mild', 'found')")
         if url.get_backend_name() == "postgresql":  # explicit ids: move the sequences on
             for t in ("athletes", "sessions"):
                 conn.exec_driver_sql(f"SELECT setval('{t}_id_seq', 10)")
@@ -386,7 +398,7 @@ def test_two_processes_write_at_once(location, tmp_path):
     n = 25
     folders = [[str(make_analysis(tmp_path / f"p{p}_{i}", f"p{p}_{i}.mp4")) for i in range(n)] for p in range(2)]
     Library.open(location).close()  # the schema exists; the writers race on rows only
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _mp()
     barrier = ctx.Barrier(2)
     procs = [ctx.Process(target=_writer, args=(location, folders[p], barrier, str(tmp_path / f"t{p}")))
              for p in range(2)]
@@ -412,7 +424,7 @@ def _fresh_racer(location: str, folder: str, barrier) -> None:
 
 
 def test_two_processes_open_a_new_library_at_once(location, tmp_path):
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _mp()
     barrier = ctx.Barrier(2)
     folders = [str(make_analysis(tmp_path / f"f{i}", f"f{i}.mp4")) for i in range(2)]
     procs = [ctx.Process(target=_fresh_racer, args=(location, f, barrier)) for f in folders]
@@ -590,3 +602,66 @@ def test_damaged_pages_are_an_error_not_a_new_library(tmp_path):
         with Library.open(where) as lib:
             lib.sessions("Ann")
     assert where.read_bytes() == bytes(data)
+
+
+def test_unreachable_server_and_missing_driver_are_one_clear_line():
+    with pytest.raises(LibraryError) as err:
+        Library.open("postgresql+psycopg://coach:secret@127.0.0.1:1/formcheck")
+    msg = str(err.value)
+    assert msg.startswith("library server postgresql+psycopg://coach:***@127.0.0.1:1/formcheck: ")
+    assert "secret" not in msg and "\n" not in msg
+    with pytest.raises(LibraryError, match="database driver is not installed"):
+        Library.open("mysql+nosuchdriver://u@localhost/db")
+
+
+BUSY_WRITER = textwrap.dedent("""
+    import datetime as dt, sys
+    from pathlib import Path
+    from formcheck.store import Library
+    location, root = sys.argv[1:3]
+    with Library.open(location) as lib:
+        for i, folder in enumerate(sorted(Path(root).iterdir())):
+            lib.record(folder, "Ann", date=dt.date(2026, 1, 1))
+            if i == 0:
+                print("writing", flush=True)  # imports done: the writes go on at full speed
+""")
+
+
+@pytest.mark.slow  # the deterministic kill test above stays in the fast set
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_9_at_a_random_moment_leaves_only_whole_sessions(tmp_path, seed):
+    where = tmp_path / "lib.sqlite"
+    for i in range(150):
+        make_analysis(tmp_path / "folders" / f"{i:03d}", f"c{i}.mp4", faults=[("forward_head", "mild")])
+    Library.open(where).close()
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_WRITER, str(where), str(tmp_path / "folders")],
+                            stdout=subprocess.PIPE, text=True, env=_env())
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    time.sleep(random.Random(seed).uniform(0.05, 0.3))  # 150 writes take seconds
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    with sqlite3.connect(where) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    with Library.open(where) as lib:
+        got = lib.sessions()
+        assert 1 <= len(got) < 150, "the kill should land during the writes"
+        assert all(len(x.metrics) == 5 and [f.code for f in x.faults] == ["forward_head"] for x in got)
+        lib.import_folders(tmp_path / "folders", "Ann")  # the rest, afterwards
+        assert len(lib.sessions()) == 150
+
+
+def test_update_and_delete_a_session(location, tmp_path):
+    with Library.open(location) as lib:
+        a = lib.record(make_analysis(tmp_path / "a", "a.mp4"), "Ann",
+                       conditions=Conditions("outdoor", 12.0, "Pegasus", "windy"))
+        b = lib.record(make_analysis(tmp_path / "b", "b.mp4"), "Ann", date=dt.date(2026, 1, 2))
+        got = lib.update_session(a.session_id, date=dt.date(2026, 1, 9), conditions=Conditions(notes="calm"))
+        assert (got.date, got.date_source, got.time) == (dt.date(2026, 1, 9), "option", None)
+        assert got.conditions == Conditions("outdoor", 12.0, "Pegasus", "calm")
+        lib.delete_session(b.session_id)
+        assert [x.id for x in lib.sessions("Ann")] == [a.session_id]
+        assert (tmp_path / "b" / "summary.json").is_file()  # the folder is not touched
+        for call in (lambda: lib.delete_session(b.session_id), lambda: lib.update_session(999, date=dt.date(2026, 1, 1))):
+            with pytest.raises(LibraryError, match="no session"):
+                call()
+        assert lib.record(tmp_path / "b", "Ann", date=dt.date(2026, 1, 2)).status == "added"  # back again

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
+# app.py imports this module at its end, after these names are defined
+from formcheck.cli.app import VerboseOpt, _setup_logging, _user_errors
+
 
 def register(app: typer.Typer) -> None:
     """Add the compare and history commands to ``app``."""
-    from formcheck.cli.app import VerboseOpt, _setup_logging, _user_errors
 
     @app.command()
     @_user_errors

@@ -52,6 +52,29 @@ class DecodeStats:
     frames: int = 0
     bad_packets: int = 0
     errors: list[str] = field(default_factory=list)
+    #: per decoded frame, in order: how much it differs from the frame before
+    #: (:func:`frame_change`; NaN for the first frame of a decode)
+    change: list[float] = field(default_factory=list)
+
+
+#: Size of the grey thumbnail that :func:`frame_change` compares (width, height).
+THUMB_SIZE = (32, 18)
+
+
+def thumbnail(rgb: np.ndarray) -> np.ndarray:
+    """A small grey version of the frame (float32, 0-255), averaged over pixel areas."""
+    small = cv2.resize(rgb, THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return np.asarray(small.mean(axis=2))
+
+
+def frame_change(prev: np.ndarray | None, thumb: np.ndarray) -> float:
+    """Mean absolute difference (grey levels, 0-255) between two thumbnails; NaN with no
+    previous frame. A repeated frame (a paused player, a duplicate inserted to turn 24p
+    into 30p) differs only by compression noise, which the area averaging shrinks to a
+    small fraction of a grey level."""
+    if prev is None:
+        return float("nan")
+    return float(np.mean(np.abs(thumb - prev)))
 
 
 def check_input(path: str | Path) -> Path:
@@ -151,7 +174,9 @@ def _decode(info: VideoInfo, stats: DecodeStats | None = None, start_s: float | 
 
     Frame indices count from the first frame yielded."""
     path = Path(info.path)
+    track = stats is not None  # measure frame changes only for a caller who keeps them
     stats = stats if stats is not None else DecodeStats()
+    prev_thumb: np.ndarray | None = None
     container = _open(path)
     try:
         stream = container.streams.video[0]
@@ -181,6 +206,10 @@ def _decode(info: VideoInfo, stats: DecodeStats | None = None, start_s: float | 
                 if end_s is not None and t >= end_s:
                     return
                 rgb = _upright_rgb(frame, info)
+                if track:
+                    thumb = thumbnail(rgb)
+                    stats.change.append(frame_change(prev_thumb, thumb))
+                    prev_thumb = thumb
                 stats.frames += 1
                 yield Frame(index, float(t), rgb)
                 index += 1

@@ -146,9 +146,9 @@ def method_text(mdc_generated: str) -> dict[str, str]:
             "replicates (Politis & Romano 1992): each session's steps are resampled on their own "
             "in blocks of neighbouring steps, with the block length from the series' "
             "autocorrelation (Politis & White 2004, corrected by Patton, Politis & White 2009), "
-            "so that correlated neighbouring steps are not treated as independent. With strongly "
-            "correlated steps and few of them the interval is too narrow (coverage ~87-90% at "
-            "lag-1 correlation 0.5 and 40-60 steps, docs/reliability.md), which is why the MDC "
+            "so that correlated neighbouring steps are not treated as independent. With correlated "
+            "steps the interval is still too narrow (measured coverage 83-93% for lag-1 "
+            "correlations 0.3-0.7 and 30-200 steps, docs/reliability.md), which is why the MDC "
             "must also be cleared."
         ),
         "verdict": (
@@ -159,9 +159,11 @@ def method_text(mdc_generated: str) -> dict[str, str]:
         ),
         "mdc": (
             "MDC95 = 1.96 x sqrt(2) x SEM, with the SEM (standard error of measurement) from "
-            "formcheck's own test-retest records: halves of real clips, and synthetic runners "
-            f"re-rendered with other seeds and slightly moved cameras (docs/reliability.md, "
-            f"generated {mdc_generated})."
+            "formcheck's own test-retest records of synthetic runners whose posture is known to "
+            "be the same: re-rendered with other seeds and slightly moved cameras, and the "
+            f"halves of each clip (docs/reliability.md, generated {mdc_generated}). This is the "
+            "noise under good filming conditions, a lower bound for real re-tests: the halves "
+            "of real clips vary more, and day-to-day variation of the runner is not in it."
         ),
     }
 
@@ -237,8 +239,8 @@ def run_compare(ref_a: str | Path, ref_b: str | Path, out_dir: str | Path | None
         out_dir = Path("formcheck_output") / f"compare_{fa.name}_vs_{fb.name}"
     out = prepare_out_dir(out_dir)
     result = compare_sessions(a, b, n_boot=n_boot)
-    still_a = mid_stance_still(a, f"A: {a.folder.name}")
-    still_b = mid_stance_still(b, f"B: {b.folder.name}")
+    still_a = mid_stance_still(a, "A, mid-stance")
+    still_b = mid_stance_still(b, "B, mid-stance")
     result["stills"] = {"a_frame": still_a.frame, "b_frame": still_b.frame}
 
     def write(stage: Path) -> None:

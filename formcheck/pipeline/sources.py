@@ -36,7 +36,7 @@ def session_folder_from_store(ref: str) -> Path | None:
     ``NAME:K``, the K-th session of athlete NAME (1 = first, -1 = latest).
     """
     sid: int | None = None
-    name, k = None, None
+    name, k = "", 0
     if ref.lstrip("#").isdigit():
         sid = int(ref.lstrip("#"))
     elif ":" in ref and ref.rsplit(":", 1)[1].lstrip("-").isdigit():

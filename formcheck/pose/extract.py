@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from formcheck.errors import NoRunnerFoundError
+from formcheck.io.timing import read_capture_rate
 from formcheck.io.video import probe
 from formcheck.model.capture import Extracted
 from formcheck.model.pose import PoseSeries, VideoInfo
@@ -72,6 +73,11 @@ def extract_runner(video_path: str, settings: Settings,
     raw = select_runner(cand, video, ext.people_seen)
     raw.selection["census"] = [{"frame": f, "people": n} for f, n in ext.census]
     raw.selection["two_poses_from_frame"] = ext.multi_from
+    raw.selection["zoomed_frames"] = ext.zoomed_frames
+    if ext.zoomed_frames:
+        warnings.append(
+            f"the full frame showed nobody: the runner was found by searching zoomed regions and "
+            f"tracked in a region that follows them ({ext.zoomed_frames} frames)")
     raw.video = video
     det = raw.detected
     if det.sum() < MIN_DETECTED_FRAMES or det.mean() < MIN_DETECTED_FRACTION:
@@ -79,4 +85,7 @@ def extract_runner(video_path: str, settings: Settings,
             f"no runner found: a person was detected in {int(det.sum())} of {len(det)} frames "
             f"({100 * det.mean():.0f}%); the whole body must be in view, and not too small")
     tilt = estimate_roll(sampler, runner_boxes(raw, list(sampler.frames)))
-    return Extracted(raw, video, model, tilt, decode, warnings, timings)
+    capture = read_capture_rate(video.path, video.fps).to_dict()
+    change = np.asarray(ext.decode.change, dtype=np.float64)
+    return Extracted(raw, video, model, tilt, decode, warnings, timings, capture,
+                     change if len(change) == len(raw) else None)

@@ -58,7 +58,9 @@ class Candidates:
     """Up to ``P`` candidate poses per frame, as dense arrays (NaN where absent).
 
     xy (n, P, 33, 2) px; z (n, P, 33) px; vis (n, P, 33); world (n, P, 33, 3) m;
-    t (n,) s. ``count[i]`` is how many poses frame ``i`` holds.
+    t (n,) s. ``count[i]`` is how many poses frame ``i`` holds. ``colour`` (n, P, 6):
+    mean RGB (0-1) of the clothes on the upper and the lower trunk (:func:`trunk_colour`),
+    NaN where unknown; what tells two similar people apart when their paths cross.
     """
 
     t: np.ndarray
@@ -67,6 +69,7 @@ class Candidates:
     vis: np.ndarray
     world: np.ndarray
     count: np.ndarray
+    colour: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -91,6 +94,7 @@ class _Growable:
             "vis": np.zeros((cap, p, N_LANDMARKS), np.float32),
             "world": np.full((cap, p, N_LANDMARKS, 3), np.nan, np.float32),
             "count": np.zeros(cap, np.int8),
+            "colour": np.full((cap, p, 6), np.nan, np.float32),
         }
         if old is not None:
             for k, v in old.items():
@@ -105,22 +109,48 @@ class _Growable:
 
     def finish(self) -> Candidates:
         a = {k: v[: self.n].copy() for k, v in self.arrays.items()}
-        return Candidates(a["t"], a["xy"], a["z"], a["vis"], a["world"], a["count"])
+        return Candidates(a["t"], a["xy"], a["z"], a["vis"], a["world"], a["count"], a["colour"])
 
 
-def _fill(arrays: dict[str, np.ndarray], i: int, result, width: int, height: int) -> int:
+def trunk_colour(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Mean colour (RGB, 0-1) of two patches on one pose's trunk: a third of the way
+    down from the shoulder centre (the shirt) and at the hip centre (shorts or
+    trousers), each a square of a fifth of the torso length. NaN where unknown."""
+    out = np.full(6, np.nan, np.float32)
+    sh = np.nanmean(xy[[11, 12]], axis=0)
+    hp = np.nanmean(xy[[23, 24]], axis=0)
+    torso = float(np.hypot(*(sh - hp)))
+    if not (np.all(np.isfinite(sh)) and np.all(np.isfinite(hp))) or torso < 5:
+        return out
+    r = max(1, int(0.1 * torso))
+    height, width = rgb.shape[:2]
+    for j, p in enumerate((sh + (hp - sh) / 3.0, hp)):
+        x, y = int(round(p[0])), int(round(p[1]))
+        patch = rgb[max(0, y - r):min(height, y + r + 1), max(0, x - r):min(width, x + r + 1)]
+        if patch.size:
+            out[3 * j:3 * j + 3] = patch.reshape(-1, 3).mean(axis=0) / 255.0
+    return out
+
+
+def _fill(arrays: dict[str, np.ndarray], i: int, result, width: int, height: int,
+          x0: float = 0.0, y0: float = 0.0, rgb: np.ndarray | None = None) -> int:
+    """Store frame ``i``'s poses in pixels of the full frame. ``width`` x ``height`` is the
+    image the model saw; (``x0``, ``y0``) where its top-left corner sits in the frame
+    (a zoomed region, :class:`_Zoom`); ``rgb`` the full frame, for the clothes' colour."""
     poses = result.pose_landmarks or []
     worlds = result.pose_world_landmarks or []
     p_max = arrays["xy"].shape[1]
     k = 0
     for k, pose in enumerate(poses[:p_max]):
         pts = np.array([(lm.x, lm.y, lm.z, lm.visibility or 0.0) for lm in pose], np.float32)
-        arrays["xy"][i, k, :, 0] = pts[:, 0] * width
-        arrays["xy"][i, k, :, 1] = pts[:, 1] * height
+        arrays["xy"][i, k, :, 0] = pts[:, 0] * width + x0
+        arrays["xy"][i, k, :, 1] = pts[:, 1] * height + y0
         arrays["z"][i, k] = pts[:, 2] * width
         arrays["vis"][i, k] = pts[:, 3]
         if k < len(worlds):
             arrays["world"][i, k] = np.array([(w.x, w.y, w.z) for w in worlds[k]], np.float32)
+        if rgb is not None:
+            arrays["colour"][i, k] = trunk_colour(rgb, arrays["xy"][i, k])
     n = min(len(poses), p_max)
     arrays["count"][i] = n
     return n
@@ -161,6 +191,78 @@ class _SharedCounter:
         self._landmarker.close()
 
 
+#: Search for a runner the full frame misses after this long without a pose (s), at
+#: most this often (s).
+SEARCH_AFTER_S = 0.5
+SEARCH_EVERY_S = 1.0
+#: Tiles for the search: squares of this fraction of the frame's shorter side, half
+#: overlapping, so a runner 1/8 of the frame tall fills a quarter of a tile.
+TILE_FRACTION = 0.5
+#: The zoomed region is this many torso lengths square (a runner is ~3.3 torso lengths
+#: tall with the legs swinging: the region holds the whole body with room to move).
+ZOOM_TORSOS = 7.0
+MIN_ZOOM_PX = 96
+
+
+def _tiles(width: int, height: int) -> list[tuple[int, int, int]]:
+    """Half-overlapping square tiles (x0, y0, side) covering the frame."""
+    side = min(max(MIN_ZOOM_PX, int(TILE_FRACTION * min(width, height))), width, height)
+    step = max(1, side // 2)
+    xs = sorted({*range(0, max(1, width - side + 1), step), max(0, width - side)})
+    ys = sorted({*range(0, max(1, height - side + 1), step), max(0, height - side)})
+    return [(x, y, side) for y in ys for x in xs]
+
+
+class _Zoom:
+    """A square region of the frame that follows a runner too small for the full-frame
+    detector (the model sees every image at 224-256 px, so a runner 1/8 of a 1080p
+    frame tall is ~30 px there: not found). Found by searching half-overlapping tiles
+    with the census landmarker; then a VIDEO-mode landmarker of its own tracks the
+    runner inside the region, which is re-centred on the runner every frame (like a
+    camera panning with them). Landmarks are mapped back to full-frame pixels."""
+
+    def __init__(self, model: ModelInfo, cx: float, cy: float, torso: float, width: int, height: int) -> None:
+        self.model, self.width, self.height = model, width, height
+        self.tracker = _create(model, video_mode=True, num_poses=1)
+        self.cx, self.cy = cx, cy
+        self.side = 0
+        self._resize(torso)
+
+    def _resize(self, torso: float) -> None:
+        side = int(max(MIN_ZOOM_PX, ZOOM_TORSOS * torso))
+        self.side = min(side, self.width, self.height)
+
+    def box(self) -> tuple[int, int, int]:
+        """(x0, y0, side) of the region, kept inside the frame."""
+        x0 = int(round(min(max(self.cx - self.side / 2, 0), self.width - self.side)))
+        y0 = int(round(min(max(self.cy - self.side / 2, 0), self.height - self.side)))
+        return x0, y0, self.side
+
+    def follow(self, xy: np.ndarray) -> None:
+        """Re-centre on the runner's pose (33, 2) in full-frame pixels."""
+        centre, torso = centre_scale(xy)
+        if np.all(np.isfinite(centre)) and torso > 1:
+            self.cx, self.cy = float(centre[0]), float(centre[1])
+            self._resize(torso)
+
+    def close(self) -> None:
+        self.tracker.close()
+
+
+def _search_tiles(counter: _SharedCounter, rgb: np.ndarray) -> tuple[float, float, float] | None:
+    """The centre (px) and torso length of the most visible person found in any tile."""
+    height, width = rgb.shape[:2]
+    best: tuple[float, float, float, float] | None = None
+    for x0, y0, side in _tiles(width, height):
+        for pose in counter.detect(_mp_image(rgb[y0:y0 + side, x0:x0 + side])):
+            xy = np.array([(lm.x * side + x0, lm.y * side + y0) for lm in pose], float)
+            vis = float(np.mean([lm.visibility or 0.0 for lm in pose]))
+            centre, torso = centre_scale(xy)
+            if np.all(np.isfinite(centre)) and torso > 2 and (best is None or vis > best[3]):
+                best = (float(centre[0]), float(centre[1]), torso, vis)
+    return None if best is None else best[:3]
+
+
 @dataclass
 class Extraction:
     """What one pass of the landmarker over a clip produced."""
@@ -170,6 +272,7 @@ class Extraction:
     census: list[tuple[int, int]]  # (frame index, people found) for each census frame
     multi_from: int | None  # frame from which two poses per frame were tracked
     decode: DecodeStats
+    zoomed_frames: int = 0  # frames whose pose came from a zoomed region (small runner)
 
 
 def _extract_range(
@@ -195,6 +298,13 @@ def _extract_range(
     tracker = _create(model, video_mode=True, num_poses=1)
     if counter is None:
         counter = _SharedCounter(model)
+    fps = video.fps or 30.0
+    search_after = max(1, int(round(SEARCH_AFTER_S * fps)))
+    search_every = max(1, int(round(SEARCH_EVERY_S * fps)))
+    zoom: _Zoom | None = None
+    zoomed = 0
+    lost = 0  # consecutive frames without a pose
+    last_search = -search_every
     try:
         for frame in iter_frames(video, prefetch=prefetch, stats=stats, start_s=start_s, end_s=end_s):
             i = store.row()
@@ -217,18 +327,45 @@ def _extract_range(
                     multi_from = i
                     tracker.close()
                     tracker = _create(model, video_mode=True, num_poses=MULTI_POSES)
-            result = tracker.detect_for_video(image, ts)
-            _fill(arrays, i, result, video.width, video.height)
+                    if zoom is not None:
+                        zoom.close()
+                        zoom = None
+            if zoom is None:
+                n = _fill(arrays, i, tracker.detect_for_video(image, ts), video.width, video.height,
+                          rgb=frame.rgb)
+                lost = 0 if n else lost + 1
+                if (not n and multi_from is None and (lost >= search_after or i == 0)
+                        and i - last_search >= search_every):
+                    # Nobody in the full frame: perhaps a runner too small for the detector.
+                    last_search = i
+                    hit = _search_tiles(counter, frame.rgb)
+                    if hit is not None:
+                        zoom = _Zoom(model, *hit, video.width, video.height)
+            if zoom is not None:
+                x0, y0, side = zoom.box()
+                crop = _mp_image(frame.rgb[y0:y0 + side, x0:x0 + side])
+                n = _fill(arrays, i, zoom.tracker.detect_for_video(crop, ts), side, side, x0, y0, frame.rgb)
+                if n:
+                    zoom.follow(arrays["xy"][i, 0])
+                    zoomed += 1
+                    lost = 0
+                else:
+                    lost += 1
+                    if lost >= search_after:  # lost in the region too: back to the full frame
+                        zoom.close()
+                        zoom = None
             if on_frame is not None:
                 on_frame(frame)
             if progress is not None:
                 progress(i + 1)
     finally:
         tracker.close()
+        if zoom is not None:
+            zoom.close()
         if own_counter:
             counter.close()
     people_seen = max([c for _, c in census], default=0)
-    return Extraction(store.finish(), people_seen, census, multi_from, stats)
+    return Extraction(store.finish(), people_seen, census, multi_from, stats, zoomed)
 
 
 def extract(
@@ -307,7 +444,7 @@ def _join(parts: list[Extraction]) -> Extraction:
     """Join the extractions of consecutive time ranges into one."""
     cands = [p.candidates for p in parts]
     joined = Candidates(*(np.concatenate([getattr(c, f) for c in cands])
-                          for f in ("t", "xy", "z", "vis", "world", "count")))
+                          for f in ("t", "xy", "z", "vis", "world", "count", "colour")))
     census: list[tuple[int, int]] = []
     multi_from: int | None = None
     stats = DecodeStats()
@@ -318,6 +455,8 @@ def _join(parts: list[Extraction]) -> Extraction:
             multi_from = p.multi_from + offset
         stats.frames += p.decode.frames
         stats.bad_packets += p.decode.bad_packets
+        stats.change += p.decode.change
         stats.errors += [e for e in p.decode.errors if e not in stats.errors][: 5 - len(stats.errors)]
         offset += p.candidates.n_frames
-    return Extraction(joined, max(p.people_seen for p in parts), census, multi_from, stats)
+    return Extraction(joined, max(p.people_seen for p in parts), census, multi_from, stats,
+                      sum(p.zoomed_frames for p in parts))

@@ -1,7 +1,12 @@
 """Choosing the runner among the people the pose model saw.
 
-Candidate poses of consecutive frames are linked into tracks (greedy nearest
-neighbour on the shoulder-hip centre, gated by the person's own torso length).
+Candidate poses of consecutive frames are linked into tracks: greedy matching on the
+distance of the shoulder-hip centre from where the track's own motion predicts it,
+gated by the person's torso length, plus how different the clothes' colour is. Two
+people side by side at the same pace are alike in position, size and motion while
+their outlines overlap; what stays different is what they wear, so a track keeps a
+slowly updated colour of its trunk and a detection in clearly other colours cannot
+continue it.
 Each track is scored by how much of the clip it covers, how large it appears, and
 how much it moves like a runner: in running (and walking) the feet alternate, so
 the vertical distance between the two ankles swings from + to - every stride;
@@ -30,6 +35,26 @@ from formcheck.model.pose import (
 from formcheck.pose.landmarker import Candidates
 
 MIN_VIS = 0.3
+#: Colours (RGB, 0-1, per patch) this far apart on both trunk patches are other clothes:
+#: well above the change of one person's clothes between frames (shading, blur, an arm
+#: swinging across one patch), well below e.g. red against yellow (~0.6).
+COLOUR_GATE = 0.3
+#: Weight of the colour difference against the distance (in gate widths, 0-1) in the
+#: matching cost: a different shirt (~0.3 mean over the two patches) outweighs a
+#: position error of most of a gate, the jitter of two overlapping outlines.
+COLOUR_WEIGHT = 3.0
+#: Frames of colour a track needs before its colour may refuse a detection.
+COLOUR_MIN_FRAMES = 5
+
+
+def colour_distance(a: np.ndarray | None, b: np.ndarray | None) -> tuple[float, float, float]:
+    """(mean, smaller, larger) of the two trunk patches' RGB distances; NaN when unknown."""
+    nan = float("nan")
+    if a is None or b is None:
+        return nan, nan, nan
+    d = np.array([np.linalg.norm(a[:3] - b[:3]), np.linalg.norm(a[3:] - b[3:])])
+    d = d[np.isfinite(d)]
+    return (float(d.mean()), float(d.min()), float(d.max())) if d.size else (nan, nan, nan)
 
 
 @dataclass
@@ -39,46 +64,70 @@ class Track:
     centre: np.ndarray = field(default_factory=lambda: np.zeros(2))
     scale: float = 0.0
     last: int = -1
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))  # px per frame
+    colour: np.ndarray | None = None  # slowly updated trunk colour (6,)
+    colour_frames: int = 0
+
+    def update_colour(self, colour: np.ndarray | None) -> None:
+        if colour is None or not np.isfinite(colour).all():
+            return
+        self.colour = colour.copy() if self.colour is None else 0.9 * self.colour + 0.1 * colour
+        self.colour_frames += 1
 
 
 def link_tracks(c: Candidates, max_gap: int = 15) -> list[Track]:
-    """Greedy frame-to-frame linking of candidate poses into tracks."""
+    """Greedy frame-to-frame linking of candidate poses into tracks (see the module)."""
     tracks: list[Track] = []
     for i in range(c.n_frames):
-        dets: list[tuple[int, np.ndarray, float]] = []
+        dets: list[tuple[int, np.ndarray, float, np.ndarray | None]] = []
         order = sorted(range(int(c.count[i])), key=lambda k: -float(np.nanmean(c.vis[i, k])))
         for k in order:
             centre, scale = centre_scale(c.xy[i, k])
             if not (np.all(np.isfinite(centre)) and scale > 1):
                 continue
-            # Two poses on one person (the model sometimes doubles up): keep the surer one.
-            if any(np.hypot(*(centre - c2)) < 0.35 * max(scale, s2) for _, c2, s2 in dets):
+            colour = None if c.colour is None else c.colour[i, k]
+            # Two poses on one person (the model sometimes doubles up, and both copies see
+            # the same clothes): keep the surer one. Close but in other clothes: two people.
+            if any(np.hypot(*(centre - c2)) < 0.35 * max(scale, s2)
+                   and not colour_distance(colour, col2)[2] > COLOUR_GATE for _, c2, s2, col2 in dets):
                 continue
-            dets.append((k, centre, scale))
+            dets.append((k, centre, scale, colour))
         active = [t for t in tracks if i - t.last <= max_gap]
         pairs = []
         for ti, tr in enumerate(active):
-            for di, (_, centre, scale) in enumerate(dets):
-                d = float(np.hypot(*(centre - tr.centre)))
-                gate = 0.6 * max(tr.scale, scale) * (1 + 0.15 * (i - tr.last - 1))
+            gap = i - tr.last
+            predicted = tr.centre + tr.velocity * gap
+            for di, (_, centre, scale, colour) in enumerate(dets):
+                d = float(np.hypot(*(centre - predicted)))
+                gate = 0.6 * max(tr.scale, scale) * (1 + 0.15 * (gap - 1))
                 ratio = scale / tr.scale if tr.scale > 0 else 1.0
-                if d < gate and 0.6 < ratio < 1.67:
-                    pairs.append((d, ti, di))
+                if not (d < gate and 0.6 < ratio < 1.67):
+                    continue
+                mean_cd, min_cd, _ = colour_distance(tr.colour, colour)
+                if tr.colour_frames >= COLOUR_MIN_FRAMES and min_cd > COLOUR_GATE:
+                    continue  # other clothes: another person
+                cost = d / gate + (COLOUR_WEIGHT * mean_cd if np.isfinite(mean_cd) else 0.0)
+                pairs.append((cost, ti, di))
         used_t: set[int] = set()
         used_d: set[int] = set()
-        for _d, ti, di in sorted(pairs):
+        for _cost, ti, di in sorted(pairs):
             if ti in used_t or di in used_d:
                 continue
             used_t.add(ti)
             used_d.add(di)
             tr = active[ti]
-            k, centre, scale = dets[di]
+            k, centre, scale, colour = dets[di]
+            step = (centre - tr.centre) / max(i - tr.last, 1)
+            tr.velocity = 0.7 * tr.velocity + 0.3 * step
             tr.frames.append(i)
             tr.slots.append(k)
             tr.centre, tr.scale, tr.last = centre, 0.8 * tr.scale + 0.2 * scale, i
-        for di, (k, centre, scale) in enumerate(dets):
+            tr.update_colour(colour)
+        for di, (k, centre, scale, colour) in enumerate(dets):
             if di not in used_d:
-                tracks.append(Track([i], [k], centre, scale, i))
+                tr = Track([i], [k], centre, scale, i)
+                tr.update_colour(colour)
+                tracks.append(tr)
     return tracks
 
 
@@ -134,6 +183,13 @@ def _continues(c: Candidates, first: Track, then: Track, fps: float) -> bool:
     return bool(np.hypot(*(start_c - end_c)) < reach and 0.6 < start_s / end_s < 1.67)
 
 
+def _same_clothes(a: Track, b: Track) -> bool:
+    """False only when both tracks' colours are known and differ on both trunk patches."""
+    if a.colour_frames < COLOUR_MIN_FRAMES or b.colour_frames < COLOUR_MIN_FRAMES:
+        return True
+    return not colour_distance(a.colour, b.colour)[1] > COLOUR_GATE
+
+
 def select_runner(c: Candidates, video: VideoInfo, people_seen: int) -> PoseSeries:
     """Pick the runner's track and return it as a :class:`PoseSeries`."""
     series = PoseSeries.empty(c.n_frames, video)
@@ -154,7 +210,7 @@ def select_runner(c: Candidates, video: VideoInfo, people_seen: int) -> PoseSeri
             continue
         d = float(np.hypot(*(info["median_centre"] - best_info["median_centre"])))
         ratio = info["median_scale"] / best_info["median_scale"]
-        if d < 1.0 * best_info["median_scale"] and 0.7 < ratio < 1.4:
+        if d < 1.0 * best_info["median_scale"] and 0.7 < ratio < 1.4 and _same_clothes(best, tr):
             chosen.append(tr)
             taken.update(tr.frames)
     # A runner crossing the frame is lost and found again elsewhere: chain tracks whose
@@ -165,6 +221,8 @@ def select_runner(c: Candidates, video: VideoInfo, people_seen: int) -> PoseSeri
         grew = False
         for _info, tr in scored[1:]:
             if any(tr is t for t in chosen) or taken.intersection(tr.frames):
+                continue
+            if not _same_clothes(best, tr):
                 continue
             if any(_continues(c, a, b, fps) or _continues(c, b, a, fps) for a in chosen for b in [tr]):
                 chosen.append(tr)

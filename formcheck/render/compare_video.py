@@ -33,7 +33,8 @@ def step_alignment(steps_a: Any, steps_b: Any) -> list[tuple[int, int]]:
 
     For step pair ``k`` with frame ranges ``[a0, a1]`` and ``[b0, b1]``, ``L = max(a1 -
     a0, b1 - b0) + 1`` output frames; output frame ``i`` shows ``a0 + round(i (a1 - a0)
-    / (L - 1))`` and the same for B. Both indices never decrease.
+    / (L - 1))`` and the same for B. Both indices never decrease; the frame two steps
+    share (one step's end is the next one's start) is shown once.
     """
     pairs: list[tuple[int, int]] = []
     sa = steps_a.sort_values("frame_start")
@@ -45,8 +46,8 @@ def step_alignment(steps_a: Any, steps_b: Any) -> list[tuple[int, int]]:
         for i in range(n):
             f = i / (n - 1) if n > 1 else 0.0
             pa, pb = a0 + round(f * (a1 - a0)), b0 + round(f * (b1 - b0))
-            if pairs and (pa < pairs[-1][0] or pb < pairs[-1][1]):
-                continue  # overlapping step ranges: keep the indices moving forward
+            if pairs and (pa < pairs[-1][0] or pb < pairs[-1][1] or (pa, pb) == pairs[-1]):
+                continue  # a shared boundary frame once; overlapping ranges: only forward
             pairs.append((pa, pb))
     return pairs
 
@@ -113,7 +114,7 @@ def write_side_by_side(a: Any, b: Any, path: Path) -> Path:
             for x, label in ((8, "A"), (ca.width + 8, "B")):
                 cv2.putText(img, label, (x, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (255, 255, 255), 2,
                             cv2.LINE_AA)
-            yuv = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2YUV_I420)
+            yuv = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2YUV_I420).astype(np.uint8, copy=False)
             frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
             frame.pts = k
             for packet in stream.encode(frame):

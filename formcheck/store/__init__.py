@@ -1,24 +1,23 @@
-"""The session library: athletes, sessions and their results in a database (SQLite by default).
+"""The session library: athletes, their sessions and results, in SQLite or PostgreSQL (SQLAlchemy)."""
 
-Use :class:`Library` (``Library.open(location)``); :func:`read_folder` is the one place
-the store reads an analysis folder. See :mod:`formcheck.store.library` for where the
-library lives, how concurrent writers are handled and what errors look like.
-"""
+# Open a library with Library.open(location); records.py holds what it returns,
+# folders.py the one place it reads an analysis folder, migrations.py the schema versions.
 
+from formcheck.store.folders import FolderFacts, find_analysis_folders, read_folder
 from formcheck.store.library import (
     ENV_VAR,
+    Library,
+    default_location,
+    library_exists,
+    resolve_url,
+)
+from formcheck.store.records import (
     Athlete,
     Conditions,
     FaultEntry,
-    FolderFacts,
-    Library,
     MetricValue,
     Recorded,
     Session,
-    default_location,
-    find_analysis_folders,
-    read_folder,
-    resolve_url,
 )
 
 __all__ = [
@@ -33,6 +32,7 @@ __all__ = [
     "Session",
     "default_location",
     "find_analysis_folders",
+    "library_exists",
     "read_folder",
     "resolve_url",
 ]

@@ -43,15 +43,12 @@ its stored results.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -68,12 +65,22 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.pool import NullPool
 
 from formcheck.errors import InputError, LibraryError
 from formcheck.store import migrations
 from formcheck.store import schema as s
+from formcheck.store.folders import FolderFacts, find_analysis_folders, read_folder, session_when
+from formcheck.store.records import (
+    Athlete,
+    Conditions,
+    FaultEntry,
+    MetricValue,
+    Recorded,
+    Session,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,224 +93,8 @@ FILE_NAME = "library.sqlite"
 BUSY_TIMEOUT_S = 5.0
 #: How long a write keeps retrying while the library stays locked, in all.
 LOCK_RETRY_S = 60.0
-CONDITIONS = ("treadmill", "outdoor")
-DateSource = Literal["option", "clip_metadata", "clip_mtime", "analysis_time"]
 
 T = TypeVar("T")
-
-
-# ------------------------------------------------------------------------ records
-
-
-@dataclass(frozen=True)
-class Conditions:
-    """How the session was run. ``condition`` is ``"treadmill"`` or ``"outdoor"``."""
-
-    condition: str | None = None
-    speed_kmh: float | None = None
-    shoes: str | None = None
-    notes: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.condition is not None and self.condition not in CONDITIONS:
-            raise InputError(f"condition must be one of {', '.join(CONDITIONS)}, not {self.condition!r}")
-        if self.speed_kmh is not None and not (0 < self.speed_kmh < 60):
-            raise InputError(f"speed must be between 0 and 60 km/h, not {self.speed_kmh}")
-
-
-@dataclass(frozen=True)
-class MetricValue:
-    """One metric of one session: the median over steps and the 10th/90th percentiles."""
-
-    name: str
-    median: float | None
-    p10: float | None
-    p90: float | None
-    n_steps: int | None
-    unit: str | None
-    measurable: bool
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class FaultEntry:
-    """A fault found in a session. ``status``: ``"present"``, or ``"within_error"`` when
-    the median is past the threshold by less than the measurement error."""
-
-    code: str
-    severity: str
-    status: str
-
-
-@dataclass(frozen=True)
-class Athlete:
-    id: int
-    name: str
-    sessions: int
-    first: dt.date | None
-    last: dt.date | None
-
-
-@dataclass(frozen=True)
-class Session:
-    """One recorded session, with its results.
-
-    ``date`` is the day of the session (local time of the machine that recorded it);
-    ``time`` the moment (aware, UTC) when the clip's metadata or file time gave one.
-    ``folder`` is the analysis folder as it was recorded; see
-    :meth:`Library.analysis_folder` for one that is checked to still hold this session.
-    """
-
-    id: int
-    athlete: str
-    date: dt.date
-    time: dt.datetime | None
-    date_source: str
-    conditions: Conditions
-    folder: Path
-    video: str
-    analysis_key: str
-    formcheck_version: str
-    view: str | None
-    facing: str | None
-    steps: int | None
-    duration_s: float | None
-    metrics: dict[str, MetricValue]
-    faults: tuple[FaultEntry, ...]
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What :meth:`Library.record` did: ``status`` is added, updated or unchanged."""
-
-    session_id: int
-    athlete: str
-    date: dt.date
-    folder: Path
-    status: Literal["added", "updated", "unchanged"]
-
-
-@dataclass(frozen=True)
-class FolderFacts:
-    """What the library keeps from an analysis folder."""
-
-    folder: Path
-    video: str
-    video_info: dict[str, Any]
-    formcheck_version: str
-    view: str | None
-    facing: str | None
-    steps: int | None
-    duration_s: float | None
-    metrics: tuple[MetricValue, ...]
-    faults: tuple[FaultEntry, ...]
-    summary_mtime: float
-    analysis_key: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "analysis_key", analysis_key(self.video, self.video_info))
-
-
-# --------------------------------------------------------------- analysis folders
-
-
-def analysis_key(video: str, info: dict[str, Any]) -> str:
-    """SHA-256 (hex) of the clip's identity as the analysis saw it: file name
-    (case-folded), frame count, frame rate (3 decimals) and frame size."""
-    fps = info.get("fps")
-    ident = [
-        Path(str(video).replace("\\", "/")).name.casefold(),
-        info.get("frames"),
-        None if fps is None else round(float(fps), 3),
-        info.get("width"),
-        info.get("height"),
-    ]
-    return hashlib.sha256(json.dumps(ident).encode()).hexdigest()
-
-
-def _status(fault: dict[str, Any]) -> str:
-    evidence = fault.get("evidence") or {}
-    return "within_error" if evidence.get("within_measurement_error") else "present"
-
-
-def read_folder(folder: str | Path) -> FolderFacts:
-    """The facts the library keeps, from an analysis folder's ``summary.json``.
-
-    This is the only function of the store that reads an analysis folder.
-    Raises :class:`InputError` when ``folder`` holds no complete analysis.
-    """
-    p = Path(folder).expanduser().resolve()
-    summary_path = p / "summary.json"
-    if not p.is_dir():
-        raise InputError(f"{p} is not a folder" if p.exists() else f"folder not found: {p}")
-    try:
-        data = json.loads(summary_path.read_text(encoding="utf-8"))
-        mtime = summary_path.stat().st_mtime
-    except FileNotFoundError:
-        raise InputError(f"{p} is not an analysis folder (no summary.json)") from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read {summary_path}: {exc}") from None
-    try:
-        video = data["video"]
-        metrics = tuple(
-            MetricValue(name, m.get("median"), m.get("p10"), m.get("p90"), m.get("n_steps"),
-                        m.get("unit"), bool(m.get("measurable")), m.get("reason"))
-            for name, m in data["metrics"].items()
-        )
-        fault_list = tuple(FaultEntry(f["code"], f["severity"], _status(f)) for f in data.get("faults", []))
-        return FolderFacts(
-            folder=p, video=str(video["path"]), video_info=dict(video),
-            formcheck_version=str(data["formcheck_version"]), view=data.get("view"),
-            facing=data.get("facing"), steps=data.get("steps"), duration_s=video.get("duration_s"),
-            metrics=metrics, faults=fault_list, summary_mtime=mtime,
-        )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"{summary_path} is not a formcheck summary (missing {exc})") from None
-
-
-def find_analysis_folders(path: str | Path) -> list[Path]:
-    """``path`` itself if it is an analysis folder, else every analysis folder below it
-    (sorted; staging folders of unfinished runs left out)."""
-    from formcheck.io.folder import STAGING_PREFIX
-
-    p = Path(path).expanduser()
-    if not p.is_dir():
-        raise InputError(f"{p} is not a folder" if p.exists() else f"folder not found: {p}")
-    if (p / "summary.json").is_file():
-        return [p.resolve()]
-    found = []
-    for summary in p.rglob("summary.json"):
-        rel = summary.parent.relative_to(p).parts
-        if any(part.startswith(STAGING_PREFIX) for part in rel):
-            continue
-        found.append(summary.parent.resolve())
-    return sorted(found)
-
-
-def session_when(
-    date: dt.date | None, video: str | Path | None, analysis_mtime: float
-) -> tuple[dt.date, dt.datetime | None, DateSource]:
-    """The session's day and moment, and where they came from.
-
-    In order: ``date`` (the user's option); the clip's ``creation_time`` tag; the clip's
-    file time; the time the analysis was written (when the clip is no longer there).
-    The day is the local calendar day of that moment on this machine.
-    """
-    if date is not None:
-        return date, None, "option"
-    clip = Path(video).expanduser() if video else None
-    if clip is not None and clip.is_file():
-        from formcheck.io.video import creation_time
-
-        when = creation_time(clip)
-        if when is not None:
-            return when.astimezone().date(), when, "clip_metadata"
-        when = dt.datetime.fromtimestamp(clip.stat().st_mtime, dt.UTC)
-        return when.astimezone().date(), when, "clip_mtime"
-    when = dt.datetime.fromtimestamp(analysis_mtime, dt.UTC)
-    return when.astimezone().date(), when, "analysis_time"
 
 
 # ----------------------------------------------------------------------- location
@@ -328,6 +119,15 @@ def resolve_url(location: str | Path | None = None) -> URL:
             raise LibraryError(f"not a database URL: {text!r}") from None
     path = Path(text).expanduser().absolute()
     return URL.create("sqlite", database=str(path))
+
+
+def library_exists(location: str | Path | None = None) -> bool:
+    """False when the library is a SQLite file that does not exist yet (a server
+    database is taken to exist; opening it tells)."""
+    url = resolve_url(location)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return True
+    return Path(url.database).exists()
 
 
 def describe(url: URL) -> str:
@@ -374,6 +174,10 @@ def clean_name(name: str) -> str:
     return cleaned
 
 
+class _ReadOnlyError(LibraryError):
+    """The database refused a write (or, in WAL mode, even a read) as read-only."""
+
+
 class Library:
     """A session library in a database. Open with :meth:`open`; close (or use ``with``).
 
@@ -400,7 +204,9 @@ class Library:
         url = resolve_url(location)
         where = describe(url)
         is_sqlite = url.get_backend_name() == "sqlite"
-        if is_sqlite and url.database and url.database != ":memory:":
+        if is_sqlite and url.database in (None, "", ":memory:"):
+            raise LibraryError(f"{where!r}: a library needs a file (an in-memory one would vanish)")
+        if is_sqlite and url.database:
             path = Path(url.database)
             if path.is_dir():
                 raise LibraryError(f"library {where} is a folder, not a database file")
@@ -417,7 +223,7 @@ class Library:
             lib._prepare()
         except LibraryError as exc:
             lib.close()
-            if is_sqlite and "read-only" in str(exc) and url.database:
+            if is_sqlite and isinstance(exc, _ReadOnlyError):
                 ro = cls(url, _make_engine(url, read_only=True), read_only=True)
                 try:
                     ro._prepare()
@@ -455,6 +261,8 @@ class Library:
             raise LibraryError(f"library {self.where} was written by a newer formcheck (schema "
                                f"version {state}, this one knows up to {s.SCHEMA_VERSION}); "
                                "upgrade formcheck")
+        if self.read_only and state == "empty":
+            raise LibraryError(f"library {self.where} is read-only and empty: no library can be made there")
         if self.read_only:
             raise LibraryError(f"library {self.where} is read-only and has the older schema "
                                f"version {state}; make it writable once to upgrade it")
@@ -510,7 +318,7 @@ class Library:
                                 f"{LOCK_RETRY_S:.0f} s ({msg}); try again")
         if "readonly" in low or "read-only" in low:
             what = "cannot record into it" if write else "cannot open it"
-            return LibraryError(f"library {self.where} is read-only: {what}")
+            return _ReadOnlyError(f"library {self.where} is read-only: {what}")
         if "not a database" in low or "malformed" in low or "disk image" in low:
             return LibraryError(f"library {self.where} is damaged or not a database ({msg}); it was "
                                 "left as it is: restore a backup or move it away and run again")
@@ -541,14 +349,55 @@ class Library:
         the path in the summary).
         """
         name = clean_name(athlete)
-        if self.read_only:
-            raise LibraryError(f"library {self.where} is read-only: cannot record into it")
+        self._writable()
         facts = read_folder(folder)
         day, moment, source = session_when(date, video or facts.video, facts.summary_mtime)
         cond = conditions or Conditions()
         return self._run(
             lambda conn: _record(conn, facts, name, day, moment, source, cond, replace), write=True
         )
+
+    def update_session(self, session_id: int, *, date: dt.date | None = None,
+                       conditions: Conditions | None = None) -> Session:
+        """Change a session's date (to ``date``, marked as given by the user) and/or the
+        condition fields given in ``conditions`` (fields left None are kept)."""
+        self._writable()
+
+        def change(conn: Connection) -> None:
+            values: dict[str, Any] = {}
+            if date is not None:
+                values.update(session_date=date, session_time=None, date_source="option")
+            if conditions is not None:
+                values.update({k: v for k, v in (("condition", conditions.condition),
+                                                 ("speed_kmh", conditions.speed_kmh),
+                                                 ("shoes", conditions.shoes),
+                                                 ("notes", conditions.notes)) if v is not None})
+            se = s.sessions
+            found = conn.execute(update(se).where(se.c.id == session_id)
+                                 .values(updated_at=_utcnow(), **values)).rowcount
+            if not found:
+                raise LibraryError(f"no session {session_id} in library {self.where}")
+
+        self._run(change, write=True)
+        return self.session(session_id)
+
+    def delete_session(self, session_id: int) -> None:
+        """Remove a session (and its results) from the library; its analysis folder is
+        left as it is. Athletes are kept, even with no session left."""
+        self._writable()
+
+        def remove(conn: Connection) -> None:
+            sid = s.sessions.c.id
+            for table in (s.metric_results, s.faults):
+                conn.execute(delete(table).where(table.c.session_id == session_id))
+            if not conn.execute(delete(s.sessions).where(sid == session_id)).rowcount:
+                raise LibraryError(f"no session {session_id} in library {self.where}")
+
+        self._run(remove, write=True)
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise LibraryError(f"library {self.where} is read-only: cannot record into it")
 
     def import_folders(
         self,
@@ -669,7 +518,10 @@ def _make_engine(url: URL, read_only: bool = False) -> Engine:
         path = Path(url.database or "").absolute()
         url = URL.create("sqlite", database=f"file:{path.as_posix()}?mode=ro&immutable=1",
                          query={"uri": "true"})
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+    # No pool: a connection per transaction (cheap for a local file), so that no idle
+    # connection is held through a long analysis or inherited by forked batch workers.
+    engine = create_engine(url, poolclass=NullPool,
+                           connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: Any) -> None:
@@ -732,6 +584,13 @@ def _insert_results(conn: Connection, session_id: int, facts: FolderFacts) -> No
         ])
 
 
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no id for a new row")
+    return int(key[0])
+
+
 def _record(conn: Connection, facts: FolderFacts, name: str, day: dt.date,
             moment: dt.datetime | None, source: str, cond: Conditions, replace: bool) -> Recorded:
     now = _utcnow()
@@ -745,8 +604,8 @@ def _record(conn: Connection, facts: FolderFacts, name: str, day: dt.date,
         return Recorded(existing[0], existing[2], existing[1], Path(existing[3]), "unchanged")
     athlete_id = _athlete_id(conn, name)
     if athlete_id is None:
-        athlete_id = conn.execute(insert(s.athletes).values(
-            name=name, name_key=migrations.name_key(name), created_at=now)).inserted_primary_key[0]
+        athlete_id = _new_id(conn.execute(insert(s.athletes).values(
+            name=name, name_key=migrations.name_key(name), created_at=now)))
     values: dict[str, Any] = dict(
         athlete_id=athlete_id, session_date=day, session_time=_naive_utc(moment),
         date_source=source, folder=str(facts.folder), video=facts.video,
@@ -757,8 +616,8 @@ def _record(conn: Connection, facts: FolderFacts, name: str, day: dt.date,
     # A new analysis of a recorded session keeps the conditions it is not given again.
     values.update(given if existing is None else {k: v for k, v in given.items() if v is not None})
     if existing is None:
-        session_id = conn.execute(insert(se).values(
-            analysis_key=facts.analysis_key, created_at=now, **values)).inserted_primary_key[0]
+        session_id = _new_id(conn.execute(insert(se).values(
+            analysis_key=facts.analysis_key, created_at=now, **values)))
         status: Literal["added", "updated"] = "added"
     else:
         session_id = existing[0]
@@ -808,8 +667,8 @@ def _load_sessions(conn: Connection, athlete_id: int | None = None,
             folder=Path(r["folder"]), video=r["video"], analysis_key=r["analysis_key"],
             formcheck_version=r["formcheck_version"], view=r["view"], facing=r["facing"],
             steps=r["steps"], duration_s=r["duration_s"], metrics=metrics[r["id"]],
-            faults=tuple(found[r["id"]]), created_at=_aware(r["created_at"]),  # type: ignore[arg-type]
-            updated_at=_aware(r["updated_at"]),  # type: ignore[arg-type]
+            checks=tuple(found[r["id"]]), created_at=r["created_at"].replace(tzinfo=dt.UTC),
+            updated_at=r["updated_at"].replace(tzinfo=dt.UTC),
         )
         for r in rows
     ]

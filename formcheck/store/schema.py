@@ -99,8 +99,11 @@ faults = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    # One row per fault formcheck looks for (the analysis's checklist): ``status`` is
+    # found | not_found | not_measurable | needs_side_view | too_few_steps; ``severity``
+    # (mild | moderate | severe) only for a fault found.
     Column("code", String(40), nullable=False),
-    Column("severity", String(20), nullable=False),
+    Column("severity", String(20), nullable=True),
     Column("status", String(20), nullable=False),
     UniqueConstraint("session_id", "code", name="uq_faults_session_code"),
 )

@@ -43,7 +43,7 @@ CREATE TABLE faults (
 	id INTEGER NOT NULL, 
 	session_id INTEGER NOT NULL, 
 	code VARCHAR(40) NOT NULL, 
-	severity VARCHAR(20) NOT NULL, 
+	severity VARCHAR(20), 
 	status VARCHAR(20) NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_faults_session_code UNIQUE (session_id, code), 
