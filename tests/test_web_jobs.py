@@ -73,3 +73,35 @@ def test_a_stopped_server_ends_its_workers_and_the_job_runs_again(tmp_path: Path
     assert done.attempts == 2 and done.progress == 1.0
     assert [j.id for j in recorded] == [job.id]
     assert (tmp_path / "out" / "summary.json").is_file()
+
+
+@pytest.mark.slow
+def test_jobs_run_on_a_dask_scheduler(tmp_path: Path) -> None:
+    """With a scheduler address the same analysis runs on the Dask cluster, and its
+    progress and result arrive through the shared jobs table."""
+    distributed = pytest.importorskip("distributed")
+    clip = tmp_path / "clip.video"
+    shutil.copy(SAMPLE, clip)
+    store = JobStore(tmp_path / "jobs.sqlite")
+    job = store.add(clip_name="clean.mp4", clip_path=clip, out_dir=tmp_path / "out", athlete="Ana",
+                    date=None, notes="", height_cm=None)
+    settings = Settings(video=False, report=False, threads=1).to_dict()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        dispatcher = Dispatcher(store, settings, lambda j: "7", scheduler=cluster.scheduler_address)
+        dispatcher.start()
+        try:
+            seen = set()
+
+            def finished():
+                j = store.get(job.id)
+                seen.add(round(j.progress, 1))
+                return j if j.state in ("done", "failed") else None
+
+            done = _wait(finished, 600, "the job on the cluster")
+        finally:
+            dispatcher.stop()
+    assert done.state == "done", done.message
+    assert done.session_id == "7"
+    assert any(0 < p < 1 for p in seen), seen  # progress arrived while it ran
+    assert (tmp_path / "out" / "summary.json").is_file()
