@@ -335,7 +335,10 @@ class Dispatcher:
             # The worker processes, taken before shutdown() forgets them: a worker busy
             # with a clip would otherwise run on after the server has gone.
             procs = list((getattr(self._executor, "_processes", None) or {}).values())
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            if isinstance(self._executor, ProcessPoolExecutor):
+                self._executor.shutdown(wait=False, cancel_futures=True)
+            else:  # Dask's ClientExecutor takes no cancel_futures
+                self._executor.shutdown(wait=False)
             for proc in procs:
                 with contextlib.suppress(Exception):
                     proc.terminate()
