@@ -25,6 +25,7 @@ from formcheck.assess.norms import (
     TORSO_HEIGHT_FRACTION,
     G,
 )
+from formcheck.assess.segments import Segmentation, segment_steps
 from formcheck.assess.verdict import checklist, drift_table, metric_bands
 from formcheck.kinematics.cleaning import CleaningLog, clean, true_runs
 from formcheck.kinematics.level import rotate_points
@@ -42,7 +43,13 @@ from formcheck.kinematics.steps import (
     time_windows,
 )
 from formcheck.kinematics.timing import Timing, check_slow_motion, start_timing
-from formcheck.kinematics.view import ViewResult, detect_view
+from formcheck.kinematics.view import (
+    ViewResult,
+    detect_view,
+    midpoints,
+    oblique_note,
+    stretch_forward,
+)
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
 from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
 from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, json_ready
@@ -110,6 +117,7 @@ class Analysis:
     tilt: TiltEstimate | None = None
     gait: dict[str, Any] = field(default_factory=dict)
     timing: Timing = field(default_factory=Timing)
+    posture_segments: Segmentation | None = None
 
     def summary(self) -> dict[str, Any]:
         """``summary.json`` as plain data (validated by :meth:`result`)."""
@@ -140,6 +148,7 @@ class Analysis:
             "step_period_s": round(self.steps.period_s, 4),
             "metrics": self.metrics,
             "drift": self.drift,
+            "posture_segments": self.posture_segments.to_dict() if self.posture_segments else None,
             "faults": faults,
             "checks": checklist(self.view.view, self.metrics, faults, self.steps.count),
             "evidence_frames": self.evidence_frames,
@@ -213,7 +222,9 @@ def _per_frame_table(pose: PoseSeries, view: ViewResult, image_pose: PoseSeries)
         data[f"{name}_x"] = np.round(img_pts[name][:, 0], 2)
         data[f"{name}_y"] = np.round(img_pts[name][:, 1], 2)
     metrics: dict[str, np.ndarray] = {}
-    if view.view == "side":
+    if view.view == "oblique":  # both sides in view: plain midpoints, forward offsets un-foreshortened
+        pts = stretch_forward(midpoints(pose, pts), view.cos_yaw)
+    if view.sagittal:
         metrics = side_view_frame_metrics(pts, view.facing_sign)
     elif view.view in ("front", "back"):
         metrics = front_view_frame_metrics(pose)
@@ -227,7 +238,7 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
     fps = pose.video.fps
     height = settings.height_cm
     cm_per_torso = TORSO_HEIGHT_FRACTION * height if height else None
-    side = view.view == "side"
+    side = view.sagittal
     if side:
         moment, factor = neck_moment(pts["ear"], pts["shoulder"], torso, view.facing_sign, fps,
                                      height or DEFAULT_HEIGHT_CM, settings.mass_kg or DEFAULT_MASS_KG)
@@ -319,8 +330,8 @@ def _summarise(step_table: pd.DataFrame, view: ViewResult, settings: Settings) -
             entry.update(median=round(float(v.median()), 4), p10=round(float(v.quantile(0.1)), 4),
                          p90=round(float(v.quantile(0.9)), 4), n_steps=int(v.size))
         else:
-            if name in SIDE_METRICS and view.view != "side":
-                entry["reason"] = f"needs a side view (this clip: {view.view})"
+            if name in SIDE_METRICS and not view.sagittal:
+                entry["reason"] = f"needs a side or oblique view (this clip: {view.view})"
             elif name in FRONT_METRICS and view.view not in ("front", "back"):
                 entry["reason"] = f"needs a front or back view (this clip: {view.view})"
             elif name.endswith("_cm") and settings.height_cm is None:
@@ -336,12 +347,12 @@ def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult
     out: dict[str, int] = {}
     if faults and faults[0].frame is not None:
         out["worst"] = int(faults[0].frame)
-    key = "cva_deg" if view.view == "side" else "shoulder_tilt_deg" if view.view in ("front", "back") else None
+    key = "cva_deg" if view.sagittal else "shoulder_tilt_deg" if view.view in ("front", "back") else None
     if key and key in frames and frames[key].notna().any():
         # Typical rather than extreme frames (the 10th and 90th percentiles): the single
         # most extreme frame is too often a tracking glitch or a moment off the treadmill.
-        col = frames[key] if view.view == "side" else frames[key].abs()
-        bad, good = (0.1, 0.9) if view.view == "side" else (0.9, 0.1)
+        col = frames[key] if view.sagittal else frames[key].abs()
+        bad, good = (0.1, 0.9) if view.sagittal else (0.9, 0.1)
         out.setdefault("worst", int((col - col.quantile(bad)).abs().idxmin()))
         out["best"] = int((col - col.quantile(good)).abs().idxmin())
     return out
@@ -396,7 +407,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
             "slow-motion clip, walking in place, or the hips hidden?); cadence, bounce and head bob "
             "are not measured, and posture is summarised over 1 s windows instead of steps")
     gait = ("unclear", float("nan"))
-    if view.view == "side":
+    if view.sagittal:
         gap = np.abs(level.xy[:, L_ANKLE, 0] - level.xy[:, R_ANKLE, 0]).astype(np.float64)
         gait = gait_kind(pts["hip"][:, 1], gap, torso, fps)
         if gait[0] == "walking":
@@ -432,10 +443,20 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                                  reason=timing.reason())
     _playback_positions(frames, step_table, raw.t, timing.factor)
     drift = drift_table(step_table, list(SIDE_METRICS) + list(FRONT_METRICS))
-    faults = find_faults(step_table, view.view, settings.height_cm is not None, frames, drift)
+    segmentation = segment_steps(step_table) if len(step_table) else None
+    if segmentation and segmentation.change_points:
+        when = ", ".join(f"{c.t_s:.1f} s ({', '.join(c.changes)})" for c in segmentation.change_points)
+        warnings.append(f"posture or pace changes abruptly at {when}: an edit, a demonstration or a change "
+                        "of activity rather than fatigue; each part is summarised separately (posture_segments)")
+    faults = find_faults(step_table, "side" if view.sagittal else view.view, settings.height_cm is not None,
+                         frames, drift,
+                         segments=[(g.first_step, g.last_step) for g in segmentation.segments]
+                         if segmentation else None)
     metric_bands(metrics, {f.code for f in faults})
     assumptions = []
-    if view.view == "side":
+    if view.view == "oblique":
+        assumptions.append(oblique_note(view))
+    if view.sagittal:
         assumptions.append(
             f"neck load: head+neck mass = 8.1% of body mass ({settings.mass_kg or DEFAULT_MASS_KG:g} kg"
             f"{'' if settings.mass_kg else ', assumed'}), metres from torso = 0.288 x height "
@@ -455,7 +476,8 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     if view.method == "given":
         assumptions.append(f"view set by the user: {view.view}")
     if view.view == "unknown":
-        assumptions.append("camera view could not be classified (oblique?): posture angles not measured")
+        assumptions.append("camera view could not be classified (no usable landmarks): posture angles "
+                           "not measured")
     timings["metrics"] = time.perf_counter() - t2
     pose = dataclasses.replace(pose, t=raw.t, video=video)  # positions in playback time
     return Analysis(video, model, settings, raw, pose, clog, view, steps, frames, step_table, metrics,
@@ -463,4 +485,4 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                     _evidence_frames(frames, faults, view), timings,
                     warnings=tilt_warnings + warnings, tilt=tilt,
                     gait={"kind": gait[0], "correlation": None if not np.isfinite(gait[1])
-                          else round(gait[1], 3)}, timing=timing)
+                          else round(gait[1], 3)}, timing=timing, posture_segments=segmentation)

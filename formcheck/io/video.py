@@ -11,6 +11,7 @@ inference in the main thread.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import queue
 import threading
@@ -302,3 +303,36 @@ def read_frames(info: VideoInfo, indices: list[int],
 def read_frame(info: VideoInfo, index: int) -> np.ndarray | None:
     """Return one frame (upright RGB) by index, or None if it cannot be read."""
     return read_frames(info, [index]).get(index)
+
+
+def creation_time(path: str | Path) -> datetime.datetime | None:
+    """When the clip was recorded, from the container's ``creation_time`` tag (UTC).
+
+    Phones and cameras write it into the MP4/MOV header (format or video-stream
+    metadata, ISO 8601, e.g. ``2026-03-01T07:12:44.000000Z``). Returns an aware UTC
+    datetime, or None when the file cannot be opened, has no tag, or the tag is the
+    MP4 "zero" date (1904 or 1970), which tools write when they know no date.
+    """
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
+        return None
+    try:
+        tags = [dict(container.metadata)]
+        tags += [dict(st.metadata) for st in container.streams.video]
+    finally:
+        container.close()
+    for tag in tags:
+        text = str(tag.get("creation_time") or "").strip()
+        if not text:
+            continue
+        try:
+            when = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            log.debug("%s: unreadable creation_time %r", path, text)
+            continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.UTC)
+        if when.year > 1970:
+            return when.astimezone(datetime.UTC)
+    return None

@@ -1,0 +1,433 @@
+"""How big a change between two sessions is real: pure statistics, no files.
+
+Two sessions A (before) and B (after) each give a table of per-step values. For each key
+metric this module estimates the change of the clip median, ``B - A``, with a 95%
+confidence interval from a **circular block bootstrap** over steps (Politis & Romano
+1992), which keeps runs of neighbouring steps together because a runner's posture in
+one step is correlated with the next. The block length of each session's series comes
+from its autocorrelation by the automatic rule of Politis & White (2004, Econometric
+Reviews 23:53) with the correction of Patton, Politis & White (2009, Econometric
+Reviews 28:372) for the circular bootstrap.
+
+A change is **real** when both
+
+1. it is larger than formcheck's minimal detectable change (MDC95, measured by
+   ``benchmarks/reliability.py``: session-to-session noise, camera placement included), and
+2. its 95% confidence interval excludes zero (the step-to-step spread of these two clips
+   cannot explain it).
+
+Its direction is then judged with the metric's better direction
+(:data:`formcheck.assess.norms.BETTER`): "improved" or "worse"; "changed" for a metric
+with no better direction (cadence). Otherwise "no real change". A metric with no MDC
+(too few re-test records) gets "no MDC" rather than a verdict.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from formcheck.assess.norms import ADVICE, BETTER, THRESHOLDS
+
+#: The metrics that compare, history and the reliability study cover, in display order.
+SIDE_KEY_METRICS: tuple[str, ...] = (
+    "cva_deg",
+    "head_forward_offset_torso",
+    "neck_trunk_angle_deg",
+    "trunk_lean_deg",
+    "waist_bend_deg",
+    "shoulder_elevation_torso",
+    "head_pitch_deg",
+    "vertical_oscillation_torso",
+    "cadence_spm",
+)
+FRONT_KEY_METRICS: tuple[str, ...] = (
+    "shoulder_tilt_deg",
+    "head_tilt_deg",
+    "left_shoulder_elevation_torso",
+    "right_shoulder_elevation_torso",
+)
+KEY_METRICS: tuple[str, ...] = SIDE_KEY_METRICS + FRONT_KEY_METRICS
+
+METRIC_UNITS: dict[str, str] = {
+    "cva_deg": "deg",
+    "head_forward_offset_torso": "torso",
+    "neck_trunk_angle_deg": "deg",
+    "trunk_lean_deg": "deg",
+    "waist_bend_deg": "deg",
+    "shoulder_elevation_torso": "torso",
+    "head_pitch_deg": "deg",
+    "vertical_oscillation_torso": "torso",
+    "cadence_spm": "steps/min",
+    "shoulder_tilt_deg": "deg",
+    "head_tilt_deg": "deg",
+    "left_shoulder_elevation_torso": "torso",
+    "right_shoulder_elevation_torso": "torso",
+}
+
+METRIC_LABELS: dict[str, str] = {
+    "cva_deg": "CVA proxy",
+    "head_forward_offset_torso": "ear ahead of shoulder",
+    "neck_trunk_angle_deg": "neck vs trunk",
+    "trunk_lean_deg": "trunk lean",
+    "waist_bend_deg": "bend at the waist",
+    "shoulder_elevation_torso": "ear-shoulder gap",
+    "head_pitch_deg": "gaze (head pitch)",
+    "vertical_oscillation_torso": "bounce",
+    "cadence_spm": "cadence",
+    "shoulder_tilt_deg": "shoulder tilt",
+    "head_tilt_deg": "head tilt",
+    "left_shoulder_elevation_torso": "left ear-shoulder gap",
+    "right_shoulder_elevation_torso": "right ear-shoulder gap",
+}
+
+Z95 = 1.959963984540054
+
+
+# --------------------------------------------------------------------------- reliability
+
+
+def sem_from_groups(groups: Sequence[Sequence[float]]) -> tuple[float, int]:
+    """Standard error of measurement from repeated readings of several runners.
+
+    ``SEM = sqrt(MS_within)``, the within-runner mean square of a one-way analysis of
+    variance: ``MS_within = sum_g sum_i (x_gi - mean_g)^2 / df`` with
+    ``df = sum_g (n_g - 1)`` (Weir 2005; Hopkins 2000 "typical error"). For pairs
+    ``(x_g1, x_g2)`` this is ``sqrt(sum_g d_g^2 / 2G)``. Non-finite readings are
+    dropped; groups with fewer than two readings add nothing.
+
+    Returns
+    -------
+    (sem, df) ; ``(nan, 0)`` with no group of two or more readings.
+    """
+    ss, df = 0.0, 0
+    for g in groups:
+        x = np.asarray(g, dtype=float)
+        x = x[np.isfinite(x)]
+        if x.size < 2:
+            continue
+        ss += float(((x - x.mean()) ** 2).sum())
+        df += x.size - 1
+    return (math.sqrt(ss / df), df) if df else (math.nan, 0)
+
+
+def mdc95(sem: float) -> float:
+    """Minimal detectable change at 95% confidence: ``1.96 * sqrt(2) * SEM``.
+
+    The difference between two readings that measurement noise alone exceeds in 5% of
+    re-tests (the difference of two readings has standard deviation ``sqrt(2) SEM``).
+    """
+    return Z95 * math.sqrt(2.0) * sem
+
+
+def split_halves(steps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """First and second half of a step table (by step order, equal sizes).
+
+    With an odd number of steps the middle step is left out, so both halves have
+    ``n // 2`` steps.
+    """
+    ordered = steps.sort_values("step") if "step" in steps else steps
+    h = len(ordered) // 2
+    return ordered.iloc[:h].reset_index(drop=True), ordered.iloc[len(ordered) - h:].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+def _flat_top(t: np.ndarray) -> np.ndarray:
+    """Politis-Romano flat-top lag window: 1 for |t| <= 1/2, 2(1 - |t|) to |t| = 1, 0 after."""
+    a = np.abs(t)
+    return np.where(a <= 0.5, 1.0, np.where(a <= 1.0, 2.0 * (1.0 - a), 0.0))
+
+
+def block_length(x: np.ndarray) -> float:
+    """Block length for a circular block bootstrap of the series ``x``.
+
+    Politis & White (2004) with Patton, Politis & White (2009): with sample
+    autocovariances ``R(k)`` and autocorrelations ``rho(k)``, ``m`` is the smallest lag
+    after which ``K_N = max(5, ceil(sqrt(log10 n)))`` autocorrelations in a row stay
+    below ``2 sqrt(log10(n) / n)``; with ``M = 2m`` and the flat-top window
+    ``lambda``,
+
+        G = sum_{|k|<=M} lambda(k/M) |k| R(k),   g = sum_{|k|<=M} lambda(k/M) R(k),
+        D = (4/3) g^2,   b = (2 G^2 / D)^(1/3) n^(1/3),
+
+    clipped to ``[1, min(3 sqrt(n), n/3)]``. Uncorrelated steps give ``b = 1`` (the
+    ordinary bootstrap); a series with slow drift gives long blocks. Non-finite values
+    are dropped first.
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n < 8:
+        return 1.0
+    xc = x - x.mean()
+    acov = np.array([xc[: n - k] @ xc[k:] / n for k in range(n)])
+    if acov[0] <= 0:
+        return 1.0
+    rho = acov / acov[0]
+    kn = max(5, math.ceil(math.sqrt(math.log10(n))))
+    m_max = math.ceil(math.sqrt(n)) + kn
+    b_max = math.ceil(min(3.0 * math.sqrt(n), n / 3.0))
+    thresh = 2.0 * math.sqrt(math.log10(n) / n)
+    m_hat = m_max
+    for m in range(0, m_max):
+        if m + kn >= n:
+            break
+        if np.all(np.abs(rho[m + 1: m + kn + 1]) < thresh):
+            m_hat = m
+            break
+    M = min(2 * m_hat, m_max, n - 1)
+    if M == 0:
+        return 1.0
+    k = np.arange(-M, M + 1)
+    lam = _flat_top(k / M)
+    r = acov[np.abs(k)]
+    g = float((lam * r).sum())
+    big_g = float((lam * np.abs(k) * r).sum())
+    if g <= 0:
+        return 1.0
+    b = (2.0 * big_g**2 / ((4.0 / 3.0) * g**2)) ** (1.0 / 3.0) * n ** (1.0 / 3.0)
+    return float(min(max(b, 1.0), b_max))
+
+
+def circular_block_indices(n: int, block: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """``(n_boot, n)`` resampling indices of a circular block bootstrap.
+
+    Each resample joins ``ceil(n / block)`` blocks of ``block`` consecutive indices, each
+    starting at a uniformly drawn step and wrapping from the last step to the first
+    (Politis & Romano 1992), cut to length ``n``.
+    """
+    block = max(1, min(int(block), n))
+    n_blocks = -(-n // block)
+    starts = rng.integers(0, n, size=(n_boot, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]) % n
+    return idx.reshape(n_boot, n_blocks * block)[:, :n]
+
+
+def bootstrap_medians(x: np.ndarray, n_boot: int, rng: np.random.Generator,
+                      block: float | None = None) -> tuple[np.ndarray, int]:
+    """Bootstrap replicates of the median of ``x`` (finite values, in step order).
+
+    Returns the ``n_boot`` replicate medians and the block length used (rounded
+    :func:`block_length` unless given).
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    b = int(round(block_length(x) if block is None else block))
+    b = max(1, b)
+    idx = circular_block_indices(x.size, b, n_boot, rng)
+    return np.median(x[idx], axis=1), b
+
+
+@dataclass(frozen=True)
+class ChangeCI:
+    """Change of the median ``B - A`` with its bootstrap 95% interval."""
+
+    a_median: float
+    b_median: float
+    change: float
+    ci_low: float
+    ci_high: float
+    n_a: int
+    n_b: int
+    block_a: int
+    block_b: int
+
+
+def change_ci(a: np.ndarray, b: np.ndarray, n_boot: int = 4000, level: float = 0.95,
+              rng: np.random.Generator | int | None = 0) -> ChangeCI:
+    """Median of ``b`` minus median of ``a``, with a percentile bootstrap interval.
+
+    The two sessions are independent: each is resampled on its own with a circular
+    block bootstrap (block length from its own autocorrelation, :func:`block_length`),
+    and the interval is the ``(1 - level)/2`` and ``(1 + level)/2`` quantiles of the
+    ``n_boot`` replicate differences. Needs at least 3 finite values per session.
+    """
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if a.size < 3 or b.size < 3:
+        raise ValueError(f"need at least 3 steps per session (got {a.size} and {b.size})")
+    ra, ba = bootstrap_medians(a, n_boot, gen)
+    rb, bb = bootstrap_medians(b, n_boot, gen)
+    diff = rb - ra
+    q = (1.0 - level) / 2.0
+    lo, hi = np.quantile(diff, [q, 1.0 - q])
+    ma, mb = float(np.median(a)), float(np.median(b))
+    return ChangeCI(ma, mb, mb - ma, float(lo), float(hi), int(a.size), int(b.size), ba, bb)
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def verdict(change: float, ci_low: float, ci_high: float, mdc: float | None,
+            better: str | None, a_median: float | None = None,
+            b_median: float | None = None) -> str:
+    """"improved" / "worse" / "changed" / "no real change" / "no MDC".
+
+    Real = ``|change| > mdc`` and the interval excludes 0. ``better``: "higher",
+    "lower", "zero" (closer to 0 is better: judged on ``|b_median| - |a_median|``) or
+    None (no better direction: "changed").
+    """
+    if mdc is None or not math.isfinite(mdc):
+        return "no MDC"
+    real = abs(change) > mdc and (ci_low > 0 or ci_high < 0)
+    if not real:
+        return "no real change"
+    if better == "higher":
+        return "improved" if change > 0 else "worse"
+    if better == "lower":
+        return "improved" if change < 0 else "worse"
+    if better == "zero" and a_median is not None and b_median is not None:
+        return "improved" if abs(b_median) < abs(a_median) else "worse"
+    return "changed"
+
+
+@dataclass
+class MetricChange:
+    """One metric's comparison (one row of compare.json)."""
+
+    metric: str
+    label: str
+    unit: str
+    a_median: float | None
+    b_median: float | None
+    change: float | None
+    ci_low: float | None
+    ci_high: float | None
+    mdc95: float | None
+    verdict: str
+    better: str | None
+    n_a: int = 0
+    n_b: int = 0
+    block_a: int | None = None
+    block_b: int | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compare_steps(steps_a: pd.DataFrame, steps_b: pd.DataFrame, mdc: Mapping[str, float | None],
+                  metrics: Sequence[str] = KEY_METRICS, n_boot: int = 4000,
+                  seed: int = 0) -> list[MetricChange]:
+    """Compare two step tables metric by metric (see the module docstring).
+
+    ``mdc`` maps metric -> MDC95 (None or missing: no verdict). A metric missing from
+    either table, or with fewer than 3 finite steps in either, is "not measurable"
+    (with the reason) rather than a number. The bootstrap is seeded (``seed``), so the
+    same two folders always give the same interval.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for m in metrics:
+        label, unit, better = METRIC_LABELS.get(m, m), METRIC_UNITS.get(m, ""), BETTER.get(m)
+        a = steps_a[m].to_numpy(float) if m in steps_a else np.array([])
+        b = steps_b[m].to_numpy(float) if m in steps_b else np.array([])
+        na, nb = int(np.isfinite(a).sum()), int(np.isfinite(b).sum())
+        if na < 3 or nb < 3:
+            out.append(MetricChange(
+                m, label, unit, _med(a), _med(b), None, None, None, mdc.get(m), "not measurable",
+                better, na, nb,
+                reason=f"needs 3 or more measured steps in both sessions (A: {na}, B: {nb})"))
+            continue
+        ci = change_ci(a, b, n_boot=n_boot, rng=rng)
+        v = verdict(ci.change, ci.ci_low, ci.ci_high, mdc.get(m), better, ci.a_median, ci.b_median)
+        out.append(MetricChange(m, label, unit, ci.a_median, ci.b_median, ci.change, ci.ci_low,
+                                ci.ci_high, mdc.get(m), v, better, na, nb, ci.block_a, ci.block_b))
+    return out
+
+
+def _med(x: np.ndarray) -> float | None:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else None
+
+
+@dataclass
+class FaultChanges:
+    """Faults resolved (in A only), new (in B only) and unchanged (in both)."""
+
+    resolved: list[dict[str, Any]] = field(default_factory=list)
+    new: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compare_faults(a: Mapping[str, str], b: Mapping[str, str]) -> FaultChanges:
+    """Fault code -> severity of each session, sorted into resolved / new / unchanged.
+
+    "unchanged" means present in both; the severities of both are kept so a reader
+    can see a moderate fault become mild.
+    """
+    out = FaultChanges()
+    for code in a:
+        if code in b:
+            out.unchanged.append({"code": code, "severity_a": a[code], "severity_b": b[code]})
+        else:
+            out.resolved.append({"code": code, "severity_a": a[code]})
+    for code in b:
+        if code not in a:
+            out.new.append({"code": code, "severity_b": b[code]})
+    return out
+
+
+#: Fault code -> the metric whose change speaks to it.
+FAULT_METRIC: dict[str, str] = {t.fault: t.metric for t in THRESHOLDS.values()}
+FAULT_METRIC["excessive_bounce"] = "vertical_oscillation_torso"
+
+
+def next_step(changes: Sequence[MetricChange], faults: FaultChanges) -> str:
+    """One paragraph: what to do after this re-test.
+
+    Worse metrics first (with the advice for the fault they feed), then faults that are
+    new or still there, then improvements; with no real change, keep going and re-test
+    under the same conditions.
+    """
+    worse = [c for c in changes if c.verdict == "worse"]
+    improved = [c for c in changes if c.verdict == "improved"]
+    parts = []
+    if worse:
+        names = ", ".join(c.label for c in worse)
+        parts.append(f"Worse beyond formcheck's noise: {names}.")
+    worse_metrics = {c.metric for c in worse}
+    listed = faults.new + faults.unchanged
+    # the fault behind a metric that got worse first, then new faults, then the rest
+    listed.sort(key=lambda f: (FAULT_METRIC.get(f["code"]) not in worse_metrics, f not in faults.new))
+    for f in listed:
+        code = f["code"]
+        if code in ADVICE:
+            state = "New" if f in faults.new else "Still there"
+            parts.append(f"{state}: {code.replace('_', ' ')}. {ADVICE[code]}")
+            break
+    if improved:
+        parts.append("Real improvement in " + ", ".join(c.label for c in improved)
+                     + ": keep doing what you changed.")
+    if not worse and not improved:
+        parts.append(
+            "No change is larger than formcheck's measurement noise. If you have been doing "
+            "drills, keep them up for a few more weeks, then film again under the same "
+            "conditions (camera position and height, speed, shoes) so that a change can show."
+        )
+    resolved = [f["code"].replace("_", " ") for f in faults.resolved]
+    if resolved:
+        parts.append("Resolved since the first session: " + ", ".join(resolved) + ".")
+    return " ".join(parts)
+
+
+def consecutive_changes(step_tables: Sequence[pd.DataFrame], mdc: Mapping[str, float | None],
+                        metrics: Sequence[str] = KEY_METRICS, n_boot: int = 2000,
+                        seed: int = 0) -> list[list[MetricChange]]:
+    """Each session against the one before it: ``result[i]`` compares session ``i`` with
+    session ``i + 1`` (see :func:`compare_steps`)."""
+    return [compare_steps(a, b, mdc, metrics, n_boot=n_boot, seed=seed)
+            for a, b in itertools.pairwise(step_tables)]
