@@ -21,7 +21,7 @@
   let stream = null, video = null, session = null, running = false;
   let t0 = 0, seenCues = 0, cueTimer = null;
   const grab = document.createElement("canvas"), gctx = grab.getContext("2d");
-  const rate = { answered: [], dropped: 0 };
+  const rate = { answered: [], trips: [] };
   let muted = localStorage.getItem("formcheck-live-muted") === "1";
 
   function showMute() {
@@ -181,6 +181,8 @@
         await stop("Stopped");
         break;
       }
+      rate.trips.push(performance.now() - began);
+      if (rate.trips.length > 30) rate.trips.shift();
       handle(r.body, shown);
       if (r.body.ended) {
         message("The live session ended: " + r.body.ended + ".");
@@ -202,9 +204,14 @@
     rate.answered.push(now);
     while (rate.answered.length && now - rate.answered[0] > 3000) rate.answered.shift();
     const fps = rate.answered.length / 3;
+    const trips = rate.trips.slice().sort((a, b) => a - b);
+    const median = trips.length ? trips[Math.floor(trips.length / 2)] : NaN;
     const f = answer.frames || {};
-    rateEl.textContent = fps.toFixed(0) + " frames/s" + (f.received ? " · " +
-      Math.round(100 * (f.dropped || 0) / f.received) + "% skipped" : "");
+    // frames the server skipped (only when a frame arrives while it is still busy)
+    const skipped = f.received && f.dropped ? " · " + Math.round(100 * f.dropped / f.received) + "% skipped" : "";
+    rateEl.textContent = fps.toFixed(0) + " frames/s · " + Math.round(median) + " ms a frame" + skipped;
+    rateEl.dataset.fps = fps.toFixed(2);
+    rateEl.dataset.ms = String(Math.round(median));
     if (!res) return;
     draw(shown, res);
     stepsEl.textContent = String(res.steps);
