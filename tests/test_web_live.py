@@ -218,21 +218,23 @@ def test_missing_token_cross_origin_and_missing_csrf_are_refused(tmp_path, fake_
 
 
 @pytest.mark.slow
-def test_model_cues_forward_head_from_posted_pixels(config, tmp_path):
+@pytest.mark.parametrize("name", ["stepped", "clean"])
+def test_model_cues_forward_head_from_posted_pixels(config, tmp_path, name):
     """The rendered clip's frames as JPEGs, to the real pose model: the cue within 3 s of
     the head moving forward, none for the clean runner."""
     from formcheck.io.video import iter_frames, probe
     from formcheck.synth.runner import render_clip
 
+    spec = {"stepped": STEPPED, "clean": CLEAN}[name]
+    clip = tmp_path / f"{name}.mp4"
+    render_clip(spec, clip)
+    frames = [jpeg(f.rgb, 90) for f in iter_frames(probe(clip))]
+    assert len(frames) == spec.n_frames
     with serve(config, start_workers=False) as srv:
-        for spec, name in ((STEPPED, "stepped"), (CLEAN, "clean")):
-            clip = render_clip(spec, tmp_path / f"{name}.mp4") and tmp_path / f"{name}.mp4"
-            frames = [jpeg(f.rgb, 90) for f in iter_frames(probe(clip))]
-            assert len(frames) == spec.n_frames
-            cues, answers, _ = play(Client(srv), spec, frames)
-            if spec is STEPPED:
-                assert cues and cues[0]["code"] == "forward_head"
-                assert STEP_AT < cues[0]["time_s"] <= STEP_AT + 3.0
-            else:
-                assert answers[-1]["result"]["steps"] >= 20
-                assert cues == []
+        cues, answers, _ = play(Client(srv), spec, frames)
+    if spec is STEPPED:
+        assert cues and cues[0]["code"] == "forward_head"
+        assert STEP_AT < cues[0]["time_s"] <= STEP_AT + 3.0
+    else:
+        assert answers[-1]["result"]["steps"] >= 20
+        assert cues == []
