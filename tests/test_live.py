@@ -499,6 +499,13 @@ def test_cli_live_bad_input_is_one_line(tmp_path, capsys):
     assert main(["live", "--camera", "97", "--headless"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         "formcheck: error: cannot open camera 97 (not connected, or in use)"]
+    if sys.platform.startswith("linux"):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.delenv("DISPLAY", raising=False)
+            mp.delenv("WAYLAND_DISPLAY", raising=False)
+            assert main(["live", "--source", str(tmp_path / "none.mp4")]) == 2
+        assert capsys.readouterr().err.strip().splitlines() == [
+            "formcheck: error: no display for the overlay window (use --headless)"]
     # nothing listens on port 9 of this machine: refused at once, before the model loads
     assert main(["live", "--url", "rtsp://127.0.0.1:9/cam", "--headless"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -596,7 +603,8 @@ def test_overlay_colours_the_ear_shoulder_hip_line_by_state():
 
     pose = truth_pose(CLEAN)
     sample = pose(None, 0.0)
-    res = run_truth(CLEAN)[-1]
+    pipe = LivePipeline(pose)
+    res = [pipe.process(_Frame(i, i / 30, (CLEAN.height, CLEAN.width))) for i in range(30)][-1]
     rgb = np.zeros((CLEAN.height, CLEAN.width, 3), np.uint8)
     ear, hip = sample.xy[8], sample.xy[24]
     mid = ((ear + hip) / 2).round().astype(int)  # on the ear-shoulder-hip chain (near side)
