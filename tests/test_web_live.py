@@ -69,8 +69,9 @@ class Client:
         status, _, data = self.srv.request("POST", path, body=body, headers={**self.headers, **extra})
         return status, (json.loads(data) if data else None)
 
-    def start(self) -> str:
-        status, body = self.post("/api/live/start")
+    def start(self, **options) -> str:
+        body = json.dumps(options).encode() if options else b""
+        status, body = self.post("/api/live/start", body, **{"Content-Type": "application/json"})
         assert status == 201, body
         return body["session"]
 
@@ -84,9 +85,9 @@ def config(tmp_path: Path) -> WebConfig:
     return WebConfig(library=tmp_path / "library.sqlite")
 
 
-def play(client: Client, spec, frames: list[bytes] | None = None):
+def play(client: Client, spec, frames: list[bytes] | None = None, **options):
     """Post every frame of ``spec`` in order, each after the last one's answer."""
-    sid = client.start()
+    sid = client.start(**options)
     blank = jpeg(np.full((spec.height, spec.width, 3), 90, np.uint8))
     cues, answers = [], []
     for i in range(spec.n_frames):
@@ -161,6 +162,35 @@ def test_a_page_that_goes_away_frees_the_slot(config, fake_pose, monkeypatch):
         c.post(f"/api/live/stop?session={c.start()}")
 
 
+def test_a_recorded_session_is_queued_for_the_full_analysis(config, fake_pose):
+    from formcheck.io.video import probe
+
+    with serve(config, start_workers=False) as srv:
+        c = Client(srv)
+        status, body = c.post("/api/live/start", json.dumps({"record": True, "athlete": " "}).encode())
+        assert status == 400 and "athlete's name" in body["error"]
+        status, body = c.post("/api/live/start", b"[1, 2]")
+        assert status == 400 and "JSON object" in body["error"]
+        cues, answers, end = play(c, STEPPED, record=True, athlete="Live Runner")
+        assert end["recording"] == "recorded; the full analysis is queued"
+        job = srv.web.jobs.get(end["job"]["id"])
+        assert (job.state, job.athlete) == ("queued", "Live Runner")
+        assert str(config.data_dir) not in json.dumps(end)
+        clip = Path(job.clip_path)
+        assert clip == config.data_dir / "live" / answers[0]["session"] / "live.mp4"
+        info = probe(clip)
+        assert info.frames == STEPPED.n_frames  # every frame the page sent
+        assert abs(info.duration_s - STEPPED.duration_s) < 0.1
+        assert [c["code"] for c in json.loads((clip.parent / "cues.json").read_text())] == \
+            [c["code"] for c in cues]
+        # a session shorter than a few seconds is not worth an analysis
+        sid = c.start(record=True, athlete="Live Runner")
+        for i in range(10):
+            assert c.frame(sid, jpeg(np.zeros((240, 320, 3), np.uint8)), i / 30)[0] == 200
+        status, end = c.post(f"/api/live/stop?session={sid}")
+        assert end["job"] is None and end["recording"].startswith("the recording is too short")
+
+
 def test_bad_frames_get_a_clear_error(config, fake_pose):
     from formcheck.web.live import MAX_FRAME_BYTES, MAX_FRAME_SIDE
 
@@ -185,6 +215,8 @@ def test_bad_frames_get_a_clear_error(config, fake_pose):
         assert c.frame(sid, ok, 1.0)[0] == 200
         status, body = c.frame(sid, ok, 1.0)
         assert status == 400 and "later than the previous" in body["error"]
+        status, body = c.frame(sid, jpeg(np.zeros((120, 160, 3), np.uint8)), 1.5)
+        assert status == 400 and "same size (320 x 240)" in body["error"]
         for bad in (sid[:-1] + "0" if sid[-1] != "0" else sid[:-1] + "1", "../../etc/passwd", ""):
             status, body = c.frame(bad, ok, 2.0)
             assert status == 404 and "no such live session" in body["error"]
@@ -231,10 +263,19 @@ def test_model_cues_forward_head_from_posted_pixels(config, tmp_path, name):
     frames = [jpeg(f.rgb, 90) for f in iter_frames(probe(clip))]
     assert len(frames) == spec.n_frames
     with serve(config, start_workers=False) as srv:
-        cues, answers, _ = play(Client(srv), spec, frames)
+        cues, answers, end = play(Client(srv), spec, frames, record=spec is STEPPED, athlete="Live Runner")
     if spec is STEPPED:
         assert cues and cues[0]["code"] == "forward_head"
         assert STEP_AT < cues[0]["time_s"] <= STEP_AT + 3.0
+        # the recording the page asked for analyses in full, as the queued job will
+        from formcheck.model.settings import Settings
+        from formcheck.pipeline.run import run_analysis
+
+        clip = Path(srv.web.jobs.get(end["job"]["id"]).clip_path)
+        summary = run_analysis(clip, tmp_path / "analysis", Settings(video=False, report=False))
+        cadence = summary["metrics"]["cadence_spm"]["median"]
+        assert abs(cadence - spec.cadence_spm) < 0.05 * spec.cadence_spm, cadence
+        print("recorded session analysed: faults", [f["code"] for f in summary["faults"]])
     else:
         assert answers[-1]["result"]["steps"] >= 20
         assert cues == []

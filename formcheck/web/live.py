@@ -19,6 +19,13 @@ Why plain POSTs and not a WebSocket: each frame is an ordinary request, so the c
 to it unchanged, and one request in flight gives the back-pressure for free: a slow
 server slows the page's sending instead of filling a buffer.
 
+Recording (optional, asked for at the start with an athlete's name): every frame the page
+sent, dropped ones included, goes to ``live/<session id>/live.mp4`` in the web app's data
+folder (:mod:`formcheck.live.record`, at the page's frame times); when the session ends the
+clip is queued for the full analysis like an upload, and lands in the library under that
+athlete. It holds what the page sent: 480 px wide, at the rate the page managed (about
+8-15 frames a second), so the offline analysis sees fewer frames than from a camera file.
+
 One live session at a time per server (the pose model takes a core): a second page gets
 a 409 with the reason. A session ends when its page stops it, when no frame arrives for
 :data:`IDLE_END_S` seconds (the tab was closed or the network dropped), or when the
@@ -30,12 +37,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import math
 import re
 import secrets
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -66,6 +75,9 @@ RESULT_WAIT_S = 10.0
 #: The longest a live session may run (a frame time beyond this is refused).
 MAX_SESSION_S = 6 * 3600.0
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+#: A recording shorter than this is not worth a full analysis (seconds).
+MIN_RECORDING_S = 3.0
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class LiveError(Exception):
@@ -107,10 +119,16 @@ def decode_frame(data: bytes, max_side: int = MAX_FRAME_SIDE) -> np.ndarray:
 class LiveRun:
     """One live session: a push source fed by the page, the pipeline in its own thread."""
 
-    def __init__(self, settings: Settings, on_end: Any) -> None:
+    def __init__(self, settings: Settings, on_end: Any, record: Path | None = None,
+                 athlete: str | None = None) -> None:
         from formcheck.io.sources import PushSource
 
         self.id = secrets.token_hex(16)
+        self.record = record / self.id if record is not None else None
+        self.athlete = athlete
+        self.job: dict[str, Any] | None = None
+        self.record_note: str | None = None
+        self._size: tuple[int, int] | None = None
         self.settings = settings
         self.started_wall = time.time()
         self.source: PushSource = PushSource("browser camera", stall_s=IDLE_END_S)
@@ -145,7 +163,7 @@ class LiveRun:
         try:
             # The model is created, used and closed in this one thread.
             self.session = start_session(self.source, model=self.settings.model,
-                                         height_cm=self.settings.height_cm)
+                                         height_cm=self.settings.height_cm, record=self.record)
         except BaseException as exc:  # reported to the request that started it
             self._error = exc
             self._finish("the pose model could not start")
@@ -190,6 +208,11 @@ class LiveRun:
         with self._push_lock:
             if not time_s > self._last_t:
                 raise LiveError("each frame's time must be later than the previous frame's")
+            size = (int(rgb.shape[1]), int(rgb.shape[0]))
+            if self._size is not None and size != self._size:
+                raise LiveError(f"every frame of a live session must have the same size "
+                                f"({self._size[0]} x {self._size[1]}); this one is {size[0]} x {size[1]}")
+            self._size = size
             self._last_t = time_s
             return self.source.push(rgb, time_s)
 
@@ -227,14 +250,20 @@ class LiveRun:
 class LiveHub:
     """The server's one live session slot."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, record_root: Path | None = None,
+                 on_recorded: Any = None) -> None:
         self.settings = settings
+        self.record_root = record_root
+        self.on_recorded = on_recorded
         self._lock = threading.Lock()
         self._run: LiveRun | None = None
         self._starting = False
 
-    def start(self) -> LiveRun:
-        """A new session, or :class:`LiveError` (409) while another one runs."""
+    def start(self, athlete: str | None = None) -> LiveRun:
+        """A new session (recorded for ``athlete`` when given), or :class:`LiveError`
+        (409) while another one runs."""
+        if athlete is not None and (self.record_root is None or self.on_recorded is None):
+            raise LiveError("this server cannot record live sessions", 400)
         with self._lock:
             busy = self._run is not None and self._run.ended is None
             if busy or self._starting:
@@ -244,7 +273,7 @@ class LiveHub:
                                 f"sends no frame for {IDLE_END_S:g} s.", 409)
             self._starting = True
         try:
-            run = LiveRun(self.settings, self._ended)
+            run = LiveRun(self.settings, self._ended, self.record_root if athlete else None, athlete)
             try:
                 run.start()
             except FormcheckError as exc:
@@ -260,7 +289,23 @@ class LiveHub:
                 self._starting = False
 
     def _ended(self, run: LiveRun) -> None:
+        """Runs in the session's thread once it has closed: queue the recording."""
         log.info("live session %s ended: %s", run.id[:8], run.ended)
+        if run.record is None or run.summary is None:
+            return
+        video = run.summary.get("recording")
+        duration = run.source.stats.captured and run._last_t
+        if not video:
+            run.record_note = "nothing was recorded"
+        elif not duration or duration < MIN_RECORDING_S:
+            run.record_note = f"the recording is too short to analyse ({duration or 0:.1f} s)"
+        else:
+            try:
+                run.job = self.on_recorded(run, Path(video), float(duration))
+                run.record_note = "recorded; the full analysis is queued"
+            except Exception as exc:
+                log.exception("queueing the live recording failed")
+                run.record_note = f"recorded, but queueing its analysis failed ({type(exc).__name__})"
 
     def get(self, sid: str) -> LiveRun:
         with self._lock:
@@ -285,15 +330,47 @@ def _error(exc: LiveError) -> JSONResponse:
 
 def routes(web: Any) -> list[Route]:
     """The live page and its API, for :func:`formcheck.web.app.build_app`."""
-    hub = LiveHub(web.config.settings)
+    def queue_recording(run: LiveRun, video: Path, duration_s: float) -> dict[str, Any]:
+        import datetime as dt
+        import json
+        import uuid
+
+        job_id = uuid.uuid4().hex
+        started = time.localtime(run.started_wall)
+        job = web.jobs.add(job_id=job_id, clip_name=f"live {time.strftime('%Y-%m-%d %H:%M', started)}",
+                           clip_path=video, out_dir=web.root / "sessions" / job_id,
+                           athlete=run.athlete or "", date=dt.date.fromtimestamp(run.started_wall).isoformat(),
+                           notes=f"recorded on the live page ({duration_s:.0f} s)",
+                           height_cm=web.config.settings.height_cm,
+                           conditions=json.dumps({"condition": "treadmill", "speed_kmh": None, "shoes": None}))
+        web.dispatcher.wake()
+        return job.public()
+
+    hub = LiveHub(web.config.settings, web.root / "live", queue_recording)
     web.live = hub
 
     def live_page(request: Request) -> Response:
-        return web.page("live.html", idle_s=IDLE_END_S, max_bytes=MAX_FRAME_BYTES)
+        return web.page("live.html", idle_s=IDLE_END_S, max_bytes=MAX_FRAME_BYTES,
+                        athletes=web.library.athletes())
 
     async def start(request: Request) -> Response:
+        athlete = None
         try:
-            run = await asyncio.to_thread(hub.start)
+            if int(request.headers.get("content-length", "0") or 0) > 4096:
+                raise LiveError("the start request is too large", 413)
+            body = await request.body()
+            if body:
+                try:
+                    options = json.loads(body)
+                except ValueError:
+                    raise LiveError("the start request must be JSON") from None
+                if not isinstance(options, dict):
+                    raise LiveError("the start request must be a JSON object")
+                if options.get("record"):
+                    athlete = _CONTROL.sub(" ", str(options.get("athlete") or "")).strip()[:80]
+                    if not athlete:
+                        raise LiveError("give the athlete's name to record the session into the library")
+            run = await asyncio.to_thread(hub.start, athlete)
         except LiveError as exc:
             return _error(exc)
         chain = {"ear": [L_EAR, R_EAR], "shoulder": [L_SHOULDER, R_SHOULDER], "hip": [L_HIP, R_HIP]}
@@ -332,7 +409,10 @@ def routes(web: Any) -> list[Route]:
         except LiveError as exc:
             return _error(exc)
         summary = await asyncio.to_thread(run.stop)
-        return JSONResponse({"session": run.id, "ended": run.ended, "summary": summary})
+        if summary is not None:  # no server paths to the page
+            summary = {k: v for k, v in summary.items() if k != "recording"}
+        return JSONResponse({"session": run.id, "ended": run.ended, "summary": summary,
+                             "recording": run.record_note, "job": run.job})
 
     return [
         Route("/live", live_page),

@@ -9,7 +9,8 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const startBtn = $("live-start"), stopBtn = $("live-stop"), muteBtn = $("live-mute");
   const statusEl = $("live-status"), stepsEl = $("live-steps"), rateEl = $("live-rate");
-  const messageEl = $("live-message"), cueEl = $("live-cue");
+  const messageEl = $("live-message"), cueEl = $("live-cue"), noteEl = $("live-note");
+  const recordBox = $("live-record"), athleteEl = $("live-athlete");
   const canvas = $("live-canvas"), ctx = canvas.getContext("2d");
   const SEND_WIDTH = 480;          // px: the pose model looks at a 256 px crop anyway
   const MIN_INTERVAL_MS = 1000 / 15; // at most 15 frames a second
@@ -80,8 +81,28 @@
     return { ok: r.ok, status: r.status, body };
   }
 
+  function note(text, link) {
+    noteEl.textContent = text || "";
+    if (link) {
+      noteEl.append(" ");
+      const a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      noteEl.append(a);
+    }
+    noteEl.hidden = !text;
+  }
+
   async function start() {
     message("");
+    note("");
+    const record = recordBox.checked;
+    const athlete = athleteEl.value.trim();
+    if (record && !athlete) {
+      message("Give the athlete's name to record the session into the library.");
+      athleteEl.focus();
+      return;
+    }
     startBtn.disabled = true;
     // a click unlocks speech in browsers that need a user gesture before speaking
     if (window.speechSynthesis && !muted) window.speechSynthesis.speak(new SpeechSynthesisUtterance(""));
@@ -109,7 +130,9 @@
     video.srcObject = stream;
     try { await video.play(); } catch (e) { /* autoplay of a muted camera is allowed; frames come anyway */ }
     status("Starting the pose model…");
-    const r = await api("/api/live/start");
+    const r = await api("/api/live/start", {
+      body: JSON.stringify(record ? { record: true, athlete } : {}),
+      headers: { "Content-Type": "application/json" } });
     if (!r.ok) {
       message((r.body && r.body.error) || ("The server refused to start (HTTP " + r.status + ")."));
       status("Not started");
@@ -123,6 +146,7 @@
     t0 = performance.now();
     running = true;
     stopBtn.disabled = false;
+    recordBox.disabled = athleteEl.disabled = true;
     status("Finding the runner…");
     loop();
   }
@@ -141,8 +165,14 @@
     stopCamera();
     stopBtn.disabled = true;
     startBtn.disabled = false;
+    recordBox.disabled = athleteEl.disabled = false;
     status(why || "Stopped");
-    if (was) await api("/api/live/stop?session=" + encodeURIComponent(was.session));
+    if (!was) return;
+    const r = await api("/api/live/stop?session=" + encodeURIComponent(was.session));
+    if (r.ok && r.body && r.body.recording) {
+      note("Recording: " + r.body.recording + ".", r.body.job ? { href: "/upload", text: "Follow its analysis on the Upload page." } : null);
+      if (r.body.job) noteEl.dataset.job = r.body.job.id;
+    }
   }
 
   function frameBlob() {
