@@ -113,6 +113,9 @@ def test_live_page_tracks_the_fake_camera_and_cues(driver, tmp_path: Path) -> No
         # what the page asks the browser to say (headless Chromium has no voices to hear)
         d.execute_script("window.spoken = []; const say = speechSynthesis.speak.bind(speechSynthesis);"
                          "speechSynthesis.speak = (u) => { window.spoken.push(u.text); say(u); };")
+        d.find_element(By.CSS_SELECTOR, ".live-record summary").click()
+        d.find_element(By.ID, "live-record").click()
+        d.find_element(By.ID, "live-athlete").send_keys("Live Runner")
         d.find_element(By.ID, "live-start").click()
         _wait(lambda: live.get_attribute("data-status") == "tracking", 30, "the status to say tracking")
         _wait(lambda: int(d.find_element(By.ID, "live-steps").text) >= 3, 20, "steps to be counted")
@@ -132,7 +135,13 @@ def test_live_page_tracks_the_fake_camera_and_cues(driver, tmp_path: Path) -> No
         d.save_screenshot(str(shots / "live.png"))
         d.find_element(By.ID, "live-stop").click()
         _wait(lambda: d.find_element(By.ID, "live-status").text == "Stopped", 10, "the stop")
-        assert srv.web.live.get  # the slot is free again: a new start is accepted
+        note = d.find_element(By.ID, "live-note")
+        _wait(lambda: note.is_displayed(), 10, "the note about the recording")
+        assert note.text == ("Recording: recorded; the full analysis is queued. "
+                             "Follow its analysis on the Upload page.")
+        job = srv.web.jobs.get(note.get_attribute("data-job"))
+        assert (job.state, job.athlete) == ("queued", "Live Runner")
+        d.save_screenshot(str(shots / "live-stopped.png"))
         errors = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []
 

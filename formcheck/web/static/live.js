@@ -147,6 +147,9 @@
     running = true;
     stopBtn.disabled = false;
     recordBox.disabled = athleteEl.disabled = true;
+    // while running, the picture and its cue get the screen (readable from the treadmill)
+    root.querySelector(".live-record").open = false;
+    canvas.scrollIntoView({ block: "nearest" });
     status("Finding the runner…");
     loop();
   }
