@@ -285,12 +285,13 @@ def test_exact_joints_front_view_status_and_no_cue():
     spec = CLEAN
     pose = truth_pose(spec)
 
-    def front(rgb, t):  # shoulders and hips a torso-half apart: a front view
+    def front(rgb, t):  # facing the camera: left and right apart, the nose between the ears
         s = pose(rgb, t)
         xy = s.xy.copy()
-        for left, right in ((11, 12), (23, 24)):
-            xy[left, 0] += 30
-            xy[right, 0] -= 30
+        for left, right, half in ((11, 12, 30), (23, 24, 30), (7, 8, 12)):
+            mid = (xy[left, 0] + xy[right, 0]) / 2
+            xy[left, 0], xy[right, 0] = mid + half, mid - half
+        xy[0, 0] = (xy[7, 0] + xy[8, 0]) / 2
         return PoseSample(xy, s.visibility)
 
     pipe = LivePipeline(front)
@@ -498,6 +499,13 @@ def test_cli_live_bad_input_is_one_line(tmp_path, capsys):
     assert main(["live", "--camera", "97", "--headless"]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         "formcheck: error: cannot open camera 97 (not connected, or in use)"]
+    if sys.platform.startswith("linux"):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.delenv("DISPLAY", raising=False)
+            mp.delenv("WAYLAND_DISPLAY", raising=False)
+            assert main(["live", "--source", str(tmp_path / "none.mp4")]) == 2
+        assert capsys.readouterr().err.strip().splitlines() == [
+            "formcheck: error: no display for the overlay window (use --headless)"]
     # nothing listens on port 9 of this machine: refused at once, before the model loads
     assert main(["live", "--url", "rtsp://127.0.0.1:9/cam", "--headless"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -595,7 +603,8 @@ def test_overlay_colours_the_ear_shoulder_hip_line_by_state():
 
     pose = truth_pose(CLEAN)
     sample = pose(None, 0.0)
-    res = run_truth(CLEAN)[-1]
+    pipe = LivePipeline(pose)
+    res = [pipe.process(_Frame(i, i / 30, (CLEAN.height, CLEAN.width))) for i in range(30)][-1]
     rgb = np.zeros((CLEAN.height, CLEAN.width, 3), np.uint8)
     ear, hip = sample.xy[8], sample.xy[24]
     mid = ((ear + hip) / 2).round().astype(int)  # on the ear-shoulder-hip chain (near side)

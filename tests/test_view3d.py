@@ -297,3 +297,19 @@ def test_analysis_measures_what_each_view_supports(yaw: float) -> None:
         assert m["trunk_lean_deg"]["measurable"] is False
         assert "side or oblique view" in m["trunk_lean_deg"]["reason"]
         assert m["shoulder_tilt_deg"]["median"] == pytest.approx(0.0, abs=1.0)
+
+
+def test_oblique_band_follows_the_yaw() -> None:
+    from formcheck.kinematics.view import ViewResult, oblique_band
+
+    assert oblique_band(ViewResult("side", "right", 1, 0.1, "detected", 5.0, 2.0)) is None
+    assert oblique_band(ViewResult("front", None, 0, 0.6, "detected", 90.0, 2.0)) is None
+    b30 = oblique_band(ViewResult("oblique", "right", 1, 0.3, "detected", 30.0, 2.0))
+    b60 = oblique_band(ViewResult("oblique", "left", -1, 0.5, "detected", 120.0, 12.0))
+    assert b30 is not None and b60 is not None
+    assert b30["stretch"] == pytest.approx(1 / math.cos(math.radians(30.0)), abs=1e-3)
+    assert b30["yaw_uncertainty_deg"] == 8.0 and b60["yaw_uncertainty_deg"] == 12.0  # floor, spread
+    # tan(yaw) * dphi: 0.577 * 8 deg and 1.732 * 12 deg
+    assert b30["angle_tan_rel"] == pytest.approx(0.577 * math.radians(8.0), abs=2e-3)
+    assert b60["angle_tan_rel"] == pytest.approx(1.732 * math.radians(12.0), abs=2e-3)
+    assert b60["perspective_neck_deg"] > b30["perspective_neck_deg"] > 0

@@ -8,6 +8,7 @@ exit code, never a traceback. Progress bars and colour live here only.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -320,6 +321,12 @@ def live(
     from formcheck.model.settings import Settings
 
     Settings(height_cm=height_cm)  # validates the height like 'analyze' does
+    if not headless and sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        # OpenCV's window toolkit aborts the process without a display: say so first.
+        from formcheck.errors import InputError
+
+        raise InputError("no display for the overlay window (use --headless)")
     src = open_source(camera=camera, source=str(source) if source is not None else None, url=url,
                       stall_s=stall_s, real_time=not no_pacing)
     if camera is not None:

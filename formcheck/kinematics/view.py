@@ -118,6 +118,7 @@ class ViewResult:
             "yaw_deg": r(self.yaw_deg),
             "yaw_sd_deg": r(self.yaw_sd_deg),
             "off_side_deg": r(self.off_side_deg),
+            "oblique": oblique_band(self),
             "cues": self.cues,
         }
 
@@ -317,22 +318,38 @@ _SHOULDER_HALF_CM, _EAR_HALF_CM, _NECK_CM = 17.5, 7.4, 18.7
 _TYPICAL_DISTANCE_CM = 300.0
 
 
-def oblique_note(view: ViewResult) -> str:
-    """One line on the oblique correction and its error band, for the assumptions list.
+def oblique_band(view: ViewResult) -> dict[str, float] | None:
+    """The oblique correction and its error band (None unless the view is oblique).
 
-    Forward offsets are divided by ``|cos yaw|``; a yaw error ``dphi`` changes that factor
-    by ``|tan yaw| dphi`` (relative), the band on the tangent of every sagittal angle.
+    Forward offsets are divided by ``|cos yaw|`` (``stretch``); a yaw error ``dphi``
+    changes that factor by ``|tan yaw| dphi`` (relative), the band on the tangent of every
+    sagittal angle (``angle_tan_rel``), with ``dphi = max(yaw spread, YAW_ERROR_FLOOR_DEG)``.
     Perspective adds a bias: the two shoulders lie ``2 w cos(yaw)`` apart in depth, so the
     mean of their projections sits ``w^2 sin(yaw) cos(yaw) / D`` towards the near side
     (less for the narrower ears); after the stretch the neck line tilts by about
-    ``(w_sh^2 - w_ear^2) |sin yaw| / (D L_neck)`` (1.8 deg at 45 deg and 3 m).
+    ``(w_sh^2 - w_ear^2) |sin yaw| / (D L_neck)`` (``perspective_neck_deg``, for D = 3 m:
+    1.8 deg at 45 deg).
     """
+    if view.view != "oblique" or not math.isfinite(view.yaw_deg):
+        return None
     sigma = max(view.yaw_sd_deg if math.isfinite(view.yaw_sd_deg) else 0.0, YAW_ERROR_FLOOR_DEG)
-    c = view.cos_yaw
     sin = abs(math.sin(math.radians(view.yaw_deg)))
-    rel = abs(math.tan(math.radians(view.yaw_deg))) * math.radians(sigma)
-    persp = math.degrees((_SHOULDER_HALF_CM**2 - _EAR_HALF_CM**2) * sin / (_TYPICAL_DISTANCE_CM * _NECK_CM))
+    return {
+        "stretch": round(1.0 / view.cos_yaw, 3),
+        "yaw_uncertainty_deg": round(sigma, 1),
+        "angle_tan_rel": round(abs(math.tan(math.radians(view.yaw_deg))) * math.radians(sigma), 3),
+        "perspective_neck_deg": round(math.degrees(
+            (_SHOULDER_HALF_CM**2 - _EAR_HALF_CM**2) * sin / (_TYPICAL_DISTANCE_CM * _NECK_CM)), 2),
+    }
+
+
+def oblique_note(view: ViewResult) -> str:
+    """One line on the oblique correction and its error band (:func:`oblique_band`)."""
+    b = oblique_band(view)
+    if b is None:
+        return ""
     return (f"oblique view: the runner faces {view.off_side_deg:.0f} deg off the side view "
-            f"(yaw {view.yaw_deg:.0f} +- {sigma:.0f} deg); forward offsets are stretched by 1/cos(yaw) = "
-            f"{1 / c:.2f} before measuring, so sagittal angles carry about +-{100 * rel:.0f}% extra error, "
-            f"and perspective adds up to ~{persp:.1f} deg to the neck angles with the camera 3 m away")
+            f"(yaw {view.yaw_deg:.0f} +- {b['yaw_uncertainty_deg']:.0f} deg); forward offsets are stretched "
+            f"by 1/cos(yaw) = {b['stretch']:.2f} before measuring, so sagittal angles carry about "
+            f"+-{100 * b['angle_tan_rel']:.0f}% extra error, and perspective adds up to "
+            f"~{b['perspective_neck_deg']:.1f} deg to the neck angles with the camera 3 m away")

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from formcheck.assess.norms import TORSO_HEIGHT_FRACTION
-from formcheck.kinematics.metrics import body_points, facing_sign, side_view_frame_metrics
-from formcheck.kinematics.view import SIDE_MAX_WIDTH
+from formcheck.kinematics.metrics import body_points, side_view_frame_metrics
+from formcheck.kinematics.view import circular_stats, classify_yaw, head_image_yaw
 from formcheck.live.causal import OneEuroFilter, StepDetector, plausible_step
 from formcheck.live.cues import Cue, CueEngine, judge, step_states, threshold_for
 from formcheck.model.pose import (
@@ -161,8 +161,7 @@ class LivePipeline:
         self.smoother = smoother or OneEuroFilter()
         self.steps = StepDetector()
         self._video = VideoInfo("live", 30.0, 1, 0, 0)
-        self._dx: deque[float] = deque(maxlen=WINDOW_FRAMES)  # nose.x - ear.x
-        self._ratio: deque[float] = deque(maxlen=WINDOW_FRAMES)  # shoulder/hip width ratio
+        self._yaw: deque[float] = deque(maxlen=WINDOW_FRAMES)  # head yaw from the image (deg)
         self._torso: deque[float] = deque(maxlen=WINDOW_FRAMES)
         self._rows: list[_Row] = []
         self._last_mid: float | None = None
@@ -170,23 +169,16 @@ class LivePipeline:
 
     # -- view and facing over a sliding window (the offline rules)
     def _view(self, xy: np.ndarray) -> tuple[str, int]:
-        sh_w = abs(xy[L_SHOULDER, 0] - xy[R_SHOULDER, 0])
-        hip_w = abs(xy[L_HIP, 0] - xy[R_HIP, 0])
-        mid_sh = (xy[L_SHOULDER] + xy[R_SHOULDER]) / 2
-        mid_hip = (xy[L_HIP] + xy[R_HIP]) / 2
-        torso = float(np.hypot(*(mid_sh - mid_hip)))
-        ratio = (sh_w + hip_w) / 2 / torso if torso > 0 else math.nan
-        if math.isfinite(ratio):
-            self._ratio.append(ratio)
-        if len(self._ratio) < MIN_VIEW_FRAMES:
+        """The offline view rule without world landmarks (:func:`formcheck.kinematics.view.
+        estimate_yaw`'s image cue: ear separation against the nose's offset), over the
+        window's frames: "side" with its facing sign, else "not side" or "unknown"."""
+        yaw = float(head_image_yaw(xy[None])[0])
+        if math.isfinite(yaw):
+            self._yaw.append(yaw)
+        if len(self._yaw) < MIN_VIEW_FRAMES:
             return "unknown", 0
-        side = float(np.median(self._ratio)) <= SIDE_MAX_WIDTH
-        if not side:
-            return "not side", 0
-        dx = np.asarray(self._dx, dtype=float)
-        # facing_sign reads nose.x - ear.x: pass the stored differences as the nose.
-        s = facing_sign(np.c_[dx, np.zeros_like(dx)], np.zeros((len(dx), 2))) if len(dx) else 0
-        return "side", s
+        view, _facing, sign = classify_yaw(circular_stats(np.asarray(self._yaw))[0])
+        return ("side", sign) if view == "side" else ("not side", 0)
 
     def process(self, frame: Any) -> FrameResult:
         """One frame (anything with ``index``, ``time_s``, ``rgb``, ``captured_s``)."""
@@ -215,9 +207,6 @@ class LivePipeline:
                                 res.visibility[None].astype(np.float32),
                                 np.full((1, N_LANDMARKS, 3), np.nan, np.float32), self._video)
             pts = body_points(series)
-            ndx = _one(pts["nose"][:, 0] - pts["ear"][:, 0])
-            if math.isfinite(ndx):
-                self._dx.append(ndx)
             if raw_view == "side" and s != 0:
                 m = {k: _one(v) for k, v in side_view_frame_metrics(pts, s).items()}
                 res.metrics = m

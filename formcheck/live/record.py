@@ -11,9 +11,10 @@ larger than it needs to be; re-encode it to archive).
 The folder is written so that a session cut short still leaves valid files: the MP4
 is written under a temporary name and renamed once its container is closed
 (``close()`` runs on every way out: the end of a clip, a disconnect, a stall, Ctrl-C).
-Files: ``live.mp4``, ``landmarks.npz`` (the processed frames' landmarks in the
-:class:`~formcheck.model.pose.PoseSeries` layout, plus ``frame_index`` and
-``captured_s``), ``cues.json`` and ``session.json``.
+Files: ``live.mp4``, ``landmarks.npz`` (the processed frames' smoothed landmarks in
+pixels, the ones the cues were computed from, in the
+:class:`~formcheck.model.pose.PoseSeries` layout, plus ``frame_index`` into the video
+and ``captured_s``), ``cues.json`` and ``session.json`` (the session summary).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class SessionRecorder:
     # -- landmarks
     def add_pose(self, time_s: float, index: int, captured_s: float, xy: np.ndarray | None,
                  visibility: np.ndarray | None) -> None:
-        """Keep one processed frame's raw landmarks (pixels) for ``landmarks.npz``."""
+        """Keep one processed frame's landmarks (pixels) for ``landmarks.npz``."""
         if xy is None:
             xy = np.full((N_LANDMARKS, 2), np.nan)
             visibility = np.zeros(N_LANDMARKS)

@@ -127,6 +127,9 @@ class ViewDetail(_Record):
     yaw_sd_deg: float | None = Field(default=None, description="frame-to-frame spread of the yaw (robust sd)")
     off_side_deg: float | None = Field(
         default=None, description="angle between the direction of running and the image plane")
+    oblique: dict[str, float] | None = Field(
+        default=None, description="oblique view only: stretch 1/cos(yaw) applied to forward offsets, yaw "
+        "uncertainty, relative band on the angles' tangents, perspective bias on the neck angles (deg)")
     cues: dict[str, Any] = Field(default_factory=dict, description="the yaw of each cue and which was used")
 
 

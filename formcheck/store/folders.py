@@ -32,7 +32,7 @@ class FolderFacts:
     steps: int | None
     duration_s: float | None
     metrics: tuple[MetricValue, ...]
-    faults: tuple[FaultEntry, ...]  # the checklist, every status
+    checks: tuple[FaultEntry, ...]  # the checklist: every fault looked for, with its status
     summary_mtime: float
     analysis_key: str = field(init=False)
 
@@ -85,7 +85,7 @@ def read_folder(folder: str | Path) -> FolderFacts:
         folder=p, video=result.video.path, video_info=result.video.model_dump(mode="json"),
         formcheck_version=result.formcheck_version, view=result.view, facing=result.facing,
         steps=result.steps, duration_s=result.video.duration_s, metrics=metrics,
-        faults=tuple(checks), summary_mtime=mtime,
+        checks=tuple(checks), summary_mtime=mtime,
     )
 
 

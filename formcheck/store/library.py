@@ -577,10 +577,10 @@ def _insert_results(conn: Connection, session_id: int, facts: FolderFacts) -> No
              "reason": m.reason}
             for m in facts.metrics
         ])
-    if facts.faults:
+    if facts.checks:
         conn.execute(insert(s.faults), [
             {"session_id": session_id, "code": f.code, "severity": f.severity, "status": f.status}
-            for f in facts.faults
+            for f in facts.checks
         ])
 
 
