@@ -139,6 +139,9 @@ def test_live_page_tracks_the_fake_camera_and_cues(driver, tmp_path: Path) -> No
         _wait(lambda: note.is_displayed(), 10, "the note about the recording")
         assert note.text == ("Recording: recorded; the full analysis is queued. "
                              "Follow its analysis on the Upload page.")
+        summary = srv.web.live._run.summary
+        print(f"server: {summary['frames_processed']} frames processed, {summary['frames_dropped']} dropped, "
+              f"push-to-result latency p50 {summary['latency_p50_ms']} ms, p95 {summary['latency_p95_ms']} ms")
         job = srv.web.jobs.get(note.get_attribute("data-job"))
         assert (job.state, job.athlete) == ("queued", "Live Runner")
         d.save_screenshot(str(shots / "live-stopped.png"))
