@@ -43,6 +43,11 @@ class HistoryData:
     mdc: dict[str, float | None]
 
 
+def _short(label: str, n: int = 18) -> str:
+    """A label cut in the middle to ``n`` characters (session names differ at the end)."""
+    return label if len(label) <= n else f"{label[: n // 2 - 1]}..{label[-(n // 2 - 1):]}"
+
+
 def _panel(ax: Axes, data: HistoryData, metric: str) -> None:
     n = len(data.labels)
     xs = list(range(n))
@@ -88,7 +93,7 @@ def _panel(ax: Axes, data: HistoryData, metric: str) -> None:
                 if a < b:
                     ax.axhspan(a, b, color=status_color(sev), alpha=0.15, lw=0, zorder=0)
     ax.set_xlim(-0.5, n - 0.5)
-    ax.set_xticks(xs, [lbl[:14] for lbl in data.labels], fontsize=6.5, rotation=20, ha="right")
+    ax.set_xticks(xs, [_short(lbl) for lbl in data.labels], fontsize=6.5, rotation=20, ha="right")
     ax.tick_params(axis="y", labelsize=7)
     for s in ("top", "right"):
         ax.spines[s].set_visible(False)
