@@ -105,16 +105,16 @@ def test_height_gives_centimetres(with_height) -> None:
     assert vo["median"] == pytest.approx(torso["median"] * TORSO_HEIGHT_FRACTION * 175, abs=0.01)
 
 
-@pytest.mark.xfail(reason="MediaPipe's hip follows only ~0.7-0.85 of the drawn hip's bounce "
-                   "(docs/accuracy.md): 12.8 cm reads ~10.7 cm, more than half a severity "
-                   "band low", strict=True)
 def test_bounce_in_centimetres_matches_truth(with_height) -> None:
     s, truth = with_height
     vo = s["metrics"]["vertical_oscillation_cm"]["median"]
     assert vo == pytest.approx(truth["vertical_oscillation_cm"], abs=BOUNCE_TOL_CM)
 
 
-def test_mirrored_clip_flips_facing_not_values(tmp_path: Path, sample_analyses: dict) -> None:
+@pytest.fixture(scope="module")
+def mirrored(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The forward-head sample clip flipped left to right, analysed."""
+    tmp_path = tmp_path_factory.mktemp("mirrored")
     import av
     import numpy as np
 
@@ -132,12 +132,31 @@ def test_mirrored_clip_flips_facing_not_values(tmp_path: Path, sample_analyses: 
                 out.mux(p)
         for p in s_out.encode():
             out.mux(p)
-    mirrored = run_analysis(dst, tmp_path / "m", Settings(video=False, report=False))
+    return run_analysis(dst, tmp_path / "m", Settings(video=False, report=False))
+
+
+def test_mirrored_clip_flips_facing_not_values(mirrored: dict, sample_analyses: dict) -> None:
     original = sample_analyses["forward_head"]["summary"]
     assert original["facing"] == "right" and mirrored["facing"] == "left"
-    for name in ("cva_deg", "trunk_lean_deg", "neck_trunk_angle_deg"):
+    for name in ("cva_deg", "trunk_lean_deg"):
         assert mirrored["metrics"][name]["median"] == pytest.approx(
             original["metrics"][name]["median"], abs=ANGLE_TOL), name
+    # neck-trunk = neck lean - trunk lean: two angles each held to ANGLE_TOL, with
+    # independent errors, give a difference within sqrt(2) x ANGLE_TOL
+    assert mirrored["metrics"]["neck_trunk_angle_deg"]["median"] == pytest.approx(
+        original["metrics"]["neck_trunk_angle_deg"]["median"], abs=2 ** 0.5 * ANGLE_TOL)
+    assert [(f["code"], f.get("status")) for f in mirrored["faults"]] == \
+        [(f["code"], f.get("status")) for f in original["faults"]]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the gaze bands from the head calibration are 2.6 and 3.9 deg apart, narrower than "
+    "MediaPipe's left/right asymmetry on this clip: the mirrored clip's head pitch lands one "
+    "band lower (mild instead of moderate)"))
+def test_mirrored_clip_keeps_every_severity(mirrored: dict, sample_analyses: dict) -> None:
+    original = sample_analyses["forward_head"]["summary"]
+    assert [(f["code"], f["severity"]) for f in mirrored["faults"]] == \
+        [(f["code"], f["severity"]) for f in original["faults"]]
 
 
 def test_failed_writer_leaves_no_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,7 +166,10 @@ def test_failed_writer_leaves_no_summary(tmp_path: Path, monkeypatch: pytest.Mon
         (folder / "report.pdf").write_text("half")
         raise OutputError("disk full (simulated)")
 
-    monkeypatch.setattr(pipeline, "output_writers", lambda settings: [broken_writer])
+    import formcheck.render.annotate as annotate
+
+    # the annotated video is the writer that runs beside the report: it fails half-way
+    monkeypatch.setattr(annotate, "write_annotated_video", broken_writer)
     out = tmp_path / "o"
     clip = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_clean.mp4"
     with pytest.raises(OutputError, match="simulated"):
