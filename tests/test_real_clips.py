@@ -19,6 +19,14 @@ clip's own playback speed, so slow-motion clips read slow:
 * treadmill_side_male_lab_slowmo_03: legs pass at ~380 and ~488: one step per ~108
   frames (about 17 steps/min at playback speed), below anything formcheck searches,
   so it must report that no step rhythm was found rather than a cadence.
+
+Since formcheck tells slow motion from the gait (issue 10), a running gait at a playback
+cadence no runner has gets a proposed speed factor and its cadence is withheld
+("withheld" below: not measurable, with the proposal or the reason in ``timing``) until
+``--speed`` confirms it: clean_1080p (86 steps/min at playback, a running gait with
+flight: ~2x). The city clip's playback cadence was read three ways by three people from
+contact sheets (165, ~90 and ~26 steps/min: the hand-held camera bobs with the
+operator's own steps); formcheck withholds it, and the test asks only that, not a number.
 """
 
 from __future__ import annotations
@@ -35,8 +43,8 @@ EXPECTED = {
     "treadmill_side_male_garage_portrait_01.mp4": ("side", "left", (163, 174), False),
     "treadmill_side_male_with_bystander_occluder_05.mp4": ("side", "left", (62, 80), True),
     "outdoor_side_male_grass_barefoot_pace_portrait_02.mp4": ("side", "right", (160, 192), False),
-    "outdoor_side_female_clean_1080p_04.mp4": ("side", "left", (80, 98), False),
-    "outdoor_side_female_city_tracking_portrait_03.mp4": ("side", "left", (150, 180), False),
+    "outdoor_side_female_clean_1080p_04.mp4": ("side", "left", "withheld", False),
+    "outdoor_side_female_city_tracking_portrait_03.mp4": ("side", "left", "withheld", False),
     "treadmill_side_male_lab_slowmo_03.mp4": ("side", "right", None, False),
     "front_male_path_pace_portrait_01.mp4": ("front", None, (145, 175), False),
     "walk_side_two_people_backlit_01.mp4": ("side", "left", (80, 110), True),
@@ -69,6 +77,8 @@ def test_view_facing_and_cadence(analysed, name: str) -> None:
     if cadence is None:
         assert cad["measurable"] is False and cad["median"] is None
         assert s["segments"] == "windows"
+    elif cadence == "withheld":
+        assert cad["measurable"] is False and cad["median"] is None and cad["reason"]
     else:
         assert cadence[0] <= cad["median"] <= cadence[1]
     assert (s["detection"]["runner_selection"]["people_seen"] > 1) == several
@@ -89,6 +99,13 @@ def test_walker_chosen_over_jumper_and_called_walking(analysed) -> None:
     # The walker crosses the frame from about frame 60 to 200 (the jumper is on the box
     # all along): the chosen track must cover most of her crossing.
     assert s["detection"]["frames_with_runner"] >= 110
+
+
+def test_clean_1080p_is_proposed_as_2x_slow_motion(analysed) -> None:
+    # 86 steps/min at playback with a flight phase (counted above): about 2x slowed
+    timing = analysed("outdoor_side_female_clean_1080p_04.mp4")["timing"]
+    assert timing["source"] == "proposed" and timing["factor"] == 1.0
+    assert timing["proposed_factor"] == pytest.approx(2.0, abs=0.25)
 
 
 @pytest.mark.parametrize("name", ["treadmill_side_male_garage_portrait_01.mp4",
