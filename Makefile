@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 DEMO_CLIP ?= sample_videos/runner_side_forward_head.mp4
 DEMO_OUT  ?= demo_output
 
-.PHONY: demo test test-fast bench lint typecheck model-check samples clean
+.PHONY: demo test test-fast bench lint typecheck model-check samples clean system-deps
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "formcheck needs Python >= 3.11"' \
@@ -28,7 +28,22 @@ demo: $(VENV)/.installed
 	$(BIN)/formcheck analyze $(DEMO_CLIP) --out $(DEMO_OUT)
 	@echo "Open $(DEMO_OUT)/report.png (summary), $(DEMO_OUT)/report.pdf, $(DEMO_OUT)/annotated.mp4"
 
-test: $(VENV)/.dev-installed
+# Real components the tests start: Debian's chromium driven through chromium-driver (the web
+# app's browser tests) and a throw-away PostgreSQL server (the session library on a server
+# database). Installed here when missing (CI is a fresh Debian with root); elsewhere install
+# them yourself (the tests that need them say so and skip).
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing$$missing for the tests"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "note:$$missing missing and not installable here: the tests that need them will skip"; fi
+
+test: $(VENV)/.dev-installed system-deps
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.dev-installed

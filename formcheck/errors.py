@@ -39,3 +39,8 @@ class ClipTooShortError(FormcheckError):
 
 class OutputError(FormcheckError):
     """The output location cannot be written (read-only, full, not a folder)."""
+
+
+class LibraryError(FormcheckError):
+    """The session library cannot be opened, read or written (locked, read-only,
+    damaged, from a newer formcheck, unreachable server)."""

@@ -1,19 +1,36 @@
 """Shared test fixtures.
 
-Real clips live in ``../shared/videos`` beside the project checkout (not in the repo);
-tests that need them are marked ``realclips`` and skip when the folder is absent.
+Real clips live in ``../shared/videos`` beside the project checkout (not in the repo;
+``FORMCHECK_SHARED_VIDEOS`` names another folder); tests that need them are marked
+``realclips`` and skip when the folder is absent.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
-SHARED_VIDEOS = ROOT.parent / "shared" / "videos"
+# FORMCHECK_SHARED_VIDEOS points elsewhere (e.g. from a git worktree that has no ../shared)
+SHARED_VIDEOS = Path(os.environ.get("FORMCHECK_SHARED_VIDEOS") or ROOT.parent / "shared" / "videos")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In a fast run (``-m "not slow"``, ``make test-fast``) the pose model refuses to
+    start, so a test or fixture that runs it without the ``slow`` marker fails instead
+    of making the fast suite slow. (Only in this process: spawned batch workers and
+    command-line subprocesses are not covered.)"""
+    if config.getoption("markexpr", "").strip() == "not slow":
+        from mediapipe.tasks.python import vision
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("this test runs the pose model: mark it @pytest.mark.slow")
+
+        vision.PoseLandmarker.create_from_options = refuse  # type: ignore[method-assign]
 
 
 def real_clip(name: str) -> Path:

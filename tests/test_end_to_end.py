@@ -1,4 +1,14 @@
-"""End to end on the bundled synthetic clips, whose truth is known."""
+"""End to end on the bundled synthetic clips, whose truth is known.
+
+Tolerances come from the decisions the numbers feed, not from the readings:
+
+* angles: ``ANGLE_TOL`` = 1.5 deg, half the narrowest gap between two severity
+  thresholds of an angle (waist lean: mild 12, moderate 15 deg, ``assess.norms``), so a
+  reading that passes cannot sit a whole band away from the truth;
+* cadence: 1 % (about 1.7 steps/min), well under the 5-10 % cadence change the advice
+  asks for;
+* bounce: ``BOUNCE_TOL_CM`` = 1 cm, half the 2 cm between the bounce thresholds.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +24,10 @@ from formcheck.model.settings import Settings
 pytestmark = pytest.mark.slow
 
 CLIPS = ("forward_head", "clean", "waist_bend")
+ANGLE_TOL = 1.5  # deg
+CADENCE_REL = 0.01
+BOUNCE_TOL_CM = 1.0
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 
 
 @pytest.mark.parametrize("name", CLIPS)
@@ -22,8 +36,8 @@ def test_cadence_lean_and_facing_match_truth(sample_analyses: dict, name: str) -
     m = summary["metrics"]
     assert summary["view"] == "side"
     assert summary["facing"] == truth["facing"]
-    assert m["cadence_spm"]["median"] == pytest.approx(truth["cadence_spm"], abs=3.0)
-    assert m["trunk_lean_deg"]["median"] == pytest.approx(truth["trunk_lean_deg"], abs=3.0)
+    assert m["cadence_spm"]["median"] == pytest.approx(truth["cadence_spm"], rel=CADENCE_REL)
+    assert m["trunk_lean_deg"]["median"] == pytest.approx(truth["trunk_lean_deg"], abs=ANGLE_TOL)
     assert summary["detection"]["fraction"] > 0.95
     assert summary["steps"] >= 20
 
@@ -55,7 +69,11 @@ def test_output_tables_are_consistent(sample_analyses: dict) -> None:
     assert len(frames) == summary["video"]["frames"]
     assert len(steps) == summary["steps"]
     assert {"time_s", "ear_x", "shoulder_y", "cva_deg", "trunk_lean_deg"} <= set(frames.columns)
-    assert steps["cadence_spm"].median() == pytest.approx(summary["metrics"]["cadence_spm"]["median"], abs=3)
+    # The summary's cadence is steps / time (60 / mean step duration), i.e. the harmonic
+    # mean of the per-step cadences, rounded to 2 decimals; not their median, whatever
+    # its key says.
+    harmonic = len(steps) / (1.0 / steps["cadence_spm"]).sum()
+    assert summary["metrics"]["cadence_spm"]["median"] == pytest.approx(harmonic, abs=0.005 + 1e-9)
     # Height not given: the cm metrics are "not measurable", never a number.
     cm = summary["metrics"]["vertical_oscillation_cm"]
     assert cm["measurable"] is False and cm["median"] is None
@@ -66,16 +84,34 @@ def test_output_tables_are_consistent(sample_analyses: dict) -> None:
     assert 0 <= fault["evidence"]["worst"]["frame"] < len(frames)
 
 
-def test_height_gives_centimetres(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def with_height(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
+    """The waist-bend clip (the runner is 175 cm tall) analysed with its height given."""
     from formcheck.pipeline.run import run_analysis
 
-    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_waist_bend.mp4"
+    clip = SAMPLES / "runner_side_waist_bend.mp4"
     truth = json.loads(clip.with_suffix(".truth.json").read_text())
-    s = run_analysis(clip, tmp_path / "o", Settings(video=False, report=False, height_cm=175))
-    vo = s["metrics"]["vertical_oscillation_cm"]
+    out = tmp_path_factory.mktemp("height")
+    return run_analysis(clip, out, Settings(video=False, report=False, height_cm=175)), truth
+
+
+def test_height_gives_centimetres(with_height) -> None:
+    from formcheck.assess.norms import TORSO_HEIGHT_FRACTION
+
+    s, _ = with_height
+    vo, torso = s["metrics"]["vertical_oscillation_cm"], s["metrics"]["vertical_oscillation_torso"]
     assert vo["measurable"] is True
-    # Hip landmarks vs drawn hips and frame sampling: within 3 cm of the drawn bounce.
-    assert vo["median"] == pytest.approx(truth["vertical_oscillation_cm"], abs=3.0)
+    # cm = torso lengths x (0.288 x height); the medians are rounded to 4 decimals
+    assert vo["median"] == pytest.approx(torso["median"] * TORSO_HEIGHT_FRACTION * 175, abs=0.01)
+
+
+@pytest.mark.xfail(reason="MediaPipe's hip follows only ~0.7-0.85 of the drawn hip's bounce "
+                   "(docs/accuracy.md): 12.8 cm reads ~10.7 cm, more than half a severity "
+                   "band low", strict=True)
+def test_bounce_in_centimetres_matches_truth(with_height) -> None:
+    s, truth = with_height
+    vo = s["metrics"]["vertical_oscillation_cm"]["median"]
+    assert vo == pytest.approx(truth["vertical_oscillation_cm"], abs=BOUNCE_TOL_CM)
 
 
 def test_mirrored_clip_flips_facing_not_values(tmp_path: Path, sample_analyses: dict) -> None:
@@ -101,7 +137,7 @@ def test_mirrored_clip_flips_facing_not_values(tmp_path: Path, sample_analyses: 
     assert original["facing"] == "right" and mirrored["facing"] == "left"
     for name in ("cva_deg", "trunk_lean_deg", "neck_trunk_angle_deg"):
         assert mirrored["metrics"][name]["median"] == pytest.approx(
-            original["metrics"][name]["median"], abs=3.0), name
+            original["metrics"][name]["median"], abs=ANGLE_TOL), name
 
 
 def test_failed_writer_leaves_no_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

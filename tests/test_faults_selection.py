@@ -34,7 +34,12 @@ def test_clean_runner_has_no_faults() -> None:
     assert find_faults(step_table(), "side", height_known=False) == []
 
 
-@pytest.mark.parametrize(("cva", "severity"), [(70.0, "mild"), (63.0, "moderate"), (50.0, "severe")])
+_FH = THRESHOLDS["forward_head"]
+
+
+@pytest.mark.parametrize(("cva", "severity"), [((_FH.mild + _FH.moderate) / 2, "mild"),
+                                               ((_FH.moderate + _FH.severe) / 2, "moderate"),
+                                               (_FH.severe - 5.0, "severe")])
 def test_forward_head_severity_and_evidence(cva: float, severity: str) -> None:
     offsets = [3, 1, -2, 0, 4, -4, 2, -1, 5, -30, 1, 0]  # step 9: a one-step glitch
     values = [cva + d for d in offsets]
@@ -78,7 +83,8 @@ def test_side_faults_not_reported_for_front_view() -> None:
 
 
 def test_severity_order() -> None:
-    df = step_table(cva_deg=70.0, head_pitch_deg=50.0)  # mild forward head, severe gaze down
+    # mild forward head, severe gaze down
+    df = step_table(cva_deg=_FH.mild - 0.5, head_pitch_deg=THRESHOLDS["gaze_down"].severe + 20)
     assert [f.code for f in find_faults(df, "side", False)] == ["gaze_down", "forward_head"]
 
 

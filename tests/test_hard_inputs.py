@@ -10,9 +10,6 @@ import pytest
 from formcheck.errors import FormcheckError, OutputError
 from formcheck.model.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_videos" / "runner_side_clean.mp4"
-
 
 def render(tmp_path: Path, name: str, **spec) -> Path:
     from formcheck.synth.runner import RunnerSpec, render_clip
@@ -56,17 +53,17 @@ def test_tiny_runner_fails_clearly_or_warns(tmp_path: Path) -> None:
         assert any("small in the frame" in w for w in s["warnings"])
 
 
-def _analysis():
+@pytest.fixture(scope="module")
+def clean_analysis(tmp_path_factory: pytest.TempPathFactory):
+    """An analysis to write: a 3 s, 320x240 synthetic clip through the pose model."""
     from formcheck.pipeline.run import analyze
 
-    return analyze(str(SAMPLE), Settings(video=False, report=False))
+    clip = render(tmp_path_factory.mktemp("clean"), "clean", duration_s=3.0, width=320,
+                  height=240, runner_height_px=190)
+    return analyze(str(clip), Settings(video=False, report=False))
 
 
-@pytest.fixture(scope="module")
-def clean_analysis():
-    return _analysis()
-
-
+@pytest.mark.slow  # clean_analysis runs the pose model
 def test_full_disk_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypatch: pytest.MonkeyPatch) -> None:
     import formcheck.io.folder as outputs
 
@@ -80,6 +77,7 @@ def test_full_disk_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypatch
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.slow  # clean_analysis runs the pose model
 def test_failed_move_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
@@ -104,6 +102,7 @@ def test_failed_move_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypat
     assert not [p for p in out.iterdir() if p.name.startswith(".formcheck-partial-")]
 
 
+@pytest.mark.slow  # clean_analysis runs the pose model
 def test_interrupted_writing_leaves_no_summary(tmp_path: Path, clean_analysis) -> None:
     import formcheck.io.folder as outputs
 

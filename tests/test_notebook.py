@@ -43,6 +43,7 @@ def test_notebook_runs_on_two_analyses(sample_results, monkeypatch, tmp_path):
     monkeypatch.setenv("FORMCHECK_RESULTS", str(first))
     monkeypatch.setenv("FORMCHECK_COMPARE", str(second))
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("FORMCHECK_LIBRARY", str(tmp_path / "no_library_yet.sqlite"))
     nb = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
@@ -50,3 +51,8 @@ def test_notebook_runs_on_two_analyses(sample_results, monkeypatch, tmp_path):
     assert "Head held forward" in text
     tables = [o for c in nb.cells for o in c.get("outputs", []) if "data" in o and "text/html" in o["data"]]
     assert any("difference" in o["data"]["text/html"] for o in tables)
+    # The library section: no library yet, so a throw-away one with the two folders.
+    assert not (tmp_path / "no_library_yet.sqlite").exists()
+    library_table = next(o["data"]["text/html"] for o in tables if "demo runner" in o["data"]["text/html"])
+    assert library_table.count("demo runner") == 2 and "after six weeks of drills" in library_table
+    assert library_table.index("2026-04-12") < library_table.index("2026-03-01")  # newest first

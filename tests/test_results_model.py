@@ -61,10 +61,13 @@ def test_a_folder_written_by_formcheck_0_1_loads_with_the_decisions_re_derived(t
     # values carried over untouched
     assert r.metrics["cva_deg"].median == old["metrics"]["cva_deg"]["median"]
     assert [f.code for f in r.faults] == [f["code"] for f in old["faults"]]
-    # decisions re-derived with today's rules: head forward is severe (53 deg < 58),
-    # gaze down mild (29 deg past 25 but not 35), the checklist has all six faults
-    assert r.metrics["cva_deg"].band == "severe"
-    assert r.metrics["head_pitch_deg"].band == "mild"
+    # decisions re-derived with today's rules (formcheck.assess.norms), the checklist
+    # has all six faults
+    from formcheck.assess.norms import THRESHOLDS
+    assert r.metrics["cva_deg"].band == THRESHOLDS["forward_head"].severity(old["metrics"]["cva_deg"]["median"])
+    assert r.metrics["cva_deg"].band == "severe"  # 53 deg: far past every forward-head cut-off
+    assert r.metrics["head_pitch_deg"].band == THRESHOLDS["gaze_down"].severity(
+        old["metrics"]["head_pitch_deg"]["median"])
     assert r.metrics["trunk_lean_deg"].band is None
     status = {c.code: c.status for c in r.checks}
     assert status == {"forward_head": "found", "waist_lean": "not_found", "raised_shoulders": "not_found",

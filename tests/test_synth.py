@@ -152,7 +152,7 @@ def test_mirrored_render_is_roughly_a_flip():
 
 
 def test_render_clip_writes_video_and_truth(tmp_path):
-    av = pytest.importorskip("av")
+    import av
     spec = replace(SMALL, duration_s=0.5)
     truth = render_clip(spec, tmp_path / "clip.mp4")
     with av.open(str(tmp_path / "clip.mp4")) as c:
@@ -176,21 +176,22 @@ def test_render_clip_writes_video_and_truth(tmp_path):
     assert np.mean(np.abs(direct.astype(float) - frames[0])) < 6.0
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "spec",
-    [
-        RunnerSpec(duration_s=2.0, facing="right", head_forward_deg=25.0, seed=1),
-        RunnerSpec(duration_s=2.0, facing="left", waist_bend_deg=12.0, seed=2),
-    ],
-    ids=["right_forward_head", "left_waist_bend"],
-)
-def test_mediapipe_detects_the_figure_near_truth(spec):
-    mp = pytest.importorskip("mediapipe")
+MP_SPECS = {
+    "right_forward_head": RunnerSpec(duration_s=2.0, facing="right", head_forward_deg=25.0, seed=1),
+    "left_waist_bend": RunnerSpec(duration_s=2.0, facing="left", waist_bend_deg=12.0, seed=2),
+}
+_MP_SEEN: dict[str, dict] = {}
+
+
+def mediapipe_on(name: str) -> dict:
+    """Run MediaPipe (VIDEO mode) on ``MP_SPECS[name]`` once: detections, per-landmark
+    distances from the drawn joints (torso lengths) and the shoulder-hip lean per frame."""
+    if name in _MP_SEEN:
+        return _MP_SEEN[name]
+    import mediapipe as mp  # a dependency, and the model is in the repository: no skips
     from mediapipe.tasks.python import BaseOptions, vision
 
-    if not MODEL.exists():
-        pytest.skip("pose model missing")
+    spec = MP_SPECS[name]
     kin = simulate(spec)
     truth, _ = compute_truth(spec, kin)
     torso = truth["torso_len_px"]
@@ -217,17 +218,48 @@ def test_mediapipe_detects_the_figure_near_truth(spec):
                 "shoulder": p[[11, 12]].mean(0),
                 "hip": p[[23, 24]].mean(0),
             }
-            for name, xy in found.items():
-                errs[name].append(float(np.hypot(*(xy - kin.joints[name][i]))) / torso)
+            for joint, xy in found.items():
+                errs[joint].append(float(np.hypot(*(xy - kin.joints[joint][i]))) / torso)
             sh, hp = found["shoulder"], found["hip"]
             lean.append(math.degrees(math.atan2(spec.s * (sh[0] - hp[0]), hp[1] - sh[1])))
-    assert detected >= 0.95 * kin.n
+    _MP_SEEN[name] = {"frames": kin.n, "detected": detected, "errs": errs, "lean": lean,
+                      "truth": truth}
+    return _MP_SEEN[name]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(MP_SPECS))
+def test_mediapipe_detects_the_figure_near_truth(name):
+    seen = mediapipe_on(name)
+    errs = seen["errs"]
+    assert seen["detected"] >= 0.95 * seen["frames"]
     assert np.median(errs["shoulder"]) < 0.10
     assert np.median(errs["hip"]) < 0.10
     assert np.median(errs["nose"]) < 0.10
     # MediaPipe places this figure's ear ~3.5-4 cm ahead of the drawn ear (see README)
     assert np.median(errs["ear"]) < 0.12
-    assert np.median(lean) == pytest.approx(truth["trunk_lean_deg"], abs=4.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            "right_forward_head",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="MediaPipe's raw shoulder-hip line, over all frames, leans 2.3 deg more "
+                "than this figure's drawn trunk (4 deg); formcheck's per-step stance medians "
+                "read it within 1 deg (test_end_to_end)",
+            ),
+        ),
+        "left_waist_bend",
+    ],
+)
+def test_mediapipe_sees_the_drawn_trunk_lean(name):
+    seen = mediapipe_on(name)
+    # within 2 deg: narrower than the 3 deg between the waist-lean thresholds (12 / 15)
+    assert np.median(seen["lean"]) == pytest.approx(seen["truth"]["trunk_lean_deg"], abs=2.0)
 
 
 # --------------------------------------------------------------------------- real-footage fields
@@ -368,7 +400,6 @@ def test_rotation_metadata_opens_upright_in_opencv(tmp_path, rotation):
 
     from formcheck.io.video import probe
 
-    pytest.importorskip("av")
     spec = replace(SMALL, width=120, height=200, runner_height_px=150.0, duration_s=0.2,
                    rotation_meta=rotation, crf=18)
     truth = render_clip(spec, tmp_path / "phone.mp4")

@@ -25,6 +25,7 @@ from formcheck.assess.norms import (
     TORSO_HEIGHT_FRACTION,
     G,
 )
+from formcheck.assess.segments import Segmentation, segment_steps
 from formcheck.assess.verdict import checklist, drift_table, metric_bands
 from formcheck.kinematics.cleaning import CleaningLog, clean, true_runs
 from formcheck.kinematics.level import rotate_points
@@ -33,8 +34,22 @@ from formcheck.kinematics.metrics import (
     front_view_frame_metrics,
     side_view_frame_metrics,
 )
-from formcheck.kinematics.steps import NoRhythmError, Steps, detect_steps, gait_kind, time_windows
-from formcheck.kinematics.view import ViewResult, detect_view
+from formcheck.kinematics.steps import (
+    NoRhythmError,
+    Steps,
+    bounce_amplitude,
+    detect_steps,
+    gait_kind,
+    time_windows,
+)
+from formcheck.kinematics.timing import Timing, check_slow_motion, start_timing
+from formcheck.kinematics.view import (
+    ViewResult,
+    detect_view,
+    midpoints,
+    oblique_note,
+    stretch_forward,
+)
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
 from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
 from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, json_ready
@@ -57,8 +72,8 @@ SIDE_METRICS: dict[str, tuple[str, str]] = {
     "waist_bend_deg": ("deg", "trunk lean minus stance-leg (ankle->hip) lean, median over stance; + = bent at the hips"),
     "shoulder_elevation_torso": ("torso", "ear-shoulder vertical gap in torso lengths; lower = shoulders raised"),
     "head_pitch_deg": ("deg", "ear->nose below horizontal; + = looking down"),
-    "vertical_oscillation_torso": ("torso", "hip rise and fall per step, in torso lengths"),
-    "vertical_oscillation_cm": ("cm", "hip rise and fall per step in cm (needs --height-cm)"),
+    "vertical_oscillation_torso": ("torso", "trunk rise and fall per step (shoulders, step fundamental), in torso lengths"),
+    "vertical_oscillation_cm": ("cm", "trunk rise and fall per step in cm (needs --height-cm)"),
     "head_bob_deg": ("deg", "range of the neck-trunk angle within a step (head nodding)"),
     "neck_load_nm": ("N m", "mean forward-head flexion moment over a step (see assumptions)"),
     "neck_load_peak_nm": ("N m", "peak forward-head flexion moment in a step"),
@@ -101,6 +116,8 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     tilt: TiltEstimate | None = None
     gait: dict[str, Any] = field(default_factory=dict)
+    timing: Timing = field(default_factory=Timing)
+    posture_segments: Segmentation | None = None
 
     def summary(self) -> dict[str, Any]:
         """``summary.json`` as plain data (validated by :meth:`result`)."""
@@ -127,9 +144,11 @@ class Analysis:
             "steps": self.steps.count,
             "segments": self.steps.kind,
             "gait": self.gait,
+            "timing": self.timing.to_dict(),
             "step_period_s": round(self.steps.period_s, 4),
             "metrics": self.metrics,
             "drift": self.drift,
+            "posture_segments": self.posture_segments.to_dict() if self.posture_segments else None,
             "faults": faults,
             "checks": checklist(self.view.view, self.metrics, faults, self.steps.count),
             "evidence_frames": self.evidence_frames,
@@ -203,7 +222,9 @@ def _per_frame_table(pose: PoseSeries, view: ViewResult, image_pose: PoseSeries)
         data[f"{name}_x"] = np.round(img_pts[name][:, 0], 2)
         data[f"{name}_y"] = np.round(img_pts[name][:, 1], 2)
     metrics: dict[str, np.ndarray] = {}
-    if view.view == "side":
+    if view.view == "oblique":  # both sides in view: plain midpoints, forward offsets un-foreshortened
+        pts = stretch_forward(midpoints(pose, pts), view.cos_yaw)
+    if view.sagittal:
         metrics = side_view_frame_metrics(pts, view.facing_sign)
     elif view.view in ("front", "back"):
         metrics = front_view_frame_metrics(pose)
@@ -217,12 +238,12 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
     fps = pose.video.fps
     height = settings.height_cm
     cm_per_torso = TORSO_HEIGHT_FRACTION * height if height else None
-    side = view.view == "side"
+    side = view.sagittal
     if side:
         moment, factor = neck_moment(pts["ear"], pts["shoulder"], torso, view.facing_sign, fps,
                                      height or DEFAULT_HEIGHT_CM, settings.mass_kg or DEFAULT_MASS_KG)
     rows = []
-    hip_y = pts["hip"][:, 1]
+    bounce = bounce_amplitude(pts["shoulder"][:, 1], torso, fps, steps.period_s) if side else None
     for k, (a, b) in enumerate(steps.bounds):
         sl = slice(a, b)
         t0, t1 = steps.times[a], steps.times[b]
@@ -233,16 +254,14 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
             "duration_s": round(t1 - t0, 4),
             "cadence_spm": np.nan if windows else 60.0 / (t1 - t0),
         }
-        tl = _nanmedian(torso[sl])
         if side:
             for m in ("cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
                       "shoulder_elevation_torso", "head_pitch_deg"):
                 row[m] = _nanmedian(frames[m].to_numpy()[sl])
             row["waist_bend_deg"] = np.nan if windows else _stance_median(
                 frames["waist_bend_deg"].to_numpy(), pts["ankle_low"][:, 1], torso, a, b)
-            seg = hip_y[a: b + 1]
-            row["vertical_oscillation_torso"] = (_nanrange(seg) / tl if np.isfinite(tl) and not windows
-                                                 else np.nan)
+            row["vertical_oscillation_torso"] = (_nanmedian(bounce[sl]) if bounce is not None
+                                                 and not windows else np.nan)
             row["head_bob_deg"] = np.nan if windows else _nanrange(frames["neck_trunk_angle_deg"].to_numpy()[sl])
             row["neck_load_nm"] = float(np.nanmean(moment[sl])) if np.isfinite(moment[sl]).any() else np.nan
             row["neck_load_peak_nm"] = float(np.nanmax(moment[sl])) if np.isfinite(moment[sl]).any() else np.nan
@@ -256,6 +275,24 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
                 row[m] = _nanmedian(frames[m].to_numpy()[sl])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: Metrics that depend on the clock: withheld while a slow-motion factor is only proposed.
+#: (Distances and angles do not; the mean neck moment is dominated by g.)
+SPEED_DEPENDENT = ("cadence_spm", "bounce_load_factor", "neck_load_peak_nm")
+
+
+def _playback_positions(frames: pd.DataFrame, step_table: pd.DataFrame, t_playback: np.ndarray,
+                        factor: float) -> None:
+    """Positions in the clip in playback time (where a player shows them), in place:
+    ``time_s`` and the steps' ``t_start_s``/``t_end_s``; ``real_time_s`` is added beside
+    ``time_s``. Durations and rates stay in real time."""
+    frames["time_s"] = np.round(t_playback, 5)
+    frames.insert(int(frames.columns.get_loc("time_s")) + 1, "real_time_s",
+                  np.round(t_playback / factor, 5))
+    for col in ("t_start_s", "t_end_s"):
+        if col in step_table:
+            step_table[col] = (step_table[col] * factor).round(4)
 
 
 #: A step whose trunk lean is this far (deg) from the clip's median step, and more than
@@ -293,8 +330,8 @@ def _summarise(step_table: pd.DataFrame, view: ViewResult, settings: Settings) -
             entry.update(median=round(float(v.median()), 4), p10=round(float(v.quantile(0.1)), 4),
                          p90=round(float(v.quantile(0.9)), 4), n_steps=int(v.size))
         else:
-            if name in SIDE_METRICS and view.view != "side":
-                entry["reason"] = f"needs a side view (this clip: {view.view})"
+            if name in SIDE_METRICS and not view.sagittal:
+                entry["reason"] = f"needs a side or oblique view (this clip: {view.view})"
             elif name in FRONT_METRICS and view.view not in ("front", "back"):
                 entry["reason"] = f"needs a front or back view (this clip: {view.view})"
             elif name.endswith("_cm") and settings.height_cm is None:
@@ -310,12 +347,12 @@ def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult
     out: dict[str, int] = {}
     if faults and faults[0].frame is not None:
         out["worst"] = int(faults[0].frame)
-    key = "cva_deg" if view.view == "side" else "shoulder_tilt_deg" if view.view in ("front", "back") else None
+    key = "cva_deg" if view.sagittal else "shoulder_tilt_deg" if view.view in ("front", "back") else None
     if key and key in frames and frames[key].notna().any():
         # Typical rather than extreme frames (the 10th and 90th percentiles): the single
         # most extreme frame is too often a tracking glitch or a moment off the treadmill.
-        col = frames[key] if view.view == "side" else frames[key].abs()
-        bad, good = (0.1, 0.9) if view.view == "side" else (0.9, 0.1)
+        col = frames[key] if view.sagittal else frames[key].abs()
+        bad, good = (0.1, 0.9) if view.sagittal else (0.9, 0.1)
         out.setdefault("worst", int((col - col.quantile(bad)).abs().idxmin()))
         out["best"] = int((col - col.quantile(good)).abs().idxmin())
     return out
@@ -323,7 +360,8 @@ def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult
 
 def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
     """The analysis after the pose pass (see :mod:`formcheck.pose.extract`)."""
-    analysis = finish_analysis(ex.raw, ex.video, ex.model, settings, ex.timings, None, ex.tilt)
+    analysis = finish_analysis(ex.raw, ex.video, ex.model, settings, ex.timings, None, ex.tilt,
+                               capture=ex.capture, frame_change=ex.frame_change)
     analysis.decode = ex.decode
     analysis.warnings = ex.warnings + analysis.warnings
     return analysis
@@ -331,16 +369,22 @@ def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
 
 def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, settings: Settings,
                     timings: dict[str, float] | None = None, t_start: float | None = None,
-                    tilt: TiltEstimate | None = None) -> Analysis:
+                    tilt: TiltEstimate | None = None, capture: dict[str, Any] | None = None,
+                    frame_change: np.ndarray | None = None) -> Analysis:
     """Everything after pose extraction: pure computation on the landmark arrays.
 
     With a camera roll that ``tilt`` is sure of, angles are measured on landmarks
     rotated level; the tables keep image coordinates (for drawing on the frames).
+    Rates and durations are in real time (:mod:`formcheck.kinematics.timing`: the speed
+    factor from ``settings.speed`` or the file's ``capture`` rate); repeated frames
+    (``frame_change``, measured while decoding) are left out.
     """
     timings = dict(timings or {})
     t2 = t_start if t_start is not None else time.perf_counter()
     tilt = tilt or TiltEstimate(None, 0, None, False, "not estimated")
-    pose, clog = clean(raw, settings.min_visibility, settings.max_gap_s, settings.cutoff_hz)
+    timing, series = start_timing(raw, settings.speed, capture, frame_change)
+    fps = series.video.fps  # frames per second of real time
+    pose, clog = clean(series, settings.min_visibility, settings.max_gap_s, settings.cutoff_hz)
     level = pose
     if tilt.applied and tilt.roll_deg is not None:
         level = dataclasses.replace(pose, xy=rotate_points(pose.xy, tilt.roll_deg, video.width,
@@ -348,12 +392,12 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     view = detect_view(level, settings.view)
     frames, pts = _per_frame_table(level, view, image_pose=pose)
     torso = np.hypot(*(pts["shoulder"] - pts["hip"]).T)
-    feet = (level.xy[:, L_ANKLE, 1] - level.xy[:, R_ANKLE, 1]).astype(np.float64)
-    warnings: list[str] = []
+    feet = (level.xy[:, L_ANKLE] - level.xy[:, R_ANKLE]).astype(np.float64)  # (n, 2): x and y
+    warnings: list[str] = list(timing.notes)
     try:
-        steps = detect_steps(pts["hip"][:, 1], torso, pose.t, video.fps, feet)
+        steps = detect_steps(pts["hip"][:, 1], torso, pose.t, fps, feet)
     except NoRhythmError:
-        if level.detected.sum() < MIN_WINDOWED_S * video.fps:
+        if level.detected.sum() < MIN_WINDOWED_S * fps:
             raise
         steps = time_windows(pose.t, level.detected)
         if not steps.bounds:
@@ -363,12 +407,15 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
             "slow-motion clip, walking in place, or the hips hidden?); cadence, bounce and head bob "
             "are not measured, and posture is summarised over 1 s windows instead of steps")
     gait = ("unclear", float("nan"))
-    if view.view == "side":
+    if view.sagittal:
         gap = np.abs(level.xy[:, L_ANKLE, 0] - level.xy[:, R_ANKLE, 0]).astype(np.float64)
-        gait = gait_kind(pts["hip"][:, 1], gap, torso, video.fps)
+        gait = gait_kind(pts["hip"][:, 1], gap, torso, fps)
         if gait[0] == "walking":
             warnings.append("this looks like walking, not running (the hips are highest when the "
                             "legs pass each other); the running norms may not apply")
+    if timing.source == "none":
+        warnings += check_slow_motion(timing, steps, pts["hip"][:, 1], torso, pose.t, fps, feet,
+                                      gap if view.view == "side" else None, gait[0])
     step_table = _step_table(frames, pts, steps, level, view, settings, torso)
     steps, step_table, dropped = _drop_posture_outliers(steps, step_table)
     if dropped:
@@ -379,6 +426,9 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     for k, (a, b) in enumerate(steps.bounds):
         step_of[a:b] = k
     frames.insert(3, "step", step_of)
+    if timing.source in ("given", "metadata") and steps.kind == "steps":
+        timing.real_cadence_spm = steps.cadence_spm
+        timing.playback_cadence_spm = steps.cadence_spm / timing.factor
     metrics = _summarise(step_table, view, settings)
     if steps.kind == "steps":
         metrics["cadence_spm"].update(median=round(steps.cadence_spm, 2))
@@ -387,11 +437,26 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                      "head_bob_deg", "bounce_load_factor", "waist_bend_deg"):
             metrics[name].update(median=None, p10=None, p90=None, measurable=False,
                                  reason="no step rhythm found")
+    if timing.slow_motion_unconfirmed:
+        for name in SPEED_DEPENDENT:
+            metrics[name].update(median=None, p10=None, p90=None, measurable=False,
+                                 reason=timing.reason())
+    _playback_positions(frames, step_table, raw.t, timing.factor)
     drift = drift_table(step_table, list(SIDE_METRICS) + list(FRONT_METRICS))
-    faults = find_faults(step_table, view.view, settings.height_cm is not None, frames, drift)
+    segmentation = segment_steps(step_table) if len(step_table) else None
+    if segmentation and segmentation.change_points:
+        when = ", ".join(f"{c.t_s:.1f} s ({', '.join(c.changes)})" for c in segmentation.change_points)
+        warnings.append(f"posture or pace changes abruptly at {when}: an edit, a demonstration or a change "
+                        "of activity rather than fatigue; each part is summarised separately (posture_segments)")
+    faults = find_faults(step_table, "side" if view.sagittal else view.view, settings.height_cm is not None,
+                         frames, drift,
+                         segments=[(g.first_step, g.last_step) for g in segmentation.segments]
+                         if segmentation else None)
     metric_bands(metrics, {f.code for f in faults})
     assumptions = []
-    if view.view == "side":
+    if view.view == "oblique":
+        assumptions.append(oblique_note(view))
+    if view.sagittal:
         assumptions.append(
             f"neck load: head+neck mass = 8.1% of body mass ({settings.mass_kg or DEFAULT_MASS_KG:g} kg"
             f"{'' if settings.mass_kg else ', assumed'}), metres from torso = 0.288 x height "
@@ -411,11 +476,13 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     if view.method == "given":
         assumptions.append(f"view set by the user: {view.view}")
     if view.view == "unknown":
-        assumptions.append("camera view could not be classified (oblique?): posture angles not measured")
+        assumptions.append("camera view could not be classified (no usable landmarks): posture angles "
+                           "not measured")
     timings["metrics"] = time.perf_counter() - t2
+    pose = dataclasses.replace(pose, t=raw.t, video=video)  # positions in playback time
     return Analysis(video, model, settings, raw, pose, clog, view, steps, frames, step_table, metrics,
                     faults, drift, assumptions,
                     _evidence_frames(frames, faults, view), timings,
                     warnings=tilt_warnings + warnings, tilt=tilt,
                     gait={"kind": gait[0], "correlation": None if not np.isfinite(gait[1])
-                          else round(gait[1], 3)})
+                          else round(gait[1], 3)}, timing=timing, posture_segments=segmentation)

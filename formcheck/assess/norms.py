@@ -13,6 +13,7 @@ treadmill running (Van Hooren et al. 2023, OpenPose vs markers); readings within
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,6 +35,11 @@ class Threshold:
     unit: str
     kind: Literal["published", "calibrated proxy"]
     source: str
+    #: The most extreme value a runner plausibly shows (for angles: a clinical CVA of
+    #: 25 deg, a gaze at the feet 60 deg down). When a clip's measurement error exceeds
+    #: ``|mild - extreme|`` not even such a runner could be told from one within the
+    #: norm: the fault is "not measurable here". None: no such limit.
+    extreme: float | None = None
 
     def severity(self, value: float) -> str | None:
         """'mild' / 'moderate' / 'severe', or None when ``value`` is within the norm."""
@@ -46,16 +52,79 @@ class Threshold:
         return None
 
 
+# ---------------------------------------------------------------------------------
+# Head calibration on real people and the per-clip measurement error
+# (docs/head_calibration.md; the annotations are tests/data/head_landmarks.csv)
+# ---------------------------------------------------------------------------------
+
+#: Measured on 39 frames of 5 real side-view clips (mean over frames, torso lengths):
+#: the shoulder landmark sits this far *below* C7 minus how far the ear landmark sits
+#: below the tragus, i.e. the extra height of the shoulder->ear line over C7->tragus.
+#: C7 was marked twice on 8 frames and the second marks sat 0.041 torso lengths higher;
+#: formcheck uses the midpoint of the two conventions (first pass alone: 0.187).
+PROXY_EXTRA_HEIGHT_TORSO = 0.208
+#: ... and the ear landmark's forward offset from the tragus minus the shoulder
+#: landmark's forward offset from C7 (torso lengths, + = forward).
+PROXY_EXTRA_FORWARD_TORSO = -0.012
+#: Median tragus-C7 distance in torso lengths on those frames.
+TRAGUS_C7_TORSO = 0.215
+#: Half the spread of the proxy cut-off (at a clinical 50 deg) between the first-pass
+#: C7 convention (68.8 deg) and the second (73.5 deg): how uncertain the cut-off itself is.
+CVA_CALIBRATION_DEG = 2.35
+
+
+def cva_proxy_from_clinical(clinical_deg: float, tragus_c7_torso: float = TRAGUS_C7_TORSO) -> float:
+    """The ear-shoulder CVA proxy (deg) that a clinical CVA reads as.
+
+    With the C7->tragus line of length ``d`` (torso lengths) at ``clinical_deg`` above
+    horizontal, the shoulder->ear line has height ``d sin(c) + PROXY_EXTRA_HEIGHT_TORSO``
+    and forward run ``d cos(c) + PROXY_EXTRA_FORWARD_TORSO``; the proxy is its angle
+    above horizontal. The shoulder landmark sits far below C7, so the proxy reads
+    ~20 deg higher and moves only about half as much as the clinical angle.
+    """
+    c = math.radians(clinical_deg)
+    return math.degrees(math.atan2(tragus_c7_torso * math.sin(c) + PROXY_EXTRA_HEIGHT_TORSO,
+                                   tragus_c7_torso * math.cos(c) + PROXY_EXTRA_FORWARD_TORSO))
+
+
+#: Gaze: the ear->nose line of a level head reads this far below horizontal on real
+#: people (fit at the annotated tragus->eye-corner line of the four clips whose runners
+#: look ahead, mean -20.5 deg), and moves this much per degree of head pitch.
+GAZE_LEVEL_DEG = 18.7
+GAZE_SLOPE = 0.26
+#: Clinical CVA cut-offs (mild / moderate / severe) and the extreme posture (deg).
+CVA_CLINICAL = (50.0, 45.5, 40.0)
+CVA_CLINICAL_EXTREME = 25.0
+#: Head pitched down from level (deg): eyes on the ground 4.4 / 2.8 / 1.6 m ahead from
+#: a standing eye height of 1.6 m; extreme: looking at one's feet.
+GAZE_DOWN_DEG = (20.0, 30.0, 45.0)
+GAZE_DOWN_EXTREME = 60.0
+
+
+def gaze_proxy_from_pitch(pitch_down_deg: float) -> float:
+    """The ear->nose reading (deg below horizontal) of a head pitched down from level."""
+    return GAZE_LEVEL_DEG + GAZE_SLOPE * pitch_down_deg
+
+
+_CVA = [round(cva_proxy_from_clinical(c), 1) for c in (*CVA_CLINICAL, CVA_CLINICAL_EXTREME)]
+_GAZE = [round(gaze_proxy_from_pitch(p), 1) for p in (*GAZE_DOWN_DEG, GAZE_DOWN_EXTREME)]
+
+
 THRESHOLDS: dict[str, Threshold] = {
     t.fault: t
     for t in (
         Threshold(
-            "forward_head", "cva_deg", "below", 72.0, 65.0, 58.0, "deg", "calibrated proxy",
+            "forward_head", "cva_deg", "below", _CVA[0], _CVA[1], _CVA[2], "deg", "calibrated proxy",
             "Clinical craniovertebral angle (C7-tragus): ~44 deg in neck-pain groups vs ~51 deg "
             "in controls (Lau et al., Man Ther 2009); <50 deg common cut-off, 45.5 deg separates "
-            "slight from moderate-severe (Mostafaee et al.). MediaPipe has no C7: the shoulder "
-            "landmark sits forward of and below C7, so the ear-shoulder proxy reads ~20-25 deg "
-            "higher; cut-offs shifted accordingly by the formcheck developers.",
+            "slight from moderate-severe (Mostafaee et al.); severe here = clinical CVA under 40 deg "
+            "(formcheck's choice, well below the neck-pain group). MediaPipe has no C7: on 39 "
+            "hand-annotated frames of 5 real side-view clips the shoulder landmark sat 0.17 torso "
+            "lengths below and 0.05 ahead of C7, the ear landmark 0.04 above the tragus, so the "
+            "ear-shoulder proxy reads higher and compresses the range; the clinical 50 / 45.5 / 40 "
+            "deg map to 71.3 / 69.0 / 66.2 deg of the proxy through that geometry, +/-2.4 deg "
+            "between two C7 annotation passes (cva_proxy_from_clinical; docs/head_calibration.md).",
+            extreme=_CVA[3],
         ),
         Threshold(
             "waist_lean", "trunk_lean_deg", "above", 12.0, 15.0, 20.0, "deg", "published",
@@ -72,15 +141,21 @@ THRESHOLDS: dict[str, Threshold] = {
             "is ~0.25 torso; a shrug of 2-3 cm brings it under 0.20.",
         ),
         Threshold(
-            "gaze_down", "head_pitch_deg", "above", 25.0, 35.0, 45.0, "deg", "calibrated proxy",
-            "Ear->nose line below horizontal; a level gaze reads ~10-15 deg because the nose "
-            "tip sits below the ear canal. Advice: head up, gaze forward.",
+            "gaze_down", "head_pitch_deg", "above", _GAZE[0], _GAZE[1], _GAZE[2], "deg", "calibrated proxy",
+            "Head pitched down by 20 / 30 / 45 deg from a level gaze: eyes on the ground about 4.4 / "
+            "2.8 / 1.6 m ahead from a standing eye height of 1.6 m, instead of the 10-20 m the "
+            "advice asks for. On 39 hand-annotated real frames the ear->nose line read 18.7 deg "
+            "below horizontal for a level head and moved only 0.26 deg per degree of head pitch "
+            "(tragus->eye-corner line; the ear landmark follows the face), so the cut-offs are "
+            "18.7 + 0.26 x 20 / 30 / 45 deg (docs/head_calibration.md).",
+            extreme=_GAZE[3],
         ),
         Threshold(
             "excessive_bounce", "vertical_oscillation_cm", "above", 10.0, 12.0, 14.0, "cm",
             "published",
             "Vertical oscillation ~6-13 cm in recreational runners; centre of mass 7.5-9.3 cm "
-            "in lab studies. Hip landmarks move slightly more than the centre of mass.",
+            "in lab studies. Measured at the shoulders (the trunk rises and falls as one "
+            "piece), which move slightly more than the centre of mass.",
         ),
         Threshold(
             "excessive_bounce_torso", "vertical_oscillation_torso", "above", 0.20, 0.245, 0.285,
@@ -143,6 +218,77 @@ DRIFT_SOURCE = (
     "at least half the markerless measurement error."
 )
 
+#: Drift (fatigue) needs enough steps for a trend: three thirds of at least 4 steps.
+#: On a shorter clip formcheck gives no drift verdict.
+DRIFT_MIN_STEPS = 12
+
+#: Abrupt change within a clip (see :mod:`formcheck.assess.segments`): the smallest jump
+#: of the per-step median that counts, per metric. For posture the drift limits (larger
+#: than the landmark noise and, for angles, at least half the markerless error); for
+#: cadence 10 steps/min, about 6% at 170: more than a runner's step-to-step variation at
+#: a steady pace (2-3%), i.e. a change of pace or of activity.
+CHANGE_LIMITS: dict[str, float] = {
+    **{m: lim for m, (lim, _) in DRIFT_LIMITS.items() if m != "vertical_oscillation_torso"},
+    "cadence_spm": 10.0,
+}
+#: A change must be sustained: at least this many steps before and after it (~1.4 s at
+#: 170 steps/min), so a stumble, a glance down or a tracking glitch is not a change.
+CHANGE_MIN_STEPS = 4
+#: A change must clear the step-to-step noise by this many standard errors (and beat a
+#: straight line, i.e. a gradual drift, by this many squared noise units).
+CHANGE_Z = 3.0
+
+
+@dataclass(frozen=True)
+class ErrorModel:
+    """How far a clip's median of a metric can be from the truth, besides step-to-step noise.
+
+    ``person``: one standard deviation between people (landmark offsets from the
+    anatomical points vary with the face, hair and clothing), measured on real people;
+    ``pitch_per_10deg``: bias per 10 deg of camera pitch (synthetic runner), applied to
+    ``PITCH_ALLOWANCE_DEG`` when the pitch is not known; ``small_px``: the torso length
+    (px) under which the landmark model sees too few pixels and the error grows as
+    ``small_gain * (small_px / torso - 1)``; ``calibration``: how uncertain the threshold
+    itself is (the annotation's repeatability), the same for every clip.
+    """
+
+    person: float
+    pitch_per_10deg: float
+    small_px: float
+    small_gain: float
+    source: str
+    calibration: float = 0.0
+
+
+#: A phone held at chest height to a tripod at hip height or a high shelf: an unknown
+#: camera pitch is taken as up to this much either way.
+PITCH_ALLOWANCE_DEG = 15.0
+
+ERROR_MODELS: dict[str, ErrorModel] = {
+    "cva_deg": ErrorModel(
+        3.4, 2.0, 55.0, 3.5,
+        "between people: SD of the clip-mean residual of the proxy against the clinical CVA "
+        "(through cva_proxy_from_clinical), 5 real clips, 39 hand-annotated frames; calibration: "
+        "half the spread of the cut-off between two C7 annotation passes. Camera pitch: "
+        "synthetic runner, -4.0 deg at 20 deg below (the largest of -20..+20 deg, head 5 and 25 deg "
+        "forward). Runner size: synthetic runner, -0.9 / -2.6 deg at 43 / 33 px of torso against "
+        "53 px (benchmarks/head_bias.py)", calibration=CVA_CALIBRATION_DEG),
+    "head_pitch_deg": ErrorModel(
+        5.2, 1.0, 55.0, 5.0,
+        "between people: SD of the clip-mean residual of the ear->nose pitch against the "
+        "annotated tragus->eye-corner line (13 re-annotated frames; 2.5 on 39 coarser ones), 5 real "
+        "clips. Camera pitch: synthetic runner, within +/-2 deg over -20..+20 deg. Runner size: "
+        "synthetic runner, +1.8 / +3.2 deg at 43 / 33 px of torso (benchmarks/head_bias.py)"),
+    "trunk_lean_deg": ErrorModel(
+        MEASUREMENT_ERROR_DEG, 0.0, 55.0, 0.0,
+        "markerless pose vs markers, 5-8 deg at the joints in treadmill running (Van Hooren et "
+        "al. 2023)"),
+    "shoulder_elevation_torso": ErrorModel(
+        0.036, 0.0, 55.0, 0.0,
+        "between people: SD of the ear-shoulder landmark gap minus the tragus-C7 gap (torso "
+        "lengths), 39 hand-annotated real frames"),
+}
+
 #: Assumptions for the neck-load estimate.
 HEAD_MASS_FRACTION = 0.081  # head + neck mass / body mass (Winter 2009)
 TORSO_HEIGHT_FRACTION = 0.288  # shoulder-hip distance / body height (Winter 2009: 0.818 - 0.530)
@@ -186,3 +332,13 @@ MEDICAL_CAUTION = (
     "numbness, tingling or shooting pains into the arms, needs a doctor or physiotherapist "
     "before you run again. formcheck measures running form from video; it is not a diagnosis."
 )
+
+#: Live coaching (``formcheck live``): the one thing to change, as a short phrase a
+#: runner can take in mid-stride (spoken or shown in large text). One per fault code.
+CUES: dict[str, str] = {
+    "forward_head": "head up, run tall",
+    "waist_lean": "stand tall from the hips",
+    "raised_shoulders": "drop your shoulders",
+    "gaze_down": "eyes up, look ahead",
+    "excessive_bounce": "quicker, lighter steps",
+}

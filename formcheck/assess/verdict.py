@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.assess.norms import DRIFT_LIMITS, THRESHOLDS, Threshold
+from formcheck.assess.norms import DRIFT_LIMITS, DRIFT_MIN_STEPS, THRESHOLDS, Threshold
 
-#: Fewer counted steps than this and drift is not judged (a third would be < 2 steps).
-MIN_DRIFT_STEPS = 6
+#: Fewer counted steps than this and drift is not judged: a trend needs three thirds of
+#: at least two whole strides (:data:`formcheck.assess.norms.DRIFT_MIN_STEPS`).
+MIN_DRIFT_STEPS = DRIFT_MIN_STEPS
 
 #: The faults formcheck looks for, in the order the report lists them.
 CHECKS = ("forward_head", "waist_lean", "raised_shoulders", "gaze_down", "excessive_bounce", "form_drift")
@@ -62,27 +63,38 @@ def drift_table(step_table: Any, metrics: Sequence[str]) -> dict[str, dict[str, 
 
     ``step_table`` is the per-step table (a pandas DataFrame); a metric is included
     when at least half of the steps have it. Entries: ``first_third``, ``last_third``
-    (medians), ``change`` (last - first) and, for metrics with a drift limit in
-    :data:`formcheck.assess.norms.DRIFT_LIMITS`, ``limit``, ``worse`` ("up" or "down")
-    ``score`` = change towards worse / limit and ``exceeds`` (score >= 1: drift). Empty with
-    fewer than :data:`MIN_DRIFT_STEPS` steps.
+    (medians), ``change`` (last - first), ``standard_error`` of that change
+    (``1.2533 * sqrt(var_first / n_first + var_last / n_last)``) and, for metrics with a
+    drift limit in :data:`formcheck.assess.norms.DRIFT_LIMITS`, ``limit``, ``worse`` ("up"
+    or "down"), ``score`` = change towards worse / limit, ``exceeds`` (score >= 1: drift)
+    and ``clears_error`` (past the limit by more than the standard error). Empty with
+    fewer than :data:`MIN_DRIFT_STEPS` steps: fatigue is a trend, and a trend needs steps.
+
+    Each third holds whole strides, ``2 * (n // 6)`` steps: left and right steps differ
+    (body asymmetry; the near and far leg are seen differently), and an odd count would
+    tilt one third towards one side.
     """
     n = len(step_table)
     out: dict[str, dict[str, Any]] = {}
     if n < MIN_DRIFT_STEPS:
         return out
-    third = n // 3
+    third = 2 * (n // 6)
     for name in metrics:
         if name not in step_table or step_table[name].notna().sum() < n // 2:
             continue
-        a = float(step_table[name].iloc[:third].median())
-        b = float(step_table[name].iloc[-third:].median())
-        entry: dict[str, Any] = {"first_third": _r(a, 4), "last_third": _r(b, 4), "change": _r(b - a, 4)}
+        fa = step_table[name].iloc[:third].dropna()
+        la = step_table[name].iloc[-third:].dropna()
+        a, b = float(fa.median()), float(la.median())
+        se = float(1.2533 * np.sqrt(fa.var(ddof=1) / len(fa) + la.var(ddof=1) / len(la))) \
+            if len(fa) > 1 and len(la) > 1 else float("nan")
+        entry: dict[str, Any] = {"first_third": _r(a, 4), "last_third": _r(b, 4), "change": _r(b - a, 4),
+                                 "standard_error": _r(se, 4)}
         if name in DRIFT_LIMITS:
             limit, worse = DRIFT_LIMITS[name]
             bad = (b - a) if worse == "up" else (a - b)
             entry.update(limit=limit, worse=worse, score=_r(bad / limit, 3),
-                         exceeds=bool(np.isfinite(bad) and bad >= limit))
+                         exceeds=bool(np.isfinite(bad) and bad >= limit),
+                         clears_error=bool(np.isfinite(bad) and np.isfinite(se) and bad - limit > se))
         out[name] = entry
     return out
 
@@ -114,7 +126,8 @@ def checklist(view: str, metrics: Mapping[str, dict[str, Any]], faults: Sequence
     """One entry per fault formcheck looks for (``code``, ``title``, ``status``,
     ``severity``, ``text``), in :data:`CHECKS` order."""
     found = {f["code"]: f["severity"] for f in faults}
-    side = view == "side"
+    status_of = {f["code"]: f.get("status", "found") for f in faults}
+    side = view in ("side", "oblique")  # oblique: sagittal angles measured after un-foreshortening
 
     def measurable(name: str) -> bool:
         return bool((metrics.get(name) or {}).get("measurable"))
@@ -123,7 +136,11 @@ def checklist(view: str, metrics: Mapping[str, dict[str, Any]], faults: Sequence
     for code in CHECKS:
         title = TITLES[code]
         applies = side or (code == "raised_shoulders" and view in ("front", "back"))
-        if code in found:
+        if code in found and status_of[code] == "possible":
+            status, text = "possible", f"{title}: possibly ({found[code]}), inside the measurement error"
+        elif code in found and status_of[code] == "not_measurable":
+            status, text = "not_measurable", f"{title}: not measurable here (the error is too large)"
+        elif code in found:
             status, text = "found", f"{title}: {found[code]}"
         elif not applies:
             status, text = "needs_side_view", f"{title}: needs a side view"

@@ -75,6 +75,9 @@ COLUMNS: tuple[str, ...] = (
     "view",
     "facing",
     "steps",
+    "speed_factor",  # slow-motion factor applied (real time = playback time / factor)
+    "speed_source",  # given | metadata | proposed (not applied) | none
+    "proposed_speed",  # the factor the gait suggests, when not applied
     *METRIC_COLUMNS,
     "faults",  # fault codes, ";"-separated, worst first
     "fault_severities",  # their severities, same order
@@ -320,6 +323,9 @@ def make_row(rel: str, folder: str, result: ClipResult) -> dict[str, str]:
         view=str(s.get("view") or ""),
         facing=str(s.get("facing") or ""),
         steps=str(s.get("steps", "")),
+        speed_factor=_num((s.get("timing") or {}).get("factor"), 4),
+        speed_source=str((s.get("timing") or {}).get("source") or ""),
+        proposed_speed=_num((s.get("timing") or {}).get("proposed_factor"), 4),
         faults=";".join(str(f.get("code", "")) for f in faults),
         fault_severities=";".join(str(f.get("severity", "")) for f in faults),
         analysis_s=_num(result.seconds, 2),

@@ -11,6 +11,7 @@ inference in the main thread.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import queue
 import threading
@@ -51,6 +52,29 @@ class DecodeStats:
     frames: int = 0
     bad_packets: int = 0
     errors: list[str] = field(default_factory=list)
+    #: per decoded frame, in order: how much it differs from the frame before
+    #: (:func:`frame_change`; NaN for the first frame of a decode)
+    change: list[float] = field(default_factory=list)
+
+
+#: Size of the grey thumbnail that :func:`frame_change` compares (width, height).
+THUMB_SIZE = (32, 18)
+
+
+def thumbnail(rgb: np.ndarray) -> np.ndarray:
+    """A small grey version of the frame (float32, 0-255), averaged over pixel areas."""
+    small = cv2.resize(rgb, THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return np.asarray(small.mean(axis=2))
+
+
+def frame_change(prev: np.ndarray | None, thumb: np.ndarray) -> float:
+    """Mean absolute difference (grey levels, 0-255) between two thumbnails; NaN with no
+    previous frame. A repeated frame (a paused player, a duplicate inserted to turn 24p
+    into 30p) differs only by compression noise, which the area averaging shrinks to a
+    small fraction of a grey level."""
+    if prev is None:
+        return float("nan")
+    return float(np.mean(np.abs(thumb - prev)))
 
 
 def check_input(path: str | Path) -> Path:
@@ -150,7 +174,9 @@ def _decode(info: VideoInfo, stats: DecodeStats | None = None, start_s: float | 
 
     Frame indices count from the first frame yielded."""
     path = Path(info.path)
+    track = stats is not None  # measure frame changes only for a caller who keeps them
     stats = stats if stats is not None else DecodeStats()
+    prev_thumb: np.ndarray | None = None
     container = _open(path)
     try:
         stream = container.streams.video[0]
@@ -180,6 +206,10 @@ def _decode(info: VideoInfo, stats: DecodeStats | None = None, start_s: float | 
                 if end_s is not None and t >= end_s:
                     return
                 rgb = _upright_rgb(frame, info)
+                if track:
+                    thumb = thumbnail(rgb)
+                    stats.change.append(frame_change(prev_thumb, thumb))
+                    prev_thumb = thumb
                 stats.frames += 1
                 yield Frame(index, float(t), rgb)
                 index += 1
@@ -273,3 +303,36 @@ def read_frames(info: VideoInfo, indices: list[int],
 def read_frame(info: VideoInfo, index: int) -> np.ndarray | None:
     """Return one frame (upright RGB) by index, or None if it cannot be read."""
     return read_frames(info, [index]).get(index)
+
+
+def creation_time(path: str | Path) -> datetime.datetime | None:
+    """When the clip was recorded, from the container's ``creation_time`` tag (UTC).
+
+    Phones and cameras write it into the MP4/MOV header (format or video-stream
+    metadata, ISO 8601, e.g. ``2026-03-01T07:12:44.000000Z``). Returns an aware UTC
+    datetime, or None when the file cannot be opened, has no tag, or the tag is the
+    MP4 "zero" date (1904 or 1970), which tools write when they know no date.
+    """
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError):
+        return None
+    try:
+        tags = [dict(container.metadata)]
+        tags += [dict(st.metadata) for st in container.streams.video]
+    finally:
+        container.close()
+    for tag in tags:
+        text = str(tag.get("creation_time") or "").strip()
+        if not text:
+            continue
+        try:
+            when = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            log.debug("%s: unreadable creation_time %r", path, text)
+            continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.UTC)
+        if when.year > 1970:
+            return when.astimezone(datetime.UTC)
+    return None

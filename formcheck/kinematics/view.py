@@ -1,94 +1,355 @@
-"""Which way the camera sees the runner: side, front, back (or unknown), and facing.
+"""Which way the camera sees the runner, from the body's yaw: side, oblique, front, back.
 
-* Side vs front/back: in a side view the two shoulders (and the two hips) overlap
-  in x; seen from the front or back they are about a torso-length-half apart.
-  ``width ratio = median(|Lx - Rx|) / torso length``, shoulders and hips averaged.
-* Front vs back: seen from the front the runner's left shoulder is on the viewer's
-  right (larger x) and the face is visible; from the back the order flips and the
-  model reports low visibility for the face.
-* Facing (side view): the nose is ahead of the ears.
+The yaw ``phi`` is the direction the runner faces, in the ground plane, measured from the
+image's +x axis (the viewer's right) towards the camera: 0 = faces right (side view),
+90 = faces the camera (front view), 180 = faces left (side), 270 = faces away (back).
+
+Physical basis
+--------------
+A horizontal body dimension of length ``d`` along the direction of running appears in the
+image as ``d cos(phi)``; one across the body (shoulder to shoulder) as ``d sin(phi)``. So
+the yaw decides which measurements the picture supports:
+
+* **side** (``|cos phi| >= cos 22.5 = 0.92``): sagittal angles read within 8% of their
+  tangent without correction;
+* **oblique** (in between): sagittal angles are foreshortened by ``cos phi`` (0.71 at 45
+  deg) and are measured after stretching horizontal offsets by ``1 / |cos phi|``;
+* **front / back** (``|cos phi| < cos 67.5 = 0.38``): forward offsets shrink to under 38%,
+  so sagittal angles are not measurable; left/right heights (shoulder and head tilt) are.
+
+Cues, in order of weight
+------------------------
+1. *Body axis in 3D* (MediaPipe world landmarks, metres, x right, y down, z away from the
+   camera). The runner's left-pointing axis ``l = left - right`` of the shoulders and of
+   the hips, in the ground plane, gives ``phi = atan2(l_x, l_z)`` (facing the camera, the
+   left side is on the viewer's right: ``l = +x``; facing right, the left side is the far
+   one: ``l = +z``). Shoulders and hips counter-rotate during the stride, so their unit
+   vectors are averaged.
+2. *Head direction in 3D*: the nose lies ahead of the ears, ``f = nose - mid-ear``, so
+   ``phi = atan2(-f_z, f_x)``. It does not depend on the left/right labels, so it
+   settles which way round the body axis is (a left/right label swap turns the axis by
+   180 deg: a back view read as a front one).
+3. *Head in the image* (when world landmarks are missing): the nose is about 13 cm ahead
+   of the ears and the ears about 15 cm apart, so
+   ``phi = atan2((left_ear.x - right_ear.x) / 14.8, (nose.x - mid_ear.x) / 13.0)``.
+
+The clip's yaw is the circular mean of the per-frame body-axis yaw (head cues when the
+world landmarks are missing); its uncertainty is the robust circular spread of the frames
+(1.4826 x median absolute deviation), which holds the trunk's own rotation during the
+stride and the model's noise.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from formcheck.kinematics.metrics import body_points, facing_sign
 from formcheck.model.pose import (
-    L_EYE_IDS,
+    L_EAR,
     L_HIP,
     L_SHOULDER,
     NOSE,
-    R_EYE_IDS,
+    R_EAR,
     R_HIP,
     R_SHOULDER,
     PoseSeries,
 )
 
-SIDE_MAX_WIDTH = 0.35
-FRONT_MIN_WIDTH = 0.5
+#: Class boundaries: the angle between the direction of running and the image plane.
+SIDE_MAX_OFF_DEG = 22.5
+FRONT_MIN_OFF_DEG = 67.5
+#: Head geometry for the image cue (cm): nose tip ahead of the tragus, ear-to-ear breadth.
+NOSE_AHEAD_CM = 13.0
+EAR_BREADTH_CM = 14.8
+#: Fewest frames with a usable cue for a clip yaw.
+MIN_FRAMES = 5
 
 
 @dataclass(frozen=True)
 class ViewResult:
-    view: str  # side | front | back | unknown
+    """The clip's view.
+
+    ``facing_sign`` is +1 (faces right) / -1 (left) for side and oblique views, 0 for
+    front, back and unknown. ``yaw_deg`` follows the convention of the module docstring;
+    ``yaw_sd_deg`` is its frame-to-frame spread, ``off_side_deg = asin(|sin yaw|)`` the
+    angle between the direction of running and the image plane.
+    """
+
+    view: str  # side | oblique | front | back | unknown
     facing: str | None  # left | right | None
-    facing_sign: int  # +1 right, -1 left, 0 unknown / not a side view
+    facing_sign: int
     width_ratio: float
     method: str  # "detected" or "given"
+    yaw_deg: float = float("nan")
+    yaw_sd_deg: float = float("nan")
+    cues: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def off_side_deg(self) -> float:
+        if not math.isfinite(self.yaw_deg):
+            return float("nan")
+        return math.degrees(math.asin(min(1.0, abs(math.sin(math.radians(self.yaw_deg))))))
+
+    @property
+    def sagittal(self) -> bool:
+        """Side or oblique: sagittal angles are measurable (oblique after correction)."""
+        return self.view in ("side", "oblique")
+
+    @property
+    def cos_yaw(self) -> float:
+        """``|cos yaw|``, the foreshortening of forward offsets (1 for a given side view)."""
+        if (self.view == "side" and self.method == "given") or not math.isfinite(self.yaw_deg):
+            return 1.0
+        return abs(math.cos(math.radians(self.yaw_deg)))
 
     def to_dict(self) -> dict[str, object]:
-        return {"view": self.view, "facing": self.facing, "width_ratio": round(self.width_ratio, 3),
-                "method": self.method}
+        def r(x: float, nd: int = 1) -> float | None:
+            return round(x, nd) if math.isfinite(x) else None
+
+        return {
+            "view": self.view,
+            "facing": self.facing,
+            "width_ratio": r(self.width_ratio, 3),
+            "method": self.method,
+            "yaw_deg": r(self.yaw_deg),
+            "yaw_sd_deg": r(self.yaw_sd_deg),
+            "off_side_deg": r(self.off_side_deg),
+            "oblique": oblique_band(self),
+            "cues": self.cues,
+        }
 
 
 def width_ratio(series: PoseSeries) -> float:
+    """Median shoulder and hip width in the image over the torso length (a descriptive cue)."""
     xy = series.xy.astype(np.float64)
     sh_w = np.abs(xy[:, L_SHOULDER, 0] - xy[:, R_SHOULDER, 0])
     hip_w = np.abs(xy[:, L_HIP, 0] - xy[:, R_HIP, 0])
     mid_sh = (xy[:, L_SHOULDER] + xy[:, R_SHOULDER]) / 2
     mid_hip = (xy[:, L_HIP] + xy[:, R_HIP]) / 2
     torso = np.hypot(*(mid_sh - mid_hip).T)
-    r = (sh_w + hip_w) / 2 / torso
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (sh_w + hip_w) / 2 / torso
     r = r[np.isfinite(r)]
     return float(np.median(r)) if r.size else float("nan")
 
 
-def detect_view(series: PoseSeries, forced: str = "auto") -> ViewResult:
-    """Classify the clip's view and, for side views, the facing direction."""
-    pts = body_points(series)
-    s = facing_sign(pts["nose"], pts["ear"])
-    ratio = width_ratio(series)
-    if forced != "auto":
-        view, method = forced, "given"
+# --------------------------------------------------------------------------- cues
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1e-9, v / n, np.nan)
+
+
+def body_axis_yaw(world: np.ndarray) -> np.ndarray:
+    """Per-frame yaw (deg, [0, 360)) from the shoulder and hip axes of world landmarks (n, 33, 3).
+
+    ``l`` = mean of the unit ground-plane vectors right->left of shoulders and hips;
+    ``yaw = atan2(l_x, l_z)``. NaN where either pair is missing.
+    """
+    w = np.asarray(world, dtype=np.float64)
+    sh = _unit((w[:, L_SHOULDER] - w[:, R_SHOULDER])[:, [0, 2]])
+    hp = _unit((w[:, L_HIP] - w[:, R_HIP])[:, [0, 2]])
+    lv = sh + hp
+    return np.degrees(np.arctan2(lv[:, 0], lv[:, 1])) % 360.0
+
+
+def head_world_yaw(world: np.ndarray) -> np.ndarray:
+    """Per-frame yaw (deg) from the nose relative to the mid-ear in world landmarks."""
+    w = np.asarray(world, dtype=np.float64)
+    f = w[:, NOSE] - (w[:, L_EAR] + w[:, R_EAR]) / 2
+    return np.degrees(np.arctan2(-f[:, 2], f[:, 0])) % 360.0
+
+
+def head_image_yaw(xy: np.ndarray) -> np.ndarray:
+    """Per-frame yaw (deg) from the image: ear separation vs nose offset (px, (n, 33, 2))."""
+    p = np.asarray(xy, dtype=np.float64)
+    across = (p[:, L_EAR, 0] - p[:, R_EAR, 0]) / EAR_BREADTH_CM
+    ahead = (p[:, NOSE, 0] - (p[:, L_EAR, 0] + p[:, R_EAR, 0]) / 2) / NOSE_AHEAD_CM
+    out = np.degrees(np.arctan2(across, ahead)) % 360.0
+    out[~(np.isfinite(across) & np.isfinite(ahead))] = np.nan
+    return out
+
+
+def circular_stats(deg: np.ndarray) -> tuple[float, float, int]:
+    """Circular mean (deg, [0, 360)), robust spread (1.4826 x MAD, deg) and count of ``deg``."""
+    a = np.asarray(deg, dtype=np.float64)
+    a = a[np.isfinite(a)]
+    if a.size == 0:
+        return float("nan"), float("nan"), 0
+    m = math.degrees(math.atan2(np.mean(np.sin(np.radians(a))), np.mean(np.cos(np.radians(a))))) % 360.0
+    dev = np.abs(angle_diff(a, m))
+    return m, float(1.4826 * np.median(dev)), int(a.size)
+
+
+def angle_diff(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """Signed difference ``a - b`` wrapped to [-180, 180) degrees."""
+    return (np.asarray(a, dtype=np.float64) - b + 180.0) % 360.0 - 180.0
+
+
+def classify_yaw(yaw_deg: float) -> tuple[str, str | None, int]:
+    """(view, facing, facing_sign) of a yaw, by the class boundaries of the module docstring."""
+    if not math.isfinite(yaw_deg):
+        return "unknown", None, 0
+    s, c = math.sin(math.radians(yaw_deg)), math.cos(math.radians(yaw_deg))
+    off = math.degrees(math.asin(min(1.0, abs(s))))
+    if off > FRONT_MIN_OFF_DEG:
+        return ("front" if s > 0 else "back"), None, 0
+    sign = 1 if c > 0 else -1
+    return ("side" if off < SIDE_MAX_OFF_DEG else "oblique"), ("right" if sign > 0 else "left"), sign
+
+
+def estimate_yaw(series: PoseSeries) -> tuple[float, float, dict[str, Any]]:
+    """The clip's yaw (deg), its frame-to-frame spread (deg) and the cues behind it.
+
+    Body axis from the world landmarks when at least :data:`MIN_FRAMES` frames have it;
+    if the head (world nose direction, else the image head cue) points more than 90 deg
+    away from it, the left/right labels are taken as swapped and the axis turned by 180
+    deg (the nose is where the face is; the labels are what the model guessed). Without
+    world landmarks, the image head cue alone.
+    """
+    det = series.detected
+    axis = body_axis_yaw(series.world)
+    axis[~det] = np.nan
+    head_w = head_world_yaw(series.world)
+    head_w[~det] = np.nan
+    head_i = head_image_yaw(series.xy)
+    head_i[~det] = np.nan
+    a_m, a_sd, a_n = circular_stats(axis)
+    hw_m, hw_sd, hw_n = circular_stats(head_w)
+    hi_m, hi_sd, hi_n = circular_stats(head_i)
+
+    def r(x: float) -> float | None:
+        return round(x, 1) if math.isfinite(x) else None
+
+    cues: dict[str, Any] = {
+        "body_axis_world": {"yaw_deg": r(a_m), "sd_deg": r(a_sd), "frames": a_n},
+        "head_world": {"yaw_deg": r(hw_m), "sd_deg": r(hw_sd), "frames": hw_n},
+        "head_image": {"yaw_deg": r(hi_m), "sd_deg": r(hi_sd), "frames": hi_n},
+    }
+    head_m = hw_m if hw_n >= MIN_FRAMES else hi_m if hi_n >= MIN_FRAMES else float("nan")
+    if a_n >= MIN_FRAMES:
+        yaw, sd = a_m, a_sd
+        if math.isfinite(head_m) and abs(float(angle_diff(a_m, head_m))) > 90.0:
+            yaw = (a_m + 180.0) % 360.0
+            cues["labels_swapped"] = True
+        cues["used"] = "body_axis_world"
+    elif hi_n >= MIN_FRAMES:
+        yaw, sd = hi_m, hi_sd
+        cues["used"] = "head_image"
     else:
-        method = "detected"
-        if not np.isfinite(ratio):
-            view = "unknown"
-        elif ratio <= SIDE_MAX_WIDTH:
-            view = "side"
-        elif ratio >= FRONT_MIN_WIDTH:
-            view = _front_or_back(series)
+        yaw, sd = float("nan"), float("nan")
+        cues["used"] = None
+    return yaw, sd, cues
+
+
+def detect_view(series: PoseSeries, forced: str = "auto") -> ViewResult:
+    """Classify the clip's view from the body's yaw; facing for side and oblique views.
+
+    ``forced`` ("side", "front", "back", "oblique") overrides the class; for a forced
+    side view the facing comes from the yaw when it is known, else from the nose
+    relative to the ears.
+    """
+    ratio = width_ratio(series)
+    yaw, sd, cues = estimate_yaw(series)
+    view, facing, sign = classify_yaw(yaw)
+    method = "detected"
+    if forced != "auto":
+        method = "given"
+        view = forced
+        if view in ("side", "oblique"):
+            if sign == 0:
+                pts = body_points(series)
+                sign = facing_sign(pts["nose"], pts["ear"])
+            facing = {1: "right", -1: "left"}.get(sign)
         else:
-            view = "unknown"
-    if view != "side":
-        s = 0
-    facing = {1: "right", -1: "left"}.get(s)
-    return ViewResult(view, facing, s, ratio, method)
+            facing, sign = None, 0
+    return ViewResult(view, facing, sign, ratio, method, yaw, sd, cues)
 
 
-def _front_or_back(series: PoseSeries) -> str:
-    xy, vis = series.xy, series.visibility
-    order = np.sign(xy[:, L_SHOULDER, 0] - xy[:, R_SHOULDER, 0])
-    order = order[np.isfinite(order)]
-    left_on_right = float(np.mean(order > 0)) if order.size else 0.5
-    face_ids = [NOSE, *L_EYE_IDS, *R_EYE_IDS]
-    detected = series.detected
-    face_vis = float(np.median(vis[detected][:, face_ids])) if detected.any() else 0.0
-    if left_on_right >= 0.6 and face_vis >= 0.5:
-        return "front"
-    if left_on_right <= 0.4 or face_vis < 0.3:
-        return "back"
-    return "unknown"
+def stretch_forward(pts: dict[str, np.ndarray], cos_yaw: float) -> dict[str, np.ndarray]:
+    """Undo the foreshortening of an oblique view: x offsets from the hip over ``|cos yaw|``.
+
+    Each point ``p`` becomes ``(hip.x + (p.x - hip.x) / |cos yaw|, p.y)`` per frame, so
+    sagittal angles measured on the result are those of the runner's own plane (for
+    points in the mid-sagittal plane; left/right midpoints are).
+    """
+    c = max(abs(cos_yaw), 1e-3)
+    hip_x = pts["hip"][:, :1]
+    out = {}
+    for k, v in pts.items():
+        q = v.copy()
+        q[:, 0] = hip_x[:, 0] + (v[:, 0] - hip_x[:, 0]) / c
+        out[k] = q
+    return out
+
+
+def midpoints(series: PoseSeries, pts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``pts`` (from :func:`~formcheck.kinematics.metrics.body_points`) with the plain
+    left/right midpoints of ear, shoulder, hip, knee and ankle where both sides are known.
+
+    In an oblique view both sides are in sight, and the visibility-weighted mean of a side
+    view would lean towards the near side: a lateral offset that the forward stretch of
+    :func:`stretch_forward` would then magnify.
+    """
+    xy = series.xy.astype(np.float64)
+    out = dict(pts)
+    for name, (li, ri) in {"ear": (L_EAR, R_EAR), "shoulder": (L_SHOULDER, R_SHOULDER),
+                           "hip": (L_HIP, R_HIP), "knee": (25, 26), "ankle": (27, 28)}.items():
+        mid = (xy[:, li] + xy[:, ri]) / 2
+        ok = np.asarray(np.isfinite(mid).all(axis=1), dtype=bool)
+        out[name] = np.where(ok[:, None], mid, pts[name])
+    return out
+
+
+#: Clip-yaw error on the rendered synthetic runner (deg): the 90th percentile over 40
+#: clips at yaws 0-345 and camera heights 0.6-2.5 m (docs/view.md); the floor of the
+#: yaw uncertainty used for the oblique error band.
+YAW_ERROR_FLOOR_DEG = 8.0
+#: Shoulder and ear half-widths (cm, 175 cm adult; Winter 2009 Fig. 4.1 and head breadth)
+#: and the shoulder->ear length (0.107 x 175 cm), for the perspective term of the band.
+_SHOULDER_HALF_CM, _EAR_HALF_CM, _NECK_CM = 17.5, 7.4, 18.7
+#: A typical filming distance (cm) for that term; closer cameras do worse.
+_TYPICAL_DISTANCE_CM = 300.0
+
+
+def oblique_band(view: ViewResult) -> dict[str, float] | None:
+    """The oblique correction and its error band (None unless the view is oblique).
+
+    Forward offsets are divided by ``|cos yaw|`` (``stretch``); a yaw error ``dphi``
+    changes that factor by ``|tan yaw| dphi`` (relative), the band on the tangent of every
+    sagittal angle (``angle_tan_rel``), with ``dphi = max(yaw spread, YAW_ERROR_FLOOR_DEG)``.
+    Perspective adds a bias: the two shoulders lie ``2 w cos(yaw)`` apart in depth, so the
+    mean of their projections sits ``w^2 sin(yaw) cos(yaw) / D`` towards the near side
+    (less for the narrower ears); after the stretch the neck line tilts by about
+    ``(w_sh^2 - w_ear^2) |sin yaw| / (D L_neck)`` (``perspective_neck_deg``, for D = 3 m:
+    1.8 deg at 45 deg).
+    """
+    if view.view != "oblique" or not math.isfinite(view.yaw_deg):
+        return None
+    sigma = max(view.yaw_sd_deg if math.isfinite(view.yaw_sd_deg) else 0.0, YAW_ERROR_FLOOR_DEG)
+    sin = abs(math.sin(math.radians(view.yaw_deg)))
+    return {
+        "stretch": round(1.0 / view.cos_yaw, 3),
+        "yaw_uncertainty_deg": round(sigma, 1),
+        "angle_tan_rel": round(abs(math.tan(math.radians(view.yaw_deg))) * math.radians(sigma), 3),
+        "perspective_neck_deg": round(math.degrees(
+            (_SHOULDER_HALF_CM**2 - _EAR_HALF_CM**2) * sin / (_TYPICAL_DISTANCE_CM * _NECK_CM)), 2),
+    }
+
+
+def oblique_note(view: ViewResult) -> str:
+    """One line on the oblique correction and its error band (:func:`oblique_band`)."""
+    b = oblique_band(view)
+    if b is None:
+        return ""
+    return (f"oblique view: the runner faces {view.off_side_deg:.0f} deg off the side view "
+            f"(yaw {view.yaw_deg:.0f} +- {b['yaw_uncertainty_deg']:.0f} deg); forward offsets are stretched "
+            f"by 1/cos(yaw) = {b['stretch']:.2f} before measuring, so sagittal angles carry about "
+            f"+-{100 * b['angle_tan_rel']:.0f}% extra error, and perspective adds up to "
+            f"~{b['perspective_neck_deg']:.1f} deg to the neck angles with the camera 3 m away")

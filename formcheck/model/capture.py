@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from formcheck.model.pose import PoseSeries, VideoInfo
 
 
@@ -52,3 +54,7 @@ class Extracted:
     decode: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: the file's capture-rate record (:class:`formcheck.io.timing.CaptureRate` as a dict)
+    capture: dict[str, Any] | None = None
+    #: per raw frame, its change from the frame before (:func:`formcheck.io.video.frame_change`)
+    frame_change: np.ndarray | None = None

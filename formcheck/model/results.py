@@ -33,7 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA_VERSION = "2.0"
 
 Severity = Literal["mild", "moderate", "severe"]
-CheckStatus = Literal["found", "not_found", "not_measurable", "needs_side_view", "too_few_steps"]
+CheckStatus = Literal["found", "possible", "not_found", "not_measurable", "needs_side_view", "too_few_steps"]
+FaultStatus = Literal["found", "possible", "not_measurable"]
 
 
 class _Record(BaseModel):
@@ -74,6 +75,7 @@ class SettingsRecord(_Record):
     cutoff_hz: float = 6.0
     video: bool = True
     report: bool = True
+    speed: float | None = Field(default=None, description="slow-motion factor given (--speed), or None")
     threads: int = 0
 
 
@@ -114,15 +116,46 @@ class CameraTilt(_Record):
 class ViewDetail(_Record):
     """How the camera view was decided."""
 
-    view: str
+    view: str = Field(description="side, oblique, front, back or unknown")
     facing: str | None = None
     width_ratio: float | None = None
     method: str = "detected"
+    yaw_deg: float | None = Field(
+        default=None,
+        description="direction the runner faces in the ground plane, from the image's +x axis "
+        "towards the camera: 0 faces right, 90 faces the camera, 180 left, 270 away")
+    yaw_sd_deg: float | None = Field(default=None, description="frame-to-frame spread of the yaw (robust sd)")
+    off_side_deg: float | None = Field(
+        default=None, description="angle between the direction of running and the image plane")
+    oblique: dict[str, float] | None = Field(
+        default=None, description="oblique view only: stretch 1/cos(yaw) applied to forward offsets, yaw "
+        "uncertainty, relative band on the angles' tangents, perspective bias on the neck angles (deg)")
+    cues: dict[str, Any] = Field(default_factory=dict, description="the yaw of each cue and which was used")
 
 
 class Gait(_Record):
     kind: str = "unclear"
     correlation: float | None = None
+
+
+class TimingRecord(_Record):
+    """How playback time relates to real time (:mod:`formcheck.kinematics.timing`)."""
+
+    factor: float = Field(default=1.0, description="applied: real time = playback time / factor")
+    source: Literal["given", "metadata", "proposed", "none"] = Field(
+        default="none", description="where the factor came from; 'proposed': none applied, "
+                                    "the gait suggests proposed_factor")
+    proposed_factor: float | None = None
+    playback_cadence_spm: float | None = None
+    real_cadence_spm: float | None = None
+    capture: dict[str, Any] | None = Field(
+        default=None, description="the file's capture-rate record: factor, capture_fps, "
+                                  "playback_fps, key, note")
+    timeline: dict[str, Any] = Field(
+        default_factory=dict, description="stated_fps, median_fps, irregular_fraction, variable")
+    repeated_frames: int = Field(default=0, description="frames left out as repeats of the one before")
+    message: str | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 class MetricSummary(_Record):
@@ -151,6 +184,8 @@ class DriftEntry(_Record):
     worse: Literal["up", "down"] | None = None
     score: float | None = Field(default=None, description="change towards worse / limit")
     exceeds: bool | None = Field(default=None, description="the change towards worse reached the limit: drift")
+    standard_error: float | None = Field(default=None, description="standard error of the change (step-to-step spread)")
+    clears_error: bool | None = Field(default=None, description="past the limit by more than the standard error")
 
 
 class Worst(_Record):
@@ -176,11 +211,18 @@ class FaultEvidence(_Record):
     within_measurement_error: bool | None = None
     changes: dict[str, DriftEntry] | None = None
     steps_per_third: int | None = None
+    measurement_error: dict[str, float | None] | None = Field(
+        default=None, description="one SD of the clip median about the truth: total and its parts")
+    first_step: int | None = Field(default=None, description="form_drift: first step of the stretch judged")
+    last_step: int | None = Field(default=None, description="form_drift: last step of the stretch judged")
 
 
 class FaultRecord(_Record):
     code: str
     severity: Severity
+    status: FaultStatus = Field(default="found", description="how sure: found (past the threshold by more than "
+                                "the clip's measurement error), possible, or not measurable here")
+    confidence: str = Field(default="", description="how sure, in words, with the numbers")
     title: str = Field(default="", description="short name of the fault")
     message: str
     advice: str
@@ -195,6 +237,34 @@ class Check(_Record):
     status: CheckStatus
     severity: Severity | None = None
     text: str = Field(description="the line as a person reads it")
+
+
+class ChangePointRecord(_Record):
+    """An abrupt change of posture or pace between step ``step - 1`` and ``step``."""
+
+    step: int
+    t_s: float
+    frame: int
+    changes: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="per metric: before, after (medians), change, limit")
+
+
+class SegmentRecord(_Record):
+    """A stretch of steps between abrupt changes and its median posture."""
+
+    first_step: int
+    last_step: int
+    steps: int
+    t_start_s: float
+    t_end_s: float
+    medians: dict[str, float | None] = Field(default_factory=dict)
+
+
+class PostureSegments(_Record):
+    method: str = ""
+    limits: dict[str, float] = Field(default_factory=dict)
+    change_points: list[ChangePointRecord] = Field(default_factory=list)
+    segments: list[SegmentRecord] = Field(default_factory=list)
 
 
 class EvidenceFrames(_Record):
@@ -227,9 +297,12 @@ class AnalysisResult(_Record):
     steps: int
     segments: str = Field(default="steps", description="'steps' or 'windows' (no step rhythm: 1 s windows)")
     gait: Gait = Field(default_factory=Gait)
+    timing: TimingRecord = Field(default_factory=TimingRecord)
     step_period_s: float | None = None
     metrics: dict[str, MetricSummary]
     drift: dict[str, DriftEntry] = Field(default_factory=dict)
+    posture_segments: PostureSegments | None = Field(
+        default=None, description="abrupt changes of posture or pace and the stretches between them")
     faults: list[FaultRecord] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
     evidence_frames: EvidenceFrames = Field(default_factory=EvidenceFrames)

@@ -35,6 +35,10 @@ class Settings:
         applied forwards and backwards). 6 Hz follows Sports2D and Pose2Sim.
     video : write ``annotated.mp4``.
     report : write ``report.pdf`` / ``report.png``.
+    speed : how many times slower than real time the clip plays (2 for 60 fps footage
+        shown at 30, 8 for 240 at 30; below 1 for time-lapse): real time = playback
+        time / speed. None = the file's capture rate if it records one, else 1 (a
+        slow-motion gait is then reported and a factor proposed, not applied).
     threads : pose landmarkers run side by side on consecutive parts of the clip
         (each keeps about one core busy); 0 = one per core, at most 2. Batch workers use 1.
     """
@@ -48,6 +52,7 @@ class Settings:
     cutoff_hz: float = 6.0
     video: bool = True
     report: bool = True
+    speed: float | None = None
     threads: int = 0
 
     def __post_init__(self) -> None:
@@ -61,6 +66,9 @@ class Settings:
             raise InputError("min_visibility must be in [0, 1)")
         if self.cutoff_hz <= 0:
             raise InputError("cutoff_hz must be positive")
+        if self.speed is not None and not 0.05 <= self.speed <= 100:
+            raise InputError(f"--speed {self.speed:g} is not a plausible slow-motion factor (0.05-100: "
+                             "capture fps / playback fps)")
         if not 0 <= self.threads <= 64:
             raise InputError("threads must be between 0 (automatic) and 64")
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from formcheck.errors import NoRunnerFoundError
+from formcheck.io.timing import read_capture_rate
 from formcheck.io.video import probe
 from formcheck.model.capture import Extracted
 from formcheck.model.pose import PoseSeries, VideoInfo
@@ -84,4 +85,7 @@ def extract_runner(video_path: str, settings: Settings,
             f"no runner found: a person was detected in {int(det.sum())} of {len(det)} frames "
             f"({100 * det.mean():.0f}%); the whole body must be in view, and not too small")
     tilt = estimate_roll(sampler, runner_boxes(raw, list(sampler.frames)))
-    return Extracted(raw, video, model, tilt, decode, warnings, timings)
+    capture = read_capture_rate(video.path, video.fps).to_dict()
+    change = np.asarray(ext.decode.change, dtype=np.float64)
+    return Extracted(raw, video, model, tilt, decode, warnings, timings, capture,
+                     change if len(change) == len(raw) else None)

@@ -455,6 +455,7 @@ def _join(parts: list[Extraction]) -> Extraction:
             multi_from = p.multi_from + offset
         stats.frames += p.decode.frames
         stats.bad_packets += p.decode.bad_packets
+        stats.change += p.decode.change
         stats.errors += [e for e in p.decode.errors if e not in stats.errors][: 5 - len(stats.errors)]
         offset += p.candidates.n_frames
     return Extraction(joined, max(p.people_seen for p in parts), census, multi_from, stats,

@@ -81,7 +81,7 @@ class _Overlay:
         codes = {f.code for f in analysis.faults}
         self.lines: list[tuple[str, np.ndarray, np.ndarray]] = []  # (label fmt, values, status)
         zeros = np.zeros(n, np.int8)
-        if self.view == "side":
+        if self.view in ("side", "oblique"):
             key = {name: np.stack([_col(fr, f"{name}_x", n), _col(fr, f"{name}_y", n)], axis=1)
                    for name in ("nose", "ear", "shoulder", "hip")}
             self.key = {k: (np.isfinite(v).all(axis=1), np.nan_to_num(v).round().astype(np.int32))
@@ -108,7 +108,8 @@ class _Overlay:
         step = fr["step"].to_numpy() if "step" in fr else np.full(n, -1)
         self.step = step
         self.n_steps = analysis.steps.count
-        self.cadence = analysis.steps.cadence_spm
+        shown = analysis.metrics.get("cadence_spm", {}).get("median")  # None when withheld
+        self.cadence = float(shown) if shown is not None else float("nan")
         self.panel_w = int(round(370 * unit))
 
     def draw(self, img: np.ndarray, i: int) -> None:
@@ -121,7 +122,7 @@ class _Overlay:
         for a, b in SKELETON:
             if ok[a] and ok[b]:
                 cv2.line(img, tuple(p[a]), tuple(p[b]), BONE, self.thick, aa)
-        if self.view == "side":
+        if self.view in ("side", "oblique"):
             kok = {k: v[0][i] for k, v in self.key.items()}
             kp = {k: tuple(v[1][i]) for k, v in self.key.items()}
             if kok["shoulder"] and kok["hip"]:

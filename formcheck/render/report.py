@@ -140,6 +140,11 @@ class ReportData:
         return str(self.summary.get("view") or "unknown")
 
     @property
+    def sagittal(self) -> bool:
+        """Side or oblique view: the side-view measures were taken (oblique: corrected)."""
+        return self.view in ("side", "oblique")
+
+    @property
     def height_cm(self) -> float | None:
         return (self.summary.get("settings") or {}).get("height_cm")
 
@@ -199,8 +204,14 @@ def bounce_metric(data: ReportData) -> str:
     return "vertical_oscillation_cm" if cm.get("measurable") else "vertical_oscillation_torso"
 
 
+STATUS_PREFIX = {"found": "", "possible": "Possibly: ", "not_measurable": "Cannot tell here: "}
+
+
 def fault_title(fault: dict[str, Any]) -> str:
-    return MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    """The fault's name, prefixed with how sure formcheck is when it is not sure."""
+    name = MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    prefix = STATUS_PREFIX.get(fault.get("status", "found"), "")
+    return prefix + (name[0].lower() + name[1:] if prefix else name)
 
 
 def evidence_text(fault: dict[str, Any]) -> str:
@@ -221,7 +232,9 @@ def evidence_text(fault: dict[str, Any]) -> str:
     share = ev.get("steps_past_threshold")
     if share is not None:
         text += f"; {100 * share:.0f}% of steps past it"
-    if ev.get("within_measurement_error"):
+    if fault.get("confidence"):
+        text += ". How sure: " + fault["confidence"]
+    elif ev.get("within_measurement_error"):
         text += f". Within the ~{MEASUREMENT_ERROR_DEG:g}° measurement error of the threshold: borderline"
     return text
 
@@ -262,7 +275,7 @@ def _segment_colors(data: ReportData, frame: int | None) -> dict[str, str]:
         return out
     row = data.frames.iloc[frame]
     codes = {f.get("code") for f in data.summary.get("faults") or []}
-    if data.view == "side":
+    if data.sagittal:
         th = THRESHOLDS["forward_head"]
         out["neck"] = status_color(th.severity(float(row.get(th.metric, np.nan))))
         th = THRESHOLDS["waist_lean"]
@@ -302,7 +315,7 @@ def _still_panel(fig: Figure, rect: tuple[float, float, float, float], data: Rep
         caption += f": {SHORT.get(faults[0]['code'], faults[0]['code'])}"
     elif data.view in ("front", "back"):
         caption = "Shoulders most tilted" if label == "worst" else "Shoulders most level"
-    elif data.view == "side":
+    elif data.sagittal:
         caption = "Head furthest forward" if label == "worst" else "Head most upright"
     if frame is None:
         ax.set_axis_off()
@@ -316,7 +329,7 @@ def _still_panel(fig: Figure, rect: tuple[float, float, float, float], data: Rep
 
 
 def _key_rows(data: ReportData) -> list[str]:
-    if data.view == "side":
+    if data.sagittal:
         return [bounce_metric(data) if m == "vertical_oscillation" else m for m in SIDE_KEY]
     if data.view in ("front", "back"):
         return list(FRONT_KEY)
@@ -370,7 +383,7 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
     return axes
 
 
-CHECK_MARKS = {"found": "✗", "not_found": "✓"}
+CHECK_MARKS = {"found": "✗", "not_found": "✓", "possible": "?"}
 
 
 def checks(data: ReportData) -> list[tuple[str, str]]:
@@ -391,8 +404,11 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
     faults = verdict(s)
     blocks: list[Block] = []
     if faults:
-        n = len(faults)
-        blocks.append(Block(f"{n} form fault{'s' if n > 1 else ''} found", 15, "bold",
+        n = sum(1 for f in s["faults"] if f.get("status", "found") == "found")
+        unsure = len(faults) - n
+        head = (f"{n} form fault{'s' if n != 1 else ''} found" if n else "No form fault found for sure") + \
+            (f", {unsure} uncertain" if unsure else "")
+        blocks.append(Block(head, 15, "bold",
                             SEV_COLORS[faults[0]["severity"]], gap_after=0.2, gid="verdict"))
         blocks.append(Block("Most important first. Change one thing at a time.", 9, color=GREY,
                             style="italic", gap_after=0.9))
@@ -404,7 +420,7 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
                                 gap_after=1.1))
     else:
         blocks.append(Block("No form faults found", 15, "bold", GREEN, gap_after=0.5, gid="verdict"))
-        if data.view == "side":
+        if data.sagittal:
             msg = ("Head position, bend at the hips, shoulders, gaze, bounce and drift over the clip "
                    "are all within the norms formcheck uses (see the key numbers). Keep it up.")
         elif data.view in ("front", "back"):
@@ -412,12 +428,24 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
         else:
             msg = "No posture could be measured: the camera view could not be classified."
         blocks.append(Block(msg, 10, gap_after=0.8))
+    timing = s.get("timing") or {}
+    if timing.get("source") == "proposed" and timing.get("message"):
+        msg = str(timing["message"])
+        blocks.append(Block(msg[0].upper() + msg[1:] + ".", 9, color=SEV_COLORS["mild"], weight="bold",
+                            gap_after=0.5, gid="slow_motion"))
     if data.view in ("front", "back"):
         blocks.append(Block(f"Filmed from the {data.view}: {SIDE_ONLY_NAMES} need a side view and "
                             "were not measured. Film from the side, at hip height, to check them.",
                             9, color=SEV_COLORS["mild"], weight="bold", gap_after=0.5))
-    elif data.view not in ("side",):
-        blocks.append(Block("Camera view unknown (oblique?): posture angles were not measured. "
+    elif data.view == "oblique":
+        off = (s.get("view_detail") or {}).get("off_side_deg")
+        angle = f" ({off:.0f}° off a side view)" if off is not None else ""
+        blocks.append(Block(f"Filmed at an angle{angle}: side-view angles were "
+                            "corrected for it and are less certain. Film from the side, at hip height, "
+                            "for the surest numbers.", 9, color=SEV_COLORS["mild"], weight="bold",
+                            gap_after=0.5))
+    elif not data.sagittal:
+        blocks.append(Block("Camera view unknown: posture angles were not measured. "
                             "Film from the side, at hip height, whole body in view.", 9,
                             color=SEV_COLORS["mild"], weight="bold"))
     blocks.append(Block("What was checked", 10.5, "bold", gap_after=0.4))
@@ -429,7 +457,7 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
     _still_panel(fig, (0.715, 0.495, 0.26, 0.37), data, "best", "Best moment")
     note = ("Line ear → shoulder → hip: green within the norm, amber / orange / red past it. "
             "CVA proxy: angle of the shoulder→ear line above the horizontal (higher = head more upright)."
-            if data.view == "side" else
+            if data.sagittal else
             "Shoulder and ear lines: green within the norm, amber / orange / red past it.")
     fig.text(0.43, 0.485, "\n".join(wrap(note, 0.54 * PAGE_IN[0], 7)), fontsize=7, color=GREY, va="top")
     _key_numbers(fig, data, 0.43, 0.97, 0.425, 0.085)
@@ -533,7 +561,7 @@ def _bounce_panel(ax: Axes, data: ReportData) -> None:
 
 def build_timeseries_pages(data: ReportData) -> list[Figure]:
     """Posture metrics over time with thresholds, steps and the bounce underneath."""
-    if data.view == "side":
+    if data.sagittal:
         groups = [
             ("Head and neck over time", [("cva_deg", "deg", ""), ("neck_trunk_angle_deg", "deg", "0 = ear in line with the trunk"),
                                          ("head_pitch_deg", "deg", "")]),
@@ -580,7 +608,7 @@ def build_steps_page(data: ReportData) -> Figure:
     fig = Figure(figsize=PAGE_IN)
     fig._formcheck_title = "Step by step, and drift as you tire"  # type: ignore[attr-defined]
     st = data.steps
-    side = data.view == "side"
+    side = data.sagittal
     per_step = (["cva_deg", bounce_metric(data), "neck_load_peak_nm"] if side else
                 ["left_shoulder_elevation_torso", "right_shoulder_elevation_torso", "shoulder_tilt_deg"])
     gs = fig.add_gridspec(3, 2, left=0.07, right=0.97, top=0.86, bottom=0.09, hspace=0.6, wspace=0.5,
@@ -706,6 +734,23 @@ def build_advice_page(data: ReportData, page: int, pages: int) -> Figure:
     return fig
 
 
+def timing_line(timing: dict[str, Any]) -> str:
+    """The report's sentence on playback vs real time (summary ``timing``)."""
+    factor, source = timing.get("factor") or 1.0, timing.get("source") or "none"
+    if source == "given":
+        text = f"Speed: {factor:g}x slow motion as given (--speed); rates and durations are at real speed."
+    elif source == "metadata":
+        note = (timing.get("capture") or {}).get("note") or "from the file"
+        text = f"Speed: {factor:g}x ({note}); rates and durations are at real speed."
+    elif source == "proposed":
+        text = f"Speed: {timing.get('message') or 'slow motion suspected'}."
+    else:
+        text = "Speed: played at real speed (no slow motion recorded in the file or seen in the gait)."
+    if timing.get("repeated_frames"):
+        text += f" {timing['repeated_frames']} repeated frames (frozen or duplicated) left out."
+    return text
+
+
 def _quality_lines(data: ReportData) -> list[str]:
     s = data.summary
     det = s.get("detection") or {}
@@ -721,13 +766,15 @@ def _quality_lines(data: ReportData) -> list[str]:
         f"({100 * float(det.get('fraction') or 0):.0f}%).",
         f"Runner selection: {sel.get('reason', 'n/a')} (people seen: {sel.get('people_seen', '?')}).",
         f"Camera view: {s.get('view')} ({vd.get('method', '?')}"
-        + (f", shoulder width / torso {vd['width_ratio']:.2f}" if vd.get("width_ratio") is not None else "")
+        + (f", body yaw {vd['yaw_deg']:.0f}° ± {vd.get('yaw_sd_deg') or 0:.0f}°" if vd.get("yaw_deg") is not None
+           else f", shoulder width / torso {vd['width_ratio']:.2f}" if vd.get("width_ratio") is not None else "")
         + ")" + (f", facing {s['facing']}." if s.get("facing") else "."),
         f"Cleaning: {cl.get('points_low_visibility', 0)} landmark readings dropped for low visibility "
         f"(< {cl.get('min_visibility', '?')}), {cl.get('points_outliers', 0)} as outliers; "
         f"{cl.get('points_filled', 0)} filled in gaps up to {cl.get('max_gap_s', '?')} s; "
         f"{cl.get('filter', 'smoothed')}.",
         f"Steps: {s.get('steps')} counted (step period {s.get('step_period_s')} s).",
+        timing_line(s.get("timing") or {}),
         f"Model: {model.get('name', '?')} (sha256 {str(model.get('sha256', ''))[:12]}"
         f"{', bundled' if model.get('bundled') else ''}).",
     ]
@@ -744,9 +791,10 @@ def build_method_page(data: ReportData, page: int, pages: int) -> Figure:
         "A markerless pose model (MediaPipe Pose Landmarker) finds 33 body landmarks in every frame. "
         "Angles and distances are computed in pixels, after dropping unsure landmarks, filling short gaps "
         "and smoothing.",
-        f"Camera view: {view}. Head position, trunk lean, gaze and bounce need a true side view; from "
-        "the front or back only the shoulders (height, tilt) are measured. An oblique camera distorts "
-        "every angle.",
+        f"Camera view: {view}, from the direction the body faces (its shoulder and hip axes and the head "
+        "in 3D). Head position, trunk lean, gaze and bounce need a side view; seen at an angle, forward "
+        "distances shrink by the cosine of that angle, so formcheck stretches them back and states the "
+        "extra error; from the front or back only the shoulders (height, tilt) are measured.",
         "The CVA is a proxy: the clinical craniovertebral angle uses the C7 vertebra, which the model "
         "does not see; the shoulder landmark stands in for it, so the proxy reads about 20-25° higher "
         "than a clinical CVA and its thresholds were shifted accordingly (calibrated, not validated).",

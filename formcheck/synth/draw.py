@@ -318,8 +318,13 @@ def draw_figure(
     """Draw frame ``i`` of the figure (with its floor shadow) on the supersampled ``img``.
 
     ``offset`` (scene px) shifts the figure, for canvases larger than the frame.
-    Returns the image (the shadow step replaces the array).
+    Returns the image (the shadow step replaces the array). A spec with ``yaw_deg``
+    is drawn in 3D by :func:`formcheck.synth.body3d.draw_figure3d`.
     """
+    if spec.yaw_deg is not None:
+        from formcheck.synth.body3d import draw_figure3d
+
+        return draw_figure3d(img, spec, kin, i, offset)
     s = spec.s
     H = spec.runner_height_px * _SS
     cm = H / 175.0

@@ -165,6 +165,12 @@ class RunnerSpec:
         (with no shoulder raise this equals the truth ``neck_trunk_angle_deg``).
     head_forward_drift_deg : float
         Linear change of ``head_forward_deg`` from the first to the last frame.
+    head_forward_step_deg : float
+        Abrupt change of ``head_forward_deg`` at ``head_forward_step_s`` (a different
+        posture from that moment on, as in an edited clip or a demonstration of bad
+        then corrected form). Added to any drift.
+    head_forward_step_s : float
+        Time of the abrupt change (s); the frames at or after it carry the new posture.
     shoulder_raise_cm : float
         Shrug: the shoulder joints move up along the trunk towards the ears by this much.
     shoulder_raise_drift_cm : float
@@ -237,6 +243,18 @@ class RunnerSpec:
         stepping on and off the treadmill). Truth medians use the frames in full view.
     slide_s : float
         Duration of the slide in or out.
+    yaw_deg : float or None
+        ``None``: the sagittal (profile) renderer. A number: the 3D runner of
+        :mod:`formcheck.synth.body3d`, turned so that it runs at this angle in the
+        ground plane, measured from the image's +x axis towards the camera (0 = runs
+        right, side view; 90 = runs towards the camera, front view; 180 = runs left;
+        270 = runs away, back view). ``facing`` must stay "right"; the facing and the
+        expected view follow from the yaw and are written to the truth.
+    camera_height_cm, camera_distance_cm :
+        Pinhole camera of the 3D runner: lens height above the floor (``None`` = level
+        with the frame centre's point on the runner) and horizontal distance from the
+        runner's vertical axis; the camera keeps aiming at that point, and its zoom
+        keeps the runner ``runner_height_px`` tall.
     """
 
     facing: FacingName = "right"
@@ -252,6 +270,8 @@ class RunnerSpec:
     waist_bend_deg: float = 0.0
     head_forward_deg: float = 0.0
     head_forward_drift_deg: float = 0.0
+    head_forward_step_deg: float = 0.0
+    head_forward_step_s: float = 0.0
     shoulder_raise_cm: float = 0.0
     shoulder_raise_drift_cm: float = 0.0
     head_pitch_deg: float = 0.0
@@ -284,6 +304,9 @@ class RunnerSpec:
     visible_from_s: float = 0.0
     visible_until_s: float = math.inf
     slide_s: float = 0.6
+    yaw_deg: float | None = None
+    camera_height_cm: float | None = None
+    camera_distance_cm: float = 400.0
 
     def __post_init__(self) -> None:
         if self.facing not in ("left", "right"):
@@ -312,8 +335,23 @@ class RunnerSpec:
             raise ValueError(f"bystander must be none, walk_past or treadmill, not {self.bystander!r}")
         if not 0.2 <= self.bystander_scale <= 2.0 or self.bystander_cross_s <= 0:
             raise ValueError("bystander_scale must be in [0.2, 2], bystander_cross_s > 0")
+        if not 0 <= self.head_forward_step_s <= self.duration_s:
+            raise ValueError("head_forward_step_s must be within the clip [0, duration_s]")
         if not self.visible_from_s < self.visible_until_s or self.slide_s <= 0:
             raise ValueError("visible_from_s must be < visible_until_s, slide_s > 0")
+        if self.yaw_deg is not None:
+            if not math.isfinite(self.yaw_deg):
+                raise ValueError("yaw_deg must be finite")
+            if self.facing != "right":
+                raise ValueError("with yaw_deg the facing follows from the yaw; leave facing='right'")
+            if self.camera_pitch_deg != 0.0 or self.camera_roll_deg != 0.0:
+                raise ValueError("with yaw_deg set the camera height, not camera_pitch/roll_deg")
+        elif self.camera_height_cm is not None or self.camera_distance_cm != 400.0:
+            raise ValueError("camera_height_cm and camera_distance_cm need yaw_deg (the 3D runner)")
+        if self.camera_height_cm is not None and not 0.0 <= self.camera_height_cm <= 1000.0:
+            raise ValueError("camera_height_cm must be in [0, 1000]")
+        if not 100.0 <= self.camera_distance_cm <= 5000.0:
+            raise ValueError("camera_distance_cm must be in [100, 5000]")
 
     @property
     def s(self) -> int:
@@ -351,6 +389,8 @@ class RunnerSpec:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able fields; the real-footage fields only where they are not off."""
         d = asdict(self)
+        if self.head_forward_step_deg == 0.0:  # off: keep the truth files as they were
+            del d["head_forward_step_deg"], d["head_forward_step_s"]
         for k, v in list(d.items()):
             if k in _FOOTAGE_DEFAULTS and v == _FOOTAGE_DEFAULTS[k]:
                 del d[k]
@@ -392,6 +432,9 @@ _FOOTAGE_DEFAULTS: dict[str, Any] = {
     "visible_from_s": 0.0,
     "visible_until_s": math.inf,
     "slide_s": 0.6,
+    "yaw_deg": None,
+    "camera_height_cm": None,
+    "camera_distance_cm": 400.0,
 }
 
 
@@ -544,7 +587,8 @@ def simulate(spec: RunnerSpec, times: np.ndarray | None = None) -> Kinematics:
 
     # trunk and head
     raise_cm = spec.shoulder_raise_cm + spec.shoulder_raise_drift_cm * ramp
-    head_fwd = np.radians(spec.head_forward_deg + spec.head_forward_drift_deg * ramp)
+    jump = np.where(t >= spec.head_forward_step_s - 1e-9, spec.head_forward_step_deg, 0.0)
+    head_fwd = np.radians(spec.head_forward_deg + spec.head_forward_drift_deg * ramp + jump)
     u = _up(trunk, s)
     neck_base = hip + _TORSO * H * u  # shoulder joint position with no shrug
     shoulder = neck_base + (raise_cm * px_per_cm)[:, None] * u
@@ -817,9 +861,10 @@ def _angle_deg(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(dx, dy))
 
 
-def _metric_columns(spec: RunnerSpec, kin: Kinematics) -> dict[str, np.ndarray]:
-    """Per-frame metric columns of the joints in ``kin`` (see :func:`compute_truth`)."""
-    s = spec.s
+def _metric_columns(spec: RunnerSpec, kin: Kinematics, s: int | None = None) -> dict[str, np.ndarray]:
+    """Per-frame metric columns of the joints in ``kin`` (see :func:`compute_truth`);
+    ``s`` overrides the spec's facing sign."""
+    s = spec.s if s is None else s
     j = kin.joints
     sh, ear, hip, nose = j["shoulder"], j["ear"], j["hip"], j["nose"]
     torso = np.hypot(*(sh - hip).T)
@@ -957,6 +1002,8 @@ def _footage_truth(
     camera would read; ``cols`` gains ``<metric>_image`` columns.
     """
     view = kin.in_frame
+    if spec.yaw_deg is not None:
+        _view3d_truth(spec, kin, summary, cols)
     summary["runner_height_frac"] = round(spec.runner_height_px / spec.height, 4)
     stored = (spec.height, spec.width) if spec.rotation_meta in (90, 270) else (spec.width, spec.height)
     summary["stored_width"], summary["stored_height"] = stored
@@ -1007,6 +1054,33 @@ def _footage_truth(
             "frames_in_picture": int(in_pic.sum()),
             "frames_overlapping_runner": int(overlap.sum()),
         }
+
+
+def _view3d_truth(
+    spec: RunnerSpec, kin: Kinematics, summary: dict[str, Any], cols: dict[str, np.ndarray]
+) -> None:
+    """Truth of a 3D runner (``yaw_deg`` set): view, facing, camera and image-space metrics.
+
+    The posture metrics of ``summary`` stay physical (measured in the runner's sagittal
+    plane). ``summary["image"]`` holds the same metrics measured on the projected
+    joints, with the facing sign of the yaw: what a tool that takes the picture as a
+    side view reads (foreshortened by ``cos(yaw)`` in an oblique view).
+    """
+    from formcheck.synth import body3d
+
+    truth = body3d.camera_truth(spec, kin)
+    summary["view3d"] = truth
+    summary["view"] = truth["view"]
+    summary["facing"] = truth["facing"]
+    summary["yaw_deg"] = truth["yaw_deg"]
+    img_kin = replace(kin, joints=body3d.image_joints(spec, kin))
+    s_img = 1 if math.cos(math.radians(truth["yaw_deg"])) >= 0 else -1
+    img_cols = _metric_columns(spec, img_kin, s_img)
+    image: dict[str, Any] = {}
+    for name in _IMAGE_METRICS:
+        cols[f"{name}_image"] = img_cols[name]
+        image[name] = round(float(np.nanmedian(img_cols[name])), 4)
+    summary["image"] = image
 
 
 # --------------------------------------------------------------------------- frames
@@ -1078,6 +1152,10 @@ _CSV_JOINTS = (
 def _truth_rows(
     spec: RunnerSpec, kin: Kinematics, cols: dict[str, np.ndarray]
 ) -> tuple[list[str], list[list[Any]]]:
+    if spec.yaw_deg is not None:  # the 3D runner: joints as the camera sees them
+        from formcheck.synth import body3d
+
+        kin = replace(kin, joints=body3d.image_joints(spec, kin))
     if spec.camera_moved:  # joint pixels as they appear in the (upright) image
         h = camera_homography(spec)
         kin = replace(kin, joints={k: project(h, v) for k, v in kin.joints.items()})

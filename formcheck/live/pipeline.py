@@ -1,0 +1,276 @@
+"""The causal, frame-by-frame stage: one frame in, its pose, metrics, step and cues out.
+
+Per frame: pose (any callable ``(rgb, time_s) -> PoseSample``; the live command uses
+:class:`formcheck.pose.stream.PoseTracker`) -> landmarks below ``min_visibility``
+dropped -> one-euro smoothing -> side-view metrics of
+:mod:`formcheck.kinematics.metrics` -> causal step detection on the hip bounce ->
+when a step is confirmed, its posture values (defined as in the offline step table)
+-> fault states and cues (:mod:`formcheck.live.cues`, thresholds of
+:mod:`formcheck.assess.norms`).
+
+The view and the facing direction are decided from the last few seconds of frames
+(the offline rules, applied to a sliding window). Posture cues need a side view;
+in another view the frames are still shown and recorded, with a status line saying why
+there are no cues.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from formcheck.assess.norms import TORSO_HEIGHT_FRACTION
+from formcheck.kinematics.metrics import body_points, side_view_frame_metrics
+from formcheck.kinematics.view import circular_stats, classify_yaw, head_image_yaw
+from formcheck.live.causal import OneEuroFilter, StepDetector, plausible_step
+from formcheck.live.cues import Cue, CueEngine, judge, step_states, threshold_for
+from formcheck.model.pose import (
+    L_HIP,
+    L_SHOULDER,
+    N_LANDMARKS,
+    R_HIP,
+    R_SHOULDER,
+    PoseSeries,
+    VideoInfo,
+)
+from formcheck.pose.stream import PoseSample
+
+#: Per-step values taken as the median over the step's frames (as offline).
+MEDIAN_METRICS = ("cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
+                  "shoulder_elevation_torso", "head_pitch_deg")
+#: The view and facing are decided over this many recent frames with a runner.
+WINDOW_FRAMES = 60
+#: At least this many frames with a runner before the view is decided.
+MIN_VIEW_FRAMES = 10
+
+PoseFn = Callable[[np.ndarray, float], PoseSample]
+
+
+@dataclass
+class StepResult:
+    """One confirmed step: from mid-stance ``t_start_s`` to mid-stance ``t_end_s``."""
+
+    index: int
+    t_start_s: float
+    t_end_s: float
+    frames: int  # processed frames in the step
+    values: dict[str, float]
+    states: dict[str, str | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "t_start_s": round(self.t_start_s, 3),
+                "t_end_s": round(self.t_end_s, 3), "frames": self.frames,
+                "values": {k: (round(v, 4) if math.isfinite(v) else None) for k, v in self.values.items()},
+                "states": self.states}
+
+
+@dataclass
+class FrameResult:
+    """Everything the live mode knows after one frame: what an overlay draws and a web
+    page shows (:meth:`to_dict` is JSON-able).
+
+    ``line`` is the colour state of the ear-shoulder-hip line: "fault" while the
+    forward-head fault is active, "warn" when this frame's CVA proxy is past the
+    threshold, "ok" otherwise, None without a runner or a side view.
+    """
+
+    index: int
+    time_s: float
+    captured_s: float
+    width: int
+    height: int
+    xy: np.ndarray | None  # (33, 2) smoothed landmarks, px; None without a runner
+    visibility: np.ndarray | None
+    status: str
+    view: str  # "side", "not side", "unknown"
+    facing: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    line: str | None = None
+    step: StepResult | None = None
+    cues: list[Cue] = field(default_factory=list)
+    active: list[str] = field(default_factory=list)
+    done_s: float = math.nan  # clock time when this result was ready
+
+    @property
+    def latency_s(self) -> float:
+        """Capture-to-decision latency: from the frame's capture to this result."""
+        return self.done_s - self.captured_s
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(v: float, nd: int = 3) -> float | None:
+            return round(float(v), nd) if v is not None and math.isfinite(v) else None
+
+        pts = None
+        if self.xy is not None:
+            pts = [[num(x, 1), num(y, 1), num(v, 2)] for (x, y), v in
+                   zip(self.xy.tolist(), (self.visibility if self.visibility is not None
+                                          else np.zeros(N_LANDMARKS)).tolist(), strict=True)]
+        return {
+            "index": self.index, "time_s": num(self.time_s), "width": self.width, "height": self.height,
+            "landmarks": pts, "status": self.status, "view": self.view, "facing": self.facing,
+            "metrics": {k: num(v) for k, v in self.metrics.items()}, "line": self.line,
+            "step": self.step.to_dict() if self.step else None,
+            "cues": [c.to_dict() for c in self.cues], "active": self.active,
+            "latency_s": num(self.latency_s, 4),
+        }
+
+
+@dataclass
+class _Row:
+    t: float
+    metrics: dict[str, float]
+    hip_y: float
+    ankle_y: float
+    torso: float
+
+
+def _one(a: np.ndarray) -> float:
+    return float(a[0])
+
+
+def _nanmedian(x: list[float]) -> float:
+    a = np.asarray(x, dtype=float)
+    a = a[np.isfinite(a)]
+    return float(np.median(a)) if a.size else math.nan
+
+
+class LivePipeline:
+    """The causal per-frame stage. ``process(frame)`` once per frame, in time order.
+
+    Parameters
+    ----------
+    pose : callable ``(rgb, time_s) -> PoseSample``
+    engine : the :class:`CueEngine` (its ``height_known`` decides cm or torso bounce).
+    height_cm : the runner's height, for bounce in cm.
+    min_visibility : landmarks the model doubts more than this are dropped (as offline).
+    smoother : the landmark filter (a fresh :class:`OneEuroFilter` by default).
+    """
+
+    def __init__(self, pose: PoseFn, engine: CueEngine | None = None,
+                 height_cm: float | None = None, min_visibility: float = 0.5,
+                 smoother: OneEuroFilter | None = None) -> None:
+        self.pose = pose
+        self.height_cm = height_cm
+        self.engine = engine or CueEngine(height_known=height_cm is not None)
+        self.min_visibility = min_visibility
+        self.smoother = smoother or OneEuroFilter()
+        self.steps = StepDetector()
+        self._video = VideoInfo("live", 30.0, 1, 0, 0)
+        self._yaw: deque[float] = deque(maxlen=WINDOW_FRAMES)  # head yaw from the image (deg)
+        self._torso: deque[float] = deque(maxlen=WINDOW_FRAMES)
+        self._rows: list[_Row] = []
+        self._last_mid: float | None = None
+        self._n_steps = 0
+
+    # -- view and facing over a sliding window (the offline rules)
+    def _view(self, xy: np.ndarray) -> tuple[str, int]:
+        """The offline view rule without world landmarks (:func:`formcheck.kinematics.view.
+        estimate_yaw`'s image cue: ear separation against the nose's offset), over the
+        window's frames: "side" with its facing sign, else "not side" or "unknown"."""
+        yaw = float(head_image_yaw(xy[None])[0])
+        if math.isfinite(yaw):
+            self._yaw.append(yaw)
+        if len(self._yaw) < MIN_VIEW_FRAMES:
+            return "unknown", 0
+        view, _facing, sign = classify_yaw(circular_stats(np.asarray(self._yaw))[0])
+        return ("side", sign) if view == "side" else ("not side", 0)
+
+    def process(self, frame: Any) -> FrameResult:
+        """One frame (anything with ``index``, ``time_s``, ``rgb``, ``captured_s``)."""
+        t = float(frame.time_s)
+        sample = self.pose(frame.rgb, t)
+        h, w = frame.rgb.shape[:2]
+        res = FrameResult(frame.index, t, float(getattr(frame, "captured_s", math.nan)),
+                          int(w), int(h), None, None, "no runner in view", "unknown", 0)
+        if sample.found:
+            xy = np.array(sample.xy, dtype=np.float64)
+            xy[sample.visibility < self.min_visibility] = np.nan
+            raw_view, s = self._view(np.asarray(sample.xy, dtype=np.float64))
+            sh = np.nanmean(xy[[L_SHOULDER, R_SHOULDER]], axis=0) if np.isfinite(
+                xy[[L_SHOULDER, R_SHOULDER], 0]).any() else np.full(2, np.nan)
+            hp = np.nanmean(xy[[L_HIP, R_HIP]], axis=0) if np.isfinite(
+                xy[[L_HIP, R_HIP], 0]).any() else np.full(2, np.nan)
+            torso_now = float(np.hypot(*(sh - hp)))
+            if math.isfinite(torso_now) and torso_now > 0:
+                self._torso.append(torso_now)
+            torso = float(np.median(self._torso)) if self._torso else math.nan
+            smooth = self.smoother(t, xy, torso if math.isfinite(torso) else 100.0)
+            res.xy, res.visibility = smooth, np.where(np.isfinite(smooth[:, 0]), sample.visibility, 0.0)
+            res.view, res.facing = raw_view, s
+            series = PoseSeries(np.array([t]), smooth[None].astype(np.float32),
+                                np.full((1, N_LANDMARKS), np.nan, np.float32),
+                                res.visibility[None].astype(np.float32),
+                                np.full((1, N_LANDMARKS, 3), np.nan, np.float32), self._video)
+            pts = body_points(series)
+            if raw_view == "side" and s != 0:
+                m = {k: _one(v) for k, v in side_view_frame_metrics(pts, s).items()}
+                res.metrics = m
+                res.status = "tracking"
+                self._frame_row(res, t, m, pts, torso)
+            elif raw_view == "unknown":
+                res.status = "finding the view"
+            else:
+                res.status = "not a side view: no posture cues (film the runner from the side)"
+        if res.step is None:
+            res.cues = self.engine.poll(t)
+        res.active = self.engine.active
+        if res.status == "tracking":
+            th = threshold_for("forward_head", self.engine.height_known)
+            state = judge(res.metrics.get("cva_deg", math.nan), th, 0.0)
+            res.line = ("fault" if "forward_head" in res.active else
+                        "warn" if state == "bad" else "ok" if state is not None else None)
+        return res
+
+    def _frame_row(self, res: FrameResult, t: float, m: dict[str, float],
+                   pts: dict[str, np.ndarray], torso: float) -> None:
+        hip_y = _one(pts["hip"][:, 1])
+        self._rows.append(_Row(t, m, hip_y, _one(pts["ankle_low"][:, 1]), torso))
+        if not math.isfinite(torso) or torso <= 0:
+            return
+        mid = self.steps.update(t, hip_y / torso)
+        if mid is None:
+            if self._last_mid is None:
+                res.status = "finding the step rhythm"
+            return
+        prev, self._last_mid = self._last_mid, mid
+        if prev is None:
+            self._rows = [r for r in self._rows if r.t >= mid]
+            return
+        rows = [r for r in self._rows if prev <= r.t <= mid]
+        self._rows = [r for r in self._rows if r.t >= mid]
+        duration = mid - prev
+        values: dict[str, float] = {}
+        if plausible_step(duration) and len(rows) >= 3:
+            values = self._step_values(rows, mid)
+        res.step = StepResult(self._n_steps, prev, mid, len(rows), values, {})
+        self._n_steps += 1
+        res.cues = self.engine.step(t, values)
+        res.step.states = dict(step_states(values, self.engine.height_known, self.engine.margins))
+
+    def _step_values(self, rows: list[_Row], end: float) -> dict[str, float]:
+        """A step's posture values, defined as in the offline step table: medians over
+        the step's frames; waist bend as the median over stance (lower ankle within 5%
+        of a torso length of its lowest point); bounce as the hip's range over the step
+        in torso lengths (and cm when the height is known)."""
+        inner = [r for r in rows if r.t < end]
+        values = {k: _nanmedian([r.metrics[k] for r in inner]) for k in MEDIAN_METRICS}
+        torso = _nanmedian([r.torso for r in rows])
+        ankle = np.array([r.ankle_y for r in rows])
+        bend = np.array([r.metrics["waist_bend_deg"] for r in rows])
+        if np.isfinite(ankle).any() and math.isfinite(torso):
+            stance = ankle >= np.nanmax(ankle) - 0.05 * torso
+            values["waist_bend_deg"] = _nanmedian(list(bend[stance]))
+        else:
+            values["waist_bend_deg"] = math.nan
+        hip = np.array([r.hip_y for r in rows])
+        hip = hip[np.isfinite(hip)]
+        osc = float(np.ptp(hip)) / torso if hip.size >= 3 and torso > 0 else math.nan
+        values["vertical_oscillation_torso"] = osc
+        if self.height_cm:
+            values["vertical_oscillation_cm"] = osc * TORSO_HEIGHT_FRACTION * self.height_cm
+        return values

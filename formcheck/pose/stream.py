@@ -1,0 +1,78 @@
+"""Pose for one frame at a time, as frames arrive (the live mode's pose stage).
+
+The Pose Landmarker of :mod:`formcheck.pose.landmarker` in VIDEO mode with one pose:
+in live mode the runner is the one person the tracker follows (on a treadmill the
+runner fills the picture). Timestamps given to MediaPipe are strictly increasing
+integer milliseconds, as it requires, even when the source's clock repeats a value.
+Create the tracker before starting any thread that must keep its standard error:
+MediaPipe prints its start-up lines there (nothing here redirects it).
+
+Frames larger than ``max_side`` pixels are shrunk before inference: the landmark model
+sees the runner through a 256 x 256 crop anyway, so a runner who fills a 640-pixel frame
+loses nothing, and the model's own resizing of a large frame costs time on every frame.
+Landmarks come back in the pixels of the frame as given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.model.pose import N_LANDMARKS
+from formcheck.pose.bundle import ModelInfo
+from formcheck.pose.landmarker import _create, _mp_image
+
+
+@dataclass(frozen=True)
+class PoseSample:
+    """One frame's pose: ``xy`` (33, 2) pixels (NaN when nobody was found),
+    ``visibility`` (33,) in [0, 1]."""
+
+    xy: np.ndarray
+    visibility: np.ndarray
+
+    @classmethod
+    def missing(cls) -> PoseSample:
+        return cls(np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS))
+
+    @property
+    def found(self) -> bool:
+        return bool(np.isfinite(self.xy[:, 0]).any())
+
+
+class PoseTracker:
+    """A VIDEO-mode landmarker for a stream of frames; ``close()`` when done."""
+
+    def __init__(self, model: ModelInfo, max_side: int | None = 640) -> None:
+        self.model = model
+        self.max_side = max_side
+        self._landmarker = _create(model, video_mode=True, num_poses=1)
+        self._last_ms = -1
+
+    def __call__(self, rgb: np.ndarray, time_s: float) -> PoseSample:
+        ms = max(int(round(time_s * 1000.0)), self._last_ms + 1)
+        self._last_ms = ms
+        h, w = rgb.shape[:2]
+        small = rgb
+        if self.max_side and max(h, w) > self.max_side:
+            import cv2
+
+            f = self.max_side / max(h, w)
+            small = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))),
+                               interpolation=cv2.INTER_AREA)
+        result = self._landmarker.detect_for_video(_mp_image(small), ms)
+        poses = result.pose_landmarks or []
+        if not poses:
+            return PoseSample.missing()
+        pts = np.array([(lm.x * w, lm.y * h, lm.visibility or 0.0) for lm in poses[0]], np.float64)
+        return PoseSample(pts[:, :2], pts[:, 2])
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> PoseTracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
