@@ -119,15 +119,29 @@ def repeat_spec(base: Any, i: int) -> Any:
                    **_VARIATIONS[i % len(_VARIATIONS)])
 
 
+def code_hash() -> str:
+    """SHA-256 (16 hex) of formcheck's analysis code: the cache is redone when it changes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    pkg = ROOT / "formcheck"
+    for sub in ("model", "kinematics", "assess", "io", "pose", "pipeline"):
+        for f in sorted((pkg / sub).rglob("*.py")):
+            if f.name != "reliability_table.py":
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def analyse_cached(video: Path, folder: Path, key: str) -> Path | None:
-    """Analyse ``video`` into ``folder`` unless a complete analysis for ``key`` is there."""
+    """Analyse ``video`` into ``folder`` unless a complete analysis for ``key`` made by
+    the same analysis code (:func:`code_hash`) is there."""
     from formcheck import __version__
     from formcheck.errors import FormcheckError
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import run_analysis
 
     stamp = folder / "reliability_key.txt"
-    want = f"{key} formcheck {__version__}"
+    want = f"{key} formcheck {__version__} code {code_hash()}"
     if (folder / "summary.json").exists() and stamp.exists() and stamp.read_text() == want:
         return folder
     try:
