@@ -183,15 +183,28 @@ def test_whole_body_lean_5_deg_more_is_worse(synthetic_pairs, tmp_path):
     v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["lean"], tmp_path / "c"))
     assert v["trunk_lean_deg"] == "worse"
     # a whole-body lean tilts the neck with the trunk (CVA and ear offset follow), but not
-    # the neck relative to the trunk, the bounce or the rhythm
-    for m in ("neck_trunk_angle_deg", "vertical_oscillation_torso", "cadence_spm"):
+    # the neck relative to the trunk or the rhythm
+    for m in ("neck_trunk_angle_deg", "cadence_spm"):
         assert v[m] == "no real change", (m, v[m])
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
+    "posture-dependent bias of the bounce: the drawn hip rises and falls by the same 0.176 "
+    "torso in both clips, but formcheck reads 0.144 -> 0.130 torso when the whole body leans "
+    "5 deg more, just past the bounce MDC95 (0.013 torso, camera and seed noise at one "
+    "posture)"))
+def test_whole_body_lean_leaves_the_bounce(synthetic_pairs, tmp_path):
+    from formcheck.pipeline.compare import run_compare
+
+    v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["lean"], tmp_path / "c"))
+    assert v["vertical_oscillation_torso"] == "no real change"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
     "formcheck's waist_bend_deg follows a whole-body lean: +5 deg of body lean (truth: no bend "
-    "at the hips, 0 -> 0) reads about -7.7 -> +1.2 deg on these clips, so compare rightly "
+    "at the hips, 0 -> 0) reads -7.7 -> +1.2 deg on these clips, so compare rightly "
     "reports the *measured* bend as worse; the metric, not compare, needs the fix"))
 def test_whole_body_lean_leaves_the_bend_at_the_hips(synthetic_pairs, tmp_path):
     from formcheck.pipeline.compare import run_compare
@@ -216,7 +229,7 @@ def test_bend_at_the_hips_5_deg_more_is_worse(synthetic_pairs, tmp_path):
 @pytest.mark.xfail(strict=True, reason=(
     "posture-dependent landmark bias: with the trunk bent 5 deg more at the hips and the head "
     "held at the same 15 deg to the trunk (truth 15 -> 15), formcheck's neck_trunk_angle_deg "
-    "reads 17.1 -> 15.0 on these clips, just past its MDC95 (2.0, which holds camera and seed "
+    "reads 17.1 -> 15.0 on these clips, just past its MDC95 (1.8, which holds camera and seed "
     "noise at one posture, not a bias that moves with posture; see docs/accuracy.md biases)"))
 def test_bend_at_the_hips_leaves_the_neck_to_trunk_angle(synthetic_pairs, tmp_path):
     from formcheck.pipeline.compare import run_compare
