@@ -128,12 +128,14 @@ CHECKS: dict[str, Check] = {
         "ratio",
         "x truth",
         {},
-        tol=0.08,
-        by_fps={24.0: 0.65, 30.0: 0.72, 60.0: 0.83, 120.0: 0.83},
-        note="bounce thresholds 0.20 / 0.245 / 0.285 torso: the narrowest gap is 16% of the "
-        "lower value, so the reading must be within 8% of the expected one. MediaPipe's hip "
-        "follows only part of the drawn hip's bounce, less at low frame rates (VIDEO-mode "
-        "smoothing): the expected reading / truth is per frame rate (measured: table below)",
+        tol=0.15,
+        by_fps={24.0: 0.87, 30.0: 0.87, 60.0: 0.87, 120.0: 0.84},
+        note="measured at the shoulders as the step fundamental's peak to peak "
+        "(kinematics.steps.bounce_amplitude), which no longer depends on the frame rate "
+        "(8 cm: 0.87x at 24-60 fps, 0.84x at 120; the hip landmark read 0.52x-0.68x). It "
+        "depends on the bounce's size instead (the model smooths small motions more: 4 cm "
+        "0.67x, 9-11 cm 0.97-0.98x), so 15% (issue 10's tolerance), not the 8% that the "
+        "narrowest gap between the bounce thresholds (16%) would ask for",
     ),
     "facing": Check("facing", "equal", "", {}),
 }
@@ -142,24 +144,17 @@ CHECKS: dict[str, Check] = {
 #: metrics (the analysis fails). Each must fail on the condition's first seed (the one
 #: ``tests/test_accuracy.py`` runs, as a strict xfail); the report shows what every seed
 #: measured. The reasons name mechanisms only: the numbers are in the report.
-_WALKER = (
-    "a bigger person walking in front of the runner: MediaPipe's single-pose tracker hops "
-    "to the walker while they overlap and follows them out of frame; the census sees one "
-    "person, so those frames join the runner's track"
-)
 _FAR = (
     "a runner this small in the frame is lost by MediaPipe's person detector in part of "
     "the frames, so steps are missed and the readings drift (seed-dependent)"
 )
 _FAR_720 = (
-    "a runner this small in a 16:9 frame is never found by MediaPipe's person detector, "
-    "so there is no analysis"
+    "a runner this small in a 16:9 frame is found only by the zoomed search and tracked in "
+    "a region that follows it; on that enlarged crop the model follows more of the bounce "
+    "than on a runner who fills the frame, so the reading is above the expected fraction"
 )
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("far_25pct_720p", "*"): _FAR_720,
-    ("walker_in_front", "cadence_spm"): _WALKER,
-    ("walker_in_front", "neck_trunk_angle_deg"): _WALKER,
-    ("walker_in_front", "cva_deg"): _WALKER,
+    ("far_25pct_720p", "vertical_oscillation_torso"): _FAR_720,
     ("far_25pct", "cadence_spm"): _FAR,
     ("far_25pct", "cva_deg"): _FAR,
     ("far_25pct", "neck_trunk_angle_deg"): _FAR,

@@ -88,10 +88,16 @@ def test_asymmetric_hips_read_as_steps_not_strides() -> None:
     assert detect_steps(hip, torso, ps.t, 30.0, feet).cadence_spm == pytest.approx(150, abs=CADENCE_TOL_SPM)
 
 
-@pytest.mark.parametrize("fps", [24, 30, 60, 120])
-def test_bounce_reads_the_same_at_any_frame_rate(fps) -> None:
-    spec = RunnerSpec(cadence_spm=170, fps=fps, duration_s=4.0, vertical_oscillation_cm=8.0)
-    a = _analyse(pose_series(spec, hip_asym=0.3, noise_px=0.7, seed=fps))
+@pytest.mark.parametrize(("fps", "cadence", "bounce_cm"), [(24, 150, 8.0), (30, 200, 5.0),
+                                                         (60, 170, 12.0), (120, 185, 8.0)])
+@pytest.mark.parametrize("speed", [1, 4])
+def test_bounce_reads_the_same_at_any_frame_rate(fps, cadence, bounce_cm, speed) -> None:
+    """The bounce is a distance: the frame rate, the cadence and a slow-motion factor
+    must not change it (a 4x clip is analysed with ``--speed 4``)."""
+    spec = RunnerSpec(cadence_spm=cadence, fps=fps, duration_s=4.0 * speed,
+                      vertical_oscillation_cm=bounce_cm)
+    ps = pose_series(slow_motion_spec(spec, speed), hip_asym=0.3, noise_px=0.7, seed=fps)
+    a = _analyse(ps, speed=float(speed))
     truth = spec.vertical_oscillation_cm / spec.cm_per_px / (0.288 * spec.runner_height_px)
     got = a.metrics["vertical_oscillation_torso"]["median"]
     assert got == pytest.approx(truth, rel=BOUNCE_TOL)
@@ -279,7 +285,7 @@ def test_repeated_frames_are_left_out_of_the_analysis() -> None:
 @pytest.mark.slow
 def test_rendered_bounce_and_slow_motion(tmp_path) -> None:
     """The same runner rendered at 24 and 120 fps reads the same bounce (the hips read
-    0.51x vs 0.65x of the truth; the shoulders' fundamental 0.84x vs 0.80x), and a 2x
+    0.52x vs 0.68x of the truth; the shoulders' fundamental 0.87x vs 0.84x), and a 2x
     slow-motion render is recognised."""
     from formcheck.assess.analysis import analyze_extracted
     from formcheck.pose.extract import extract_runner
@@ -300,3 +306,15 @@ def test_rendered_bounce_and_slow_motion(tmp_path) -> None:
     a = analyze_extracted(extract_runner(str(clip), settings), settings)
     assert a.timing.proposed_factor == 2
     assert a.timing.real_cadence_spm == pytest.approx(170, abs=CADENCE_TOL_SPM)
+
+
+def test_report_says_how_time_was_read() -> None:
+    from formcheck.render.report import timing_line
+
+    assert "2x slow motion as given" in timing_line({"factor": 2.0, "source": "given"})
+    assert "captured at 240 fps" in timing_line(
+        {"factor": 8.0, "source": "metadata", "capture": {"note": "captured at 240 fps, played at 30 fps"}})
+    proposed = timing_line({"factor": 1.0, "source": "proposed", "proposed_factor": 2.0,
+                            "message": "this looks like ~2x slow motion"})
+    assert "~2x slow motion" in proposed
+    assert "3 repeated frames" in timing_line({"source": "none", "repeated_frames": 3})

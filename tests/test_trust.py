@@ -281,8 +281,8 @@ def test_synthetic_runner_head_jump() -> None:
 # --- the whole pipeline on rendered clips (pose model) ----------------------------------
 
 def _analyse(spec: RunnerSpec, tmp_path: Path):
-    from formcheck.assess.analysis import analyze
     from formcheck.model.settings import Settings
+    from formcheck.pipeline.run import analyze
     from formcheck.synth.runner import render_clip
 
     clip = tmp_path / "clip.mp4"

@@ -28,13 +28,15 @@ pytest.importorskip("formcheck.assess.change")
 pytest.importorskip("formcheck.pipeline.compare")
 
 
-def _folder(path: Path, video: str, cva: float, seed: int) -> Path:
+def _folder(path: Path, video: str, cva: float, seed: int, faults: bool = True) -> Path:
     rng = np.random.default_rng(seed)
     n = 40
     path.mkdir(parents=True)
     summary = json.loads(DATA.read_text())
     summary["video"]["path"] = video  # a distinct clip for the library's analysis key
     summary["metrics"]["cva_deg"]["median"] = cva
+    if not faults:
+        summary["faults"] = []
     (path / "summary.json").write_text(json.dumps(summary))
     t = np.arange(n) * 0.36
     pd.DataFrame({
@@ -78,7 +80,16 @@ def test_compare_and_history_pages_show_real_change_and_noise(tmp_path: Path, md
     with Library.open(tmp_path / "library.sqlite") as store:
         ida = store.record(a, "Ana", date=dt.date(2026, 1, 5)).session_id
         idb = store.record(b, "Ana", date=dt.date(2026, 2, 9)).session_id
+        clean = _folder(tmp_path / "sessions" / "c", "clean.mp4", 75.0, 3, faults=False)
+        store.record(clean, "Bo", date=dt.date(2026, 3, 1))
     with serve(WebConfig(library=tmp_path / "library.sqlite"), start_workers=False) as srv:
+        # the home page: each session's verdict is its worst fault found, the checklist's
+        # "not found" entries are not faults
+        status, _, body = srv.request("GET", "/")
+        rows = re.findall(r"<tr><td>(.*?)</tr>", body.decode(), flags=re.S)
+        verdicts = {re.search(r">(\w+\.mp4)<", r).group(1): re.search(r'class="badge [^"]*">([^<]+)<', r).group(1)
+                    for r in rows}
+        assert verdicts == {"clean.mp4": "no faults", "after.mp4": "severe", "before.mp4": "severe"}
         status, _, body = srv.request("GET", f"/compare?a={ida}&b={idb}")
         assert status == 200
         page = body.decode()

@@ -412,9 +412,9 @@ class PushSource(FrameSource):
         self._t0 = 0.0
         self._lock = threading.Lock()
 
-    def push(self, rgb: np.ndarray, time_s: float | None = None) -> None:
+    def push(self, rgb: np.ndarray, time_s: float | None = None) -> int:
         """Offer one RGB frame; ``time_s`` is its time from the start (default: the
-        clock time since the first frame)."""
+        clock time since the first frame). Returns the frame's index."""
         with self._lock:
             now = self.clock.now()
             if self._index == 0:
@@ -424,6 +424,7 @@ class PushSource(FrameSource):
             self._index += 1
             self._captured(frame)
         self._slot.put(frame)
+        return frame.index
 
     def end(self, reason: str = "stopped") -> None:
         self._slot.finish(reason)

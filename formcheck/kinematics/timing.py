@@ -135,8 +135,8 @@ def proposal_message(factor: float, playback_cadence_spm: float) -> str:
     return (f"this looks like ~{factor:g}x slow motion: a running gait at "
             f"{playback_cadence_spm:.0f} steps/min of playback is about "
             f"{playback_cadence_spm * factor:.0f} steps/min at real speed; pass --speed "
-            f"{factor:g} to confirm (cadence, step times, bounce timing and neck-load "
-            "peaks are withheld until then)")
+            f"{factor:g} to confirm (cadence and the bounce and neck-load peaks, which need "
+            "real time, are withheld until then)")
 
 
 def real_time(series: PoseSeries, factor: float) -> PoseSeries:

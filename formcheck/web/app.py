@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from formcheck import __version__
 from formcheck.errors import FormcheckError, OutputError
-from formcheck.web import data
+from formcheck.web import data, live
 from formcheck.web.config import WebConfig, is_loopback
 from formcheck.web.jobs import Dispatcher, Job, JobStore
 from formcheck.web.library import SessionRow, WebLibrary, parse_session_id
@@ -285,6 +285,7 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
         finally:
             if start_workers:
                 await asyncio.to_thread(web.dispatcher.stop)
+            await asyncio.to_thread(web.live.close)
             web.store.close()
 
     routes = [
@@ -299,6 +300,7 @@ def build_app(config: WebConfig, start_workers: bool = True) -> Starlette:
         Route("/compare", compare_page),
         Route("/history", history_page),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        *live.routes(web),  # the live page and its API (web/live.py)
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.web = web

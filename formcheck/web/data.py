@@ -126,7 +126,7 @@ def faults(folder: Path) -> list[dict[str, Any]]:
     return out
 
 
-def history(folders: list[tuple[str, str, Path]]) -> dict[str, Any]:
+def history(folders: list[tuple[int, str, Path]]) -> dict[str, Any]:
     """Each key metric's median (and p10-p90) per session, oldest first.
 
     ``folders`` holds (session id, date, analysis folder) tuples.

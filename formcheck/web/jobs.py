@@ -27,6 +27,7 @@ of their own. 100 % is written only once the analysis folder is complete.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing as mp
 import signal
@@ -331,11 +332,19 @@ class Dispatcher:
         if self._thread:
             self._thread.join(timeout=5)
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            # The worker processes, taken before shutdown() forgets them: a worker busy
+            # with a clip would otherwise run on after the server has gone.
+            procs = list((getattr(self._executor, "_processes", None) or {}).values())
             if isinstance(self._executor, ProcessPoolExecutor):
-                for proc in list((getattr(self._executor, "_processes", None) or {}).values()):
-                    with contextlib.suppress(Exception):
-                        proc.terminate()
+                self._executor.shutdown(wait=False, cancel_futures=True)
+            else:  # Dask's ClientExecutor takes no cancel_futures
+                self._executor.shutdown(wait=False)
+            for proc in procs:
+                with contextlib.suppress(Exception):
+                    proc.terminate()
+            for proc in procs:
+                with contextlib.suppress(Exception):
+                    proc.join(timeout=5)
         if self._client is not None:
             with contextlib.suppress(Exception):
                 self._client.close()
@@ -368,7 +377,7 @@ class Dispatcher:
                                         job.out_dir, settings)
         with self._lock:
             self._in_flight[job.id] = fut
-        fut.add_done_callback(lambda f, j=job: self._finished(j, f))
+        fut.add_done_callback(functools.partial(self._finished, job))
 
     def _finished(self, job: Job, fut: Future) -> None:
         try:

@@ -68,7 +68,7 @@ class WebLibrary:
         return SessionRow(
             id=s.id, athlete=s.athlete, date=s.date.isoformat(), notes=s.conditions.notes or "",
             conditions=s.conditions, clip_name=names.get(s.id) or Path(s.video).name,
-            folder=Path(s.folder), faults=[(f.code, f.severity) for f in s.faults],
+            folder=Path(s.folder), faults=[(f.code, f.severity or "") for f in s.faults if f.found],
             view=s.view, steps=s.steps)
 
     def record(self, folder: Path, athlete: str, date: dt.date | None, conditions: Conditions,

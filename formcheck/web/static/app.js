@@ -389,7 +389,9 @@
         }
         const mark = { worse: ["▲", "#c0262d"], improved: ["▼", "#1d7a3a"], changed: ["●", "#0b5cad"] }[p.verdict];
         if (mark) {
-          const t = svg("text", { x: x(i) + 7, y: y(p.median) - 6, fill: mark[1], class: "real-change" });
+          const last = n > 1 && i === n - 1; // keep the label inside the chart
+          const t = svg("text", { x: last ? x(i) - 8 : x(i) + 8, y: y(p.median) - 8, fill: mark[1],
+            "text-anchor": last ? "end" : "start", class: "real-change" });
           t.textContent = mark[0] + " " + p.verdict;
           root.append(t);
         }

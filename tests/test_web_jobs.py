@@ -1,0 +1,107 @@
+"""Analysis jobs across a server stop: the worker busy with a clip is ended with the
+server, its job is kept and runs again when the next server starts, to completion."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from formcheck.model.settings import Settings
+from formcheck.web.jobs import Dispatcher, Job, JobStore
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_clean.mp4"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie counts as gone
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def _wait(cond, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not (value := cond()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.2)
+    return value
+
+
+@pytest.mark.slow
+def test_a_stopped_server_ends_its_workers_and_the_job_runs_again(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.video"
+    shutil.copy(SAMPLE, clip)
+    store = JobStore(tmp_path / "jobs.sqlite")
+    job = store.add(clip_name="clean.mp4", clip_path=clip, out_dir=tmp_path / "out", athlete="Ana",
+                    date=None, notes="", height_cm=None)
+    recorded: list[Job] = []
+
+    def record(j: Job) -> str:
+        recorded.append(j)
+        return "1"
+
+    settings = Settings(video=False, report=False, threads=1).to_dict()
+    first = Dispatcher(store, settings, record)
+    first.start()
+    try:
+        _wait(lambda: (j := store.get(job.id)) and j.state == "running" and j.progress > 0, 300,
+              "the pose pass to start")
+        pids = [p.pid for p in first._executor._processes.values()]  # type: ignore[union-attr]
+    finally:
+        first.stop()
+    assert pids and not any(_alive(p) for p in pids), "a worker outlived the server"
+    assert store.get(job.id).state == "running"  # as a killed server leaves it
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+    second = Dispatcher(JobStore(tmp_path / "jobs.sqlite"), settings, record)
+    second.start()  # recovers: queued again, then run
+    try:
+        done = _wait(lambda: (j := store.get(job.id)) and j.state in ("done", "failed") and j, 600,
+                     "the job to finish after the restart")
+    finally:
+        second.stop()
+    assert done.state == "done", done.message
+    assert done.attempts == 2 and done.progress == 1.0
+    assert [j.id for j in recorded] == [job.id]
+    assert (tmp_path / "out" / "summary.json").is_file()
+
+
+@pytest.mark.slow
+def test_jobs_run_on_a_dask_scheduler(tmp_path: Path) -> None:
+    """With a scheduler address the same analysis runs on the Dask cluster, and its
+    progress and result arrive through the shared jobs table."""
+    distributed = pytest.importorskip("distributed")
+    clip = tmp_path / "clip.video"
+    shutil.copy(SAMPLE, clip)
+    store = JobStore(tmp_path / "jobs.sqlite")
+    job = store.add(clip_name="clean.mp4", clip_path=clip, out_dir=tmp_path / "out", athlete="Ana",
+                    date=None, notes="", height_cm=None)
+    settings = Settings(video=False, report=False, threads=1).to_dict()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        dispatcher = Dispatcher(store, settings, lambda j: "7", scheduler=cluster.scheduler_address)
+        dispatcher.start()
+        try:
+            seen = set()
+
+            def finished():
+                j = store.get(job.id)
+                seen.add(round(j.progress, 1))
+                return j if j.state in ("done", "failed") else None
+
+            done = _wait(finished, 600, "the job on the cluster")
+        finally:
+            dispatcher.stop()
+    assert done.state == "done", done.message
+    assert done.session_id == "7"
+    assert any(0 < p < 1 for p in seen), seen  # progress arrived while it ran
+    assert (tmp_path / "out" / "summary.json").is_file()
