@@ -119,15 +119,29 @@ def repeat_spec(base: Any, i: int) -> Any:
                    **_VARIATIONS[i % len(_VARIATIONS)])
 
 
+def code_hash() -> str:
+    """SHA-256 (16 hex) of formcheck's analysis code: the cache is redone when it changes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    pkg = ROOT / "formcheck"
+    for sub in ("model", "kinematics", "assess", "io", "pose", "pipeline"):
+        for f in sorted((pkg / sub).rglob("*.py")):
+            if f.name != "reliability_table.py":
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def analyse_cached(video: Path, folder: Path, key: str) -> Path | None:
-    """Analyse ``video`` into ``folder`` unless a complete analysis for ``key`` is there."""
+    """Analyse ``video`` into ``folder`` unless a complete analysis for ``key`` made by
+    the same analysis code (:func:`code_hash`) is there."""
     from formcheck import __version__
     from formcheck.errors import FormcheckError
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import run_analysis
 
     stamp = folder / "reliability_key.txt"
-    want = f"{key} formcheck {__version__}"
+    want = f"{key} formcheck {__version__} code {code_hash()}"
     if (folder / "summary.json").exists() and stamp.exists() and stamp.read_text() == want:
         return folder
     try:
@@ -307,12 +321,12 @@ def coverage_study(seed: int = 0) -> dict[tuple[int, float], float]:
     return out
 
 
-def step_autocorrelation(records: list[dict[str, Any]]) -> dict[str, list[float]]:
+def step_autocorrelation(records: list[dict[str, Any]]) -> dict[str, list[tuple[str, float]]]:
     """Lag-1 autocorrelation of each key metric's step series in the real clips used."""
     import pandas as pd
 
     used = sorted({r["record"] for r in records if r["kind"].startswith("real")})
-    out: dict[str, list[float]] = {}
+    out: dict[str, list[tuple[str, float]]] = {}
     for name in used:
         folder = CACHE / "real" / Path(name).stem
         if not (folder / "steps.csv").is_file():
@@ -323,7 +337,7 @@ def step_autocorrelation(records: list[dict[str, Any]]) -> dict[str, list[float]
                 x = steps[m].dropna().to_numpy(float)
                 xc = x - x.mean()
                 if xc @ xc > 0:
-                    out.setdefault(m, []).append(float(xc[:-1] @ xc[1:] / (xc @ xc)))
+                    out.setdefault(m, []).append((name, float(xc[:-1] @ xc[1:] / (xc @ xc))))
     return out
 
 
@@ -335,7 +349,7 @@ def _fmt(x: Any, nd: int = 3) -> str:
 
 def write_doc(records: list[dict[str, Any]], left_out: list[dict[str, str]],
               tab: dict[str, dict[str, Any]], args: argparse.Namespace,
-              coverage: dict[tuple[int, float], float], acf: dict[str, list[float]]) -> None:
+              coverage: dict[tuple[int, float], float], acf: dict[str, list[tuple[str, float]]]) -> None:
     from formcheck import __version__
     from formcheck.assess.change import METRIC_UNITS
 
@@ -429,9 +443,9 @@ def write_doc(records: list[dict[str, Any]], left_out: list[dict[str, str]],
     for n in COVERAGE_N:
         lines.append(f"| {n} | " + " | ".join(f"{coverage[(n, p)]:.3f}" for p in COVERAGE_PHI) + " |")
     lines += ["", "Lag-1 autocorrelation of the per-step series in the real clips used above "
-              "(one value per clip, in the order " + ", ".join(
-                  sorted({r["record"] for r in records if r["kind"].startswith("real")})) + "):", ""]
-    lines += [f"- `{m}`: " + ", ".join(f"{v:+.2f}" for v in vals) for m, vals in acf.items()]
+              "(clips with 12 or more measured steps):", ""]
+    lines += [f"- `{m}`: " + ", ".join(f"{v:+.2f} ({Path(c).stem[:24]})" for c, v in vals)
+              for m, vals in acf.items()]
     lines += ["", "With the correlation real step series show and 30-60 steps, the interval is "
               "too narrow: the bootstrap cannot see the slow wander of a short, strongly "
               "correlated series. This is why compare asks for both: the change must exceed the "

@@ -183,15 +183,28 @@ def test_whole_body_lean_5_deg_more_is_worse(synthetic_pairs, tmp_path):
     v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["lean"], tmp_path / "c"))
     assert v["trunk_lean_deg"] == "worse"
     # a whole-body lean tilts the neck with the trunk (CVA and ear offset follow), but not
-    # the neck relative to the trunk, the bounce or the rhythm
-    for m in ("neck_trunk_angle_deg", "vertical_oscillation_torso", "cadence_spm"):
+    # the neck relative to the trunk or the rhythm
+    for m in ("neck_trunk_angle_deg", "cadence_spm"):
         assert v[m] == "no real change", (m, v[m])
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
+    "posture-dependent bias of the bounce: the drawn hip rises and falls by the same 0.176 "
+    "torso in both clips, but formcheck reads 0.144 -> 0.130 torso when the whole body leans "
+    "5 deg more, just past the bounce MDC95 (0.013 torso, camera and seed noise at one "
+    "posture)"))
+def test_whole_body_lean_leaves_the_bounce(synthetic_pairs, tmp_path):
+    from formcheck.pipeline.compare import run_compare
+
+    v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["lean"], tmp_path / "c"))
+    assert v["vertical_oscillation_torso"] == "no real change"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
     "formcheck's waist_bend_deg follows a whole-body lean: +5 deg of body lean (truth: no bend "
-    "at the hips, 0 -> 0) reads about -7.7 -> +1.2 deg on these clips, so compare rightly "
+    "at the hips, 0 -> 0) reads -7.7 -> +1.2 deg on these clips, so compare rightly "
     "reports the *measured* bend as worse; the metric, not compare, needs the fix"))
 def test_whole_body_lean_leaves_the_bend_at_the_hips(synthetic_pairs, tmp_path):
     from formcheck.pipeline.compare import run_compare
@@ -216,7 +229,7 @@ def test_bend_at_the_hips_5_deg_more_is_worse(synthetic_pairs, tmp_path):
 @pytest.mark.xfail(strict=True, reason=(
     "posture-dependent landmark bias: with the trunk bent 5 deg more at the hips and the head "
     "held at the same 15 deg to the trunk (truth 15 -> 15), formcheck's neck_trunk_angle_deg "
-    "reads 17.1 -> 15.0 on these clips, just past its MDC95 (2.0, which holds camera and seed "
+    "reads 17.1 -> 15.0 on these clips, just past its MDC95 (1.8, which holds camera and seed "
     "noise at one posture, not a bias that moves with posture; see docs/accuracy.md biases)"))
 def test_bend_at_the_hips_leaves_the_neck_to_trunk_angle(synthetic_pairs, tmp_path):
     from formcheck.pipeline.compare import run_compare
@@ -256,3 +269,48 @@ def test_halves_of_one_real_clip_show_no_real_change(tmp_path):
     v = _verdicts(compare_sessions(a, b, n_boot=2000))
     real = {m: x for m, x in v.items() if x in ("improved", "worse", "changed")}
     assert not real
+
+
+# --------------------------------------------------------------------------- session library
+
+
+def _stored_folder(path: Path, video: str, cva: float, seed: int) -> Path:
+    """An analysis folder without the model: a real summary (tests/data) and a step table
+    drawn around ``cva`` (as tests/test_web_compare.py does)."""
+    data = Path(__file__).parent / "data" / "summary_0_1.json"
+    rng = np.random.default_rng(seed)
+    n = 40
+    path.mkdir(parents=True)
+    summary = json.loads(data.read_text())
+    summary["video"]["path"] = video
+    summary["metrics"]["cva_deg"]["median"] = cva
+    (path / "summary.json").write_text(json.dumps(summary))
+    pd.DataFrame({
+        "step": np.arange(n), "frame_start": np.arange(n) * 11, "frame_end": np.arange(n) * 11 + 10,
+        "mid_stance_frame": np.arange(n) * 11 + 3, "cadence_spm": rng.normal(168, 2, n),
+        "cva_deg": rng.normal(cva, 1.5, n), "trunk_lean_deg": rng.normal(6, 1.0, n),
+    }).to_csv(path / "steps.csv", index=False)
+    return path
+
+
+def test_compare_and_history_find_sessions_in_the_library(tmp_path, monkeypatch, capsys):
+    import datetime as dt
+
+    store = pytest.importorskip("formcheck.store")
+    monkeypatch.setenv("FORMCHECK_LIBRARY", str(tmp_path / "library.sqlite"))
+    with store.Library.open(None) as lib:
+        for i, (cva, day) in enumerate(((55.0, 1), (56.0, 15), (70.0, 29))):
+            folder = _stored_folder(tmp_path / f"s{i}", f"/clips/run{i}.mp4", cva, seed=i)
+            lib.record(folder, "Anna", date=dt.date(2026, 3, day))
+    assert main(["compare", "Anna:1", "Anna:-1", "--out", str(tmp_path / "c")]) == 0
+    result = json.loads((tmp_path / "c" / "compare.json").read_text())
+    assert result["a"]["folder"].endswith("s0") and result["b"]["folder"].endswith("s2")
+    assert {r["metric"]: r["verdict"] for r in result["metrics"]}["cva_deg"] == "improved"
+    assert main(["history", "Anna", "--out", str(tmp_path / "h")]) == 0
+    hist = json.loads((tmp_path / "h" / "history.json").read_text())
+    assert [s["label"][:10] for s in hist["sessions"]] == ["2026-03-01", "2026-03-15", "2026-03-29"]
+    assert (tmp_path / "h" / "history.png").stat().st_size > 5000
+    capsys.readouterr()
+    assert main(["compare", "Anna:7", "Anna:1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Anna has 3 session" in err[0]
