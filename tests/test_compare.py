@@ -87,6 +87,22 @@ def test_compare_json_and_pages(tmp_path):
     json.dumps(result)  # plain data
 
 
+@pytest.mark.parametrize(("key", "b_value", "warned"), [
+    (None, None, False),
+    ("formcheck_version", "0.1.0", True),
+    ("settings_fingerprint", "f" * 16, True),
+])
+def test_analyses_made_differently_are_said_to_be(tmp_path, key, b_value, warned):
+    a = _session(tmp_path, "a", cva=70.0, lean=6.0, seed=1)
+    b = _session(tmp_path, "b", cva=70.0, lean=6.0, seed=2)
+    for s in (a, b):
+        s.summary.update(formcheck_version="0.2.0", settings_fingerprint="0" * 16, model={"sha256": "abc"})
+    if key:
+        b.summary[key] = b_value
+    result = compare_sessions(a, b, n_boot=200)
+    assert any("different formcheck versions" in w for w in result["warnings"]) is warned
+
+
 def test_step_alignment_pairs_steps_and_moves_forward():
     a = pd.DataFrame({"frame_start": [0, 10], "frame_end": [10, 20]})
     b = pd.DataFrame({"frame_start": [5, 25, 45], "frame_end": [25, 45, 65]})

@@ -180,6 +180,12 @@ def compare_sessions(a: Session, b: Session, n_boot: int = 4000) -> dict[str, An
     if a.summary.get("view") != b.summary.get("view"):
         warnings.append(f"the sessions were filmed from different views (A: {a.summary.get('view')}, "
                         f"B: {b.summary.get('view')}): only metrics both views measure are compared")
+    made_by = [(s.summary.get("formcheck_version"), (s.summary.get("model") or {}).get("sha256"),
+                s.summary.get("settings_fingerprint")) for s in (a, b)]
+    if made_by[0] != made_by[1]:
+        warnings.append("the two analyses were made by different formcheck versions, pose models or "
+                        "analysis settings: part of a change may come from formcheck, not the runner; "
+                        "analyse both clips again with the same formcheck to compare like with like")
     for s, name in ((a, "A"), (b, "B")):
         if s.summary.get("segments") not in (None, "steps"):
             warnings.append(f"{name} has no step rhythm: its values are over 1 s windows, not steps")
