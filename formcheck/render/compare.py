@@ -224,9 +224,11 @@ def build_compare_page(result: dict[str, Any], a: Still, b: Still) -> Figure:
     _still(fig.add_axes((0.735, 0.50, 0.125, 0.40)), b, COLOR_B)
     _overlay(fig.add_axes((0.87, 0.50, 0.12, 0.40)), a, b)
     text = ["Faults", *_fault_lines(result["faults"]), "", "Next step", *wrap(result["next_step"], 5.3, 8)]
+    if result.get("warnings"):
+        text += ["", "Take care", *[line for w in result["warnings"] for line in wrap(w, 5.3, 8)]]
     y = 0.44
     for line in text:
-        bold = line in ("Faults", "Next step")
+        bold = line in ("Faults", "Next step", "Take care")
         fig.text(0.52, y, line, fontsize=9 if bold else 8, fontweight="bold" if bold else None,
                  color=DARK, va="top")
         y -= 0.026
