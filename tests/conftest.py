@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,19 @@ def write_clip(path: Path, frames: list, fps: int = 30) -> Path:
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+def wait_until(cond, timeout: float, what: str, interval: float = 0.2):
+    """Poll ``cond`` until it returns something truthy (returned); fail the test after
+    ``timeout`` seconds, naming ``what`` was awaited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
 
 
 def load_truth(clip: Path) -> dict:

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from formcheck.model.settings import Settings
 from formcheck.web.config import WebConfig
@@ -84,15 +85,6 @@ def driver():
         shutil.rmtree(downloads, ignore_errors=True)
 
 
-def _wait(cond, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def _console_errors(drv) -> list[str]:
@@ -120,17 +112,17 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
         bad = tmp_path / "not_a_clip.mp4"
         bad.write_text("holiday notes, not a video\n" * 50)
         d.find_element(By.ID, "files").send_keys(str(bad))
-        failed = _wait(lambda: d.find_elements(By.CSS_SELECTOR, "#queue .job-state.failed"), 30,
+        failed = wait_until(lambda: d.find_elements(By.CSS_SELECTOR, "#queue .job-state.failed"), 30,
                        "the refusal of a non-video file")
         assert failed[0].text.startswith("failed: not_a_clip.mp4: not a video formcheck can read")
         assert not list((tmp_path / "library" / "clips").iterdir())
         d.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in clips.values()))
         rows = lambda: d.find_elements(By.CSS_SELECTOR, "#queue li.job[data-job]")  # noqa: E731
-        _wait(lambda: len(rows()) == 2, 60, "both uploads accepted")
+        wait_until(lambda: len(rows()) == 2, 60, "both uploads accepted")
         job_ids = sorted(li.get_attribute("data-job") for li in rows())
         # the page survives a reload: the jobs come back from the server with their bars
         d.refresh()
-        _wait(lambda: sorted(li.get_attribute("data-job") for li in rows()) == job_ids, 30,
+        wait_until(lambda: sorted(li.get_attribute("data-job") for li in rows()) == job_ids, 30,
               "the jobs listed again after a reload")
         seen: dict[str, list[int]] = {j: [] for j in job_ids}
 
@@ -145,7 +137,7 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
                 done += state == "done"
             return done == 2
 
-        _wait(all_done, 600, "both analyses to finish", interval=0.3)
+        wait_until(all_done, 600, "both analyses to finish", interval=0.3)
         for jid, values in seen.items():
             assert values == sorted(values), f"progress went backwards for {jid}: {values}"
             assert values[-1] == 100
@@ -160,11 +152,11 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
         before, after = sessions["before_forward_head.mp4"], sessions["after_clean.mp4"]
         link = next(li for li in rows() if "before_forward_head" in li.text)
         link.find_element(By.CSS_SELECTOR, "a.open-session").click()
-        _wait(lambda: d.current_url.endswith(f"/sessions/{before.id}"), 20, "the session page")
-        _wait(lambda: d.find_element(By.ID, "timeline").get_attribute("data-ready") == "1", 20,
+        wait_until(lambda: d.current_url.endswith(f"/sessions/{before.id}"), 20, "the session page")
+        wait_until(lambda: d.find_element(By.ID, "timeline").get_attribute("data-ready") == "1", 20,
               "the timeline")
         ready = "return document.getElementById('video').readyState"
-        _wait(lambda: d.execute_script(ready) >= 2, 30, "the video to load")
+        wait_until(lambda: d.execute_script(ready) >= 2, 30, "the video to load")
         fps = float(d.find_element(By.ID, "video").get_attribute("data-fps"))
         assert d.find_elements(By.CSS_SELECTOR, "#timeline rect.band"), "no norm bands drawn"
         assert len(d.find_elements(By.CSS_SELECTOR, "#timeline line.step-mark")) >= 5
@@ -174,7 +166,7 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
         cursor_x = lambda: float(d.find_element(By.ID, "cursor").get_attribute("x1"))  # noqa: E731
         x0 = cursor_x()
         d.execute_script("document.getElementById('video').play()")
-        _wait(lambda: d.execute_script("return document.getElementById('video').currentTime") > 1.0,
+        wait_until(lambda: d.execute_script("return document.getElementById('video').currentTime") > 1.0,
               30, "the video to play")
         d.execute_script("document.getElementById('video').pause()")
         t_now = d.execute_script("return document.getElementById('video').currentTime")
@@ -191,7 +183,7 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
         for btn, fault in zip(faults, expected, strict=True):
             d.execute_script("arguments[0].focus()", btn)
             btn.send_keys(Keys.ENTER)
-            _wait(lambda: not d.execute_script("return document.getElementById('video').seeking"), 10,
+            wait_until(lambda: not d.execute_script("return document.getElementById('video').seeking"), 10,
                   "the seek")
             t = d.execute_script("return document.getElementById('video').currentTime")
             assert math.floor(t * fps) == fault["seek_frame"], (t, fault["evidence"]["worst"])
@@ -215,8 +207,8 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
 
         # download the PDF
         d.find_element(By.LINK_TEXT, "report.pdf").click()
-        pdf = _wait(lambda: next((p for p in driver.downloads.glob("*.pdf")), None), 30, "the PDF")
-        _wait(lambda: pdf.stat().st_size > 1000, 10, "the PDF to be written")
+        pdf = wait_until(lambda: next((p for p in driver.downloads.glob("*.pdf")), None), 30, "the PDF")
+        wait_until(lambda: pdf.stat().st_size > 1000, 10, "the PDF to be written")
         assert pdf.read_bytes()[:5] == b"%PDF-"
         assert pdf.name == "before_forward_head_report.pdf"
         errors += _console_errors(d)
@@ -226,7 +218,7 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
         Select(d.find_element(By.ID, "cmp-a")).select_by_value(str(before.id))
         Select(d.find_element(By.ID, "cmp-b")).select_by_value(str(after.id))
         d.find_element(By.CSS_SELECTOR, "#compare-form button").click()
-        _wait(lambda: d.find_elements(By.ID, "compare-table"), 20, "the comparison")
+        wait_until(lambda: d.find_elements(By.ID, "compare-table"), 20, "the comparison")
         # the head 26 deg less forward in B: the CVA proxy's change is real, an improvement
         cva_row = d.find_element(By.CSS_SELECTOR, '#compare-table th[title="cva_deg"]').find_element(By.XPATH, "..")
         assert "improved" in cva_row.text
@@ -239,7 +231,7 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
         assert ATHLETE in d.find_element(By.ID, "main").text
         d.save_screenshot(str(shots / "home.png"))
         d.find_element(By.LINK_TEXT, ATHLETE).click()
-        _wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#history-charts svg")) >= 3, 20, "history charts")
+        wait_until(lambda: len(d.find_elements(By.CSS_SELECTOR, "#history-charts svg")) >= 3, 20, "history charts")
         d.save_screenshot(str(shots / "history.png"))
         errors += _console_errors(d)
 

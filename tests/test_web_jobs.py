@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from formcheck.model.settings import Settings
 from formcheck.web.jobs import Dispatcher, Job, JobStore
@@ -27,13 +27,6 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _wait(cond, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (value := cond()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
-    return value
 
 
 @pytest.mark.slow
@@ -53,7 +46,7 @@ def test_a_stopped_server_ends_its_workers_and_the_job_runs_again(tmp_path: Path
     first = Dispatcher(store, settings, record)
     first.start()
     try:
-        _wait(lambda: (j := store.get(job.id)) and j.state == "running" and j.progress > 0, 300,
+        wait_until(lambda: (j := store.get(job.id)) and j.state == "running" and j.progress > 0, 300,
               "the pose pass to start")
         pids = [p.pid for p in first._executor._processes.values()]  # type: ignore[union-attr]
     finally:
@@ -65,7 +58,7 @@ def test_a_stopped_server_ends_its_workers_and_the_job_runs_again(tmp_path: Path
     second = Dispatcher(JobStore(tmp_path / "jobs.sqlite"), settings, record)
     second.start()  # recovers: queued again, then run
     try:
-        done = _wait(lambda: (j := store.get(job.id)) and j.state in ("done", "failed") and j, 600,
+        done = wait_until(lambda: (j := store.get(job.id)) and j.state in ("done", "failed") and j, 600,
                      "the job to finish after the restart")
     finally:
         second.stop()
@@ -98,7 +91,7 @@ def test_jobs_run_on_a_dask_scheduler(tmp_path: Path) -> None:
                 seen.add(round(j.progress, 1))
                 return j if j.state in ("done", "failed") else None
 
-            done = _wait(finished, 600, "the job on the cluster")
+            done = wait_until(finished, 600, "the job on the cluster")
         finally:
             dispatcher.stop()
     assert done.state == "done", done.message

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from formcheck.web.config import WebConfig
 from tests.test_live import STEPPED
@@ -71,15 +71,6 @@ def driver(tmp_path_factory):
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _wait(cond, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 #: Counts the canvas pixels near each colour of the ear-shoulder-hip line (live.js LINE).
@@ -117,8 +108,8 @@ def test_live_page_tracks_the_fake_camera_and_cues(driver, tmp_path: Path) -> No
         d.find_element(By.ID, "live-record").click()
         d.find_element(By.ID, "live-athlete").send_keys("Live Runner")
         d.find_element(By.ID, "live-start").click()
-        _wait(lambda: live.get_attribute("data-status") == "tracking", 30, "the status to say tracking")
-        _wait(lambda: int(d.find_element(By.ID, "live-steps").text) >= 3, 20, "steps to be counted")
+        wait_until(lambda: live.get_attribute("data-status") == "tracking", 30, "the status to say tracking")
+        wait_until(lambda: int(d.find_element(By.ID, "live-steps").text) >= 3, 20, "steps to be counted")
         assert d.find_element(By.ID, "live-status").text.startswith("Tracking (runner faces")
         counts = d.execute_script(COUNT_LINE_PIXELS)
         assert (counts["width"], counts["height"]) == (STEPPED.width, STEPPED.height)
@@ -126,7 +117,7 @@ def test_live_page_tracks_the_fake_camera_and_cues(driver, tmp_path: Path) -> No
         assert drawn in ("ok", "warn", "fault") and counts[drawn] > 30, counts
         # The clip's head moves forward at 5 s (it loops every 9 s): the cue follows.
         cue = d.find_element(By.ID, "live-cue")
-        _wait(lambda: cue.is_displayed() and cue.text, 25, "the forward-head cue")
+        wait_until(lambda: cue.is_displayed() and cue.text, 25, "the forward-head cue")
         assert cue.text.lower() == "head up, run tall" and cue.get_attribute("data-code") == "forward_head"
         assert "head up, run tall" in d.execute_script("return window.spoken")
         rate = d.find_element(By.ID, "live-rate")
@@ -134,9 +125,9 @@ def test_live_page_tracks_the_fake_camera_and_cues(driver, tmp_path: Path) -> No
               f"{rate.get_attribute('data-ms')} ms a frame (median round trip)")
         d.save_screenshot(str(shots / "live.png"))
         d.find_element(By.ID, "live-stop").click()
-        _wait(lambda: d.find_element(By.ID, "live-status").text == "Stopped", 10, "the stop")
+        wait_until(lambda: d.find_element(By.ID, "live-status").text == "Stopped", 10, "the stop")
         note = d.find_element(By.ID, "live-note")
-        _wait(lambda: note.is_displayed(), 10, "the note about the recording")
+        wait_until(lambda: note.is_displayed(), 10, "the note about the recording")
         assert note.text == ("Recording: recorded; the full analysis is queued. "
                              "Follow its analysis on the Upload page.")
         summary = srv.web.live._run.summary
@@ -167,7 +158,7 @@ def test_a_refused_or_missing_camera_is_explained(driver, tmp_path: Path, error:
                          "Promise.reject(new DOMException('refused', arguments[0]));", error)
         d.find_element(By.ID, "live-start").click()
         msg = d.find_element(By.ID, "live-message")
-        _wait(lambda: msg.is_displayed(), 10, "the message about the camera")
+        wait_until(lambda: msg.is_displayed(), 10, "the message about the camera")
         assert msg.text.startswith(explained)
         assert d.find_element(By.ID, "live-status").text == "No camera"
         assert d.find_element(By.ID, "live-start").is_enabled()
