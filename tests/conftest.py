@@ -56,6 +56,21 @@ def write_clip(path: Path, frames: list, fps: int = 30) -> Path:
     return path
 
 
+def trim(src: Path, dst: Path, seconds: float) -> Path:
+    """Copy the first ``seconds`` of a clip without re-encoding."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        stream = inp.streams.video[0]
+        ostream = out.add_stream_from_template(stream)
+        for pkt in inp.demux(stream):
+            if pkt.dts is None or (pkt.pts is not None and pkt.pts * stream.time_base >= seconds):
+                continue
+            pkt.stream = ostream
+            out.mux(pkt)
+    return dst
+
+
 def wait_until(cond, timeout: float, what: str, interval: float = 0.2):
     """Poll ``cond`` until it returns something truthy (returned); fail the test after
     ``timeout`` seconds, naming ``what`` was awaited."""

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import trim
 
 from formcheck import __version__
 from formcheck.batch.core import (
@@ -44,20 +45,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
 FAST = ["--no-video", "--no-report"]
 SETTINGS = Settings(video=False, report=False)
-
-
-def trim(src: Path, dst: Path, seconds: float) -> None:
-    """Copy the first ``seconds`` of a clip without re-encoding."""
-    import av
-
-    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
-        stream = inp.streams.video[0]
-        ostream = out.add_stream_from_template(stream)
-        for pkt in inp.demux(stream):
-            if pkt.dts is None or (pkt.pts is not None and pkt.pts * stream.time_base >= seconds):
-                continue
-            pkt.stream = ostream
-            out.mux(pkt)
 
 
 @pytest.fixture(scope="module")

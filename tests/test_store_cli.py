@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import trim
 from library_data import make_analysis
 
 from formcheck.batch.core import OK, SKIPPED, BatchResult
@@ -188,20 +189,6 @@ def test_two_imports_at_once_into_one_library(tmp_path):
         assert len(library.sessions("Cy")) == 30
 
 
-def _trim(src: Path, dst: Path, seconds: float) -> Path:
-    import av
-
-    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
-        stream = inp.streams.video[0]
-        ostream = out.add_stream_from_template(stream)
-        for pkt in inp.demux(stream):
-            if pkt.dts is None or (pkt.pts is not None and pkt.pts * stream.time_base >= seconds):
-                continue
-            pkt.stream = ostream
-            out.mux(pkt)
-    return dst
-
-
 @pytest.mark.slow
 def test_two_real_batches_record_into_one_library_at_once(tmp_path):
     lib = tmp_path / "lib.sqlite"
@@ -209,8 +196,8 @@ def test_two_real_batches_record_into_one_library_at_once(tmp_path):
     for run, seconds in (("one", 2.0), ("two", 2.5)):
         src = tmp_path / run
         src.mkdir()
-        _trim(SAMPLES / "runner_side_clean.mp4", src / "clean.mp4", seconds)
-        _trim(SAMPLES / "runner_side_forward_head.mp4", src / "forward.mp4", seconds)
+        trim(SAMPLES / "runner_side_clean.mp4", src / "clean.mp4", seconds)
+        trim(SAMPLES / "runner_side_forward_head.mp4", src / "forward.mp4", seconds)
         full = dict(os.environ)
         full["PYTHONPATH"] = os.pathsep.join([str(ROOT), full.get("PYTHONPATH", "")])
         procs.append(subprocess.Popen(
