@@ -1,16 +1,26 @@
-"""Keep MediaPipe/TFLite's native start-up chatter off the terminal, and nothing else.
+"""Keep the native libraries' log lines off the terminal, and nothing else.
 
-Creating a pose landmarker and its first detection make the native libraries print a
-few lines straight to file descriptor 2 (``INFO: Created TensorFlow Lite XNNPACK
-delegate``, ``WARNING: Logging before InitGoogle()``, ``W0000 ...
-inference_feedback_manager.cc ...``); environment variables do not silence them.
+Creating a pose landmarker and running it make MediaPipe's native runtime print straight
+to file descriptor 2. The lines change with every wheel (mediapipe 1.2.3's LiteRT runtime
+prints about 50 per landmarker: ``INFO: [environment.cc:36] Creating LiteRT environment``,
+``WARNING: [model_load.cc:402] Sparsity tensors may not yet be fully supported.``; older
+wheels printed ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.`` and absl lines
+such as ``W0000 00:00:1700000000.123 123 inference_feedback_manager.cc:114] ...``), so the
+filter knows them by their *format*, not their wording.
+
+Silencing them at the source was tried first and does not work with the wheels we ship:
+with mediapipe 1.2.3, ``GLOG_minloglevel=3``, ``TF_CPP_MIN_LOG_LEVEL=3`` and the LiteRT
+variables leave the count of lines unchanged (51 for one landmarker and one detection), and
+the runtime offers no logging setting through its Python API. tests/test_stderr_filter.py
+starts a real landmarker in a child process and checks that nothing of it reaches stderr,
+so a wheel that talks in a new format fails the tests, not the users.
 
 The library leaves file descriptors alone. The command line, which owns its process,
-points descriptor 2 at a pipe for the length of a command; a thread forwards every
-line to the real standard error except those chatter lines. Python's own
-``sys.stderr`` (our messages, logging, tracebacks, progress bars) writes to the real
-standard error directly, so nothing of ours waits on the filter, and a child process
-(batch workers) that inherits descriptor 2 is filtered the same way.
+points descriptor 2 at a pipe for the length of a command; a thread forwards every line to
+the real standard error except native log lines. Python's own ``sys.stderr`` (our
+messages, logging, tracebacks, progress bars) writes to the real standard error directly,
+so nothing of ours waits on the filter, and a child process (batch workers) that inherits
+descriptor 2 is filtered the same way.
 """
 
 from __future__ import annotations
@@ -18,24 +28,51 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import select
 import sys
 import threading
 from collections.abc import Iterator
 
-#: Lines of native chatter, dropped.
-CHATTER = re.compile(
-    rb"^(INFO: Created TensorFlow Lite XNNPACK delegate"
+#: Native log lines, dropped. Each alternative is a format, not a message:
+NATIVE_LOG = re.compile(
+    rb"^(?:"
+    # absl / glog: severity I/W/E + MMDD, time (hh:mm:ss.us, or 00:00:<epoch> before the
+    # logger is set up), thread id, file:line] (F, fatal, is kept:
+    # it is the only word on why the process is about to stop)
+    rb"[IWE]\d{4} [\d:.]+\s+\d+\s+\S+:\d+\]"
+    # LiteRT / TFLite logger with a source location: INFO: [file.cc:12] ..., WARNING: [...]
+    rb"|(?:INFO|WARNING|VERBOSE|DEBUG): \[[^\]\s]+:\d+\]"
+    # the start-up banners of the TFLite runtime and of the absl logger
+    rb"|INFO: (?:Created|Initialized) TensorFlow Lite"
     rb"|WARNING: Logging before InitGoogle\(\)"
-    rb"|[IWE]\d{4} [\d:. ]+\d+ \S+\.cc:\d+\]"  # absl/glog: W0000 00:00:1700000000.123 123 x.cc:84]
+    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called"
     rb")"
 )
-#: A partial line that may still become chatter is held back until its end arrives.
-_MAY_BECOME = re.compile(rb"^(I(N(F(O(:( .*)?)?)?)?)?|W(A(R(N(I(N(G(:( .*)?)?)?)?)?)?)?)?|[IWE]\d[^\n]*)$")
+#: How long a partial line (no newline yet) is held back before it is passed on as it is.
+PARTIAL_LINE_WAIT_S = 0.2
+
+
+def is_native_log(line: bytes) -> bool:
+    """Whether one line (without its newline) is a native library's log line."""
+    return NATIVE_LOG.match(line.rstrip(b"\r")) is not None
 
 
 def _pump(read_fd: int, out_fd: int) -> None:
     pending = b""
+    poller = select.poll()
+    poller.register(read_fd, select.POLLIN | select.POLLHUP)
+
+    def emit(data: bytes) -> None:
+        if data:
+            with contextlib.suppress(OSError):
+                os.write(out_fd, data)
+
     while True:
+        ready = poller.poll(PARTIAL_LINE_WAIT_S * 1000 if pending else None)
+        if not ready:  # a partial line and nothing more for a while: it is not a log line
+            emit(pending)
+            pending = b""
+            continue
         try:
             chunk = os.read(read_fd, 65536)
         except OSError:
@@ -44,15 +81,9 @@ def _pump(read_fd: int, out_fd: int) -> None:
             break
         pending += chunk
         *lines, pending = pending.split(b"\n")
-        out = b"".join(line + b"\n" for line in lines if not CHATTER.match(line))
-        if pending and not _MAY_BECOME.match(pending):
-            out, pending = out + pending, b""
-        if out:
-            with contextlib.suppress(OSError):
-                os.write(out_fd, out)
-    if pending and not CHATTER.match(pending):
-        with contextlib.suppress(OSError):
-            os.write(out_fd, pending)
+        emit(b"".join(line + b"\n" for line in lines if not is_native_log(line)))
+    if pending and not is_native_log(pending):
+        emit(pending)
     os.close(read_fd)
 
 
