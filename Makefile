@@ -1,6 +1,9 @@
 # Two commands do all set-up on a fresh machine (Python >= 3.11, make, the package registries):
-#   make demo   - create .venv, install formcheck, analyse the bundled sample clip (offline)
-#   make test   - install the dev extras and run the test suite
+#   make demo   - create .venv, install the locked set and formcheck, analyse the bundled sample clip (offline)
+#   make test   - install the locked dev set and run the test suite
+# Both install exactly requirements/run.txt or requirements/dev.txt (pinned, hashed, one set for
+# Python 3.11-3.13, the set the whole suite passed with). `make lock` re-resolves them;
+# `make test-latest` runs the suite against the newest versions pyproject.toml's ranges allow.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,7 +11,10 @@ PY     := $(BIN)/python
 DEMO_CLIP ?= sample_videos/runner_side_forward_head.mp4
 DEMO_OUT  ?= demo_output
 
-.PHONY: demo test test-fast bench lint typecheck model-check samples clean system-deps
+LOCK_FLAGS := --universal --fork-strategy fewest --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock"
+
+.PHONY: demo test test-fast test-latest lock bench lint typecheck model-check samples clean system-deps
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "formcheck needs Python >= 3.11"' \
@@ -16,13 +22,32 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(PY) pyproject.toml
-	$(PY) -m pip install --quiet -e .
+$(VENV)/.installed: $(PY) pyproject.toml requirements/run.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/run.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.dev-installed: $(PY) pyproject.toml
-	$(PY) -m pip install --quiet -e ".[dev]"
+$(VENV)/.dev-installed: $(PY) pyproject.toml requirements/dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@ $(VENV)/.installed
+
+# Re-resolve the lock from pyproject.toml's ranges (uv's universal resolver, in a venv of its
+# own; "fewest" keeps one version of each package for every supported Python).
+lock:
+	@test -x .venv-lock/bin/uv || { $(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet uv; }
+	.venv-lock/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements/run.txt
+	.venv-lock/bin/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements/dev.txt
+
+# The suite against the newest versions the ranges allow, in a venv of its own, rebuilt each time:
+# drift in a new wheel is seen here before a user sees it.
+test-latest: system-deps
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade pip
+	.venv-latest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[dev]"
+	.venv-latest/bin/python -m pip list --format=freeze | grep -i -E '^(mediapipe|numpy|opencv|av|scipy|pandas|pydantic)=='
+	.venv-latest/bin/python -m pytest
 
 demo: $(VENV)/.installed
 	$(BIN)/formcheck analyze $(DEMO_CLIP) --out $(DEMO_OUT)
@@ -65,4 +90,4 @@ samples: $(VENV)/.installed
 	$(BIN)/formcheck samples sample_videos
 
 clean:
-	rm -rf $(DEMO_OUT) formcheck_output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(DEMO_OUT) formcheck_output .pytest_cache .mypy_cache .ruff_cache .venv-latest .venv-lock
