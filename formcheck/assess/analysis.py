@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal
 
-from formcheck import __version__
+from formcheck import ANALYSIS_REVISION, __version__
 from formcheck.assess.faults import Fault, find_faults
 from formcheck.assess.norms import (
     DEFAULT_HEIGHT_CM,
@@ -52,6 +52,7 @@ from formcheck.kinematics.view import (
 )
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
 from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
+from formcheck.model.provenance import library_versions
 from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, json_ready
 from formcheck.model.settings import Settings
 
@@ -126,6 +127,8 @@ class Analysis:
         return {
             "schema_version": SCHEMA_VERSION,
             "formcheck_version": __version__,
+            "analysis_revision": ANALYSIS_REVISION,
+            "made_with": library_versions(),
             "video": self.video.to_dict(),
             "model": self.model.to_dict(),
             "settings": self.settings.to_dict(),

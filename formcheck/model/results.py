@@ -284,6 +284,10 @@ class AnalysisResult(_Record):
 
     schema_version: str = SCHEMA_VERSION
     formcheck_version: str
+    analysis_revision: int | None = Field(
+        default=None, description="formcheck.ANALYSIS_REVISION that made it (None: written before it was kept)")
+    made_with: dict[str, str | None] = Field(
+        default_factory=dict, description="versions of Python and the libraries that can move a number")
     video: VideoMeta
     model: ModelMeta
     settings: SettingsRecord

@@ -173,6 +173,7 @@ def compare_sessions(a: Session, b: Session, n_boot: int = 4000) -> dict[str, An
     from formcheck import __version__
     from formcheck.assess.change import KEY_METRICS, compare_faults, compare_steps, next_step
     from formcheck.assess.reliability_table import GENERATED, mdc_table
+    from formcheck.model.provenance import version_differences
 
     changes = compare_steps(a.steps, b.steps, mdc_table(), KEY_METRICS, n_boot=n_boot)
     faults = compare_faults(a.faults(), b.faults())
@@ -180,12 +181,18 @@ def compare_sessions(a: Session, b: Session, n_boot: int = 4000) -> dict[str, An
     if a.summary.get("view") != b.summary.get("view"):
         warnings.append(f"the sessions were filmed from different views (A: {a.summary.get('view')}, "
                         f"B: {b.summary.get('view')}): only metrics both views measure are compared")
-    made_by = [(s.summary.get("formcheck_version"), (s.summary.get("model") or {}).get("sha256"),
-                s.summary.get("settings_fingerprint")) for s in (a, b)]
+    made_by = [(s.summary.get("formcheck_version"), s.summary.get("analysis_revision"),
+                (s.summary.get("model") or {}).get("sha256"), s.summary.get("settings_fingerprint"))
+               for s in (a, b)]
     if made_by[0] != made_by[1]:
-        warnings.append("the two analyses were made by different formcheck versions, pose models or "
-                        "analysis settings: part of a change may come from formcheck, not the runner; "
-                        "analyse both clips again with the same formcheck to compare like with like")
+        warnings.append("the two analyses were made by different formcheck versions or analysis revisions, "
+                        "pose models or analysis settings: part of a change may come from formcheck, not "
+                        "the runner; analyse both clips again with the same formcheck to compare like with like")
+    libs = version_differences(a.summary.get("made_with"), b.summary.get("made_with"))
+    if libs:
+        warnings.append(f"the two analyses were made with different library versions ({', '.join(libs)}): "
+                        "a small part of a change may come from them; analyse both clips again in one "
+                        "install to compare like with like")
     for s, name in ((a, "A"), (b, "B")):
         if s.summary.get("segments") not in (None, "steps"):
             warnings.append(f"{name} has no step rhythm: its values are over 1 s windows, not steps")
