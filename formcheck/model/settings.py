@@ -39,8 +39,9 @@ class Settings:
         shown at 30, 8 for 240 at 30; below 1 for time-lapse): real time = playback
         time / speed. None = the file's capture rate if it records one, else 1 (a
         slow-motion gait is then reported and a factor proposed, not applied).
-    threads : pose landmarkers run side by side on consecutive parts of the clip
-        (each keeps about one core busy); 0 = one per core, at most 2. Batch workers use 1.
+    threads : pose landmarkers run side by side on the clip's two consecutive parts (each
+        keeps about one core busy); 0 = one per core, at most 2. Batch workers use 1. It
+        changes the speed only, never a result (so it is not in :meth:`fingerprint`).
     """
 
     model: str | None = None
@@ -92,7 +93,7 @@ class Settings:
         d = self.to_dict()
         d.pop("report", None)
         d.pop("video", None)
-        d.pop("threads", None)
+        d.pop("threads", None)  # the speed only: results are the same for any count (tested)
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     @classmethod

@@ -55,7 +55,7 @@ def extract_runner(video_path: str, settings: Settings,
     total = video.frames
     sampler = FrameSampler(total)
     ext = extract(video, model, progress=(lambda i: progress(i, total)) if progress else None,
-                  on_frame=sampler, segments=settings.pose_threads())
+                  on_frame=sampler, workers=settings.pose_threads())
     cand = ext.candidates
     timings = {"pose": time.perf_counter() - t0}
     if cand.n_frames != video.frames:

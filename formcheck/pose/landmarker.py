@@ -33,6 +33,10 @@ MULTI_POSES = 2  # poses tracked per frame once a census has seen several people
 CENSUS_EVERY_S = 2.0
 #: Clips shorter than this per segment are not split (a fresh detection per segment).
 MIN_SEGMENT_S = 3.0
+#: The clip is tracked in this many consecutive time ranges, each starting with a fresh
+#: detection, whatever the number of threads: the results then do not depend on how many
+#: landmarkers run side by side (``Settings.threads`` only changes the speed).
+POSE_SEGMENTS = 2
 
 
 def _create(model: ModelInfo, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker
@@ -375,7 +379,8 @@ def extract(
     on_frame: Callable[[Frame], None] | None = None,
     prefetch: int = 8,
     census_every_s: float = CENSUS_EVERY_S,
-    segments: int = 1,
+    segments: int = POSE_SEGMENTS,
+    workers: int = 1,
 ) -> Extraction:
     """Run the landmarker over every frame of the clip, in one streaming pass.
 
@@ -385,10 +390,12 @@ def extract(
     person being tracked), tracking switches to two poses per frame for the rest of the
     clip, and :mod:`formcheck.pose.selection` picks the runner afterwards.
 
-    One landmarker keeps about one core busy. With ``segments > 1`` the clip is cut
-    into that many consecutive time ranges, each decoded and tracked by its own
-    landmarker in its own thread (MediaPipe releases the GIL while it works), and the
-    results are joined in time order; each range starts with a fresh detection.
+    One landmarker keeps about one core busy. With ``segments > 1`` the clip (when it is
+    at least ``MIN_SEGMENT_S`` per range long) is cut into that many consecutive time
+    ranges, each decoded and tracked by its own landmarker, and the results are joined in
+    time order; each range starts with a fresh detection. ``workers`` threads work through
+    the ranges (MediaPipe releases the GIL while it works): the result is the same for any
+    number of workers, only the time changes.
 
     ``progress(n)`` is called with the number of frames done; ``on_frame(frame)`` sees
     each decoded frame (``frame.index`` counts within its range; use ``frame.time_s``).
@@ -424,8 +431,18 @@ def extract(
         except BaseException as exc:  # re-raised in the calling thread
             results[k] = exc
 
-    threads = [threading.Thread(target=work, args=(k,), name=f"formcheck-pose-{k}", daemon=True)
-               for k in range(segments)]
+    todo = list(range(segments))
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                k = todo.pop(0)
+            work(k)
+
+    threads = [threading.Thread(target=worker, name=f"formcheck-pose-{w}", daemon=True)
+               for w in range(max(1, min(workers, segments)))]
     try:
         for th in threads:
             th.start()
