@@ -17,7 +17,11 @@ decides which ``formcheck`` is imported, so the reference can be an older commit
 
 ``record`` adds or replaces the entries of the clips it is given and keeps the others,
 so clips can be recorded one per call. It stores the ``git describe`` of the code that
-produced each entry.
+produced each entry, the ``formcheck.ANALYSIS_REVISION`` the file holds results of, and a
+hash of the recorded values. Results that move need a new revision: ``record`` refuses
+to write changed values under the revision they were recorded with, and
+``tests/test_golden.py`` fails when the file's revision is not the code's or its values
+do not match their hash (edited by hand).
 
 A deliberate change of results (a fixed bug, a new rule) re-records both files from
 the new code, and the commit message says why the values moved. An unexplained
@@ -134,14 +138,48 @@ def _code_version() -> str:
         return "unknown"
 
 
-def record(out: Path, clips: list[Path]) -> None:
-    """Analyse ``clips`` one after another and add their key values to ``out``."""
+def expected_values(entry: dict[str, Any]) -> dict[str, Any]:
+    """A recorded entry without its bookkeeping: the values compared."""
+    return {k: v for k, v in entry.items() if k != "recorded_with"}
+
+
+def values_hash(clips: dict[str, Any]) -> str:
+    """The hash of every clip's recorded values (not of who recorded them)."""
+    import hashlib
+
+    canon = {name: expected_values(entry) for name, entry in sorted(clips.items())}
+    return hashlib.sha256(json.dumps(canon, sort_keys=True).encode()).hexdigest()
+
+
+class RevisionNotRaised(RuntimeError):
+    """Results moved, but ``formcheck.ANALYSIS_REVISION`` did not."""
+
+
+def record(out: Path, clips: list[Path], analyse_clip: Any = None) -> None:
+    """Analyse ``clips`` one after another and add their key values to ``out``.
+
+    Raises :class:`RevisionNotRaised` (before writing that clip) when a clip's values
+    differ from those recorded under the current analysis revision."""
+    from formcheck import ANALYSIS_REVISION
+
+    analyse_clip = analyse_clip or analyse
     data = json.loads(out.read_text()) if out.is_file() else {"clips": {}}
+    same_revision = data.get("analysis_revision") == ANALYSIS_REVISION
     version = _code_version()
     for clip in clips:
         print(f"analysing {clip.name} ...", file=sys.stderr, flush=True)
-        data["clips"][clip.name] = {"recorded_with": version, **key_values(analyse(clip))}
+        entry = {"recorded_with": version, **key_values(analyse_clip(clip))}
+        old = data["clips"].get(clip.name)
+        if same_revision and old is not None:
+            moved = differences(expected_values(old), expected_values(entry))
+            if moved:
+                raise RevisionNotRaised(
+                    f"{clip.name}: results moved under analysis revision {ANALYSIS_REVISION} "
+                    f"({'; '.join(moved[:3])}): raise formcheck.ANALYSIS_REVISION and record again")
+        data["clips"][clip.name] = entry
         data["clips"] = dict(sorted(data["clips"].items()))
+        data["analysis_revision"] = ANALYSIS_REVISION
+        data["values_sha256"] = values_hash(data["clips"])
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(data, indent=1) + "\n")  # after each clip: a crash keeps the rest
 

@@ -19,15 +19,46 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, SHARED_VIDEOS, real_clip
-from golden import differences, key_values
+from golden import RevisionNotRaised, differences, expected_values, key_values, record, values_hash
+
+import formcheck
 
 DATA = Path(__file__).resolve().parent / "data"
-SAMPLE_GOLDEN = json.loads((DATA / "golden_summaries.json").read_text())["clips"]
-REAL_GOLDEN = json.loads((DATA / "golden_real_clips.json").read_text())["clips"]
+GOLDEN_FILES = {name: json.loads((DATA / name).read_text())
+                for name in ("golden_summaries.json", "golden_real_clips.json")}
+SAMPLE_GOLDEN = GOLDEN_FILES["golden_summaries.json"]["clips"]
+REAL_GOLDEN = GOLDEN_FILES["golden_real_clips.json"]["clips"]
+_expected = expected_values
 
 
-def _expected(entry: dict) -> dict:
-    return {k: v for k, v in entry.items() if k != "recorded_with"}
+@pytest.mark.parametrize("name", sorted(GOLDEN_FILES))
+def test_golden_values_are_of_the_current_analysis_revision(name: str) -> None:
+    """Recorded results belong to one analysis revision: the code's. A re-record that
+    moved values without raising ``formcheck.ANALYSIS_REVISION`` is refused by
+    ``golden.record``; values edited by hand no longer match their hash."""
+    data = GOLDEN_FILES[name]
+    assert data.get("analysis_revision") == formcheck.ANALYSIS_REVISION, (
+        f"{name} holds results of analysis revision {data.get('analysis_revision')}, the code is at "
+        f"{formcheck.ANALYSIS_REVISION}: record the golden files again (tests/golden.py)")
+    assert data.get("values_sha256") == values_hash(data["clips"]), f"{name}: values changed by hand"
+
+
+def test_recording_moved_results_needs_a_new_revision(tmp_path: Path, monkeypatch) -> None:
+    clip = Path("runner_side_forward_head.mp4")
+    out = tmp_path / "golden.json"
+    out.write_text(json.dumps(GOLDEN_FILES["golden_summaries.json"]))
+    summary_like = {"view": "side", "facing": "right", "gait": {"kind": "run"}, "steps": 20,
+                    "segments": "steps", "detection": {"frames_with_runner": 100},
+                    "metrics": {}, "faults": []}
+    with pytest.raises(RevisionNotRaised, match=r"raise formcheck\.ANALYSIS_REVISION"):
+        record(out, [clip], analyse_clip=lambda _: summary_like)
+    assert json.loads(out.read_text()) == GOLDEN_FILES["golden_summaries.json"]  # nothing written
+    monkeypatch.setattr(formcheck, "ANALYSIS_REVISION", formcheck.ANALYSIS_REVISION + 1)
+    record(out, [clip], analyse_clip=lambda _: summary_like)
+    data = json.loads(out.read_text())
+    assert data["analysis_revision"] == formcheck.ANALYSIS_REVISION
+    assert data["clips"][clip.name]["steps"] == 20
+    assert data["values_sha256"] == values_hash(data["clips"])
 
 
 def test_comparison_sees_a_moved_number_and_a_changed_fault() -> None:
@@ -77,3 +108,23 @@ def test_real_clip_results_unchanged(name: str) -> None:
 
     got = key_values(analyse(real_clip(name)))
     assert differences(_expected(REAL_GOLDEN[name]), got) == []
+
+
+@pytest.mark.slow
+def test_threads_change_the_speed_not_the_results() -> None:
+    """``Settings.threads`` is left out of the settings fingerprint (batch resume, compare)
+    because the clip is always tracked in the same time ranges: one landmarker working
+    through both gives exactly the numbers two side by side give."""
+    import tempfile
+
+    from formcheck.model.settings import Settings
+    from formcheck.pipeline.run import run_analysis
+
+    clip = SAMPLES / "runner_side_clean.mp4"
+    got = {}
+    for threads in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            got[threads] = key_values(run_analysis(clip, Path(tmp) / "out",
+                                                   Settings(video=False, report=False, threads=threads)))
+    assert got[1]["steps"] > 0
+    assert differences(got[2], got[1]) == []
