@@ -26,23 +26,32 @@ import logging
 import math
 import os
 import shutil
-import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from formcheck import __version__
+from formcheck import ANALYSIS_REVISION, __version__
+from formcheck.batch.jobs import (  # noqa: F401  (re-exported: the batch's public names)
+    FAILED,
+    OK,
+    SKIPPED,
+    ClipJob,
+    ClipResult,
+    ClusterError,
+    analyze_clip,
+    failed,
+    one_line,
+)
 from formcheck.errors import FormcheckError, InputError, OutputError
 from formcheck.io.video import VIDEO_EXTENSIONS
+from formcheck.model.provenance import library_versions
 from formcheck.model.results import AnalysisResult
 from formcheck.model.settings import Settings
 
 log = logging.getLogger(__name__)
 
-OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 SUMMARY_CSV = "batch_summary.csv"
 REPORT_STEM = "batch_report"
 LOCK_NAME = ".formcheck-batch.lock"
@@ -83,62 +92,6 @@ COLUMNS: tuple[str, ...] = (
     "fault_severities",  # their severities, same order
     "analysis_s",  # wall time of the analysis (ok clips only)
 )
-
-
-class ClusterError(FormcheckError):
-    """The Dask scheduler cannot be used (not installed, unreachable)."""
-
-
-# --------------------------------------------------------------------------- jobs
-
-
-@dataclass(frozen=True)
-class ClipJob:
-    """One clip to analyse; plain data, so it pickles to a worker process or a Dask worker."""
-
-    video: str  # absolute path, as the workers must see it
-    rel: str  # path relative to the batch folder, for the CSV
-    out_dir: str  # absolute path of the clip's output folder
-    settings: Settings
-
-
-@dataclass(frozen=True)
-class ClipResult:
-    """What came back for one clip. ``summary`` is the clip's summary for ok/skipped."""
-
-    rel: str
-    status: str
-    error: str = ""
-    summary: dict[str, Any] | None = None
-    seconds: float | None = None
-    detail: str = ""  # traceback of an unexpected error, for the log
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def failed(job: ClipJob, message: str, detail: str = "") -> ClipResult:
-    return ClipResult(job.rel, FAILED, one_line(message), detail=detail)
-
-
-def analyze_clip(job: ClipJob) -> ClipResult:
-    """Analyse one clip into its folder; never raises for a bad clip (runs in a worker)."""
-    from formcheck.pipeline.run import run_analysis
-
-    t0 = time.perf_counter()
-    try:
-        summary = run_analysis(job.video, job.out_dir, job.settings)
-    except FormcheckError as exc:
-        result = failed(job, str(exc))
-    except Exception as exc:  # a bug: fail this clip, keep the others going, keep the traceback
-        result = failed(job, f"internal error: {type(exc).__name__}: {exc}", traceback.format_exc())
-    else:
-        return ClipResult(job.rel, OK, summary=summary, seconds=round(time.perf_counter() - t0, 2))
-    with contextlib.suppress(OSError):
-        Path(job.out_dir).rmdir()  # only if empty: no folder for a clip that never got one
-    return result
 
 
 # ---------------------------------------------------------------------- discovery
@@ -248,6 +201,10 @@ def completed_summary(
         why = "other settings"
     elif result.formcheck_version != __version__:
         why = f"formcheck {result.formcheck_version}"
+    elif result.analysis_revision != ANALYSIS_REVISION:
+        why = f"analysis revision {result.analysis_revision}"
+    elif (result.made_with or {}).get("mediapipe") != library_versions()["mediapipe"]:
+        why = f"mediapipe {(result.made_with or {}).get('mediapipe')}"
     elif (settings.video and not result.settings.video) or (settings.report and not result.settings.report):
         why = "an output now asked for is missing"
     if why or result is None:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from formcheck.batch.core import ClipJob, ClipResult, ClusterError, analyze_clip, failed
+from formcheck.batch.jobs import ClipJob, ClipResult, ClusterError, analyze_clip, failed
 from formcheck.io.folder import is_analysis_folder
 
 log = logging.getLogger(__name__)

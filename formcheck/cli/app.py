@@ -17,6 +17,13 @@ import typer
 
 from formcheck import __version__
 from formcheck.cli import library as library_cli
+from formcheck.cli.common import (
+    EXIT_INTERRUPTED,
+    VerboseOpt,
+    _setup_logging,
+    _stderr_console,
+    _user_errors,
+)
 from formcheck.cli.library import (
     AthleteOpt,
     ConditionOpt,
@@ -26,7 +33,7 @@ from formcheck.cli.library import (
     ShoesOpt,
     SpeedOpt,
 )
-from formcheck.errors import FormcheckError, LibraryError
+from formcheck.errors import LibraryError
 
 app = typer.Typer(
     name="formcheck",
@@ -36,38 +43,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-EXIT_INTERRUPTED = 130
-
-
-def _user_errors(func):
-    """Turn user errors and Ctrl-C inside a command into one line and an exit code."""
-    import functools
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except FormcheckError as exc:
-            print(f"formcheck: error: {exc}", file=sys.stderr)
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            print("formcheck: interrupted; no partial results were kept", file=sys.stderr)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-
-    return wrapper
-
-
-def _stderr_console():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def _setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="formcheck: %(levelname)s: %(message)s", stream=sys.stderr)
-
 
 def _settings(config: Path | None, **overrides):
     from formcheck.model.settings import Settings
@@ -80,7 +55,6 @@ def default_out_dir(video: Path) -> Path:
     return Path("formcheck_output") / video.stem
 
 
-VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")]
 
 
 @app.command()

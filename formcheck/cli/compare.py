@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 # app.py imports this module at its end, after these names are defined
-from formcheck.cli.app import VerboseOpt, _setup_logging, _user_errors
+from formcheck.cli.common import VerboseOpt, _setup_logging, _user_errors
 
 
 def register(app: typer.Typer) -> None:
