@@ -145,3 +145,54 @@ def test_bad_option_values() -> None:
     assert_one_line_error(proc, 2, "height")
     proc = run_cli("analyze", str(SAMPLE), "--view", "sideways")
     assert_one_line_error(proc, 2, "--view")
+
+
+def assert_no_native_lines(proc: subprocess.CompletedProcess) -> None:
+    """Whatever a command prints on stderr is formcheck's own: no native library log line."""
+    from formcheck.cli.stderr import is_native_log
+
+    native = [ln for ln in proc.stderr.splitlines() if is_native_log(ln.encode())]
+    assert native == [], native[:5]
+
+
+@pytest.fixture(scope="module")
+def empty_room(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clip the pose model runs on and finds nobody in."""
+    rng = np.random.default_rng(1)
+    frames = [np.full((240, 320, 3), 90, np.uint8) + rng.integers(0, 20, (240, 320, 3), dtype=np.uint8)
+              for _ in range(45)]
+    return write_clip(tmp_path_factory.mktemp("room") / "empty_room.mp4", frames)
+
+
+@pytest.mark.slow
+def test_batch_of_a_clip_with_nobody_keeps_native_lines_off_stderr(empty_room: Path, tmp_path: Path) -> None:
+    """The pose model runs in a spawned worker (it inherits the filtered descriptor 2)."""
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    (folder / empty_room.name).write_bytes(empty_room.read_bytes())
+    proc = run_cli("batch", str(folder), "--out", str(tmp_path / "out"), "--no-video", "--no-report",
+                   "--workers", "1")
+    assert proc.returncode != 0, proc.stderr
+    assert_no_native_lines(proc)
+    assert "Traceback" not in proc.stderr
+    assert "no runner found" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_live_on_a_clip_with_nobody_keeps_native_lines_off_stderr(empty_room: Path) -> None:
+    proc = run_cli("live", "--source", str(empty_room), "--headless", "--no-pacing")
+    assert_no_native_lines(proc)
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args, code, needle", [
+    (("batch", "/no/such/folder"), 2, "/no/such/folder"),
+    (("compare", "/no/such/a", "/no/such/b"), 2, "/no/such/a"),
+    (("live", "--source", "/no/such/clip.mp4", "--headless"), 2, "/no/such/clip.mp4"),
+    (("serve", "--port", "70000"), 2, "not a port number"),
+    (("serve", "--library", "{tmp}/not_a_database.sqlite", "--port", "0"), 2, "not a database"),
+])
+def test_every_command_reports_bad_input_in_one_line(args, code, needle, tmp_path: Path) -> None:
+    (tmp_path / "not_a_database.sqlite").write_text("not a database")
+    proc = run_cli(*(a.format(tmp=tmp_path) for a in args))
+    assert_one_line_error(proc, code, needle)
