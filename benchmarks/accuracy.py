@@ -337,14 +337,12 @@ def _machine() -> str:
 
 
 def _versions() -> str:
-    out = []
-    for mod in ("formcheck", "mediapipe", "cv2", "av"):
-        try:
-            m = __import__(mod)
-            out.append(f"{mod} {getattr(m, '__version__', '?')}")
-        except Exception:
-            out.append(f"{mod} missing")
-    return ", ".join(out)
+    """formcheck's version and analysis revision, and the libraries that can move a number."""
+    import formcheck
+    from formcheck.model.provenance import library_versions
+
+    libs = ", ".join(f"{k} {v or 'missing'}" for k, v in library_versions().items())
+    return f"formcheck {formcheck.__version__} (analysis revision {formcheck.ANALYSIS_REVISION}), {libs}"
 
 
 def _commit() -> str:

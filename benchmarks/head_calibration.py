@@ -182,7 +182,13 @@ def main() -> None:
     df = measure(Path(args.videos), cache)
     if args.csv:
         df.to_csv(args.csv, index=False)
+    import formcheck
+    from formcheck.model.provenance import library_versions
+
+    made_with = ", ".join(f"{k} {v or 'missing'}" for k, v in library_versions().items())
     print(report(df))
+    print(f"\nMade with formcheck {formcheck.__version__} (analysis revision "
+          f"{formcheck.ANALYSIS_REVISION}), {made_with}.")
 
 
 if __name__ == "__main__":
