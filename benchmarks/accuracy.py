@@ -182,7 +182,8 @@ def evaluate(
     """
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import run_analysis
-    from formcheck.synth.runner import condition_spec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import condition_spec
 
     workdir = Path(workdir)
     spec = condition_spec(condition, scale, **overrides)

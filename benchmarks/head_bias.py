@@ -28,7 +28,8 @@ HEAD_FORWARD = (5.0, 25.0)
 def one(workdir: Path, frac: float, pitch: float, head: float) -> dict[str, Any]:
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import analyze
-    from formcheck.synth.runner import condition_spec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import condition_spec
 
     size = (640, 480) if frac < 0.4 else (320, 240)
     spec = condition_spec("baseline", size=size, runner_frac=frac, camera_pitch_deg=pitch,

@@ -42,7 +42,8 @@ from benchmarks.common import cpu_model  # noqa: E402
 
 
 def clip(width: int, height: int, duration: float) -> Path:
-    from formcheck.synth.runner import RunnerSpec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import RunnerSpec
 
     path = CACHE / f"live_{width}x{height}_{duration:g}s.mp4"
     if not path.exists():

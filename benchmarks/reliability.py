@@ -222,7 +222,7 @@ def _half_record(kind: str, name: str, summary: dict[str, Any], *parts: Any) -> 
 
 def collect_synth(repeats: int) -> list[dict[str, Any]]:
     """Synthetic repeats (whole-clip medians) and synthetic halves."""
-    from formcheck.synth.runner import render_clip
+    from formcheck.synth.render import render_clip
 
     records = []
     for name, base in synth_runners().items():

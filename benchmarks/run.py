@@ -41,7 +41,8 @@ FORMCHECK = [sys.executable, "-m", "formcheck"]
 
 
 def render(name: str, **spec) -> Path:
-    from formcheck.synth.runner import RunnerSpec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import RunnerSpec
 
     path = CACHE / f"{name}.mp4"
     if not path.exists():

@@ -78,3 +78,78 @@ def test_importing_the_pose_pass_leaves_pandas_and_scipy_out(name):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def import_cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                comp = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    comp.append(member)
+                    if member == node:
+                        break
+                if len(comp) > 1:
+                    cycles.append(sorted(comp))
+    return cycles
+
+
+def module_graph(package: str = "formcheck") -> dict[str, set[str]]:
+    """Every import between the package's modules that runs (at module level or in a
+    function; not those under ``if TYPE_CHECKING``), plus the packages an import runs on
+    the way: importing ``a.b.c`` executes ``a/b/__init__``, so an ``__init__`` that
+    re-exports a module which imports the package back is a cycle too."""
+    import grimp
+
+    graph = grimp.build_graph(package, exclude_type_checking_imports=True, cache_dir=None)
+    edges: dict[str, set[str]] = {m: set() for m in graph.modules}
+    for module in graph.modules:
+        for target in graph.find_modules_directly_imported_by(module):
+            parts = target.split(".")
+            for i in range(2, len(parts) + 1):  # the root package's __init__ imports nothing
+                name = ".".join(parts[:i])
+                if name in edges and name != module:
+                    edges[module].add(name)
+    return edges
+
+
+def test_cycle_finder_finds_cycles():
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_module_graph_has_no_cycles():
+    edges = module_graph()
+    assert "formcheck.store" in edges["formcheck.store.library"]  # the package it runs on the way
+    assert import_cycles(edges) == []

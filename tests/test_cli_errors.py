@@ -89,7 +89,8 @@ def test_nobody_in_view(tmp_path: Path, out_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_clip_too_short_for_a_step(tmp_path: Path, out_dir: Path) -> None:
-    from formcheck.synth.runner import RunnerSpec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import RunnerSpec
 
     clip = tmp_path / "short.mp4"
     render_clip(RunnerSpec(duration_s=0.5, width=320, height=240, runner_height_px=190), clip)

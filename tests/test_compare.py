@@ -145,7 +145,7 @@ def test_history_of_an_unknown_athlete_is_one_line(tmp_path, capsys, monkeypatch
 def _analyse(spec, folder: Path) -> Path:
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import run_analysis
-    from formcheck.synth.runner import render_clip
+    from formcheck.synth.render import render_clip
 
     folder.mkdir(parents=True, exist_ok=True)
     clip = folder.with_suffix(".mp4")

@@ -12,7 +12,8 @@ from formcheck.model.settings import Settings
 
 
 def render(tmp_path: Path, name: str, **spec) -> Path:
-    from formcheck.synth.runner import RunnerSpec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import RunnerSpec
 
     path = tmp_path / f"{name}.mp4"
     render_clip(RunnerSpec(**spec), path)

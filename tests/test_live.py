@@ -40,13 +40,8 @@ from formcheck.live.record import SessionRecorder
 from formcheck.live.session import LiveSession
 from formcheck.model.pose import N_LANDMARKS, PoseSeries
 from formcheck.pose.stream import PoseSample
-from formcheck.synth.runner import (
-    ACCURACY_BASE,
-    RunnerSpec,
-    compute_truth,
-    render_clip,
-    simulate,
-)
+from formcheck.synth.render import compute_truth, render_clip
+from formcheck.synth.runner import ACCURACY_BASE, RunnerSpec, simulate
 from tests.conftest import ROOT, write_clip
 
 # --------------------------------------------------------------------------- helpers

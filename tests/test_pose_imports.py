@@ -38,7 +38,8 @@ def test_importing_the_pose_pass_loads_neither() -> None:
 
 @pytest.mark.slow  # runs the pose model (on a 2 s clip)
 def test_running_the_pose_pass_loads_neither(tmp_path: Path) -> None:
-    from formcheck.synth.runner import RunnerSpec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import RunnerSpec
 
     clip = tmp_path / "short.mp4"
     render_clip(RunnerSpec(duration_s=2.0, width=320, height=240, runner_height_px=190.0), clip)

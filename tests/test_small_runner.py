@@ -36,7 +36,8 @@ def test_tiles_cover_every_pixel_with_half_overlap(width, height):
 def test_runner_an_eighth_of_a_1080p_frame_is_found_and_tracked(tmp_path):
     from formcheck.model.settings import Settings
     from formcheck.pose.extract import extract_runner
-    from formcheck.synth.runner import condition_spec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import condition_spec
 
     clip = tmp_path / "small.mp4"
     spec = condition_spec("baseline", size=(1920, 1080), runner_frac=0.125, duration_s=2.0, fps=24.0)

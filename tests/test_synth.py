@@ -16,15 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.synth.runner import (
-    NEUTRAL_HEAD_PITCH_DEG,
-    RunnerSpec,
-    compute_truth,
-    iter_frames,
-    render_clip,
-    render_frame,
-    simulate,
-)
+from formcheck.synth.render import compute_truth, iter_frames, render_clip, render_frame
+from formcheck.synth.runner import NEUTRAL_HEAD_PITCH_DEG, RunnerSpec, simulate
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "pose_landmarker_full.task"
 SMALL = RunnerSpec(duration_s=1.0, fps=30.0, width=320, height=240, runner_height_px=190.0)

@@ -289,7 +289,7 @@ def test_rendered_bounce_and_slow_motion(tmp_path) -> None:
     slow-motion render is recognised."""
     from formcheck.assess.analysis import analyze_extracted
     from formcheck.pose.extract import extract_runner
-    from formcheck.synth.runner import render_clip
+    from formcheck.synth.render import render_clip
 
     settings = Settings(video=False, report=False, threads=1)
     base = RunnerSpec(cadence_spm=170, duration_s=2.5, vertical_oscillation_cm=8.0)

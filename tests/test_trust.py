@@ -30,7 +30,8 @@ from formcheck.assess.norms import (
     gaze_proxy_from_pitch,
 )
 from formcheck.assess.segments import metric_change_points, segment_steps
-from formcheck.synth.runner import RunnerSpec, compute_truth, simulate
+from formcheck.synth.render import compute_truth
+from formcheck.synth.runner import RunnerSpec, simulate
 
 FH = THRESHOLDS["forward_head"]
 GAZE = THRESHOLDS["gaze_down"]
@@ -283,7 +284,7 @@ def test_synthetic_runner_head_jump() -> None:
 def _analyse(spec: RunnerSpec, tmp_path: Path):
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import analyze
-    from formcheck.synth.runner import render_clip
+    from formcheck.synth.render import render_clip
 
     clip = tmp_path / "clip.mp4"
     render_clip(spec, clip)

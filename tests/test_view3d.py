@@ -27,7 +27,8 @@ from formcheck.kinematics.view import (
 )
 from formcheck.model.pose import LANDMARK_NAMES, PoseSeries, VideoInfo
 from formcheck.synth import body3d
-from formcheck.synth.runner import RunnerSpec, compute_truth, render_frame, simulate
+from formcheck.synth.render import compute_truth, render_frame
+from formcheck.synth.runner import RunnerSpec, simulate
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "pose_landmarker_full.task"
 SMALL = RunnerSpec(duration_s=1.0, fps=30.0, width=320, height=240, runner_height_px=190.0,
@@ -235,7 +236,7 @@ def test_pose_model_reads_the_view_of_rendered_runners(camera_height_cm: float |
     """Render 1 s at each compass yaw, run MediaPipe, classify: view and facing right."""
     from formcheck.pose.bundle import resolve_model
     from formcheck.pose.landmarker import _create, _mp_image
-    from formcheck.synth.runner import iter_frames
+    from formcheck.synth.render import iter_frames
 
     model = resolve_model(None)
     errors = []

@@ -40,7 +40,8 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Two short synthetic side-view clips: a forward head (faults) and a clean runner."""
     from dataclasses import replace
 
-    from formcheck.synth.runner import RunnerSpec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import RunnerSpec
 
     out = tmp_path_factory.mktemp("clips")
     base = RunnerSpec(duration_s=4.0, fps=30.0, width=480, height=360, runner_height_px=290.0)

@@ -255,7 +255,7 @@ def test_model_cues_forward_head_from_posted_pixels(config, tmp_path, name):
     """The rendered clip's frames as JPEGs, to the real pose model: the cue within 3 s of
     the head moving forward, none for the clean runner."""
     from formcheck.io.video import iter_frames, probe
-    from formcheck.synth.runner import render_clip
+    from formcheck.synth.render import render_clip
 
     spec = {"stepped": STEPPED, "clean": CLEAN}[name]
     clip = tmp_path / f"{name}.mp4"

@@ -28,7 +28,7 @@ def y4m_of(spec, folder: Path) -> Path:
     """The synthetic runner rendered to an MP4, then rewritten as raw Y4M (I420)."""
     import av
 
-    from formcheck.synth.runner import render_clip
+    from formcheck.synth.render import render_clip
 
     mp4 = folder / "runner.mp4"
     render_clip(spec, mp4)

@@ -391,7 +391,7 @@ def samples(
     out: Annotated[Path, typer.Argument(help="Folder for the rendered clips.")] = Path("sample_videos"),
 ) -> None:
     """Render the synthetic sample clips (with their ground truth) into a folder."""
-    from formcheck.synth.runner import render_samples
+    from formcheck.synth.render import render_samples
 
     for p in render_samples(out):
         print(p)

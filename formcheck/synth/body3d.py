@@ -313,7 +313,7 @@ def draw_figure3d(
     has hair on the top and back, a face (eyes, brows, nose, mouth) at the front and an
     ear on each side, so a front view shows a face and a back view hair.
     """
-    from formcheck.synth.draw import _drop_shadow
+    from formcheck.synth.shading import _drop_shadow
 
     H = spec.runner_height_px
     cm = H / 175.0
