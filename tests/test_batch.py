@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import trim
 
-from formcheck import __version__
+from formcheck import ANALYSIS_REVISION, __version__
 from formcheck.batch.core import (
     COLUMNS,
     INTERRUPTED,
@@ -38,6 +38,7 @@ from formcheck.batch.core import (
 from formcheck.batch.executors import WORKER_DIED, run_local
 from formcheck.cli.app import main
 from formcheck.errors import OutputError
+from formcheck.model.provenance import library_versions
 from formcheck.model.settings import Settings
 from formcheck.pose.bundle import resolve_model
 
@@ -364,6 +365,8 @@ def _fake_done(tmp_path: Path, **changes) -> tuple[Path, Path]:
     # fields resuming compares set to match SETTINGS, then the test's changes
     summary = json.loads((Path(__file__).parent / "data" / "summary_0_1.json").read_text())
     summary["formcheck_version"] = __version__
+    summary["analysis_revision"] = ANALYSIS_REVISION
+    summary["made_with"] = library_versions()
     summary["video"]["path"] = str(clip)
     summary["model"]["sha256"] = "abc"
     summary["settings"].update(video=False, report=False)
@@ -386,6 +389,11 @@ def _fake_done(tmp_path: Path, **changes) -> tuple[Path, Path]:
         ({}, SETTINGS.replace(height_cm=180.0), False),
         ({"model": {"sha256": "other"}}, SETTINGS, False),
         ({"formcheck_version": "0.0.0"}, SETTINGS, False),
+        ({"analysis_revision": ANALYSIS_REVISION - 1}, SETTINGS, False),  # results moved since
+        ({"analysis_revision": None}, SETTINGS, False),  # made before revisions were kept
+        ({"made_with": {"mediapipe": "0.10.14"}}, SETTINGS, False),  # another pose runtime
+        ({"made_with": {"numpy": "1.26.0"}}, SETTINGS, True),  # compare warns; no rerun
+        ({}, SETTINGS.replace(threads=1), True),  # threads change the speed, not results
         ({"video": {"path": "/elsewhere/another.mp4"}}, SETTINGS, False),
     ],
 )

@@ -24,9 +24,14 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
 }
 
 
-@functools.cache
 def library_versions() -> dict[str, str | None]:
-    """``{"python": "3.11.7", "mediapipe": "1.2.3", ...}``; None for a library not installed."""
+    """``{"python": "3.11.7", "mediapipe": "1.2.3", ...}``; None for a library not installed
+    (a new dict each call: the caller may change it)."""
+    return dict(_library_versions())
+
+
+@functools.cache
+def _library_versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {"python": platform.python_version()}
     for name, dists in LIBRARIES.items():
         out[name] = None
