@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from library_data import make_analysis
-from pg_server import fresh_database, postgres_server, why_unavailable
+from pg_server import fresh_database
 from sqlalchemy import create_engine, inspect
 
 from formcheck.errors import InputError, LibraryError
@@ -38,15 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # ------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="session")
-def pg_admin_url():
-    why = why_unavailable()
-    if why:
-        pytest.skip(why)
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
