@@ -12,15 +12,20 @@ does not exist yet (a new SQLite file, or an empty PostgreSQL database):
 
 while one busy loop per core keeps every core loaded. Some clips are in every process's
 folder (the same analysis, so the same session), so the writers also race on one session
-and on the one athlete. Rounds repeat for a few seconds per N (each a new library): the
-race to make a new library is the rare one (issue 20: a few per cent of rounds failed).
+and on the one athlete. Rounds repeat for a few seconds per N (each a new library).
+
+The race that failed in issue 20 is the making of a new library by several processes at
+once, and it is rare (with the code before the fix a few per cent of 8-process starts
+failed, far fewer with 2): so a second test only starts N processes on a new library
+(and a new jobs file) at once, each recording one clip, over and over for a few seconds.
 
 What must hold in every round: every process exits 0; every clip is one session, added by
 exactly one write; every session read at any moment has all its results (a write is all
 or nothing); every upload's job is done once and names its clip's session;
 ``PRAGMA integrity_check`` is ok on both SQLite files.
 
-``-m "not stress"`` leaves this out; ``FORMCHECK_STRESS_SECONDS`` sets the time per N.
+``-m "not stress"`` leaves these out; ``FORMCHECK_STRESS_SECONDS`` and
+``FORMCHECK_STRESS_OPEN_SECONDS`` set the time per N of each.
 """
 
 from __future__ import annotations
@@ -45,8 +50,11 @@ from formcheck.web.jobs import JobStore
 
 pytestmark = pytest.mark.stress
 
-#: Seconds of rounds per N (at least MIN_ROUNDS rounds, each a new library).
-SECONDS = float(os.environ.get("FORMCHECK_STRESS_SECONDS", "8"))
+#: Seconds of rounds per N (at least MIN_ROUNDS rounds, each a new library): of the
+#: full workload, and of only opening a new library at once.
+#: The open test spends OPEN_SECONDS * N / 4 on N processes: the race is likelier with more.
+SECONDS = float(os.environ.get("FORMCHECK_STRESS_SECONDS", "5"))
+OPEN_SECONDS = float(os.environ.get("FORMCHECK_STRESS_OPEN_SECONDS", "6"))
 MIN_ROUNDS = 2
 OWN, COMMON = 2, 2  # clips only this process has; clips every process has
 ATHLETE = "Cy"
@@ -130,21 +138,13 @@ def cpu_load():
             b.wait(10)
 
 
-def one_round(n: int, location: str, work: Path) -> None:
-    """``n`` writers start at once on a new library at ``location``; check what they left."""
+def _start_at_once(roles: list[str], location: str, jobs_db: str, folders_of: list[list[str]],
+                   work: Path) -> list[dict]:
+    """Run one forked writer per role, all released at the same moment; fail on any that
+    exits non-zero (with the end of its stderr); return what each saw."""
     import ast
 
-    roles = [("import", "web", "record")[i % 3] for i in range(n)]
-    jobs_db = str(work / "web-jobs.sqlite")
-    folders_of, video_of = [], {}
-    for i in range(n):
-        base = work / f"p{i}"
-        # Every process has its own copy of the common clips' analyses: the same clip,
-        # hence the same session, reached from different folders.
-        clips = [(f"own{j}", f"p{i}_{j}.mp4") for j in range(OWN)] + \
-                [(f"common{k}", f"common{k}.mp4") for k in range(COMMON)]
-        folders_of.append([str(make_analysis(base / name, video)) for name, video in clips])
-        video_of.update({str(base / name): video for name, video in clips})
+    n = len(roles)
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(n)
     logs = [str(work / f"p{i}") for i in range(n)]
@@ -158,13 +158,35 @@ def one_round(n: int, location: str, work: Path) -> None:
     failed = [(roles[i], codes[i], Path(logs[i] + ".err").read_text().strip().splitlines()[-2:])
               for i in range(n) if codes[i] != 0]
     assert not failed, f"{len(failed)} of {n} processes failed: {failed}"
-
     seen = [ast.literal_eval(Path(log + ".seen").read_text()) for log in logs]
     for i, role in enumerate(roles):
         if role == "import":  # its last line: "<added> added, <rest> already in the library (...)"
             added, rest = Path(logs[i] + ".out").read_text().strip().splitlines()[-1].split(" added, ")
-            assert int(added) + int(rest.split()[0]) == OWN + COMMON
+            assert int(added) + int(rest.split()[0]) == len(folders_of[i])
             seen[i]["added"] = int(added)
+    return seen
+
+
+def _sqlite_ok(path: str) -> None:
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def one_round(n: int, location: str, work: Path) -> None:
+    """``n`` writers start at once on a new library at ``location``; check what they left."""
+    roles = [("import", "web", "record")[i % 3] for i in range(n)]
+    jobs_db = str(work / "web-jobs.sqlite")
+    folders_of, video_of = [], {}
+    for i in range(n):
+        base = work / f"p{i}"
+        # Every process has its own copy of the common clips' analyses: the same clip,
+        # hence the same session, reached from different folders.
+        clips = [(f"own{j}", f"p{i}_{j}.mp4") for j in range(OWN)] + \
+                [(f"common{k}", f"common{k}.mp4") for k in range(COMMON)]
+        folders_of.append([str(make_analysis(base / name, video)) for name, video in clips])
+        video_of.update({str(base / name): video for name, video in clips})
+    seen = _start_at_once(roles, location, jobs_db, folders_of, work)
     assert not [s["torn"] for s in seen if s["torn"]], "a session was read without all its results"
 
     want = {f"p{i}_{j}.mp4" for i in range(n) for j in range(OWN)} | {f"common{k}.mp4" for k in range(COMMON)}
@@ -176,11 +198,9 @@ def one_round(n: int, location: str, work: Path) -> None:
         assert [(a.name, a.sessions) for a in lib.athletes()] == [(ATHLETE, len(want))]
         video_by_id = {s.id: s.video for s in sessions}
     if "://" not in location:
-        with sqlite3.connect(location) as con:
-            assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-            assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        _sqlite_ok(location)
+    _sqlite_ok(jobs_db)
     with sqlite3.connect(jobs_db) as con:
-        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         rows = con.execute("SELECT out_dir, state, progress, session_id FROM jobs").fetchall()
     uploads = [f for i, role in enumerate(roles) if role == "web" for f in folders_of[i]]
     assert sorted(r[0] for r in rows) == sorted(uploads)  # each upload queued once
@@ -208,3 +228,79 @@ def test_many_writers_at_once_on_a_loaded_machine(backend, n, tmp_path, request)
                     one_round(n, url, work)
             rounds += 1
     print(f"{backend} n={n}: {rounds} rounds in {time.monotonic() - t0:.1f} s")
+
+
+def _opener(i: int, work: str, log: str, barrier, stop) -> None:
+    """One of the processes of the open test (forked once, for every round): at each start,
+    open round r's new library and jobs file and record clip ``i``. A failure is noted
+    (the round goes on for the others) and reported at the end in ``log``.seen."""
+    for fd, ext in ((1, ".out"), (2, ".err")):
+        f = os.open(log + ext, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(f, fd)
+        os.close(f)
+    seen: dict = {"added": 0, "failed": []}
+    r = 0
+    while True:
+        barrier.wait(120)
+        if stop.value:
+            break
+        here = Path(work) / f"round{r}"
+        try:
+            with Library.open((here / "location").read_text()) as lib:  # the first thing every writer does
+                seen["added"] += lib.record(Path(work) / f"f{i}", ATHLETE, date=DAY).status == "added"
+            JobStore(here / "web-jobs.sqlite")
+        except Exception as exc:
+            seen["failed"].append((r, f"{type(exc).__name__}: {exc}"))
+        r += 1
+        barrier.wait(120)
+    Path(log + ".seen").write_text(repr(seen))
+
+
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_many_processes_make_one_new_library_at_once(backend, n, tmp_path, request):
+    """Round after round, ``n`` processes open the same new library (and the same new jobs
+    file) at the same moment and record one clip each: the race that failed in issue 20,
+    cheap enough to repeat many times. The processes are forked once for all rounds."""
+    import ast
+    from contextlib import ExitStack
+
+    admin = request.getfixturevalue("pg_admin_url") if backend == "postgresql" else None
+    for i in range(n):
+        make_analysis(tmp_path / f"f{i}", f"f{i}.mp4")
+    ctx = multiprocessing.get_context("fork")
+    barrier, stop = ctx.Barrier(n + 1), ctx.Value("b", 0)
+    logs = [str(tmp_path / f"p{i}") for i in range(n)]
+    locations: list[str] = []
+    with cpu_load(), ExitStack() as databases:
+        procs = [ctx.Process(target=_opener, args=(i, str(tmp_path), logs[i], barrier, stop)) for i in range(n)]
+        for p in procs:
+            p.start()
+        t0 = time.monotonic()
+        try:
+            while len(locations) < MIN_ROUNDS or time.monotonic() - t0 < OPEN_SECONDS * n / 4:
+                here = tmp_path / f"round{len(locations)}"
+                here.mkdir()
+                location = str(here / "lib.sqlite") if admin is None else databases.enter_context(fresh_database(admin))
+                (here / "location").write_text(location)
+                locations.append(location)
+                barrier.wait(120)  # go
+                barrier.wait(300)  # every process is through this round
+            took = time.monotonic() - t0
+            stop.value = 1
+            barrier.wait(120)
+        finally:
+            for p in procs:
+                p.join(60)
+        codes = [p.exitcode for p in procs]
+        assert codes == [0] * n, [Path(log + ".err").read_text()[-500:] for log in logs]
+        seen = [ast.literal_eval(Path(log + ".seen").read_text()) for log in logs]
+        failed = [f for s in seen for f in s["failed"]]
+        assert not failed, f"{len({r for r, _ in failed})} of {len(locations)} rounds failed: {failed[:3]}"
+        assert sum(s["added"] for s in seen) == n * len(locations)
+        for r, location in enumerate(locations):
+            with Library.open(location, create=False) as lib:
+                assert sorted(s.video for s in lib.sessions()) == sorted(f"f{i}.mp4" for i in range(n))
+            if admin is None:
+                _sqlite_ok(location)
+            _sqlite_ok(str(tmp_path / f"round{r}" / "web-jobs.sqlite"))
+    print(f"{backend} n={n}: {len(locations)} new libraries in {took:.1f} s")
