@@ -34,6 +34,19 @@ def pytest_configure(config: pytest.Config) -> None:
         vision.PoseLandmarker.create_from_options = refuse  # type: ignore[method-assign]
 
 
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """The admin URL of a throw-away PostgreSQL server (tests/pg_server.py), one per test
+    run; skips the test when no server can be started here."""
+    from pg_server import postgres_server, why_unavailable
+
+    why = why_unavailable()
+    if why:
+        pytest.skip(why)
+    with postgres_server() as url:
+        yield url
+
+
 def real_clip(name: str) -> Path:
     path = SHARED_VIDEOS / name
     if not path.is_file():

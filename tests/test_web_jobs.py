@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,29 @@ def _alive(pid: int) -> bool:
         return True
 
 
+
+
+def test_a_new_jobs_table_locked_by_another_process_is_waited_for(tmp_path: Path) -> None:
+    # Another process holds the write lock of the new jobs file while this one switches
+    # it to WAL: SQLite fails the switch at once, without its busy timeout; it is retried.
+    where = tmp_path / "web-jobs.sqlite"
+    holder = sqlite3.connect(where, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.0, lambda: holder.execute("COMMIT"))
+    release.start()
+    t0 = time.monotonic()
+    try:
+        store = JobStore(where)
+        waited = time.monotonic() - t0
+    finally:
+        release.join()
+        holder.close()
+    assert waited >= 0.9
+    job = store.add(clip_name="a.mp4", clip_path=tmp_path / "a.mp4", out_dir=tmp_path / "out",
+                    athlete="Ana", date=None, notes="", height_cm=None)
+    assert store.claim_next() == store.get(job.id) and store.get(job.id).state == "running"
+    with sqlite3.connect(where) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 @pytest.mark.slow

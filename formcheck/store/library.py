@@ -18,7 +18,9 @@ library runs in WAL mode (readers never wait for the writer), every write is one
 ``BEGIN IMMEDIATE`` transaction (it takes the write lock at its start, so two writers
 never deadlock upgrading a read lock), each connection waits up to
 :data:`BUSY_TIMEOUT_S` for the lock, and a transaction that still finds the database
-locked is retried with back-off for up to :data:`LOCK_RETRY_S` in all. A write is all
+locked is retried with back-off for up to :data:`LOCK_RETRY_S` in all. So is the switch
+of a new library to WAL mode, which SQLite fails at once, without the busy timeout, when
+another process making the same library holds the write lock. A write is all
 or nothing: a process killed in the middle of one leaves the library as it was before
 it (SQLite's journal), with every earlier commit kept.
 
@@ -159,7 +161,7 @@ def _message(exc: BaseException) -> str:
     return " ".join(str(orig).split())[:200]
 
 
-def _locked(exc: DBAPIError) -> bool:
+def _locked(exc: DBAPIError | sqlite3.Error) -> bool:
     text = _message(exc).lower()
     return "database is locked" in text or "database table is locked" in text or "busy" in text
 
@@ -272,45 +274,63 @@ class Library:
 
     def _wal(self) -> None:
         """Put a new SQLite library in WAL mode (kept in the file; it cannot be set inside a
-        transaction, and is never set on a database that is not a library)."""
+        transaction, and is never set on a database that is not a library).
+
+        Several processes may open the same new library at once, and each one that found
+        it empty comes here. The switch reads the file's header and then writes it: a
+        connection that finds another one's write lock taken at that upgrade gets "database
+        is locked" at once, without waiting for the busy timeout (SQLite does not wait
+        there, as waiting while holding a read lock could deadlock). So the switch is
+        retried like every transaction; once one process has made the file WAL, the others'
+        switch finds it so and writes nothing."""
         if self.url.get_backend_name() != "sqlite":
             return
-        try:
+
+        def switch() -> None:
             with self.engine.connect() as conn:
                 raw = conn.connection.driver_connection
-                raw.execute("PRAGMA journal_mode = WAL")  # type: ignore[union-attr]
-        except DBAPIError as exc:
-            raise self._error(exc, True) from None
-        except sqlite3.Error as exc:
-            raise LibraryError(f"library {self.where}: {exc}") from None
+                raw.execute("PRAGMA journal_mode = WAL").fetchall()  # type: ignore[union-attr]
+
+        self._retrying(switch, write=True)
 
     # ------------------------------------------------------------- transactions
 
     def _run(self, fn: Callable[[Connection], T], *, write: bool) -> T:
         """Run ``fn(conn)`` in one transaction; retry while the database is locked (and,
         on a server, after a unique-key clash with a concurrent writer)."""
+
+        def transaction() -> T:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(formcheck_write=write)
+                with conn.begin():
+                    return fn(conn)
+
+        return self._retrying(transaction, write=write)
+
+    def _retrying(self, action: Callable[[], T], *, write: bool) -> T:
+        """``action()``, called again with back-off while the database is locked, for up
+        to :data:`LOCK_RETRY_S` in all; every other database error is one
+        :class:`LibraryError`. ``action`` opens its own connection each time."""
         deadline = time.monotonic() + LOCK_RETRY_S
         delay = 0.05
         clashes = 0
         while True:
             try:
-                with self.engine.connect() as conn:
-                    conn = conn.execution_options(formcheck_write=write)
-                    with conn.begin():
-                        return fn(conn)
+                return action()
             except IntegrityError:
                 clashes += 1
                 if clashes > 3:
                     raise
                 continue  # another process added the same athlete or session: look again
-            except DBAPIError as exc:
-                if exc.connection_invalidated or not _locked(exc) or time.monotonic() > deadline:
+            except (DBAPIError, sqlite3.Error) as exc:  # sqlite3: a statement on the raw connection
+                invalidated = isinstance(exc, DBAPIError) and exc.connection_invalidated
+                if invalidated or not _locked(exc) or time.monotonic() > deadline:
                     raise self._error(exc, write) from None
                 log.debug("library %s is locked; retrying in %.2f s", self.where, delay)
                 time.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, 1.0)
 
-    def _error(self, exc: DBAPIError, write: bool) -> LibraryError:
+    def _error(self, exc: DBAPIError | sqlite3.Error, write: bool) -> LibraryError:
         msg = _message(exc)
         low = msg.lower()
         if _locked(exc):
@@ -324,7 +344,7 @@ class Library:
                                 "left as it is: restore a backup or move it away and run again")
         if "unable to open" in low:
             return LibraryError(f"cannot open library {self.where} ({msg})")
-        if self.url.get_backend_name() != "sqlite" and isinstance(exc.orig, Exception):
+        if self.url.get_backend_name() != "sqlite" and isinstance(getattr(exc, "orig", None), Exception):
             return LibraryError(f"library server {self.where}: {msg}")
         return LibraryError(f"library {self.where}: {msg}")
 

@@ -73,14 +73,40 @@ CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created);
 """
 
 
+#: How long a connection waits for another one's lock on the jobs table.
+LOCK_WAIT_S = 30.0
+
+
 def connect(db_path: str | Path) -> sqlite3.Connection:
-    """A connection in WAL mode (readers never wait for the writer) that waits up to 30 s
-    for a lock instead of failing."""
-    con = sqlite3.connect(str(db_path), timeout=30.0, isolation_level=None)
-    con.row_factory = sqlite3.Row
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
+    """A connection in WAL mode (readers never wait for the writer) that waits up to
+    :data:`LOCK_WAIT_S` for a lock instead of failing."""
+    con = sqlite3.connect(str(db_path), timeout=LOCK_WAIT_S, isolation_level=None)
+    try:
+        con.row_factory = sqlite3.Row
+        _wal(con)
+        con.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def _wal(con: sqlite3.Connection) -> None:
+    """Switch to WAL mode (a no-op write-free check once the file is WAL). On a new file
+    the switch reads and then writes the header, and SQLite answers "database is locked"
+    at once, without the busy timeout, when another connection holds the write lock
+    between the two (another process making the same new file): so wait and try again."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    delay = 0.01
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 @dataclass(frozen=True)
