@@ -50,6 +50,7 @@ from formcheck.kinematics.view import (
     oblique_note,
     stretch_forward,
 )
+from formcheck.model import registry
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
 from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
 from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, json_ready
@@ -62,33 +63,15 @@ SMALL_TORSO_PX = 60.0
 #: With no step rhythm, posture is still summarised if the runner is seen this long (s).
 MIN_WINDOWED_S = 3.0
 
-#: name -> (unit, description). The order is the order of the summary and the tables.
+#: name -> (unit, description), from the registry (:mod:`formcheck.model.registry`).
+#: The order is the order of the summary and the tables.
 SIDE_METRICS: dict[str, tuple[str, str]] = {
-    "cva_deg": ("deg", "craniovertebral-angle proxy (horizontal vs shoulder->ear); lower = head further forward"),
-    "head_forward_offset_torso": ("torso", "ear ahead of shoulder, in torso lengths; + = forward"),
-    "head_forward_offset_cm": ("cm", "ear ahead of shoulder in cm (needs --height-cm)"),
-    "neck_trunk_angle_deg": ("deg", "neck lean minus trunk lean; + = head forward of the trunk line"),
-    "trunk_lean_deg": ("deg", "hip->shoulder from vertical; + = forward"),
-    "waist_bend_deg": ("deg", "trunk lean minus stance-leg (ankle->hip) lean, median over stance; + = bent at the hips"),
-    "shoulder_elevation_torso": ("torso", "ear-shoulder vertical gap in torso lengths; lower = shoulders raised"),
-    "head_pitch_deg": ("deg", "ear->nose below horizontal; + = looking down"),
-    "vertical_oscillation_torso": ("torso", "trunk rise and fall per step (shoulders, step fundamental), in torso lengths"),
-    "vertical_oscillation_cm": ("cm", "trunk rise and fall per step in cm (needs --height-cm)"),
-    "head_bob_deg": ("deg", "range of the neck-trunk angle within a step (head nodding)"),
-    "neck_load_nm": ("N m", "mean forward-head flexion moment over a step (see assumptions)"),
-    "neck_load_peak_nm": ("N m", "peak forward-head flexion moment in a step"),
-    "bounce_load_factor": ("x", "peak (g + vertical head acceleration) / g in a step"),
-}
+    m.key: (m.unit, m.description) for m in registry.of_view("side")}
 FRONT_METRICS: dict[str, tuple[str, str]] = {
-    "shoulder_tilt_deg": ("deg", "right->left shoulder line from horizontal; + = left shoulder higher"),
-    "head_tilt_deg": ("deg", "right->left ear line from horizontal; + = left ear higher"),
-    "left_shoulder_elevation_torso": ("torso", "left ear-shoulder vertical gap; lower = raised"),
-    "right_shoulder_elevation_torso": ("torso", "right ear-shoulder vertical gap; lower = raised"),
-}
+    m.key: (m.unit, m.description) for m in registry.of_view("front")}
 COMMON_METRICS: dict[str, tuple[str, str]] = {
-    "cadence_spm": ("steps/min", "steps per minute (one step = one foot contact)"),
-}
-ALL_METRICS = {**COMMON_METRICS, **SIDE_METRICS, **FRONT_METRICS}
+    m.key: (m.unit, m.description) for m in registry.of_view("any")}
+ALL_METRICS = {m.key: (m.unit, m.description) for m in registry.METRICS}
 POINTS = ("nose", "ear", "shoulder", "hip", "knee", "ankle", "ankle_low")
 
 
@@ -255,8 +238,7 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
             "cadence_spm": np.nan if windows else 60.0 / (t1 - t0),
         }
         if side:
-            for m in ("cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
-                      "shoulder_elevation_torso", "head_pitch_deg"):
+            for m in registry.SIDE_STEP_MEDIANS:
                 row[m] = _nanmedian(frames[m].to_numpy()[sl])
             row["waist_bend_deg"] = np.nan if windows else _stance_median(
                 frames["waist_bend_deg"].to_numpy(), pts["ankle_low"][:, 1], torso, a, b)
