@@ -85,7 +85,7 @@ def test_entries_are_unique_and_well_formed() -> None:
     assert len(keys) == len(set(keys))
     for m in registry.METRICS:
         assert m.label and m.short and m.description and m.unit, m.key
-        if m.per_step in ("median", "stance"):
+        if m.per_step in ("median", "stride", "stance"):
             assert m.per_frame, f"{m.key}: a step median needs per-frame values"
         assert not (m.timeline and not m.per_frame), f"{m.key}: the timeline draws per-frame values"
 
@@ -101,3 +101,12 @@ def test_derived_lists_follow_the_registry(key: str) -> None:
     assert ALL_METRICS[key] == (m.unit, m.description)
     assert LABELS[key] == m.label and METRIC_LABELS[key] == m.short and METRIC_UNITS[key] == m.unit
     assert (key in KEY_METRICS) == m.key_metric
+
+
+def test_stride_of_a_step_is_the_step_and_the_one_before_it() -> None:
+    from formcheck.assess.analysis import _stride_start
+    from formcheck.kinematics.steps import Steps
+
+    bounds = [(5, 15), (15, 26), (30, 40)]  # a gap before the third step
+    steps = Steps(np.array([5, 15, 26, 30, 40]), bounds, {}, 170.0, 0.7, "steps")
+    assert [_stride_start(steps, k) for k in range(3)] == [0, 5, 20]

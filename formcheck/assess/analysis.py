@@ -167,6 +167,15 @@ def _stance_median(values: np.ndarray, ankle_y: np.ndarray, torso: np.ndarray, a
     return _nanmedian(values[a: b + 1][stance])
 
 
+def _stride_start(steps: Steps, k: int) -> int:
+    """First frame of the stride that ends with step ``k``: the start of step ``k - 1``
+    when it ends where step ``k`` starts, else one step's length before step ``k``."""
+    a, b = steps.bounds[k]
+    if k > 0 and steps.bounds[k - 1][1] == a:
+        return steps.bounds[k - 1][0]
+    return max(0, a - (b - a))
+
+
 def neck_moment(ear: np.ndarray, shoulder: np.ndarray, torso_px: np.ndarray, s: int,
                 fps: float, height_cm: float, mass_kg: float) -> tuple[np.ndarray, np.ndarray]:
     """Forward-head flexion moment about the shoulder line (N m) and the load factor.
@@ -240,6 +249,8 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
         if side:
             for m in registry.SIDE_STEP_MEDIANS:
                 row[m] = _nanmedian(frames[m].to_numpy()[sl])
+            for m in registry.SIDE_STRIDE_MEDIANS:
+                row[m] = _nanmedian(frames[m].to_numpy()[sl if windows else slice(_stride_start(steps, k), b)])
             row["waist_bend_deg"] = np.nan if windows else _stance_median(
                 frames["waist_bend_deg"].to_numpy(), pts["ankle_low"][:, 1], torso, a, b)
             row["vertical_oscillation_torso"] = (_nanmedian(bounce[sl]) if bounce is not None

@@ -30,9 +30,12 @@ Views = Literal["side", "front", "any"]
 #: Which way a metric gets better: higher, lower, closer to zero; None: no better direction.
 Better = Literal["higher", "lower", "zero"] | None
 #: How a step's value is made: "median" of the metric's per-frame values over the step,
+#: "stride": their median over the stride that ends with the step (the step and the one
+#: before it: for a quantity that goes through one cycle per stride, such as an arm's
+#: swing, whose median over one step alternates between the left and the right step),
 #: "stance" (median over the stance frames of the step), or "own" (a per-step
 #: computation of its own in :func:`formcheck.assess.analysis._step_table`).
-PerStep = Literal["median", "stance", "own"]
+PerStep = Literal["median", "stride", "stance", "own"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class Metric:
         Which way it gets better, for judging a change between two sessions.
     per_frame : bool
         Computed per frame by :mod:`formcheck.kinematics.metrics` (a frames.csv column).
-    per_step : {"median", "stance", "own"}
+    per_step : {"median", "stride", "stance", "own"}
         How a step's value is made from the frames.
     key_metric : bool
         Compared between sessions (compare, history, the reliability study).
@@ -226,6 +229,8 @@ SIDE_FRAME_METRICS: tuple[str, ...] = keys(m for m in of_view("side") if m.per_f
 FRONT_FRAME_METRICS: tuple[str, ...] = keys(m for m in of_view("front") if m.per_frame)
 #: Side-view metrics whose step value is the median over the step's frames.
 SIDE_STEP_MEDIANS: tuple[str, ...] = keys(m for m in of_view("side") if m.per_step == "median")
+#: Side-view metrics whose step value is the median over the stride ending with the step.
+SIDE_STRIDE_MEDIANS: tuple[str, ...] = keys(m for m in of_view("side") if m.per_step == "stride")
 #: Key metrics (compare, history, reliability), in comparison order.
 KEY_METRICS: tuple[str, ...] = keys(comparison_order(m for m in METRICS if m.key_metric))
 UNITS: dict[str, str] = {m.key: m.unit for m in METRICS}
