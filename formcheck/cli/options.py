@@ -65,9 +65,10 @@ def analysis_settings(config: Path | None = None, *, model: Path | None = None, 
     Settings
         Validated (a bad value raises :class:`~formcheck.errors.InputError`).
     """
+    from formcheck.io.config import read_settings
     from formcheck.model.settings import Settings
 
-    base = Settings.from_toml(config) if config else Settings()
+    base = read_settings(config) if config else Settings()
     settings = base.replace(model=model_path(model), view=view, height_cm=height_cm, mass_kg=mass_kg,
                             speed=speed)
     if no_video:

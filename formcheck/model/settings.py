@@ -9,9 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from formcheck.errors import InputError
@@ -95,18 +93,3 @@ class Settings:
         d.pop("threads", None)
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-    @classmethod
-    def from_toml(cls, path: str | Path) -> Settings:
-        p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text())
-        except FileNotFoundError:
-            raise InputError(f"config file not found: {p}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"config file {p.name} is not valid TOML: {exc}") from None
-        section = data.get("formcheck", data)
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(section) - names
-        if unknown:
-            raise InputError(f"unknown setting(s) in {p.name}: {', '.join(sorted(unknown))}")
-        return cls(**section)
