@@ -69,3 +69,26 @@ def test_config_file_is_overridden_by_the_options_given(tmp_path: Path) -> None:
 def test_a_bad_value_is_an_input_error() -> None:
     with pytest.raises(InputError, match="height"):
         analysis_settings(height_cm=20.0)
+
+
+def test_fingerprint_is_unchanged_for_folders_written_before() -> None:
+    """The hashes 0d3a1d8 gave for these settings: batch resume compares a folder's stored
+    fingerprint with the current one, so a different hash would rerun every clip."""
+    from formcheck.model.settings import Settings
+
+    assert Settings().fingerprint() == "c2525e0c4731148e"
+    assert Settings(model="/x/m.task", view="side", height_cm=180.0, mass_kg=70.0, speed=2.0,
+                    video=False, report=False, threads=3).fingerprint() == "a8b39bf6b23c353c"
+
+
+def test_an_output_flag_marked_not_analysis_stays_out_of_the_fingerprint() -> None:
+    import dataclasses
+
+    from formcheck.model.settings import NOT_ANALYSIS, Settings
+
+    with_trc = dataclasses.make_dataclass(
+        "WithTrc", [("trc", bool, dataclasses.field(default=False, metadata=NOT_ANALYSIS)),
+                    ("smooth", bool, dataclasses.field(default=False))],
+        bases=(Settings,), frozen=True)
+    assert with_trc(trc=True).fingerprint() == with_trc().fingerprint()
+    assert with_trc(smooth=True).fingerprint() != with_trc().fingerprint()
