@@ -110,3 +110,23 @@ def test_stride_of_a_step_is_the_step_and_the_one_before_it() -> None:
     bounds = [(5, 15), (15, 26), (30, 40)]  # a gap before the third step
     steps = Steps(np.array([5, 15, 26, 30, 40]), bounds, {}, 170.0, 0.7, "steps")
     assert [_stride_start(steps, k) for k in range(3)] == [0, 5, 20]
+
+
+def test_clock_metrics_are_exactly_those_withheld_for_a_proposed_slow_motion() -> None:
+    """A 2x slow-motion clip with no speed given: formcheck proposes the factor and
+    withholds the rates; the registry's ``clock`` metrics are exactly the ones withheld
+    (front-view metrics aside: a side view does not measure them)."""
+    from formcheck.assess.analysis import finish_analysis
+    from formcheck.model.capture import ModelInfo
+    from formcheck.model.settings import Settings
+    from formcheck.synth.landmarks import pose_series, slow_motion_spec
+    from formcheck.synth.runner import RunnerSpec
+
+    real = RunnerSpec(cadence_spm=170, fps=30, duration_s=6.0, vertical_oscillation_cm=7.0)
+    ps = pose_series(slow_motion_spec(real, 2), hip_asym=0.3, noise_px=0.5)
+    a = finish_analysis(ps, ps.video, ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False),
+                        Settings(video=False, report=False, height_cm=175.0))
+    assert a.timing.source == "proposed"
+    withheld = {k for k, v in a.metrics.items() if not v["measurable"]}
+    front = {m.key for m in registry.of_view("front")}
+    assert withheld - front == {m.key for m in registry.METRICS if m.clock}

@@ -272,7 +272,7 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
 
 #: Metrics that depend on the clock: withheld while a slow-motion factor is only proposed.
 #: (Distances and angles do not; the mean neck moment is dominated by g.)
-SPEED_DEPENDENT = ("cadence_spm", "bounce_load_factor", "neck_load_peak_nm")
+SPEED_DEPENDENT = tuple(m.key for m in registry.METRICS if m.clock)
 
 
 def _playback_positions(frames: pd.DataFrame, step_table: pd.DataFrame, t_playback: np.ndarray,
@@ -426,8 +426,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     if steps.kind == "steps":
         metrics["cadence_spm"].update(median=round(steps.cadence_spm, 2))
     else:
-        for name in ("cadence_spm", "vertical_oscillation_torso", "vertical_oscillation_cm",
-                     "head_bob_deg", "bounce_load_factor", "waist_bend_deg"):
+        for name in (m.key for m in registry.METRICS if m.needs_steps):
             metrics[name].update(median=None, p10=None, p90=None, measurable=False,
                                  reason="no step rhythm found")
     if timing.slow_motion_unconfirmed:

@@ -75,6 +75,12 @@ class Metric:
         Drawn on the web session timeline (per frame).
     web_history : bool
         On the web history page and the web comparison made without the statistics.
+    needs_steps : bool
+        Needs a step rhythm: not measurable when the clip is summarised over time windows.
+    clock : bool
+        Depends on the clock (a rate or an acceleration): withheld while a slow-motion
+        factor is only proposed. Distances and angles do not; the mean neck moment is
+        dominated by g.
     """
 
     key: str
@@ -92,6 +98,8 @@ class Metric:
     batch: bool = False
     timeline: bool = False
     web_history: bool = False
+    needs_steps: bool = False
+    clock: bool = False
 
     @property
     def fault(self) -> str | None:
@@ -126,7 +134,8 @@ class FaultKind:
 METRICS: tuple[Metric, ...] = (
     Metric("cadence_spm", "steps/min", "Cadence", "cadence",
            "steps per minute (one step = one foot contact)", "any",
-           key_metric=True, column="cadence", batch=True, web_history=True),
+           key_metric=True, column="cadence", batch=True, web_history=True, needs_steps=True,
+           clock=True),
     Metric("cva_deg", "deg", "Head position (CVA proxy)", "CVA proxy",
            "craniovertebral-angle proxy (horizontal vs shoulder->ear); lower = head further forward",
            "side", "higher", per_frame=True, per_step="median", key_metric=True, norm="forward_head",
@@ -148,7 +157,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("waist_bend_deg", "deg", "Bend at the hips", "bend at the waist",
            "trunk lean minus stance-leg (ankle->hip) lean, median over stance; + = bent at the hips",
            "side", "lower", per_frame=True, per_step="stance", key_metric=True,
-           column="waist", batch=True, timeline=True, web_history=True),
+           column="waist", batch=True, timeline=True, web_history=True, needs_steps=True),
     Metric("shoulder_elevation_torso", "torso", "Ear-shoulder gap", "ear-shoulder gap",
            "ear-shoulder vertical gap in torso lengths; lower = shoulders raised",
            "side", "higher", per_frame=True, per_step="median", key_metric=True,
@@ -163,20 +172,21 @@ METRICS: tuple[Metric, ...] = (
     Metric("vertical_oscillation_torso", "torso", "Vertical bounce (trunk)", "bounce",
            "trunk rise and fall per step (shoulders, step fundamental), in torso lengths",
            "side", "lower", key_metric=True, norm="excessive_bounce_torso",
-           column="bounce", batch=True, web_history=True),
+           column="bounce", batch=True, web_history=True, needs_steps=True),
     Metric("vertical_oscillation_cm", "cm", "Vertical bounce (trunk)", "bounce (cm)",
            "trunk rise and fall per step in cm (needs --height-cm)",
-           "side", "lower", norm="excessive_bounce", batch=True, web_history=True),
+           "side", "lower", norm="excessive_bounce", batch=True, web_history=True, needs_steps=True),
     Metric("head_bob_deg", "deg", "Head nod per step", "head nod",
            "range of the neck-trunk angle within a step (head nodding)",
-           "side", "lower", batch=True),
+           "side", "lower", batch=True, needs_steps=True),
     Metric("neck_load_nm", "N m", "Neck load (mean)", "neck load (mean)",
            "mean forward-head flexion moment over a step (see assumptions)",
            "side", "lower", batch=True),
     Metric("neck_load_peak_nm", "N m", "Neck load (peak)", "neck load (peak)",
-           "peak forward-head flexion moment in a step", "side", "lower"),
+           "peak forward-head flexion moment in a step", "side", "lower", clock=True),
     Metric("bounce_load_factor", "x", "Bounce load factor", "bounce load factor",
-           "peak (g + vertical head acceleration) / g in a step", "side", "lower", batch=True),
+           "peak (g + vertical head acceleration) / g in a step", "side", "lower", batch=True,
+           needs_steps=True, clock=True),
     Metric("shoulder_tilt_deg", "deg", "Shoulder tilt", "shoulder tilt",
            "right->left shoulder line from horizontal; + = left shoulder higher",
            "front", "zero", per_frame=True, per_step="median", key_metric=True, timeline=True),
