@@ -120,6 +120,8 @@ class FaultKind:
         Its title in the reports and the summary.
     short : str
         Its short name where only the code is listed (web lists).
+    caption : str
+        Its lower-case name in a caption (the report's evidence stills).
     norms : tuple of str
         The keys of the thresholds in :data:`formcheck.assess.norms.THRESHOLDS` that
         raise it (none for the drift fault, which has its own limits).
@@ -128,6 +130,7 @@ class FaultKind:
     code: str
     title: str
     short: str
+    caption: str
     norms: tuple[str, ...] = ()
 
 
@@ -205,15 +208,17 @@ METRICS: tuple[Metric, ...] = (
 
 #: The faults formcheck looks for, in the order the report lists them.
 FAULTS: tuple[FaultKind, ...] = (
-    FaultKind("forward_head", "Head held forward of the shoulders", "Forward head", ("forward_head",)),
+    FaultKind("forward_head", "Head held forward of the shoulders", "Forward head", "head forward",
+              ("forward_head",)),
     FaultKind("waist_lean", "Leaning forward by bending at the waist", "Bending at the waist",
-              ("waist_lean",)),
+              "waist bend", ("waist_lean",)),
     FaultKind("raised_shoulders", "Shoulders raised towards the ears", "Raised shoulders",
-              ("raised_shoulders",)),
-    FaultKind("gaze_down", "Looking down", "Looking down", ("gaze_down",)),
-    FaultKind("excessive_bounce", "Too much vertical bounce", "Too much bounce",
+              "raised shoulders", ("raised_shoulders",)),
+    FaultKind("gaze_down", "Looking down", "Looking down", "looking down", ("gaze_down",)),
+    FaultKind("excessive_bounce", "Too much vertical bounce", "Too much bounce", "bounce",
               ("excessive_bounce", "excessive_bounce_torso")),
-    FaultKind("form_drift", "Form worsens through the clip", "Form drifts as you tire"),
+    FaultKind("form_drift", "Form worsens through the clip", "Form drifts as you tire",
+              "late in the clip"),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
@@ -253,5 +258,6 @@ DESCRIPTIONS: dict[str, str] = {m.key: m.description for m in METRICS}
 BETTER: dict[str, Better] = {m.key: m.better for m in METRICS}
 #: Fault code -> title; and the short titles by fault code and by threshold key.
 FAULT_TITLES: dict[str, str] = {f.code: f.title for f in FAULTS}
+FAULT_CAPTIONS: dict[str, str] = {f.code: f.caption for f in FAULTS}
 FAULT_SHORT_TITLES: dict[str, str] = {
     **{f.code: f.short for f in FAULTS}, **{n: f.short for f in FAULTS for n in f.norms}}

@@ -84,8 +84,7 @@ FRONT_KEY = ("left_shoulder_elevation_torso", "right_shoulder_elevation_torso", 
              "head_tilt_deg", "cadence_spm")
 SIDE_ONLY_NAMES = "head position, trunk lean and bend at the hips, gaze and bounce"
 #: Short names of the faults, for captions.
-SHORT = {"forward_head": "head forward", "waist_lean": "waist bend", "raised_shoulders": "raised shoulders",
-         "gaze_down": "looking down", "excessive_bounce": "bounce", "form_drift": "late in the clip"}
+SHORT = registry.FAULT_CAPTIONS
 #: Why each fault matters for the neck (from the running articles in docs/METRICS).
 WHY = {
     "forward_head": "A head held forward of the shoulders turns every bounce of the run into strain "
