@@ -23,6 +23,7 @@ import pytest
 
 from formcheck.assess.norms import THRESHOLDS, WHOLE_BODY_LEAN_MAX_BEND
 from formcheck.errors import FormcheckError
+from formcheck.io.landmarks import load_pose
 from formcheck.io.sources import (
     FileSource,
     PacedFileSource,
@@ -38,7 +39,7 @@ from formcheck.live.cues import CLEAR_MARGINS, CueEngine, judge, step_states, th
 from formcheck.live.pipeline import LivePipeline
 from formcheck.live.record import SessionRecorder
 from formcheck.live.session import LiveSession
-from formcheck.model.pose import N_LANDMARKS, PoseSeries
+from formcheck.model.pose import N_LANDMARKS
 from formcheck.pose.stream import PoseSample
 from formcheck.synth.render import compute_truth, render_clip
 from formcheck.synth.runner import ACCURACY_BASE, RunnerSpec, simulate
@@ -444,7 +445,7 @@ def _check_recording(folder: Path, frames: int) -> None:
     video = folder / "live.mp4"
     info = probe(video)
     assert info.frames == frames and (info.width, info.height) == (320, 240)
-    series = PoseSeries.load(folder / "landmarks.npz")
+    series = load_pose(folder / "landmarks.npz")
     session = json.loads((folder / "session.json").read_text())
     assert len(series) == session["frames_processed"] > 0
     assert session["frames_recorded"] == frames

@@ -88,6 +88,41 @@ def test_missing_points_give_nan_not_numbers() -> None:
     assert np.isfinite(out[0]) and np.isnan(out[1])
 
 
+@pytest.mark.parametrize("s", [1, -1])
+@pytest.mark.parametrize("upper, fore", [(-20.0, 70.0), (0.0, 0.0), (-10.0, 120.0), (15.0, 90.0), (0.0, 180.0)])
+def test_elbow_angle_exact(s: int, upper: float, fore: float) -> None:
+    """Upper arm hanging ``upper`` deg from vertical, forearm bent ``fore`` deg away from
+    the upper arm's line: the angle at the elbow is 180 - fore (either facing)."""
+    want = 180.0 - fore
+    shoulder = (300.0, 200.0)
+    elbow = polar(shoulder, -60.0, upper, s)
+    wrist = polar(elbow, -55.0, upper + fore, s)
+    got = M.elbow_angle_deg(pts(shoulder), pts(elbow), pts(wrist))
+    assert got[0] == pytest.approx(want, abs=1e-9)
+
+
+def test_elbow_angle_missing_point_gives_nan() -> None:
+    out = M.elbow_angle_deg(pts((0.0, 0.0), (0.0, 0.0)), pts((0.0, 50.0), (np.nan, 50.0)),
+                            pts((40.0, 50.0), (40.0, 50.0)))
+    assert out[0] == pytest.approx(90.0) and np.isnan(out[1])
+
+
+def test_near_arm_is_the_better_seen_arm_per_frame() -> None:
+    """The arms swing in opposite phase: each frame takes one whole arm, never a mix."""
+    series = PoseSeries.empty(3, VideoInfo("x.mp4", 30.0, 3, 640, 480))
+    for side, x in (("left", 100.0), ("right", 500.0)):
+        for joint, y in (("shoulder", 100.0), ("elbow", 160.0), ("wrist", 200.0)):
+            series.xy[:, M.LM[f"{side}_{joint}"]] = (x, y)
+    series.visibility[:, [M.LM[f"left_{j}"] for j in ("shoulder", "elbow", "wrist")]] = [[0.9, 0.9, 0.9],
+                                                                                        [0.9, 0.2, 0.9],
+                                                                                        [0.9, 0.9, 0.9]]
+    series.visibility[:, [M.LM[f"right_{j}"] for j in ("shoulder", "elbow", "wrist")]] = 0.5
+    series.xy[2, M.LM["left_wrist"]] = np.nan  # frame 2: the left arm is incomplete
+    sh, el, wr = M.near_arm(series)
+    assert list(el[:, 0]) == [100.0, 500.0, 500.0]
+    assert list(sh[:, 0]) == list(el[:, 0]) == list(wr[:, 0])
+
+
 def test_shape_is_validated() -> None:
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         M.trunk_lean_deg(np.zeros((3, 3)), np.zeros((3, 2)), 1)
@@ -120,7 +155,10 @@ def _side_points(lean: float, neck: float, s: int, ox: float, oy: float, scale: 
     ear = polar(shoulder, 25.0 * scale, neck, s)
     nose = (ear[0] + s * 12.0 * scale, ear[1] + 3.0 * scale)
     ankle = polar(hip, -160.0 * scale, 3.0, s)
-    p = {k: pts(v) for k, v in dict(hip=hip, shoulder=shoulder, ear=ear, nose=nose, ankle_low=ankle).items()}
+    elbow = polar(shoulder, -30.0 * scale, -20.0, s)  # upper arm down and back
+    wrist = polar(elbow, 28.0 * scale, 70.0, s)  # forearm forward and up
+    p = {k: pts(v) for k, v in dict(hip=hip, shoulder=shoulder, ear=ear, nose=nose, ankle_low=ankle,
+                                    arm_shoulder=shoulder, elbow=elbow, wrist=wrist).items()}
     return p
 
 
@@ -176,3 +214,24 @@ def test_combine_sides_needs_both_coordinates() -> None:
     right = pts((12.0, 300.0))
     out = M.combine_sides(left, right, np.array([0.9]), np.array([0.9]))
     assert out[0, 0] == pytest.approx(12.0) and out[0, 1] == pytest.approx(300.0)
+
+
+@pytest.mark.parametrize("flex", [70.0, 100.0])
+def test_elbow_angle_of_the_synthetic_runner(flex: float) -> None:
+    """The synthetic runner bends its elbows by ``elbow_flex_deg`` (+/-12 deg over a
+    stride, symmetric about the mean): the clip median of the per-stride medians of the
+    angle at the elbow is 180 - flex. 2 deg: half a pixel of noise on a 30-40 px forearm
+    is about 1 deg per frame, and the medians shrink that; a per-step (half-stride)
+    median would be off by up to the 12 deg swing."""
+    from pathlib import Path
+
+    from formcheck.assess.analysis import finish_analysis
+    from formcheck.model.capture import ModelInfo
+    from formcheck.model.settings import Settings
+    from formcheck.synth.landmarks import pose_series
+    from formcheck.synth.runner import RunnerSpec
+
+    ps = pose_series(RunnerSpec(cadence_spm=170, fps=30, duration_s=6.0, elbow_flex_deg=flex), noise_px=0.5)
+    a = finish_analysis(ps, ps.video, ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False),
+                        Settings(video=False, report=False))
+    assert a.metrics["elbow_angle_deg"]["median"] == pytest.approx(180.0 - flex, abs=2.0)

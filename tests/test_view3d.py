@@ -158,6 +158,7 @@ def test_oblique_stretch_recovers_sagittal_angles(yaw: float, distance_cm: float
     # what a landmark tool has: the mean of the projected left and right points
     pts = {k: (img[f"{k}_left"] + img[f"{k}_right"]) / 2 for k in ("ear", "shoulder", "hip")}
     pts["nose"], pts["ankle_low"] = img["nose"], img["ankle_near"]
+    pts["arm_shoulder"], pts["elbow"], pts["wrist"] = img["shoulder_left"], img["elbow_left"], img["wrist_left"]
     cm = 175.0
     sh, hp, ear = (body3d.HALF_WIDTH["shoulder"] * cm, body3d.HALF_WIDTH["hip"] * cm, body3d.EAR_HALF_CM)
     bound = {"trunk_lean_deg": _perspective_bias_deg(yaw, distance_cm, sh, hp, 0.288 * cm),

@@ -50,6 +50,7 @@ from formcheck.kinematics.view import (
     oblique_note,
     stretch_forward,
 )
+from formcheck.model import registry
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
 from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
 from formcheck.model.provenance import library_versions
@@ -63,33 +64,15 @@ SMALL_TORSO_PX = 60.0
 #: With no step rhythm, posture is still summarised if the runner is seen this long (s).
 MIN_WINDOWED_S = 3.0
 
-#: name -> (unit, description). The order is the order of the summary and the tables.
+#: name -> (unit, description), from the registry (:mod:`formcheck.model.registry`).
+#: The order is the order of the summary and the tables.
 SIDE_METRICS: dict[str, tuple[str, str]] = {
-    "cva_deg": ("deg", "craniovertebral-angle proxy (horizontal vs shoulder->ear); lower = head further forward"),
-    "head_forward_offset_torso": ("torso", "ear ahead of shoulder, in torso lengths; + = forward"),
-    "head_forward_offset_cm": ("cm", "ear ahead of shoulder in cm (needs --height-cm)"),
-    "neck_trunk_angle_deg": ("deg", "neck lean minus trunk lean; + = head forward of the trunk line"),
-    "trunk_lean_deg": ("deg", "hip->shoulder from vertical; + = forward"),
-    "waist_bend_deg": ("deg", "trunk lean minus stance-leg (ankle->hip) lean, median over stance; + = bent at the hips"),
-    "shoulder_elevation_torso": ("torso", "ear-shoulder vertical gap in torso lengths; lower = shoulders raised"),
-    "head_pitch_deg": ("deg", "ear->nose below horizontal; + = looking down"),
-    "vertical_oscillation_torso": ("torso", "trunk rise and fall per step (shoulders, step fundamental), in torso lengths"),
-    "vertical_oscillation_cm": ("cm", "trunk rise and fall per step in cm (needs --height-cm)"),
-    "head_bob_deg": ("deg", "range of the neck-trunk angle within a step (head nodding)"),
-    "neck_load_nm": ("N m", "mean forward-head flexion moment over a step (see assumptions)"),
-    "neck_load_peak_nm": ("N m", "peak forward-head flexion moment in a step"),
-    "bounce_load_factor": ("x", "peak (g + vertical head acceleration) / g in a step"),
-}
+    m.key: (m.unit, m.description) for m in registry.of_view("side")}
 FRONT_METRICS: dict[str, tuple[str, str]] = {
-    "shoulder_tilt_deg": ("deg", "right->left shoulder line from horizontal; + = left shoulder higher"),
-    "head_tilt_deg": ("deg", "right->left ear line from horizontal; + = left ear higher"),
-    "left_shoulder_elevation_torso": ("torso", "left ear-shoulder vertical gap; lower = raised"),
-    "right_shoulder_elevation_torso": ("torso", "right ear-shoulder vertical gap; lower = raised"),
-}
+    m.key: (m.unit, m.description) for m in registry.of_view("front")}
 COMMON_METRICS: dict[str, tuple[str, str]] = {
-    "cadence_spm": ("steps/min", "steps per minute (one step = one foot contact)"),
-}
-ALL_METRICS = {**COMMON_METRICS, **SIDE_METRICS, **FRONT_METRICS}
+    m.key: (m.unit, m.description) for m in registry.of_view("any")}
+ALL_METRICS = {m.key: (m.unit, m.description) for m in registry.METRICS}
 POINTS = ("nose", "ear", "shoulder", "hip", "knee", "ankle", "ankle_low")
 
 
@@ -187,6 +170,15 @@ def _stance_median(values: np.ndarray, ankle_y: np.ndarray, torso: np.ndarray, a
     return _nanmedian(values[a: b + 1][stance])
 
 
+def _stride_start(steps: Steps, k: int) -> int:
+    """First frame of the stride that ends with step ``k``: the start of step ``k - 1``
+    when it ends where step ``k`` starts, else one step's length before step ``k``."""
+    a, b = steps.bounds[k]
+    if k > 0 and steps.bounds[k - 1][1] == a:
+        return steps.bounds[k - 1][0]
+    return max(0, a - (b - a))
+
+
 def neck_moment(ear: np.ndarray, shoulder: np.ndarray, torso_px: np.ndarray, s: int,
                 fps: float, height_cm: float, mass_kg: float) -> tuple[np.ndarray, np.ndarray]:
     """Forward-head flexion moment about the shoulder line (N m) and the load factor.
@@ -258,9 +250,10 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
             "cadence_spm": np.nan if windows else 60.0 / (t1 - t0),
         }
         if side:
-            for m in ("cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
-                      "shoulder_elevation_torso", "head_pitch_deg"):
+            for m in registry.SIDE_STEP_MEDIANS:
                 row[m] = _nanmedian(frames[m].to_numpy()[sl])
+            for m in registry.SIDE_STRIDE_MEDIANS:
+                row[m] = _nanmedian(frames[m].to_numpy()[sl if windows else slice(_stride_start(steps, k), b)])
             row["waist_bend_deg"] = np.nan if windows else _stance_median(
                 frames["waist_bend_deg"].to_numpy(), pts["ankle_low"][:, 1], torso, a, b)
             row["vertical_oscillation_torso"] = (_nanmedian(bounce[sl]) if bounce is not None
@@ -282,7 +275,7 @@ def _step_table(frames: pd.DataFrame, pts: dict, steps: Steps, pose: PoseSeries,
 
 #: Metrics that depend on the clock: withheld while a slow-motion factor is only proposed.
 #: (Distances and angles do not; the mean neck moment is dominated by g.)
-SPEED_DEPENDENT = ("cadence_spm", "bounce_load_factor", "neck_load_peak_nm")
+SPEED_DEPENDENT = tuple(m.key for m in registry.METRICS if m.clock)
 
 
 def _playback_positions(frames: pd.DataFrame, step_table: pd.DataFrame, t_playback: np.ndarray,
@@ -436,8 +429,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     if steps.kind == "steps":
         metrics["cadence_spm"].update(median=round(steps.cadence_spm, 2))
     else:
-        for name in ("cadence_spm", "vertical_oscillation_torso", "vertical_oscillation_cm",
-                     "head_bob_deg", "bounce_load_factor", "waist_bend_deg"):
+        for name in (m.key for m in registry.METRICS if m.needs_steps):
             metrics[name].update(median=None, p10=None, p90=None, measurable=False,
                                  reason="no step rhythm found")
     if timing.slow_motion_unconfirmed:

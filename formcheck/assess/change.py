@@ -34,58 +34,18 @@ import numpy as np
 import pandas as pd
 
 from formcheck.assess.norms import ADVICE, BETTER, THRESHOLDS
+from formcheck.model import registry
 
-#: The metrics that compare, history and the reliability study cover, in display order.
-SIDE_KEY_METRICS: tuple[str, ...] = (
-    "cva_deg",
-    "head_forward_offset_torso",
-    "neck_trunk_angle_deg",
-    "trunk_lean_deg",
-    "waist_bend_deg",
-    "shoulder_elevation_torso",
-    "head_pitch_deg",
-    "vertical_oscillation_torso",
-    "cadence_spm",
-)
-FRONT_KEY_METRICS: tuple[str, ...] = (
-    "shoulder_tilt_deg",
-    "head_tilt_deg",
-    "left_shoulder_elevation_torso",
-    "right_shoulder_elevation_torso",
-)
+#: The metrics that compare, history and the reliability study cover, in display order
+#: (the registry's key metrics, :data:`formcheck.model.registry.KEY_METRICS`).
+SIDE_KEY_METRICS: tuple[str, ...] = tuple(
+    m for m in registry.KEY_METRICS if registry.BY_KEY[m].views in ("side", "any"))
+FRONT_KEY_METRICS: tuple[str, ...] = tuple(
+    m for m in registry.KEY_METRICS if registry.BY_KEY[m].views == "front")
 KEY_METRICS: tuple[str, ...] = SIDE_KEY_METRICS + FRONT_KEY_METRICS
 
-METRIC_UNITS: dict[str, str] = {
-    "cva_deg": "deg",
-    "head_forward_offset_torso": "torso",
-    "neck_trunk_angle_deg": "deg",
-    "trunk_lean_deg": "deg",
-    "waist_bend_deg": "deg",
-    "shoulder_elevation_torso": "torso",
-    "head_pitch_deg": "deg",
-    "vertical_oscillation_torso": "torso",
-    "cadence_spm": "steps/min",
-    "shoulder_tilt_deg": "deg",
-    "head_tilt_deg": "deg",
-    "left_shoulder_elevation_torso": "torso",
-    "right_shoulder_elevation_torso": "torso",
-}
-
-METRIC_LABELS: dict[str, str] = {
-    "cva_deg": "CVA proxy",
-    "head_forward_offset_torso": "ear ahead of shoulder",
-    "neck_trunk_angle_deg": "neck vs trunk",
-    "trunk_lean_deg": "trunk lean",
-    "waist_bend_deg": "bend at the waist",
-    "shoulder_elevation_torso": "ear-shoulder gap",
-    "head_pitch_deg": "gaze (head pitch)",
-    "vertical_oscillation_torso": "bounce",
-    "cadence_spm": "cadence",
-    "shoulder_tilt_deg": "shoulder tilt",
-    "head_tilt_deg": "head tilt",
-    "left_shoulder_elevation_torso": "left ear-shoulder gap",
-    "right_shoulder_elevation_torso": "right ear-shoulder gap",
-}
+METRIC_UNITS: dict[str, str] = registry.UNITS
+METRIC_LABELS: dict[str, str] = registry.SHORT_LABELS
 
 Z95 = 1.959963984540054
 

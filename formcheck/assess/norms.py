@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from formcheck.model import registry
+
 MEASUREMENT_ERROR_DEG = 5.0
 
 Direction = Literal["above", "below"]
@@ -179,28 +181,14 @@ WHOLE_BODY_LEAN_SOURCE = (
 )
 
 #: Which way a metric gets better, for judging a change between two sessions
-#: ("higher", "lower", "zero": closer to 0 is better, None: no better direction).
+#: ("higher", "lower", "zero": closer to 0 is better, None: no better direction), from
+#: each metric's registry entry (:attr:`formcheck.model.registry.Metric.better`).
 #: Follows the fault thresholds above (their ``direction`` says which way is worse) and
 #: METRICS.md: a forward head lowers the CVA proxy and raises the ear's forward offset
 #: and the neck-trunk angle; bending forward raises trunk lean and waist bend; raised
 #: shoulders shrink the ear-shoulder gap; looking down raises head pitch; bounce loads
 #: the neck. Left/right tilts are best level. Cadence has none: it rises with speed.
-BETTER: dict[str, Literal["higher", "lower", "zero"] | None] = {
-    "cva_deg": "higher",
-    "head_forward_offset_torso": "lower",
-    "neck_trunk_angle_deg": "lower",
-    "trunk_lean_deg": "lower",
-    "waist_bend_deg": "lower",
-    "shoulder_elevation_torso": "higher",
-    "head_pitch_deg": "lower",
-    "vertical_oscillation_torso": "lower",
-    "vertical_oscillation_cm": "lower",
-    "cadence_spm": None,
-    "shoulder_tilt_deg": "zero",
-    "head_tilt_deg": "zero",
-    "left_shoulder_elevation_torso": "higher",
-    "right_shoulder_elevation_torso": "higher",
-}
+BETTER: dict[str, Literal["higher", "lower", "zero"] | None] = registry.BETTER
 
 #: Worsening from the first to the last third of the steps that counts as drift.
 DRIFT_LIMITS: dict[str, tuple[float, str]] = {

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.assess.norms import DRIFT_LIMITS, DRIFT_MIN_STEPS, THRESHOLDS, Threshold
+from formcheck.model import registry
 
 #: Fewer counted steps than this and drift is not judged: a trend needs three thirds of
 #: at least two whole strides (:data:`formcheck.assess.norms.DRIFT_MIN_STEPS`).
@@ -29,14 +30,7 @@ MIN_DRIFT_STEPS = DRIFT_MIN_STEPS
 #: The faults formcheck looks for, in the order the report lists them.
 CHECKS = ("forward_head", "waist_lean", "raised_shoulders", "gaze_down", "excessive_bounce", "form_drift")
 
-TITLES = {
-    "forward_head": "Head held forward of the shoulders",
-    "waist_lean": "Leaning forward by bending at the waist",
-    "raised_shoulders": "Shoulders raised towards the ears",
-    "gaze_down": "Looking down",
-    "excessive_bounce": "Too much vertical bounce",
-    "form_drift": "Form worsens through the clip",
-}
+TITLES = registry.FAULT_TITLES
 
 #: Metrics whose drift is shown but has no limit (front/back view).
 SHOWN_DRIFT = ("left_shoulder_elevation_torso", "right_shoulder_elevation_torso",

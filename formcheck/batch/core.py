@@ -46,6 +46,7 @@ from formcheck.batch.jobs import (  # noqa: F401  (re-exported: the batch's publ
 )
 from formcheck.errors import FormcheckError, InputError, OutputError
 from formcheck.io.video import VIDEO_EXTENSIONS
+from formcheck.model import registry
 from formcheck.model.provenance import library_versions
 from formcheck.model.results import AnalysisResult
 from formcheck.model.settings import Settings
@@ -58,21 +59,7 @@ LOCK_NAME = ".formcheck-batch.lock"
 INTERRUPTED = "not analysed: the batch was interrupted"
 
 #: Medians per step copied from each clip's summary into the CSV, in this order.
-METRIC_COLUMNS: tuple[str, ...] = (
-    "cadence_spm",
-    "cva_deg",
-    "head_forward_offset_torso",
-    "neck_trunk_angle_deg",
-    "trunk_lean_deg",
-    "waist_bend_deg",
-    "shoulder_elevation_torso",
-    "head_pitch_deg",
-    "vertical_oscillation_torso",
-    "vertical_oscillation_cm",
-    "head_bob_deg",
-    "neck_load_nm",
-    "bounce_load_factor",
-)
+METRIC_COLUMNS: tuple[str, ...] = tuple(m.key for m in registry.METRICS if m.batch)
 
 COLUMNS: tuple[str, ...] = (
     "video",  # path relative to FOLDER, "/"-separated

@@ -19,7 +19,6 @@ from formcheck import __version__
 from formcheck.cli import library as library_cli
 from formcheck.cli.common import (
     EXIT_INTERRUPTED,
-    VerboseOpt,
     _setup_logging,
     _stderr_console,
     _user_errors,
@@ -33,6 +32,20 @@ from formcheck.cli.library import (
     ShoesOpt,
     SpeedOpt,
 )
+from formcheck.cli.options import (
+    ConfigOpt,
+    HeightOpt,
+    MassOpt,
+    ModelOpt,
+    NoReportOpt,
+    NoVideoOpt,
+    QuietOpt,
+    SlowMotionOpt,
+    VerboseOpt,
+    ViewOpt,
+    analysis_settings,
+    model_path,
+)
 from formcheck.errors import LibraryError
 
 app = typer.Typer(
@@ -44,11 +57,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-def _settings(config: Path | None, **overrides):
-    from formcheck.model.settings import Settings
-
-    base = Settings.from_toml(config) if config else Settings()
-    return base.replace(**overrides)
 
 
 def default_out_dir(video: Path) -> Path:
@@ -62,15 +70,15 @@ def default_out_dir(video: Path) -> Path:
 def analyze(
     video: Annotated[Path, typer.Argument(help="The running clip (mp4, mov, avi, mkv, webm, ...).")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder [default: formcheck_output/<clip name>].")] = None,
-    height_cm: Annotated[float | None, typer.Option("--height-cm", help="Runner's height: gives values in cm.")] = None,
-    mass_kg: Annotated[float | None, typer.Option("--mass-kg", help="Runner's body mass: scales the neck-load estimate.")] = None,
-    model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
-    view: Annotated[str, typer.Option("--view", help="Camera view: auto, side, front or back.")] = "auto",
-    speed: Annotated[float | None, typer.Option("--speed", help="Slow-motion factor: capture fps / playback fps (2 = filmed at 60, played at 30) [default: from the file, else 1].")] = None,
-    no_video: Annotated[bool, typer.Option("--no-video", help="Do not write annotated.mp4.")] = False,
-    no_report: Annotated[bool, typer.Option("--no-report", help="Do not write report.pdf / report.png.")] = False,
-    config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    height_cm: HeightOpt = None,
+    mass_kg: MassOpt = None,
+    model: ModelOpt = None,
+    view: ViewOpt = "auto",
+    speed: SlowMotionOpt = None,
+    no_video: NoVideoOpt = False,
+    no_report: NoReportOpt = False,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
     athlete: AthleteOpt = None,
     date: DateOpt = None,
     note: NoteOpt = None,
@@ -89,12 +97,8 @@ def analyze(
 
     rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
 
-    settings = _settings(config, model=str(model) if model else None, view=view, height_cm=height_cm,
-                         mass_kg=mass_kg, speed=speed)
-    if no_video:
-        settings = settings.replace(video=False)
-    if no_report:
-        settings = settings.replace(report=False)
+    settings = analysis_settings(config, model=model, view=view, height_cm=height_cm, mass_kg=mass_kg,
+                                 speed=speed, no_video=no_video, no_report=no_report)
     out_dir = out or default_out_dir(video)
     console = _stderr_console()
     if quiet or not console.is_terminal:
@@ -180,17 +184,17 @@ def batch(
     force: Annotated[bool, typer.Option("--force", help="Analyse every clip again, even those whose results are complete and current.")] = False,
     pattern: Annotated[str | None, typer.Option("--pattern", help="Only clips whose name matches this glob (case-insensitive), e.g. 'race_*'.")] = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Include clips in sub-folders.")] = False,
-    height_cm: Annotated[float | None, typer.Option("--height-cm", help="Runners' height (the same for every clip): gives values in cm.")] = None,
-    mass_kg: Annotated[float | None, typer.Option("--mass-kg", help="Runners' body mass: scales the neck-load estimate.")] = None,
-    model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
-    view: Annotated[str, typer.Option("--view", help="Camera view: auto, side, front or back.")] = "auto",
-    speed: Annotated[float | None, typer.Option("--speed", help="Slow-motion factor of every clip: capture fps / playback fps (2 = filmed at 60, played at 30) [default: from the file, else 1].")] = None,
-    no_video: Annotated[bool, typer.Option("--no-video", help="Do not write annotated.mp4.")] = False,
-    no_report: Annotated[bool, typer.Option("--no-report", help="Do not write each clip's report.pdf / report.png.")] = False,
-    config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    athlete: Annotated[str | None, typer.Option("--athlete", help="Record every analysed clip into the session library as a session of this athlete.")] = None,
-    date: Annotated[str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="The date of every session [default: each clip's recording time from its metadata, else its file time].")] = None,
+    height_cm: HeightOpt = None,
+    mass_kg: MassOpt = None,
+    model: ModelOpt = None,
+    view: ViewOpt = "auto",
+    speed: SlowMotionOpt = None,
+    no_video: NoVideoOpt = False,
+    no_report: NoReportOpt = False,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    athlete: AthleteOpt = None,
+    date: DateOpt = None,
     note: NoteOpt = None,
     condition: ConditionOpt = None,
     speed_kmh: SpeedOpt = None,
@@ -210,12 +214,8 @@ def batch(
 
     rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
 
-    settings = _settings(config, model=str(model.expanduser().resolve()) if model else None,
-                         view=view, height_cm=height_cm, mass_kg=mass_kg, speed=speed)
-    if no_video:
-        settings = settings.replace(video=False)
-    if no_report:
-        settings = settings.replace(report=False)
+    settings = analysis_settings(config, model=model, view=view, height_cm=height_cm, mass_kg=mass_kg,
+                                 speed=speed, no_video=no_video, no_report=no_report)
     console = _stderr_console()
     kwargs: dict[str, Any] = dict(workers=workers, scheduler=scheduler, force=force, pattern=pattern,
                   recursive=recursive)
@@ -281,8 +281,8 @@ def live(
     headless: Annotated[bool, typer.Option("--headless", help="No window and no sound: each cue is printed as one line (clip time, fault code, cue).")] = False,
     no_pacing: Annotated[bool, typer.Option("--no-pacing", help="With --source: process every frame as fast as possible instead of at the clip's real speed (no frames dropped; for scripts and tests).")] = False,
     record: Annotated[Path | None, typer.Option("--record", help="Record the session into this folder (live.mp4, landmarks.npz, cues.json, session.json); analyse it afterwards with 'formcheck analyze DIR/live.mp4'.")] = None,
-    height_cm: Annotated[float | None, typer.Option("--height-cm", help="Runner's height: bounce judged in cm.")] = None,
-    model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
+    height_cm: HeightOpt = None,
+    model: ModelOpt = None,
     steps: Annotated[int, typer.Option("--steps", min=1, max=50, help="A cue fires after this many consecutive steps with the fault (and clears after as many back within the norm).")] = 4,
     cooldown_s: Annotated[float, typer.Option("--cooldown-s", min=0, help="At least this long between two cues for the same fault (s).")] = 20.0,
     stall_s: Annotated[float, typer.Option("--stall-s", min=0.1, help="A camera or stream with no new frame for this long has stalled; the session ends (s).")] = 5.0,
@@ -292,9 +292,7 @@ def live(
     _setup_logging(verbose)
     from formcheck.io.sources import open_source
     from formcheck.live.session import start_session
-    from formcheck.model.settings import Settings
-
-    Settings(height_cm=height_cm)  # validates the height like 'analyze' does
+    analysis_settings(height_cm=height_cm)  # validates the height like 'analyze' does
     if not headless and sys.platform.startswith("linux") and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         # OpenCV's window toolkit aborts the process without a display: say so first.
@@ -318,7 +316,7 @@ def live(
             print(cue.line(), flush=True)
             speaker.say(cue.phrase)
 
-    session = start_session(src, model=str(model) if model else None, height_cm=height_cm,
+    session = start_session(src, model=model_path(model), height_cm=height_cm,
                             record=record, k_steps=steps, cooldown_s=cooldown_s, on_cue=on_cue)
     interrupted = False
     try:
@@ -414,8 +412,8 @@ def serve(
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run analyses on a Dask cluster (tcp://host:8786); the library must be on a shared file system.")] = None,
     max_upload_mb: Annotated[int, typer.Option("--max-upload-mb", help="Largest clip accepted.")] = 1024,
     height_cm: Annotated[float | None, typer.Option("--height-cm", help="Default runner height (an upload's own height wins).")] = None,
-    model: Annotated[Path | None, typer.Option("--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="TOML file with settings ([formcheck] table), as for analyze.")] = None,
+    model: ModelOpt = None,
+    config: ConfigOpt = None,
     verbose: VerboseOpt = 0,
 ) -> None:
     """Start the web app: upload clips, follow their analysis, read, compare and download reports."""
@@ -429,7 +427,7 @@ def serve(
     token = None
     if not is_loopback(host):
         token = os.environ.get("FORMCHECK_TOKEN") or new_token()
-    settings = _settings(config, model=str(model) if model else None, height_cm=height_cm)
+    settings = analysis_settings(config, model=model, height_cm=height_cm)
     cfg = WebConfig(library=library, data_dir=data_dir.expanduser() if data_dir else None, host=host, port=port, token=token,
                     max_upload_bytes=max_upload_mb * 1024 * 1024, workers=workers, scheduler=scheduler,
                     settings=settings)

@@ -1,10 +1,9 @@
-"""What every command shares: one-line user errors, logging set-up, the --verbose option."""
+"""What every command shares: one-line user errors and exit codes, logging set-up."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated
 
 import typer
 
@@ -42,4 +41,3 @@ def _setup_logging(verbose: int) -> None:
     logging.basicConfig(level=level, format="formcheck: %(levelname)s: %(message)s", stream=sys.stderr)
 
 
-VerboseOpt = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")]

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 # app.py imports this module at its end, after these names are defined
-from formcheck.cli.common import VerboseOpt, _setup_logging, _user_errors
+from formcheck.cli.common import _setup_logging, _user_errors
+from formcheck.cli.options import VerboseOpt
 
 
 def register(app: typer.Typer) -> None:

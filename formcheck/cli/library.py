@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from formcheck.errors import InputError, LibraryError
+from formcheck.model import registry
 
 if TYPE_CHECKING:
     from formcheck.store import Conditions, Library, Recorded, Session
@@ -36,15 +37,8 @@ SpeedOpt = Annotated[float | None, typer.Option("--speed-kmh", help="Running spe
 ShoesOpt = Annotated[str | None, typer.Option("--shoes", help="The shoes worn.")]
 
 #: Metrics shown by ``formcheck sessions`` (name, column label).
-KEY_METRICS: tuple[tuple[str, str], ...] = (
-    ("cadence_spm", "cadence"),
-    ("cva_deg", "CVA"),
-    ("head_forward_offset_torso", "head fwd"),
-    ("trunk_lean_deg", "lean"),
-    ("waist_bend_deg", "waist"),
-    ("head_pitch_deg", "pitch"),
-    ("vertical_oscillation_torso", "bounce"),
-)
+KEY_METRICS: tuple[tuple[str, str], ...] = tuple(
+    (m.key, m.column) for m in registry.METRICS if m.column)
 
 
 def parse_date(text: str | None) -> dt.date | None:
@@ -169,9 +163,7 @@ def session_table(found: Iterable[Session]) -> list[str]:
         return "  ".join(v.ljust(w) if i < 3 or i >= len(header) - 2 else v.rjust(w)
                          for i, (v, w) in enumerate(zip(r, widths, strict=False))) + "  " + r[-1]
 
-    units = {"cadence_spm": "steps/min", "cva_deg": "deg", "head_forward_offset_torso": "torso",
-             "trunk_lean_deg": "deg", "waist_bend_deg": "deg", "head_pitch_deg": "deg",
-             "vertical_oscillation_torso": "torso"}
+    units = registry.UNITS
     legend = "medians over steps: " + ", ".join(f"{label} ({units[m]})" for m, label in KEY_METRICS)
     return [line(header).rstrip(), *(line(r).rstrip() for r in rows), legend]
 

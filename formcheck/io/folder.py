@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formcheck.errors import InputError, OutputError
+from formcheck.io.landmarks import load_pose, save_pose
 from formcheck.model.results import AnalysisResult, json_ready
 
 if TYPE_CHECKING:
@@ -99,8 +100,8 @@ def write_tables(analysis: Analysis, folder: Path) -> AnalysisResult:
     result = analysis.result()
     analysis.frames.to_csv(folder / "frames.csv", index=False, float_format="%.4f")
     analysis.step_table.to_csv(folder / "steps.csv", index=False, float_format="%.4f")
-    analysis.pose.save(folder / "pose.npz")
-    analysis.raw.save(folder / "landmarks_raw.npz")
+    save_pose(analysis.pose, folder / "pose.npz")
+    save_pose(analysis.raw, folder / "landmarks_raw.npz")
     dump_json(result.to_json_dict(), folder / SUMMARY)
     return result
 
@@ -203,12 +204,10 @@ class AnalysisFolder:
 
     def pose(self) -> PoseSeries | None:
         """The cleaned landmark series from ``pose.npz`` (None when missing or unreadable)."""
-        from formcheck.model.pose import PoseSeries
-
         if "pose" not in self._cache:
             p = self.file("pose.npz")
             try:
-                self._cache["pose"] = PoseSeries.load(p) if p is not None else None
+                self._cache["pose"] = load_pose(p) if p is not None else None
             except (OSError, KeyError, ValueError) as exc:
                 log.warning("cannot read %s: %s", p, exc)
                 self._cache["pose"] = None

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from formcheck.assess.norms import DRIFT_LIMITS
-from formcheck.assess.verdict import TITLES, checklist, metric_bands
+from formcheck.assess.verdict import checklist, metric_bands
 from formcheck.errors import InputError
+from formcheck.model.registry import FAULT_TITLES
 from formcheck.model.results import SCHEMA_VERSION
 
 
@@ -22,7 +23,7 @@ def _1_0_to_2_0(data: dict[str, Any]) -> dict[str, Any]:
     """Schema 2.0 adds fault titles, metric bands, drift limits and scores, and the checklist."""
     faults = data.get("faults") or []
     for f in faults:
-        f.setdefault("title", TITLES.get(f.get("code", ""), ""))
+        f.setdefault("title", FAULT_TITLES.get(f.get("code", ""), ""))
     metrics = data.get("metrics") or {}
     metric_bands(metrics, {f.get("code") for f in faults})
     for name, entry in (data.get("drift") or {}).items():

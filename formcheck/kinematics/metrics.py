@@ -21,6 +21,7 @@ from formcheck.model.pose import (
     L_HIP,
     L_KNEE,
     L_SHOULDER,
+    LM,
     NOSE,
     R_ANKLE,
     R_EAR,
@@ -60,7 +61,8 @@ def combine_sides(left: np.ndarray, right: np.ndarray, vis_left: np.ndarray,
 
 def body_points(series: PoseSeries) -> dict[str, np.ndarray]:
     """Side-combined key points of a series: nose, ear, shoulder, hip, knee, ankle
-    (each (n, 2)), plus ``ankle_low``: the lower (stance-side) ankle of the two.
+    (each (n, 2)), plus ``ankle_low``: the lower (stance-side) ankle of the two, and
+    ``arm_shoulder``, ``elbow``, ``wrist``: the better-seen arm (:func:`near_arm`).
     """
     xy, v = series.xy.astype(np.float64), series.visibility
     pts = {"nose": xy[:, NOSE]}
@@ -73,7 +75,28 @@ def body_points(series: PoseSeries) -> dict[str, np.ndarray]:
     low = np.where(lower_left[:, None], la, ra)
     low[~np.isfinite(la[:, 0]) & ~np.isfinite(ra[:, 0])] = np.nan
     pts["ankle_low"] = low
+    pts["arm_shoulder"], pts["elbow"], pts["wrist"] = near_arm(series)
     return pts
+
+
+def near_arm(series: PoseSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shoulder, elbow and wrist (each (n, 2)) of the arm seen better in each frame.
+
+    The arms swing in opposite phase, so unlike the trunk points the two sides cannot be
+    averaged: each frame takes the side whose least visible of the three points is more
+    visible (in a side view the near arm), or the only side with all three known.
+    """
+    xy, v = series.xy.astype(np.float64), series.visibility
+    sides = [[LM[f"{side}_{joint}"] for joint in ("shoulder", "elbow", "wrist")]
+             for side in ("left", "right")]
+    score = []
+    for ids in sides:
+        known = np.isfinite(xy[:, ids]).all(axis=(1, 2))
+        score.append(np.where(known, v[:, ids].min(axis=1), -1.0))
+    use_left = score[0] >= score[1]
+    out = tuple(np.where(use_left[:, None], xy[:, li], xy[:, ri])
+                for li, ri in zip(*sides, strict=True))
+    return out[0], out[1], out[2]
 
 
 def torso_length(shoulder: np.ndarray, hip: np.ndarray) -> np.ndarray:
@@ -189,6 +212,18 @@ def tilt_deg(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return _deg(np.arctan2(right[:, 1] - left[:, 1], np.abs(left[:, 0] - right[:, 0])))
 
 
+def elbow_angle_deg(shoulder: np.ndarray, elbow: np.ndarray, wrist: np.ndarray) -> np.ndarray:
+    """Angle at the elbow between the upper arm (elbow->shoulder) and the forearm
+    (elbow->wrist), in degrees: 180 = a straight arm, 90 = a right angle; the arm
+    carriage of a runner (about 70-110 deg while running).
+
+    ``atan2(|u x f|, u . f)``; independent of the facing direction and of a mirror image.
+    """
+    _check_points(shoulder, elbow, wrist)
+    u, f = shoulder - elbow, wrist - elbow
+    return _deg(np.arctan2(np.abs(u[:, 0] * f[:, 1] - u[:, 1] * f[:, 0]), (u * f).sum(axis=1)))
+
+
 def side_view_frame_metrics(pts: dict[str, np.ndarray], s: int) -> dict[str, np.ndarray]:
     """All per-frame side-view metrics from :func:`body_points` output."""
     ear, sh, hip, nose = pts["ear"], pts["shoulder"], pts["hip"], pts["nose"]
@@ -200,6 +235,7 @@ def side_view_frame_metrics(pts: dict[str, np.ndarray], s: int) -> dict[str, np.
         "waist_bend_deg": waist_bend_deg(sh, hip, pts["ankle_low"], s),
         "shoulder_elevation_torso": shoulder_elevation_torso(ear, sh, hip),
         "head_pitch_deg": head_pitch_deg(ear, nose, s),
+        "elbow_angle_deg": elbow_angle_deg(pts["arm_shoulder"], pts["elbow"], pts["wrist"]),
     }
 
 

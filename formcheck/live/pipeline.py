@@ -29,6 +29,7 @@ from formcheck.kinematics.metrics import body_points, side_view_frame_metrics
 from formcheck.kinematics.view import circular_stats, classify_yaw, head_image_yaw
 from formcheck.live.causal import OneEuroFilter, StepDetector, plausible_step
 from formcheck.live.cues import Cue, CueEngine, judge, step_states, threshold_for
+from formcheck.model import registry
 from formcheck.model.pose import (
     L_HIP,
     L_SHOULDER,
@@ -41,8 +42,7 @@ from formcheck.model.pose import (
 from formcheck.pose.stream import PoseSample
 
 #: Per-step values taken as the median over the step's frames (as offline).
-MEDIAN_METRICS = ("cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
-                  "shoulder_elevation_torso", "head_pitch_deg")
+MEDIAN_METRICS = registry.SIDE_STEP_MEDIANS
 #: The view and facing are decided over this many recent frames with a runner.
 WINDOW_FRAMES = 60
 #: At least this many frames with a runner before the view is decided.

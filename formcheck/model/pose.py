@@ -12,7 +12,6 @@ separately; the conversion to pixels happens once, in :mod:`formcheck.pose.landm
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -167,23 +166,3 @@ class PoseSeries:
         return PoseSeries(self.t.copy(), xy, self.z.copy(), self.visibility.copy(), world,
                           self.video, dict(self.selection))
 
-    def save(self, path: str | Path) -> None:
-        """Write the series to a compressed ``.npz`` (``formcheck report`` reads it back)."""
-        import json
-
-        np.savez_compressed(
-            path, t=self.t, xy=self.xy, z=self.z, visibility=self.visibility,
-            world=self.world, video=json.dumps(self.video.to_dict()),
-            selection=json.dumps(self.selection),
-        )
-
-    @classmethod
-    def load(cls, path: str | Path) -> PoseSeries:
-        import json
-
-        with np.load(path, allow_pickle=False) as data:
-            v = json.loads(str(data["video"]))
-            video = VideoInfo(v["path"], v["fps"], v["frames"], v["width"], v["height"],
-                              v.get("rotation", 0), v.get("codec", ""))
-            return cls(data["t"], data["xy"], data["z"], data["visibility"], data["world"],
-                       video, json.loads(str(data["selection"])))

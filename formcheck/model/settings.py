@@ -9,14 +9,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import tomllib
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from formcheck.errors import InputError
 
 View = Literal["auto", "side", "front", "back"]
+
+#: Field metadata of a setting that does not change the analysis (which files are
+#: written, how many threads): :meth:`Settings.fingerprint` leaves it out. Give it to
+#: every new output flag, or every batch resume would rerun its clips.
+NOT_ANALYSIS = {"analysis": False}
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,10 @@ class Settings:
     min_visibility: float = 0.5
     max_gap_s: float = 0.25
     cutoff_hz: float = 6.0
-    video: bool = True
-    report: bool = True
+    video: bool = field(default=True, metadata=NOT_ANALYSIS)
+    report: bool = field(default=True, metadata=NOT_ANALYSIS)
     speed: float | None = None
-    threads: int = 0
+    threads: int = field(default=0, metadata=NOT_ANALYSIS)
 
     def __post_init__(self) -> None:
         if self.view not in ("auto", "side", "front", "back"):
@@ -89,25 +92,10 @@ class Settings:
         return dataclasses.asdict(self)
 
     def fingerprint(self) -> str:
-        """Hash of the settings that change the analysis (not which files are written)."""
-        d = self.to_dict()
-        d.pop("report", None)
-        d.pop("video", None)
-        d.pop("threads", None)  # the speed only: results are the same for any count (tested)
+        """Hash of the settings that change the analysis: every field but those marked
+        :data:`NOT_ANALYSIS` (which files are written, how many threads: the
+        speed only, results are the same for any count, tested)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+             if f.metadata.get("analysis", True)}
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-    @classmethod
-    def from_toml(cls, path: str | Path) -> Settings:
-        p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text())
-        except FileNotFoundError:
-            raise InputError(f"config file not found: {p}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"config file {p.name} is not valid TOML: {exc}") from None
-        section = data.get("formcheck", data)
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(section) - names
-        if unknown:
-            raise InputError(f"unknown setting(s) in {p.name}: {', '.join(sorted(unknown))}")
-        return cls(**section)

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.errors import ModelError
 from formcheck.io.video import DecodeStats, Frame, iter_frames
 from formcheck.model.capture import ModelInfo
 from formcheck.model.pose import N_LANDMARKS, VideoInfo, centre_scale
+from formcheck.pose.blazepose import PoseFrame
+from formcheck.pose.blazepose import create_landmarker as _create
+from formcheck.pose.blazepose import mp_image as _mp_image
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +39,6 @@ MIN_SEGMENT_S = 3.0
 #: detection, whatever the number of threads: the results then do not depend on how many
 #: landmarkers run side by side (``Settings.threads`` only changes the speed).
 POSE_SEGMENTS = 2
-
-
-def _create(model: ModelInfo, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker
-    from mediapipe.tasks.python import BaseOptions, vision
-
-    options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(model.path)),
-        running_mode=vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE,
-        num_poses=num_poses,
-        min_pose_detection_confidence=0.5,
-        min_pose_presence_confidence=0.5,
-        min_tracking_confidence=0.5,
-    )
-    try:
-        return vision.PoseLandmarker.create_from_options(options)
-    except (RuntimeError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"cannot load pose model {model.name}: {first}") from None
 
 
 @dataclass
@@ -141,21 +125,16 @@ def _fill(arrays: dict[str, np.ndarray], i: int, result, width: int, height: int
     """Store frame ``i``'s poses in pixels of the full frame. ``width`` x ``height`` is the
     image the model saw; (``x0``, ``y0``) where its top-left corner sits in the frame
     (a zoomed region, :class:`_Zoom`); ``rgb`` the full frame, for the clothes' colour."""
-    poses = result.pose_landmarks or []
-    worlds = result.pose_world_landmarks or []
-    p_max = arrays["xy"].shape[1]
-    k = 0
-    for k, pose in enumerate(poses[:p_max]):
-        pts = np.array([(lm.x, lm.y, lm.z, lm.visibility or 0.0) for lm in pose], np.float32)
-        arrays["xy"][i, k, :, 0] = pts[:, 0] * width + x0
-        arrays["xy"][i, k, :, 1] = pts[:, 1] * height + y0
-        arrays["z"][i, k] = pts[:, 2] * width
-        arrays["vis"][i, k] = pts[:, 3]
-        if k < len(worlds):
-            arrays["world"][i, k] = np.array([(w.x, w.y, w.z) for w in worlds[k]], np.float32)
-        if rgb is not None:
+    found = PoseFrame.from_mediapipe(result, width, height, x0, y0, max_poses=arrays["xy"].shape[1])
+    n = len(found)
+    if n:
+        arrays["xy"][i, :n] = found.xy
+        arrays["z"][i, :n] = found.z
+        arrays["vis"][i, :n] = found.visibility
+        arrays["world"][i, :n] = found.world
+    if rgb is not None:
+        for k in range(n):
             arrays["colour"][i, k] = trunk_colour(rgb, arrays["xy"][i, k])
-    n = min(len(poses), p_max)
     arrays["count"][i] = n
     return n
 
@@ -168,14 +147,6 @@ def _same_person(a: np.ndarray, b: np.ndarray) -> bool:
     if not (np.all(np.isfinite(ca)) and np.all(np.isfinite(cb))):
         return True
     return float(np.hypot(*(ca - cb))) < 0.5 * max(sa, sb, 1.0)
-
-
-def _mp_image(rgb: np.ndarray):
-    import mediapipe as mp
-
-    if not rgb.flags["C_CONTIGUOUS"]:
-        rgb = np.ascontiguousarray(rgb)
-    return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
 
 
 class _SharedCounter:
@@ -258,9 +229,10 @@ def _search_tiles(counter: _SharedCounter, rgb: np.ndarray) -> tuple[float, floa
     height, width = rgb.shape[:2]
     best: tuple[float, float, float, float] | None = None
     for x0, y0, side in _tiles(width, height):
-        for pose in counter.detect(_mp_image(rgb[y0:y0 + side, x0:x0 + side])):
-            xy = np.array([(lm.x * side + x0, lm.y * side + y0) for lm in pose], float)
-            vis = float(np.mean([lm.visibility or 0.0 for lm in pose]))
+        found = PoseFrame.from_mediapipe(counter.detect(_mp_image(rgb[y0:y0 + side, x0:x0 + side])),
+                                         side, side, x0, y0, dtype=np.float64)
+        for xy, pose_vis in zip(found.xy, found.visibility, strict=True):
+            vis = float(np.mean(pose_vis))
             centre, torso = centre_scale(xy)
             if np.all(np.isfinite(centre)) and torso > 2 and (best is None or vis > best[3]):
                 best = (float(centre[0]), float(centre[1]), torso, vis)
@@ -323,7 +295,8 @@ def _extract_range(
                 if people == 1 and i > 0 and arrays["count"][i - 1] > 0:
                     # One person found, but is it the one being tracked? If not, two are in view.
                     tracked = arrays["xy"][i - 1, 0]
-                    other = np.array([(lm.x * video.width, lm.y * video.height) for lm in found[0]])
+                    other = PoseFrame.from_mediapipe(found[:1], video.width, video.height,
+                                                     dtype=np.float64).xy[0]
                     if not _same_person(tracked, other):
                         people = 2
                 census.append((i, people))

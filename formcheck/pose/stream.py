@@ -1,6 +1,7 @@
 """Pose for one frame at a time, as frames arrive (the live mode's pose stage).
 
-The Pose Landmarker of :mod:`formcheck.pose.landmarker` in VIDEO mode with one pose:
+The Pose Landmarker of :mod:`formcheck.pose.blazepose` (the same one, and the same
+conversion, as the offline :mod:`formcheck.pose.landmarker`) in VIDEO mode with one pose:
 in live mode the runner is the one person the tracker follows (on a treadmill the
 runner fills the picture). Timestamps given to MediaPipe are strictly increasing
 integer milliseconds, as it requires, even when the source's clock repeats a value.
@@ -20,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.model.pose import N_LANDMARKS
+from formcheck.pose.blazepose import PoseFrame, create_landmarker, mp_image
 from formcheck.pose.bundle import ModelInfo
-from formcheck.pose.landmarker import _create, _mp_image
 
 
 @dataclass(frozen=True)
@@ -36,21 +37,36 @@ class PoseSample:
     def missing(cls) -> PoseSample:
         return cls(np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS))
 
+    @classmethod
+    def from_frame(cls, frame: PoseFrame) -> PoseSample:
+        """The first pose of ``frame`` (missing when it holds none)."""
+        if not len(frame):
+            return cls.missing()
+        return cls(frame.xy[0], frame.visibility[0])
+
     @property
     def found(self) -> bool:
         return bool(np.isfinite(self.xy[:, 0]).any())
 
 
 class PoseTracker:
-    """A VIDEO-mode landmarker for a stream of frames; ``close()`` when done."""
+    """A VIDEO-mode landmarker for a stream of frames; ``close()`` when done.
+
+    A :class:`~formcheck.pose.blazepose.PoseBackend` (:meth:`track`); called, it gives
+    the live mode's :class:`PoseSample`.
+    """
 
     def __init__(self, model: ModelInfo, max_side: int | None = 640) -> None:
         self.model = model
         self.max_side = max_side
-        self._landmarker = _create(model, video_mode=True, num_poses=1)
+        self._landmarker = create_landmarker(model, video_mode=True, num_poses=1)
         self._last_ms = -1
 
     def __call__(self, rgb: np.ndarray, time_s: float) -> PoseSample:
+        return PoseSample.from_frame(self.track(rgb, time_s))
+
+    def track(self, rgb: np.ndarray, time_s: float) -> PoseFrame:
+        """The pose in one frame (at most one), in pixels of ``rgb`` as given."""
         ms = max(int(round(time_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
         h, w = rgb.shape[:2]
@@ -61,12 +77,8 @@ class PoseTracker:
             f = self.max_side / max(h, w)
             small = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))),
                                interpolation=cv2.INTER_AREA)
-        result = self._landmarker.detect_for_video(_mp_image(small), ms)
-        poses = result.pose_landmarks or []
-        if not poses:
-            return PoseSample.missing()
-        pts = np.array([(lm.x * w, lm.y * h, lm.visibility or 0.0) for lm in poses[0]], np.float64)
-        return PoseSample(pts[:, :2], pts[:, 2])
+        result = self._landmarker.detect_for_video(mp_image(small), ms)
+        return PoseFrame.from_mediapipe(result, w, h, max_poses=1, dtype=np.float64)
 
     def close(self) -> None:
         self._landmarker.close()

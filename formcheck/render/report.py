@@ -45,6 +45,7 @@ from formcheck.assess.norms import (
 )
 from formcheck.assess.verdict import SHOWN_DRIFT, THRESHOLD_BY_METRIC
 from formcheck.io.folder import read_analysis
+from formcheck.model import registry
 from formcheck.model.results import AnalysisResult
 from formcheck.render.report_draw import (
     DARK,
@@ -70,27 +71,7 @@ REPORT_PDF = "report.pdf"
 REPORT_PNG = "report.png"
 
 #: Plain-language names of the metrics (summary.json keys).
-LABELS: dict[str, str] = {
-    "cadence_spm": "Cadence",
-    "cva_deg": "Head position (CVA proxy)",
-    "head_forward_offset_torso": "Ear ahead of shoulder",
-    "head_forward_offset_cm": "Ear ahead of shoulder",
-    "neck_trunk_angle_deg": "Neck vs trunk angle",
-    "trunk_lean_deg": "Trunk lean",
-    "waist_bend_deg": "Bend at the hips",
-    "shoulder_elevation_torso": "Ear-shoulder gap",
-    "head_pitch_deg": "Head pitch (gaze)",
-    "vertical_oscillation_torso": "Vertical bounce (trunk)",
-    "vertical_oscillation_cm": "Vertical bounce (trunk)",
-    "head_bob_deg": "Head nod per step",
-    "neck_load_nm": "Neck load (mean)",
-    "neck_load_peak_nm": "Neck load (peak)",
-    "bounce_load_factor": "Bounce load factor",
-    "shoulder_tilt_deg": "Shoulder tilt",
-    "head_tilt_deg": "Head tilt",
-    "left_shoulder_elevation_torso": "Left ear-shoulder gap",
-    "right_shoulder_elevation_torso": "Right ear-shoulder gap",
-}
+LABELS: dict[str, str] = registry.LABELS
 #: Typical ranges shown for metrics that have no fault threshold (display only).
 REFERENCE: dict[str, tuple[float, float, str]] = {
     "cadence_spm": (165.0, 180.0, "typical for recreational runners; rises with speed"),
@@ -103,8 +84,7 @@ FRONT_KEY = ("left_shoulder_elevation_torso", "right_shoulder_elevation_torso", 
              "head_tilt_deg", "cadence_spm")
 SIDE_ONLY_NAMES = "head position, trunk lean and bend at the hips, gaze and bounce"
 #: Short names of the faults, for captions.
-SHORT = {"forward_head": "head forward", "waist_lean": "waist bend", "raised_shoulders": "raised shoulders",
-         "gaze_down": "looking down", "excessive_bounce": "bounce", "form_drift": "late in the clip"}
+SHORT = registry.FAULT_CAPTIONS
 #: Why each fault matters for the neck (from the running articles in docs/METRICS).
 WHY = {
     "forward_head": "A head held forward of the shoulders turns every bounce of the run into strain "

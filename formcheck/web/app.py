@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from formcheck import __version__
 from formcheck.errors import FormcheckError, OutputError
+from formcheck.model import registry
 from formcheck.web import data, live
 from formcheck.web.config import WebConfig, is_loopback
 from formcheck.web.jobs import Dispatcher, Job, JobStore
@@ -42,12 +43,7 @@ STATIC = Path(__file__).with_name("static")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Short fault names for lists that only hold a fault's code (the session page shows
 #: each fault's own ``title`` from its summary).
-FAULT_TITLES = {
-    "forward_head": "Forward head", "waist_lean": "Bending at the waist",
-    "raised_shoulders": "Raised shoulders", "gaze_down": "Looking down",
-    "excessive_bounce": "Too much bounce", "excessive_bounce_torso": "Too much bounce",
-    "form_drift": "Form drifts as you tire",
-}
+FAULT_TITLES = registry.FAULT_SHORT_TITLES
 CONDITIONS = ("treadmill", "outdoor")
 
 

@@ -12,19 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.assess.norms import THRESHOLDS
+from formcheck.model import registry
 
 #: Metrics drawn on the session timeline (per frame, from frames.csv), in menu order.
-TIMELINE_METRICS = (
-    "cva_deg", "neck_trunk_angle_deg", "head_forward_offset_torso", "trunk_lean_deg",
-    "shoulder_elevation_torso", "head_pitch_deg", "waist_bend_deg",
-    "shoulder_tilt_deg", "head_tilt_deg",
-)
+TIMELINE_METRICS = tuple(m.key for m in registry.METRICS if m.timeline)
 #: Metrics on the compare and history pages (per step, from steps.csv / the summary).
-KEY_METRICS = (
-    "cva_deg", "head_forward_offset_torso", "neck_trunk_angle_deg", "trunk_lean_deg",
-    "waist_bend_deg", "shoulder_elevation_torso", "head_pitch_deg",
-    "vertical_oscillation_torso", "vertical_oscillation_cm", "cadence_spm",
-)
+KEY_METRICS = registry.keys(registry.comparison_order(m for m in registry.METRICS if m.web_history))
 #: Files a session offers for download, with their media types. Only these names are
 #: ever served from an analysis folder.
 DOWNLOADS: dict[str, str] = {

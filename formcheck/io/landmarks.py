@@ -1,0 +1,57 @@
+"""Landmark files: a :class:`~formcheck.model.pose.PoseSeries` as a compressed ``.npz``.
+
+``pose.npz`` and ``landmarks_raw.npz`` of an analysis folder are written and read here
+(the model itself touches no files). Arrays ``t``, ``xy``, ``z``, ``visibility``,
+``world``; ``video`` and ``selection`` as JSON strings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.model.pose import PoseSeries, VideoInfo
+
+
+def save_pose(series: PoseSeries, path: str | Path) -> None:
+    """Write ``series`` to a compressed ``.npz`` at ``path``.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        The landmarks to write.
+    path : str or Path
+        The file (numpy adds ``.npz`` when the name lacks it).
+    """
+    np.savez_compressed(
+        path, t=series.t, xy=series.xy, z=series.z, visibility=series.visibility,
+        world=series.world, video=json.dumps(series.video.to_dict()),
+        selection=json.dumps(series.selection),
+    )
+
+
+def load_pose(path: str | Path) -> PoseSeries:
+    """Read a series written by :func:`save_pose`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` file.
+
+    Returns
+    -------
+    PoseSeries
+
+    Raises
+    ------
+    OSError, KeyError, ValueError
+        The file is missing, lacks an array, or its arrays do not fit together.
+    """
+    with np.load(path, allow_pickle=False) as data:
+        v = json.loads(str(data["video"]))
+        video = VideoInfo(v["path"], v["fps"], v["frames"], v["width"], v["height"],
+                          v.get("rotation", 0), v.get("codec", ""))
+        return PoseSeries(data["t"], data["xy"], data["z"], data["visibility"], data["world"],
+                          video, json.loads(str(data["selection"])))
