@@ -205,11 +205,6 @@ def test_whole_body_lean_5_deg_more_is_worse(synthetic_pairs, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "posture-dependent bias of the bounce: the drawn hip rises and falls by the same 0.176 "
-    "torso in both clips, but formcheck reads 0.144 -> 0.130 torso when the whole body leans "
-    "5 deg more, just past the bounce MDC95 (0.013 torso, camera and seed noise at one "
-    "posture)"))
 def test_whole_body_lean_leaves_the_bounce(synthetic_pairs, tmp_path):
     from formcheck.pipeline.compare import run_compare
 
@@ -242,11 +237,6 @@ def test_bend_at_the_hips_5_deg_more_is_worse(synthetic_pairs, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "posture-dependent landmark bias: with the trunk bent 5 deg more at the hips and the head "
-    "held at the same 15 deg to the trunk (truth 15 -> 15), formcheck's neck_trunk_angle_deg "
-    "reads 17.1 -> 15.0 on these clips, just past its MDC95 (1.8, which holds camera and seed "
-    "noise at one posture, not a bias that moves with posture; see docs/accuracy.md biases)"))
 def test_bend_at_the_hips_leaves_the_neck_to_trunk_angle(synthetic_pairs, tmp_path):
     from formcheck.pipeline.compare import run_compare
 
