@@ -9,6 +9,7 @@ and posture change points (an abrupt head change, a gradual drift).
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -115,3 +116,32 @@ def test_slow_motion_real_or_withheld(factor, facing, real_cadence, fps) -> None
         assert not found.metrics["cadence_spm"]["measurable"]
     given = _analyse(ps, speed=float(factor))
     assert given.metrics["cadence_spm"]["median"] == pytest.approx(real_cadence, rel=CADENCE_REL_TOL)
+
+
+# ---- trunk lean independent of the head (not fixed: measured and kept as a strict xfail)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "the pose model pulls the shoulder landmarks forward with the head: on the rendered "
+    "runner (320x240, 180 px tall, body lean 0) a head-only change 0 -> 25 deg moved the far "
+    "shoulder forward by ~45% and the near one by ~11-17% of the ear's shift, and trunk lean "
+    "by +1.6 to +1.9 deg (both facings, 2 sizes). Near-side shoulder and hip alone leave "
+    "+0.8 to +1.5 deg; a correction proportional to the neck offset would over-correct the "
+    "bundled forward-head clip, whose trunk lean reads as biased as the clean one's (+0.9)"))
+def test_head_only_change_leaves_trunk_lean(tmp_path) -> None:
+    from formcheck.assess.analysis import analyze_extracted
+    from formcheck.pose.extract import extract_runner
+    from formcheck.synth.runner import render_clip
+
+    settings = Settings(video=False, report=False, threads=1)
+    base = RunnerSpec(width=320, height=240, runner_height_px=180.0, duration_s=3.0, body_lean_deg=0.0,
+                      seed=5, facing="right")
+    lean = {}
+    for head in (0.0, 25.0):
+        clip = tmp_path / f"head{head:g}.mp4"
+        render_clip(replace(base, head_forward_deg=head), clip)
+        a = analyze_extracted(extract_runner(str(clip), settings), settings)
+        lean[head] = a.metrics["trunk_lean_deg"]["median"]
+    # the bar: a head-only change of 0-25 deg moves trunk lean by under 1 deg
+    assert abs(lean[25.0] - lean[0.0]) < 1.0
