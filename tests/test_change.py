@@ -158,18 +158,12 @@ def test_coverage_near_95_for_independent_steps():
     assert abs(cov - 0.95) <= _binomial_tol(0.95, reps)
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "the circular block bootstrap under-covers with correlated steps: 0.907 here (300 pairs "
-    "of AR(1) 0.5, 200 steps; 3 binomial SEs = 0.038), 0.83-0.93 over 30-200 steps and "
-    "lag-1 0.3-0.7 in docs/reliability.md. Politis-White blocks (~6 steps here) minimise the "
-    "MSE of the variance, leaving its downward bias (about -G/b, Lahiri 2003); a first-order "
-    "correction of that bias was tried and gained only 0-2 points. compare therefore also "
-    "requires the MDC to be cleared"))
-def test_coverage_near_95_for_correlated_steps():
-    reps = 300
-    cov = _coverage(200, 0.5, reps, seed=12)
-    assert abs(cov - 0.95) <= _binomial_tol(0.95, reps)
+@pytest.mark.parametrize("phi", [0.0, 0.3, 0.5, 0.8])
+def test_coverage_near_95_for_correlated_steps(phi):
+    """The issue's bar: coverage within 0.93-0.97 at lag-1 correlation up to 0.8 (200
+    steps; 1500 pairs give a binomial SE of 0.006). The block bootstrap read 0.907 at 0.5."""
+    cov = np.mean([_coverage(200, phi, 500, seed=s) for s in (12, 13, 14)])
+    assert 0.93 <= cov <= 0.97
 
 
 def test_blocks_matter_for_correlated_steps():

@@ -153,7 +153,7 @@ def test_walking_is_not_slow_motion() -> None:
     (86, "running", 2.0), (43, "running", 4.0), (21.5, "running", 8.0),
     (57, "running", 3.0),  # a 3x edit: no phone rate gives 150-200, 3 does
     (36, "running", 5.0),  # a 5x edit
-    (100, "running", 2.0), (130, "running", None), (170, "running", None),
+    (100, "running", 2.0), (130, "running", 1.5), (145, "running", None), (170, "running", None),
     (60, "walking", None), (60, "unclear", None), (float("nan"), "running", None)])
 def test_proposed_factor(cadence, gait, expected) -> None:
     assert propose_factor(cadence, gait) == expected

@@ -2,12 +2,13 @@
 
 Two sessions A (before) and B (after) each give a table of per-step values. For each key
 metric this module estimates the change of the clip median, ``B - A``, with a 95%
-confidence interval from a **circular block bootstrap** over steps (Politis & Romano
-1992), which keeps runs of neighbouring steps together because a runner's posture in
-one step is correlated with the next. The block length of each session's series comes
-from its autocorrelation by the automatic rule of Politis & White (2004, Econometric
-Reviews 23:53) with the correction of Patton, Politis & White (2009, Econometric
-Reviews 28:372) for the circular bootstrap.
+confidence interval that allows for a runner's posture in one step being correlated with
+the next: each median's variance is the long-run (HAC, Newey-West Bartlett) variance of
+its influence function, with a bandwidth of 15% of the steps, and the interval uses
+the fixed-b critical value of Kiefer & Vogelsang (2005). On AR(1) series of 200 steps its
+coverage measured 0.94-0.95 at lag-1 correlations 0-0.8 (:data:`HAC_B`). (A circular block bootstrap with
+the Politis & White 2004 block length, kept here as :func:`bootstrap_medians`, gave
+0.83-0.93.)
 
 A change is **real** when both
 
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from formcheck.assess.norms import ADVICE, BETTER, THRESHOLDS
 from formcheck.model import registry
@@ -186,9 +188,84 @@ def bootstrap_medians(x: np.ndarray, n_boot: int, rng: np.random.Generator,
     return np.median(x[idx], axis=1), b
 
 
+# --------------------------------------------------------------------------- HAC interval
+
+#: Bartlett bandwidth as a fraction of the session's steps (fixed-b, Kiefer & Vogelsang
+#: 2005). With it, the coverage of the change interval on pairs of AR(1) series of 200
+#: steps measured 0.952, 0.950, 0.947, 0.942 at lag-1 correlations 0, 0.3, 0.5, 0.8
+#: (1500 pairs each, tests/test_change.py); at 100 steps 0.927, 0.930, 0.932, 0.908
+#: (at 0.8 that is about 11 independent steps). 0.1 and 0.15 covered 0.91-0.945 at 200
+#: steps and 0.8.
+HAC_B = 0.2
+
+
+def fixed_b_critical_value(b: float) -> float:
+    """The 97.5% quantile of the fixed-b t statistic with the Bartlett kernel (Kiefer &
+    Vogelsang 2005, their polynomial fit): ``1.96 + 2.9694 b + 0.4160 b^2 - 0.5324 b^3``.
+    It widens the interval for the extra spread of a HAC variance estimated from the same
+    steps."""
+    return Z95 + 2.9694 * b + 0.4160 * b * b - 0.5324 * b ** 3
+
+
+def bartlett_lrv(u: np.ndarray, lags: int) -> float:
+    """Long-run variance of ``u`` (Newey-West, Bartlett weights ``1 - k / lags``)."""
+    u = np.asarray(u, dtype=float)
+    n = u.size
+    uc = u - u.mean()
+    s = float(uc @ uc) / n
+    for k in range(1, min(lags, n)):
+        s += 2.0 * (1.0 - k / lags) * float(uc[k:] @ uc[:-k]) / n
+    return max(s, 0.0)
+
+
+def density_at(x: np.ndarray, at: float) -> tuple[float, float]:
+    """Density of ``x`` at ``at`` and the bandwidth ``h``: a Gaussian kernel estimate
+    (Silverman's bandwidth) with its ``h^2`` smoothing bias removed by Richardson
+    extrapolation, ``2 f_h - f_{h sqrt 2}`` (the plain estimate when that is not
+    positive). NaN when ``x`` does not vary."""
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
+    iqr = float(np.subtract(*np.percentile(x, [75, 25])))
+    spread = min(sd, iqr / 1.34) if iqr > 0 else sd
+    if not spread > 0:
+        return float("nan"), float("nan")
+    h = 0.9 * spread * n ** -0.2
+
+    def kde(hh: float) -> float:
+        return float(np.mean(np.exp(-0.5 * ((x - at) / hh) ** 2)) / (hh * math.sqrt(2.0 * math.pi)))
+
+    f1 = kde(h)
+    f = 2.0 * f1 - kde(h * math.sqrt(2.0))
+    return (f if f > 0 else f1), h
+
+
+def median_variance(x: np.ndarray, b: float | None = None) -> tuple[float, int]:
+    """Variance of the median of a correlated series, and the Bartlett lags used.
+
+    The median's influence function is ``(1/2 - 1{x <= m}) / f(m)``, so its variance is
+    the long-run variance of the indicator ``1{x_t <= m}`` over ``n f(m)^2``
+    (:func:`bartlett_lrv` with ``ceil(b n)`` lags, :func:`density_at`). The indicator is
+    smoothed, ``Phi((m - x_t) / h)`` with the density's bandwidth ``h``: at the sample
+    median the raw indicator's variance is exactly 1/4 in every sample, so the fixed-b
+    critical value, made for a variance estimated with its own noise, over-covered (0.97
+    with independent steps). 0 for a constant series.
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    m = float(np.median(x))
+    lags = max(1, math.ceil((HAC_B if b is None else b) * n))
+    f, h = density_at(x, m)
+    if not math.isfinite(f):
+        return 0.0, lags
+    u = special.ndtr((m - x) / h)
+    return bartlett_lrv(u, lags) / (n * f * f), lags
+
+
 @dataclass(frozen=True)
 class ChangeCI:
-    """Change of the median ``B - A`` with its bootstrap 95% interval."""
+    """Change of the median ``B - A`` with its 95% interval; ``block_a``/``block_b`` are
+    the Bartlett lags of each session's HAC variance (the name is kept for compare.json)."""
 
     a_median: float
     b_median: float
@@ -203,26 +280,30 @@ class ChangeCI:
 
 def change_ci(a: np.ndarray, b: np.ndarray, n_boot: int = 4000, level: float = 0.95,
               rng: np.random.Generator | int | None = 0) -> ChangeCI:
-    """Median of ``b`` minus median of ``a``, with a percentile bootstrap interval.
+    """Median of ``b`` minus median of ``a``, with a HAC interval.
 
-    The two sessions are independent: each is resampled on its own with a circular
-    block bootstrap (block length from its own autocorrelation, :func:`block_length`),
-    and the interval is the ``(1 - level)/2`` and ``(1 + level)/2`` quantiles of the
-    ``n_boot`` replicate differences. Needs at least 3 finite values per session.
+    The two sessions are independent; each median's variance allows for the correlation
+    of neighbouring steps (:func:`median_variance`: Bartlett long-run variance with a
+    bandwidth of ``HAC_B`` of the steps), and the interval is the change
+    ``+- fixed_b_critical_value(HAC_B) * sqrt(var_a + var_b)``. The circular block
+    bootstrap that came before (:func:`bootstrap_medians`) under-covered with correlated
+    steps (0.83-0.93 at lag-1 0.3-0.7). ``n_boot`` and ``rng`` are accepted for
+    compatibility and unused; only ``level`` 0.95 is supported. Needs at least 3 finite
+    values per session.
     """
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    if abs(level - 0.95) > 1e-9:
+        raise ValueError("only a 95% interval is supported (the fixed-b critical value is for 95%)")
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if a.size < 3 or b.size < 3:
         raise ValueError(f"need at least 3 steps per session (got {a.size} and {b.size})")
-    ra, ba = bootstrap_medians(a, n_boot, gen)
-    rb, bb = bootstrap_medians(b, n_boot, gen)
-    diff = rb - ra
-    q = (1.0 - level) / 2.0
-    lo, hi = np.quantile(diff, [q, 1.0 - q])
+    va, la = median_variance(a)
+    vb, lb = median_variance(b)
+    half = fixed_b_critical_value(HAC_B) * math.sqrt(va + vb)
     ma, mb = float(np.median(a)), float(np.median(b))
-    return ChangeCI(ma, mb, mb - ma, float(lo), float(hi), int(a.size), int(b.size), ba, bb)
+    d = mb - ma
+    return ChangeCI(ma, mb, d, d - half, d + half, int(a.size), int(b.size), la, lb)
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -283,8 +364,8 @@ def compare_steps(steps_a: pd.DataFrame, steps_b: pd.DataFrame, mdc: Mapping[str
 
     ``mdc`` maps metric -> MDC95 (None or missing: no verdict). A metric missing from
     either table, or with fewer than 3 finite steps in either, is "not measurable"
-    (with the reason) rather than a number. The bootstrap is seeded (``seed``), so the
-    same two folders always give the same interval.
+    (with the reason) rather than a number. The interval is deterministic (``n_boot`` and
+    ``seed`` are unused since the HAC interval replaced the bootstrap).
     """
     rng = np.random.default_rng(seed)
     out = []

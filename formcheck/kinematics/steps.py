@@ -208,9 +208,15 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
     # A hip rhythm over which the feet do not turn round, on a clip where they clearly
     # turn round over another time, is not the steps (camera shake, a bobbing
     # hand-held phone; or steps slower than the search range, as in slow motion).
+    # The feet's own step counts only where the hips agree: after a real step the hips
+    # are back at the same height, so feet that "turn round" at a lag where the hips are
+    # at the opposite end of their bounce (below -0.5) are label swaps (the far ankle
+    # taken for the near one for part of each stride turns the feet round after about
+    # half a step), not a slower gait.
     if not feet_alternate(feet, p, fps) < 0:
         own = feet_step(feet, fps, 4.0 * MAX_PERIOD_S)
-        if np.isfinite(own) and not 0.75 <= p / own <= 1.33:
+        if (np.isfinite(own) and not 0.75 <= p / own <= 1.33
+                and not _lag_correlation(bounce, int(round(own * fps))) < -0.5):
             return float("nan")
     return p
 
@@ -220,6 +226,26 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
 #: its place even when alternate bounces differ; real step-to-step changes of a few
 #: per cent pass.
 BAND = (0.7, 1.4)
+
+
+def _whole_periods(period_frames: float, at_least: float, at_most: int) -> int:
+    """A padding length (frames) of at least ``at_least`` that is as close as possible to a
+    whole number of strides (an even number of step periods, so a left/right difference
+    keeps its phase too): ``round(k * period_frames)`` with the smallest rounding error
+    over the fewest even ``k`` reaching ``at_least`` and the three even ``k`` after. A
+    period of 8.47 frames (170 steps/min at 24 fps) padded by 16 frames continues the
+    bounce a third of a radian out of phase, which bends the first and last steps by a
+    few per cent of a step; 34 frames (4 periods, 0.12 frame off) does not. Never more
+    than ``at_most`` (the signal's length: the padding copies it), unless even the fewest
+    periods are."""
+    p = max(float(period_frames), 1.0)
+    k0 = max(2, 2 * int(np.ceil(at_least / (2.0 * p) - 1e-9)))
+    ks = np.arange(k0, k0 + 8, 2)
+    ks = ks[np.round(ks * p) <= at_most]
+    if ks.size == 0:
+        return max(1, min(int(round(k0 * p)), at_most))
+    err = np.abs(ks * p - np.round(ks * p))
+    return max(1, int(round(ks[int(np.argmin(err))] * p)))
 
 
 def _periodic_pad(seg: np.ndarray, m: int) -> np.ndarray:
@@ -241,11 +267,11 @@ def _bandpass(x: np.ndarray, fps: float, period: float) -> np.ndarray:
         return x
     sos = signal.butter(2, [lo, hi], btype="band", fs=fps, output="sos")
     ok = np.isfinite(x)
-    m = max(1, int(round(period * fps)))
     for a, b in true_runs(ok):
         if b - a > 15:
+            m = _whole_periods(period * fps, 2.0 * period * fps, b - a)
             seg = signal.detrend(x[a:b])  # a straight drift would jump at the padding's seams
-            out[a:b] = signal.sosfiltfilt(sos, _periodic_pad(seg, 2 * m))[2 * m: 2 * m + b - a]
+            out[a:b] = signal.sosfiltfilt(sos, _periodic_pad(seg, m))[m: m + b - a]
         else:
             out[a:b] = x[a:b]
     return out
@@ -273,7 +299,7 @@ def _phase_crossings(xf: np.ndarray, t: np.ndarray, period: float,
         # the Hilbert transform treats the run as one cycle of a periodic signal: a
         # period continued at each end keeps the jump between its ends from bending the
         # phase of the first and last steps
-        pad = min(b - a, int(round(period * fps)))
+        pad = _whole_periods(period * fps, period * fps, b - a)
         z = signal.hilbert(_periodic_pad(xf[a:b], pad))[pad: pad + b - a]
         phase[a:b] = np.angle(z)
         env[a:b] = np.abs(z)
@@ -314,13 +340,34 @@ def bounce_amplitude(y: np.ndarray, torso: np.ndarray, fps: float, period: float
     ok = np.isfinite(x)
     xf = _bandpass(_interp_nans(x), fps, period)
     amp = np.full(len(x), np.nan)
-    m = max(1, int(round(period * fps)))
     for a, b in true_runs(np.isfinite(xf)):
-        if b - a >= max(8, m):
+        m = _whole_periods(period * fps, period * fps, b - a)
+        if b - a >= max(8, period * fps):
             z = signal.hilbert(_periodic_pad(xf[a:b], m))[m: m + b - a]
             amp[a:b] = 2.0 * np.abs(z)
     amp[~ok] = np.nan
     return amp
+
+
+def refine_period(mid_times: np.ndarray, period: float) -> float:
+    """The step period (s, sub-frame) from successive mid-stance times: the slope of a
+    straight line through the times against the step number, leaving out the first and
+    last (the ones the period's rounding bends). Intervals outside 0.6-1.6 ``period``
+    (a gap, a missed step) break the line; the longest unbroken stretch is used. NaN
+    with fewer than 3 steps in it."""
+    tm = np.asarray(mid_times, dtype=np.float64)[1:-1]
+    if tm.size < 4:
+        return float("nan")
+    d = np.diff(tm)
+    good = (d >= 0.6 * period) & (d <= 1.6 * period)
+    runs = true_runs(good)
+    if not runs:
+        return float("nan")
+    a, b = max(runs, key=lambda r: r[1] - r[0])  # intervals a..b-1: times a..b
+    if b - a < 3:
+        return float("nan")
+    seg = tm[a: b + 1]
+    return float(np.polyfit(np.arange(seg.size, dtype=np.float64), seg, 1)[0])
 
 
 def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float,
@@ -338,6 +385,15 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
             "visible long enough to see a single complete step")
     xf = _bandpass(_interp_nans(x), fps, period)
     mids, mid_times, envelope = _phase_crossings(xf, t, period, fps)
+    # The autocorrelation's period is a whole number of frames (8 frames, 0.333 s, for a
+    # 0.353 s step at 24 fps). Filtering and padding around it bend the first and last
+    # steps, so the period is refined from the mid-stances found and the band-pass and
+    # phase taken again around it.
+    refined = refine_period(mid_times, period)
+    if np.isfinite(refined) and abs(refined - period) > 0.25 / fps:
+        period = refined
+        xf = _bandpass(_interp_nans(x), fps, period)
+        mids, mid_times, envelope = _phase_crossings(xf, t, period, fps)
     if len(mids) < 2:
         raise ClipTooShortError("the clip is too short for one complete step")
     times = {int(m): float(tm) for m, tm in zip(mids, mid_times, strict=True)}

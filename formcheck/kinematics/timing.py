@@ -12,7 +12,9 @@ table adds ``real_time_s``.
 Slow motion from the gait (:func:`propose_factor`). Running needs a flight phase, and
 the body's bounce then sets a floor on cadence: recreational runners step at about
 150-200 steps/min even when jogging slowly (METRICS.md quotes ~165-180 for most); the
-limit of 120 steps/min is formcheck's choice, a fifth below the slowest jog. A running gait (hips lowest as the legs pass,
+limit of 140 steps/min is formcheck's choice, a fifteenth below the slowest jog, and above
+a 1.5x clip of a 200 steps/min runner (133 at playback; at 120, 1.5x clips of runners
+over 180 printed their playback cadence as the runner's). A running gait (hips lowest as the legs pass,
 :func:`formcheck.kinematics.steps.gait_kind`) whose playback cadence is under
 :data:`SLOW_MOTION_BELOW_SPM` is therefore slow motion. Walking is not evidence (a
 slow walk is 90-120 steps/min at real speed).
@@ -39,7 +41,7 @@ from formcheck.kinematics.steps import Steps, detect_steps, feet_step, gait_kind
 from formcheck.model.pose import PoseSeries
 
 #: A running gait slower than this (steps/min, at playback speed) is slow motion.
-SLOW_MOTION_BELOW_SPM = 120.0
+SLOW_MOTION_BELOW_SPM = 140.0
 #: Any gait slower than this is slower than a human walk or run (slow motion, or not a gait).
 NO_GAIT_BELOW_SPM = 70.0
 #: Cadence range of runners at real speed (steps/min) used to read the factor.

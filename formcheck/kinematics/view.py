@@ -32,6 +32,10 @@ Cues, in order of weight
 3. *Head in the image* (when world landmarks are missing): the nose is about 13 cm ahead
    of the ears and the ears about 15 cm apart, so
    ``phi = atan2((left_ear.x - right_ear.x) / 14.8, (nose.x - mid_ear.x) / 13.0)``.
+   The world landmarks' depth is a guess where the picture has no depth cue (a 2D figure
+   in profile read 30-40 deg off the side), so an *oblique* view from the world
+   landmarks also needs this image cue to read oblique (or beyond); where it reads side,
+   the view is side (:func:`detect_view`).
 
 The clip's yaw is the circular mean of the per-frame body-axis yaw (head cues when the
 world landmarks are missing); its uncertainty is the robust circular spread of the frames
@@ -248,6 +252,33 @@ def estimate_yaw(series: PoseSeries) -> tuple[float, float, dict[str, Any]]:
     return yaw, sd, cues
 
 
+def _oblique_needs_the_image(yaw: float, sd: float, view: str, facing: str | None, sign: int,
+                             cues: dict[str, Any]) -> tuple[float, float, str, str | None, int]:
+    """An oblique view read from the world landmarks stands only where the image agrees.
+
+    The world landmarks' depth is the model's guess: on a flat, depth-less picture (a 2D
+    figure drawn in profile, a runner filmed square-on with a long lens) it can turn the
+    body axis by 30-40 deg that nothing in the image shows. The image's own cue is the
+    head (:func:`head_image_yaw`: the two ears separate in x as the head turns towards
+    the camera). When it reads a side view (off the side by under
+    :data:`SIDE_MAX_OFF_DEG`), the view is side, with the image's yaw and facing; the
+    world yaw is kept in ``cues["world_yaw_deg"]``. Without the image cue the world
+    landmarks stand.
+    """
+    img = cues.get("head_image", {})
+    img_yaw = img.get("yaw_deg")
+    if img_yaw is None or img.get("frames", 0) < MIN_FRAMES:
+        return yaw, sd, view, facing, sign
+    i_view, i_facing, i_sign = classify_yaw(float(img_yaw))
+    if i_view != "side":
+        cues["image_agrees"] = True
+        return yaw, sd, view, facing, sign
+    cues["image_agrees"] = False
+    cues["world_yaw_deg"] = round(yaw, 1)
+    cues["used"] = "head_image (the world landmarks' oblique yaw is not seen in the image)"
+    return float(img_yaw), float(img.get("sd_deg") or float("nan")), i_view, i_facing, i_sign
+
+
 def detect_view(series: PoseSeries, forced: str = "auto") -> ViewResult:
     """Classify the clip's view from the body's yaw; facing for side and oblique views.
 
@@ -258,6 +289,8 @@ def detect_view(series: PoseSeries, forced: str = "auto") -> ViewResult:
     ratio = width_ratio(series)
     yaw, sd, cues = estimate_yaw(series)
     view, facing, sign = classify_yaw(yaw)
+    if view == "oblique" and cues.get("used") == "body_axis_world":
+        yaw, sd, view, facing, sign = _oblique_needs_the_image(yaw, sd, view, facing, sign, cues)
     method = "detected"
     if forced != "auto":
         method = "given"

@@ -233,7 +233,7 @@ def build_compare_page(result: dict[str, Any], a: Still, b: Still) -> Figure:
                  color=DARK, va="top")
         y -= 0.026
     fig.text(0.03, 0.015, "Verdict: real = |change| > MDC95 (docs/reliability.md) and the 95% "
-             "interval (circular block bootstrap over steps) excludes 0. Not a diagnosis.",
+             "interval (HAC, correlated steps allowed for) excludes 0. Not a diagnosis.",
              fontsize=7, color=GREY)
     return fig
 

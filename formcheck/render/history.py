@@ -110,7 +110,7 @@ def build_history_page(data: HistoryData, metrics: Sequence[str]) -> Figure:
     fig.text(0.03, 0.965, data.title, fontsize=15, fontweight="bold", color=DARK)
     note = ("Session medians over time. Bars: +-MDC95/2 (bars that do not overlap differ by more "
             "than formcheck's noise). Lines: solid and coloured = a real change (|change| > MDC95 "
-            "and the 95% bootstrap interval over steps excludes 0), dashed = no real change. "
+            "and the 95% interval over steps excludes 0), dashed = no real change. "
             "Bands: the fault thresholds (green within the norm, then mild, moderate, severe).")
     fig.text(0.03, 0.94, "\n".join(wrap(note, 11.0, 7.5)), fontsize=7.5, color=GREY, va="top")
     show = shown_metrics(data, metrics)

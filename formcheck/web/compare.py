@@ -2,7 +2,7 @@
 
 The statistics are those of ``formcheck compare`` / ``formcheck history``
 (:mod:`formcheck.pipeline.compare`, :mod:`formcheck.assess.change`): per key metric the
-change B - A with a 95 % interval from a block bootstrap over steps, and a verdict
+change B - A with a 95 % interval that allows for correlated steps (HAC), and a verdict
 against the metric's minimal detectable change (MDC95). Nothing is re-judged here.
 Without those modules (or without the reliability table they read) the pages show
 the two medians and their difference only, and say so.
