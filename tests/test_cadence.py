@@ -132,7 +132,7 @@ def test_slow_motion_real_or_withheld(factor, facing, real_cadence, fps) -> None
 def test_head_only_change_leaves_trunk_lean(tmp_path) -> None:
     from formcheck.assess.analysis import analyze_extracted
     from formcheck.pose.extract import extract_runner
-    from formcheck.synth.runner import render_clip
+    from formcheck.synth.render import render_clip
 
     settings = Settings(video=False, report=False, threads=1)
     base = RunnerSpec(width=320, height=240, runner_height_px=180.0, duration_s=3.0, body_lean_deg=0.0,

@@ -15,7 +15,16 @@ import numpy as np
 import pytest
 
 from formcheck.kinematics.view import detect_view
-from formcheck.model.pose import L_EAR, L_HIP, L_SHOULDER, NOSE, R_EAR, R_HIP, R_SHOULDER, PoseSeries
+from formcheck.model.pose import (
+    L_EAR,
+    L_HIP,
+    L_SHOULDER,
+    NOSE,
+    R_EAR,
+    R_HIP,
+    R_SHOULDER,
+    PoseSeries,
+)
 from formcheck.synth.landmarks import pose_series
 from formcheck.synth.runner import RunnerSpec
 

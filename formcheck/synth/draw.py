@@ -553,7 +553,7 @@ class FootageRenderer:
     figures, averaged over sub-frame poses for motion blur -> camera homography
     (:func:`formcheck.synth.runner.camera_homography`) -> the usual soft blur and area
     downscale -> sensor noise -> JPEG. Frames are upright (display orientation);
-    :func:`formcheck.synth.runner.render_clip` rotates them for storage.
+    :func:`formcheck.synth.render.render_clip` rotates them for storage.
     """
 
     def __init__(self, spec: RunnerSpec, kin: Kinematics) -> None:
