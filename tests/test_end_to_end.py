@@ -149,11 +149,10 @@ def test_mirrored_clip_flips_facing_not_values(mirrored: dict, sample_analyses: 
         [(f["code"], f.get("status")) for f in original["faults"]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the gaze bands from the head calibration are 2.6 and 3.9 deg apart, narrower than "
-    "MediaPipe's left/right asymmetry on this clip: the mirrored clip's head pitch lands one "
-    "band lower (mild instead of moderate)"))
 def test_mirrored_clip_keeps_every_severity(mirrored: dict, sample_analyses: dict) -> None:
+    # The gaze bands are 2.6 and 3.9 deg apart, narrower than MediaPipe's left/right
+    # asymmetry on this clip; judged on the interval (median +/- the clip's error, issue
+    # 18) rather than the median, both orientations clear the same band.
     original = sample_analyses["forward_head"]["summary"]
     assert [(f["code"], f["severity"]) for f in mirrored["faults"]] == \
         [(f["code"], f["severity"]) for f in original["faults"]]

@@ -100,14 +100,15 @@ def test_annotation_file_is_complete() -> None:
 @pytest.mark.parametrize("metric", sorted(ERROR_MODELS))
 def test_error_grows_for_small_runners_and_unknown_pitch(metric: str) -> None:
     vals = pd.Series(np.linspace(-1, 1, 20) + 50.0)
-    sizes = [10.0, 20.0, 30.0, 45.0, 60.0, 120.0, 400.0]
+    sizes = [10.0, 20.0, 30.0, 45.0, 60.0, 120.0, 200.0, 400.0]  # calibrated at 156 px
     errs = [measurement_error(vals, metric, ClipContext(t))["total"] for t in sizes]
     assert np.all(np.diff(errs) <= 0)
     em = ERROR_MODELS[metric]
     assert errs[-1] == pytest.approx(errs[-2])  # no size term once the runner is big enough
     known = measurement_error(vals, metric, ClipContext(200.0, camera_pitch_deg=0.0))["total"]
     unknown = measurement_error(vals, metric, ClipContext(200.0))["total"]
-    steep = measurement_error(vals, metric, ClipContext(200.0, camera_pitch_deg=35.0))["total"]
+    # a camera far below the shoulders (on the floor close by), past the allowance
+    steep = measurement_error(vals, metric, ClipContext(200.0, camera_pitch_deg=-35.0))["total"]
     assert known <= unknown <= steep
     assert known >= em.person  # never better than the spread between people
 

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import signal
 
 from formcheck import ANALYSIS_REVISION, __version__
-from formcheck.assess.faults import Fault, find_faults
+from formcheck.assess.faults import ClipContext, Fault, find_faults
 from formcheck.assess.norms import (
     DEFAULT_HEIGHT_CM,
     DEFAULT_MASS_KG,
@@ -443,8 +443,12 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
         when = ", ".join(f"{c.t_s:.1f} s ({', '.join(c.changes)})" for c in segmentation.change_points)
         warnings.append(f"posture or pace changes abruptly at {when}: an edit, a demonstration or a change "
                         "of activity rather than fatigue; each part is summarised separately (posture_segments)")
+    # what the clip says about how well the head can be measured (runner size, ear and
+    # nose visibility, camera height): the measurement error of every fault widens with it
+    ctx = ClipContext.from_pose(level.xy, series.z, series.visibility, series.detected)
+    ctx.torso_px = ClipContext.from_frames(frames).torso_px  # the runner size the tables use
     faults = find_faults(step_table, "side" if view.sagittal else view.view, settings.height_cm is not None,
-                         frames, drift,
+                         frames, drift, ctx=ctx,
                          segments=[(g.first_step, g.last_step) for g in segmentation.segments]
                          if segmentation else None)
     metric_bands(metrics, {f.code for f in faults})

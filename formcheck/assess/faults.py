@@ -6,15 +6,19 @@ thresholds and their source, the share of steps past the threshold, and the step
 time and frame where it is worst (the frame the report shows).
 
 How sure: every threshold fault carries the clip's **measurement error** (one standard
-deviation of the clip median about the truth; :func:`measurement_error`) and a
-``status``:
+deviation of the clip median about the truth; :func:`measurement_error`, which knows
+the runner's size in pixels, the ear's and nose's visibility and the camera's height),
+the **interval** median +/- that error, and a ``status`` judged on the interval, not the
+median (:func:`judge`):
 
-- ``"found"``: the median is past the threshold by more than the error;
-- ``"possible"``: past the threshold, but by less than the error (it may be within
-  the norm);
+- ``"found"``: the whole interval lies past the mild threshold; the ``severity`` is the
+  highest band (mild / moderate / severe) the whole interval lies past, so *severe*
+  only when even the least-bad end of the interval is past the severe threshold;
+- ``"possible"``: the median is past the threshold, but the interval reaches back into
+  the norm (it may be within the norm); severity "mild";
 - ``"not_measurable"``: past the threshold, but the error is so large here that not
   even an extreme posture could be told from one within the norm (threshold's
-  ``extreme``), or the landmarks were measured in too few steps.
+  ``extreme``), or the landmarks were measured in too few steps; severity "mild".
 
 A median within the norm gives no fault record at all.
 """
@@ -29,17 +33,25 @@ import pandas as pd
 
 from formcheck.assess.norms import (
     ADVICE,
+    CALIBRATION_TORSO_PX,
+    CAMERA_ELEVATION_ALLOWANCE_DEG,
+    CAMERA_ELEVATION_SD_DEG,
     DRIFT_LIMITS,
     DRIFT_SOURCE,
     ERROR_MODELS,
+    GUESSED_POINT_TORSO,
+    LANDMARK_BLUR_PX,
     MEASUREMENT_ERROR_DEG,
     PITCH_ALLOWANCE_DEG,
+    SHOULDER_WIDTH_TORSO,
     THRESHOLDS,
     WHOLE_BODY_LEAN_MAX_BEND,
     WHOLE_BODY_LEAN_SOURCE,
     Threshold,
+    cva_camera_bias_deg,
 )
 from formcheck.assess.verdict import TITLES, drift_table
+from formcheck.model.pose import L_EAR, L_HIP, L_SHOULDER, NOSE, R_EAR, R_HIP, R_SHOULDER
 
 SEVERITY_RANK = {"severe": 3, "moderate": 2, "mild": 1}
 STATUS_RANK = {"found": 0, "possible": 1, "not_measurable": 2}
@@ -89,12 +101,20 @@ def _evidence_frame(frames: pd.DataFrame | None, metric: str, start: int, end: i
 class ClipContext:
     """What a clip says about how well its landmarks can be measured.
 
-    ``torso_px``: median shoulder-hip length in pixels (runner size); ``camera_pitch_deg``:
-    the camera's pitch when known (None: not estimated, an allowance is used).
+    ``torso_px``: median shoulder-hip length in pixels (runner size);
+    ``camera_pitch_deg``: the angle at which the camera sees the runner's shoulders
+    (+: camera above them, looking down; -: below them, looking up; the synthetic
+    runner's convention), when known or estimated (None: unknown,
+    ``CAMERA_ELEVATION_ALLOWANCE_DEG`` either way is allowed); ``camera_sd_deg``: how far that angle may be off (0 when given);
+    ``ear_visibility`` / ``nose_visibility``: MediaPipe's median visibility of the
+    camera-side ear and of the nose over the frames with the runner (0 where absent).
     """
 
     torso_px: float = float("nan")
     camera_pitch_deg: float | None = None
+    camera_sd_deg: float = 0.0
+    ear_visibility: float = 1.0
+    nose_visibility: float = 1.0
 
     @classmethod
     def from_frames(cls, frames: pd.DataFrame | None) -> ClipContext:
@@ -104,22 +124,89 @@ class ClipContext:
         torso = np.hypot(frames["shoulder_x"] - frames["hip_x"], frames["shoulder_y"] - frames["hip_y"])
         return cls(float(np.nanmedian(torso)) if np.isfinite(torso).any() else float("nan"))
 
+    @classmethod
+    def from_pose(cls, xy: np.ndarray, z: np.ndarray, visibility: np.ndarray,
+                  detected: np.ndarray) -> ClipContext:
+        """The context of a clip from its landmarks: (n, 33, 2) pixels (levelled), (n, 33)
+        relative depth and visibility, (n,) whether the runner was found.
+
+        Camera height: in every frame the shoulder nearer the camera (smaller MediaPipe
+        depth ``z``; the left/right labels are not used, they swap in a mirror image) and
+        the far one. A camera below the shoulders sees the far one lower by ``width x sin
+        e`` (see :data:`formcheck.assess.norms.SHOULDER_WIDTH_TORSO`), so the median of
+        ``(y_far - y_near) / torso`` gives the angle ``e``. Unknown when the depth order
+        of the shoulders is unclear in most frames (a front or back view).
+        """
+        det = np.asarray(detected, bool)
+        if det.sum() == 0:
+            return cls()
+        p = np.asarray(xy, np.float64)[det]
+        zz = np.asarray(z, np.float64)[det]
+        vis = np.nan_to_num(np.asarray(visibility, np.float64)[det], nan=0.0)
+        shoulder = np.nanmean(p[:, [L_SHOULDER, R_SHOULDER]], axis=1)
+        hip = np.nanmean(p[:, [L_HIP, R_HIP]], axis=1)
+        torso_f = np.hypot(*(shoulder - hip).T)
+        torso = float(np.nanmedian(torso_f)) if np.isfinite(torso_f).any() else float("nan")
+        ctx = cls(torso)
+        # camera-side ear: the nearer one by depth, its visibility (absent: 0)
+        ear_near_left = np.nan_to_num(zz[:, L_EAR], nan=np.inf) <= np.nan_to_num(zz[:, R_EAR], nan=np.inf)
+        ear_vis = np.where(np.isfinite(p[:, L_EAR, 0]) | np.isfinite(p[:, R_EAR, 0]),
+                           np.where(ear_near_left, vis[:, L_EAR], vis[:, R_EAR]), 0.0)
+        nose_vis = np.where(np.isfinite(p[:, NOSE, 0]), vis[:, NOSE], 0.0)
+        ctx.ear_visibility = float(np.median(ear_vis))
+        ctx.nose_visibility = float(np.median(nose_vis))
+        dz = zz[:, L_SHOULDER] - zz[:, R_SHOULDER]
+        ok = np.isfinite(dz) & np.isfinite(p[:, [L_SHOULDER, R_SHOULDER], 1]).all(axis=1) & (torso_f > 0)
+        ok &= np.abs(dz) > DEPTH_ORDER_MIN * torso_f  # z is in image-width units like x
+        if ok.sum() >= MIN_CAMERA_FRAMES and ok.mean() >= 0.5:
+            left_near = dz[ok] < 0
+            y_l, y_r = p[ok, L_SHOULDER, 1], p[ok, R_SHOULDER, 1]
+            drop = np.where(left_near, y_r - y_l, y_l - y_r) / torso_f[ok]  # far minus near, down +
+            sin_e = float(np.clip(np.median(drop) / SHOULDER_WIDTH_TORSO, -1.0, 1.0))
+            ctx.camera_pitch_deg = -float(np.degrees(np.arcsin(sin_e)))  # below: looking up
+            ctx.camera_sd_deg = CAMERA_ELEVATION_SD_DEG
+        return ctx
+
+
+#: The shoulders' depth order is taken as known in a frame when their MediaPipe depths
+#: differ by more than this share of the torso length (in a side view they differ by a
+#: shoulder width, about 1.5-2.5 torso lengths in MediaPipe's depth units; in a front
+#: view by little), and read in at least this many frames.
+DEPTH_ORDER_MIN = 0.25
+MIN_CAMERA_FRAMES = 10
+
+
+def _camera_range(ctx: ClipContext) -> tuple[float, float, bool]:
+    """The range of camera pitches (deg, + = above the shoulders) the clip allows, and
+    whether the angle was known or estimated."""
+    if ctx.camera_pitch_deg is None:
+        return -CAMERA_ELEVATION_ALLOWANCE_DEG, CAMERA_ELEVATION_ALLOWANCE_DEG, False
+    return ctx.camera_pitch_deg - ctx.camera_sd_deg, ctx.camera_pitch_deg + ctx.camera_sd_deg, True
+
 
 def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[str, float]:
     """One standard deviation of the clip median of ``metric`` about the truth.
 
-    Independent parts, added in quadrature (``total``):
+    Independent parts, added in quadrature (``total``), each for a physical reason:
 
     - ``step_to_step``: standard error of the median of the per-step values,
       ``1.2533 * SD / sqrt(n)`` (landmark jitter and the runner's own variation);
     - ``between_people``: how the landmarks sit on the anatomy differs from person to
       person (face, hair, clothing); measured on real people (:data:`ERROR_MODELS`);
     - ``calibration``: how uncertain the threshold itself is (annotation repeatability);
-    - ``camera_pitch``: a camera above or below the runner foreshortens the vertical;
-      bias per 10 deg from the synthetic runner, times the known pitch or
-      ``PITCH_ALLOWANCE_DEG`` when it is not known;
-    - ``runner_size``: below ``small_px`` of torso the landmark model sees too few
-      pixels of the head; grows as ``small_gain * (small_px / torso_px - 1)``.
+    - ``camera_pitch`` ("camera height" when the angle was estimated, "unknown camera
+      pitch" when not): a camera below the shoulders sees the ear, which sits behind
+      the near shoulder, drop against it, and vertical distances foreshortened
+      (:func:`~formcheck.assess.norms.cva_camera_bias_deg`, at the worst angle of the
+      range the clip allows); other metrics: bias per 10 deg from the synthetic runner;
+    - ``runner_size``: for an angle between two landmarks (``line_torso``), detail
+      finer than ``LANDMARK_BLUR_PX`` source pixels is lost, which turns a line of
+      ``L`` px by ``atan(px / L)``; only the part beyond the size of the calibration
+      clips (``CALIBRATION_TORSO_PX``), whose between-people spread holds the rest.
+      Other metrics: ``small_gain * (small_px / torso_px - 1)`` below ``small_px``;
+    - ``landmark_guess``: the model's own doubt about the ear / nose (``1 -
+      visibility``) times how far a guessed point can sit from the real one
+      (``GUESSED_POINT_TORSO``), turning the line as above.
 
     Metrics without an :class:`ErrorModel` get the step-to-step part only.
     """
@@ -129,50 +216,116 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
         "step_to_step": float(1.2533 * v.std(ddof=1) / np.sqrt(n)) if n >= 2 else float("nan")}
     em = ERROR_MODELS.get(metric)
     if em is not None:
-        pitch = abs(ctx.camera_pitch_deg) if ctx.camera_pitch_deg is not None else PITCH_ALLOWANCE_DEG
+        lo, hi, known = _camera_range(ctx)
         parts["between_people"] = em.person
         parts["calibration"] = em.calibration
-        parts["camera_pitch"] = em.pitch_per_10deg * pitch / 10.0
-        size = em.small_gain * max(0.0, em.small_px / ctx.torso_px - 1.0) if ctx.torso_px > 0 else 0.0
+        if metric == "cva_deg":
+            # the bias grows monotonically with the angle: the worst is at an end
+            cam = max(abs(cva_camera_bias_deg(lo)), abs(cva_camera_bias_deg(hi)))
+        else:  # bias per 10 deg measured on the flat synthetic runner up to 20 deg
+            cam = em.pitch_per_10deg * (max(abs(lo), abs(hi)) if known else PITCH_ALLOWANCE_DEG) / 10.0
+        parts["camera_pitch"] = float(cam)
+        torso = ctx.torso_px
+        size = 0.0
+        line = em.line_torso
+        if line is not None:
+            if torso > 0:
+                def turn(t: float) -> float:
+                    return float(np.degrees(np.arctan(LANDMARK_BLUR_PX / (line * t))))
+                size = float(np.sqrt(max(0.0, turn(torso) ** 2 - turn(CALIBRATION_TORSO_PX) ** 2)))
+        elif torso > 0:
+            size = em.small_gain * max(0.0, em.small_px / torso - 1.0)
         parts["runner_size"] = float(size) if np.isfinite(size) else 0.0
+        doubt = {"ear": 1.0 - ctx.ear_visibility, "nose": 1.0 - ctx.nose_visibility}
+        off = GUESSED_POINT_TORSO * float(np.sqrt(sum(max(0.0, doubt[k]) ** 2 for k in em.head_points)))
+        if em.line_torso is not None:
+            parts["landmark_guess"] = float(np.degrees(np.arctan(off / em.line_torso)))
+        elif em.guess_moves_distance:
+            parts["landmark_guess"] = off
     finite = [p for p in parts.values() if np.isfinite(p)]
     parts["total"] = float(np.sqrt(sum(p * p for p in finite))) if finite else float("nan")
     return parts
 
 
 def _fmt_err(err: dict[str, float], unit: str) -> str:
-    names = {"between_people": "between people", "calibration": "calibration", "camera_pitch": "unknown camera pitch",
-             "runner_size": "runner size", "step_to_step": "step to step"}
+    names = {"between_people": "between people", "calibration": "calibration", "camera_pitch": "camera pitch",
+             "runner_size": "runner size", "step_to_step": "step to step", "landmark_guess": "ear/nose guessed"}
     bits = [f"{names[k]} {v:.2g}" for k, v in err.items() if k != "total" and np.isfinite(v) and v > 0]
     return f"+/-{err['total']:.2g} {unit} ({', '.join(bits)})"
 
 
-def decide_status(median: float, th: Threshold, err: dict[str, float], n_measured: int,
-                  n_steps: int) -> tuple[str, str]:
-    """(status, confidence text) for a median past ``th.mild`` (see the module docstring).
+#: The interval a severity is judged on: the clip median +/- this many times its
+#: measurement error (one standard deviation: the same bar "found" has always used).
+INTERVAL_SD = 1.0
+BANDS = ("severe", "moderate", "mild")
 
-    Physical reason: a reading is evidence of a fault only when the threshold lies
-    outside its error bar; when the error bar is wider than the whole distance from
-    the threshold to an extreme posture, the clip cannot show the fault either way.
+
+@dataclass(frozen=True)
+class Judgement:
+    """How a clip median past a threshold is judged (see :func:`judge`)."""
+
+    status: str  # found / possible / not_measurable
+    severity: str  # the highest band the whole interval clears ("mild" when none)
+    median_band: str | None  # the band of the median alone
+    low: float  # the interval
+    high: float
+    text: str  # how sure, in words, with the numbers
+
+
+def judge(median: float, th: Threshold, err: dict[str, float], n_measured: int, n_steps: int) -> Judgement:
+    """Judge a clip median on its interval, ``median +/- INTERVAL_SD x error``, not on
+    the median alone.
+
+    Physical reason: the error is how far the median can be from the truth, so only a
+    band whose threshold the *whole* interval lies past is shown by the clip. The
+    severity is the highest band the interval clears ("found"); when it clears none the
+    fault is "possible" (it may be within the norm); when the error is wider than the
+    whole distance from the threshold to an extreme posture, or the metric was measured
+    in too few steps, the clip cannot show the fault either way ("not_measurable").
     """
     total = err["total"]
-    margin = abs(median - th.mild)
+    half = INTERVAL_SD * total if np.isfinite(total) else float("nan")
+    low, high = median - half, median + half
+    median_band = th.severity(median)
     errs = _fmt_err(err, th.unit)
+    # the end of the interval nearest the norm: the whole interval is past a threshold
+    # when this end is
+    best = high if th.direction == "below" else low
+
+    def out(status: str, severity: str, text: str) -> Judgement:
+        return Judgement(status, severity, median_band, low, high, text)
+
     if n_measured < MIN_MEASURED_STEPS or n_measured < MIN_MEASURED_SHARE * n_steps:
-        return "not_measurable", (f"not measurable here: {th.metric} was measured in only {n_measured} "
-                                  f"of {n_steps} steps (landmarks hidden or unsure)")
+        return out("not_measurable", "mild", f"not measurable here: {th.metric} was measured in only "
+                   f"{n_measured} of {n_steps} steps (landmarks hidden or unsure)")
     if not np.isfinite(total):
-        return "possible", f"not sure: the measurement error could not be estimated ({n_measured} steps)"
+        return out("possible", "mild",
+                   f"not sure: the measurement error could not be estimated ({n_measured} steps)")
     if th.extreme is not None and total >= abs(th.mild - th.extreme):
-        return "not_measurable", (
+        return out("not_measurable", "mild", (
             f"not measurable here: the measurement error {errs} is wider than the whole range from "
-            f"the threshold ({th.mild:g}) to an extreme posture ({th.extreme:g})")
-    if margin > total:
-        times = f"{margin / total:.1f} times" if total > 0 else "more than"
-        return "found", (f"sure: {margin:.2g} {th.unit} past the threshold, {times} "
-                         f"this clip's measurement error {errs}")
-    return "possible", (f"not sure: only {margin:.2g} {th.unit} past the threshold, inside this clip's "
-                        f"measurement error {errs}; it may be within the norm")
+            f"the threshold ({th.mild:g}) to an extreme posture ({th.extreme:g})"))
+    span = f"{low:.3g} to {high:.3g} {th.unit}"
+    cleared = th.severity(best)  # the highest band the whole interval lies past
+    if cleared is None:
+        return out("possible", "mild", (
+            f"not sure: the median {median:.3g} {th.unit} is past the threshold ({th.mild:g}), but its "
+            f"interval {span} (this clip's measurement error {errs}) reaches back into the norm; it "
+            f"may be within the norm"))
+    limit = getattr(th, cleared)
+    text = (f"sure: the whole interval {span} (median {median:.3g} +/- this clip's measurement error "
+            f"{errs}) lies past the {cleared} threshold ({limit:g})")
+    if median_band is not None and SEVERITY_RANK[median_band] > SEVERITY_RANK[cleared]:
+        text += (f"; the median alone reads {median_band}, but the interval reaches back past the "
+                 f"{BANDS[BANDS.index(cleared) - 1]} threshold ({getattr(th, BANDS[BANDS.index(cleared) - 1]):g})")
+    return out("found", cleared, text)
+
+
+def decide_status(median: float, th: Threshold, err: dict[str, float], n_measured: int,
+                  n_steps: int) -> tuple[str, str]:
+    """(status, confidence text) of :func:`judge`."""
+    j = judge(median, th, err, n_measured, n_steps)
+    return j.status, j.text
 
 
 def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
@@ -210,15 +363,18 @@ def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
         "source": th.source,
     }
     err = measurement_error(vals, th.metric, ctx or ClipContext.from_frames(frames))
-    status, confidence = decide_status(med, th, err, int(vals.notna().sum()), len(steps))
+    j = judge(med, th, err, int(vals.notna().sum()), len(steps))
     evidence["measurement_error"] = {k: _r(v, 3) for k, v in err.items()}
     evidence["within_measurement_error"] = bool(margin <= err["total"]) if np.isfinite(err["total"]) \
         else bool(th.unit == "deg" and margin < MEASUREMENT_ERROR_DEG)
+    evidence["interval"] = {"low": _r(j.low, 3), "high": _r(j.high, 3), "sd": INTERVAL_SD}
+    evidence["median_band"] = sev
     sign = "<" if th.direction == "below" else ">"
+    said = j.severity if j.status == "found" else j.status.replace("_", " ")
     msg = (f"{MESSAGES[code]}: median {th.metric} {med:.3g} {th.unit} "
-           f"({sign} {th.mild:g} {th.unit}, {sev})")
-    return Fault(code, sev, msg, evidence, ADVICE[code], frame=evidence["worst"]["frame"],
-                 status=status, confidence=confidence)
+           f"({sign} {th.mild:g} {th.unit}, {said})")
+    return Fault(code, j.severity, msg, evidence, ADVICE[code], frame=evidence["worst"]["frame"],
+                 status=j.status, confidence=j.text)
 
 
 def _unless_whole_body_lean(fault: Fault, steps: pd.DataFrame) -> Fault | None:

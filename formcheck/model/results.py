@@ -213,6 +213,11 @@ class FaultEvidence(_Record):
     steps_per_third: int | None = None
     measurement_error: dict[str, float | None] | None = Field(
         default=None, description="one SD of the clip median about the truth: total and its parts")
+    interval: dict[str, float | None] | None = Field(
+        default=None, description="the interval the severity is judged on: low, high (median +/- sd x "
+        "the measurement error's total), sd")
+    median_band: Severity | None = Field(
+        default=None, description="the band of the median alone (the severity is the band of the whole interval)")
     first_step: int | None = Field(default=None, description="form_drift: first step of the stretch judged")
     last_step: int | None = Field(default=None, description="form_drift: last step of the stretch judged")
 
@@ -220,8 +225,9 @@ class FaultEvidence(_Record):
 class FaultRecord(_Record):
     code: str
     severity: Severity
-    status: FaultStatus = Field(default="found", description="how sure: found (past the threshold by more than "
-                                "the clip's measurement error), possible, or not measurable here")
+    status: FaultStatus = Field(default="found", description="how sure: found (the whole interval, median +/- "
+                                "the clip's measurement error, lies past the threshold; severity = the highest "
+                                "band it lies past), possible (severity mild), or not measurable here")
     confidence: str = Field(default="", description="how sure, in words, with the numbers")
     title: str = Field(default="", description="short name of the fault")
     message: str

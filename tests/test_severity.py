@@ -1,0 +1,350 @@
+"""Severity judged on the interval, an error model that knows its inputs, and faults
+that survive a mirror (issue 18).
+
+Fast tests check the rules on exact numbers: the interval bands, how each error term
+moves with its input, and the camera angle read from the shoulders. The slow tests run
+the pose model on the 3D synthetic runner (upright, mild and severe heads; small and
+larger runners; a camera near the floor and one above the head) and on each real clip
+in ``../shared/videos`` and its mirror image.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SHARED_VIDEOS, real_clip
+
+from formcheck.assess.faults import SEVERITY_RANK, ClipContext, judge, measurement_error
+from formcheck.assess.norms import (
+    CALIBRATION_TORSO_PX,
+    ERROR_MODELS,
+    SHOULDER_WIDTH_TORSO,
+    THRESHOLDS,
+    cva_camera_bias_deg,
+)
+from formcheck.model.pose import (
+    L_EAR,
+    L_HIP,
+    L_SHOULDER,
+    N_LANDMARKS,
+    NOSE,
+    R_EAR,
+    R_HIP,
+    R_SHOULDER,
+)
+
+FH = THRESHOLDS["forward_head"]
+
+
+def rank(sev: str | None) -> int:
+    return SEVERITY_RANK.get(sev or "", 0)
+
+
+# --- severity on the interval ---------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["forward_head", "gaze_down", "waist_lean", "raised_shoulders"])
+def test_no_truth_inside_the_interval_has_a_lower_band_than_the_one_reported(code: str) -> None:
+    """Whatever the truth inside the interval, its band is at least the reported one;
+    'found' exactly when the whole interval is past the mild threshold."""
+    th = THRESHOLDS[code]
+    lo_v, hi_v = sorted((th.mild, th.severe))
+    span = hi_v - lo_v
+    rng = np.random.default_rng(3)
+    for median in np.linspace(lo_v - 2 * span, hi_v + 2 * span, 161):
+        if th.severity(median) is None:
+            continue
+        for total in np.linspace(0.02, 1.5, 12) * span:
+            j = judge(float(median), th, {"total": float(total)}, 20, 20)
+            if j.status == "not_measurable":
+                assert th.extreme is not None and total >= abs(th.mild - th.extreme)
+                continue
+            assert j.low == pytest.approx(median - total) and j.high == pytest.approx(median + total)
+            best = j.high if th.direction == "below" else j.low  # the end nearest the norm
+            assert (j.status == "found") == (th.severity(best) is not None)
+            assert rank(j.severity) <= rank(j.median_band)
+            if j.status == "found":
+                assert j.severity == th.severity(best)
+                truths = rng.uniform(j.low, j.high, 50)
+                assert min(rank(th.severity(t)) for t in truths) >= rank(j.severity)
+            else:
+                assert j.severity == "mild" and "not sure" in j.text
+
+
+def test_severe_only_when_the_whole_interval_is_past_it() -> None:
+    err = {"total": 3.0}
+    assert judge(FH.severe - 3.5, FH, err, 20, 20).severity == "severe"
+    j = judge(FH.severe - 2.5, FH, err, 20, 20)  # median severe, interval reaches moderate
+    assert (j.status, j.severity, j.median_band) == ("found", "moderate", "severe")
+    assert "the median alone reads severe" in j.text
+    j = judge(FH.mild - 1.0, FH, err, 20, 20)
+    assert (j.status, j.severity) == ("possible", "mild") and "may be within the norm" in j.text
+
+
+# --- the error model knows its inputs -------------------------------------------------
+
+VALS = pd.Series(np.linspace(-1, 1, 20) + 60.0)
+
+
+@pytest.mark.parametrize("metric", ["cva_deg", "head_pitch_deg"])
+def test_runner_size_term_grows_as_the_runner_shrinks(metric: str) -> None:
+    sizes = [40.0, 50.0, 70.0, 100.0, 156.0, 250.0, 400.0]
+    size = [measurement_error(VALS, metric, ClipContext(t, camera_pitch_deg=0.0))["runner_size"] for t in sizes]
+    assert np.all(np.diff(size) <= 0) and size[0] > size[3] > 0
+    assert size[sizes.index(CALIBRATION_TORSO_PX)] == 0 and size[-1] == 0
+    # a 50 px torso puts the ear-shoulder line at ~20 px: 3 px of lost detail turns it ~8 deg
+    if metric == "cva_deg":
+        assert 6.0 < size[1] < 11.0
+
+
+@pytest.mark.parametrize("metric", ["cva_deg", "head_pitch_deg", "shoulder_elevation_torso"])
+def test_a_guessed_ear_widens_the_error(metric: str) -> None:
+    errs = [measurement_error(VALS, metric, ClipContext(200.0, 0.0, ear_visibility=v))["total"]
+            for v in (1.0, 0.8, 0.5, 0.2, 0.0)]
+    assert np.all(np.diff(errs) > 0)
+
+
+def test_a_guessed_nose_widens_the_gaze_error_only() -> None:
+    sure = ClipContext(200.0, 0.0)
+    unsure = ClipContext(200.0, 0.0, nose_visibility=0.3)
+    assert measurement_error(VALS, "head_pitch_deg", unsure)["total"] > \
+        measurement_error(VALS, "head_pitch_deg", sure)["total"]
+    assert measurement_error(VALS, "cva_deg", unsure)["total"] == \
+        measurement_error(VALS, "cva_deg", sure)["total"]
+
+
+def test_a_camera_below_the_shoulders_widens_the_forward_head_error() -> None:
+    # geometry: from below the proxy reads lower, from above higher, level: no bias
+    assert cva_camera_bias_deg(0.0) == 0.0
+    assert cva_camera_bias_deg(-20.0) > cva_camera_bias_deg(-10.0) > 0 > cva_camera_bias_deg(10.0)
+    errs = [measurement_error(VALS, "cva_deg", ClipContext(200.0, p, 8.0))["camera_pitch"]
+            for p in (0.0, -10.0, -20.0)]
+    assert errs[0] < errs[1] < errs[2]
+    assert errs[2] == pytest.approx(cva_camera_bias_deg(-28.0))
+
+
+def _side_pose(n: int, pitch_deg: float, facing: int, width: float = 640.0) -> tuple:
+    """Landmarks of a runner seen from the side by a camera at ``pitch_deg`` (+ above):
+    the far shoulder and hip lie one shoulder width further away and appear lower (camera
+    below) or higher (above) by width x sin(-pitch). ``facing`` +1 right, -1 left; the
+    near side is the runner's left when facing right (smaller MediaPipe depth)."""
+    torso = 100.0
+    xy = np.full((n, N_LANDMARKS, 2), np.nan)
+    z = np.zeros((n, N_LANDMARKS))
+    vis = np.full((n, N_LANDMARKS), 0.99)
+    drop = torso * SHOULDER_WIDTH_TORSO * np.sin(np.radians(-pitch_deg))
+    cx = width / 2
+    near, far = (L_SHOULDER, R_SHOULDER) if facing > 0 else (R_SHOULDER, L_SHOULDER)
+    hnear, hfar = (L_HIP, R_HIP) if facing > 0 else (R_HIP, L_HIP)
+    enear, efar = (L_EAR, R_EAR) if facing > 0 else (R_EAR, L_EAR)
+    jitter = np.random.default_rng(4).normal(0, 0.5, n)
+    xy[:, near] = np.c_[np.full(n, cx), 200 + jitter]
+    xy[:, far] = np.c_[np.full(n, cx - 2 * facing), 200 + drop + jitter]
+    xy[:, hnear] = np.c_[np.full(n, cx), 300 + jitter]
+    xy[:, hfar] = np.c_[np.full(n, cx - 2 * facing), 300 + drop + jitter]
+    xy[:, enear] = np.c_[np.full(n, cx + 12 * facing), 162 + jitter]
+    xy[:, efar] = np.c_[np.full(n, cx + 10 * facing), 163 + jitter]
+    xy[:, NOSE] = np.c_[np.full(n, cx + 25 * facing), 170 + jitter]
+    z[:, near], z[:, far], z[:, enear], z[:, efar] = -80.0, 80.0, -30.0, 30.0
+    z[:, hnear], z[:, hfar] = -50.0, 50.0
+    return xy, z, vis, np.ones(n, bool)
+
+
+@pytest.mark.parametrize("pitch", [-25.0, -10.0, 0.0, 15.0])
+def test_camera_angle_is_read_from_the_shoulders_and_a_mirror_reads_the_same(pitch: float) -> None:
+    xy, z, vis, det = _side_pose(60, pitch, +1)
+    ctx = ClipContext.from_pose(xy, z, vis, det)
+    assert ctx.camera_pitch_deg == pytest.approx(pitch, abs=0.5)
+    assert ctx.camera_sd_deg > 0 and ctx.torso_px == pytest.approx(100.0, abs=1.0)
+    # the mirror image: x -> W - x, and MediaPipe's left/right labels swap
+    mx, mz, mv, _ = _side_pose(60, pitch, -1)
+    mirror = ClipContext.from_pose(mx, mz, mv, det)
+    assert mirror == ctx
+
+
+def test_camera_angle_unknown_without_a_depth_order() -> None:
+    xy, z, vis, det = _side_pose(60, -20.0, +1)
+    z[:] = 0.0  # a front view: the shoulders at the same depth
+    ctx = ClipContext.from_pose(xy, z, vis, det)
+    assert ctx.camera_pitch_deg is None
+    assert measurement_error(VALS, "cva_deg", ctx)["camera_pitch"] == pytest.approx(cva_camera_bias_deg(-25.0))
+
+
+def test_ear_visibility_counts_missing_frames_as_unseen() -> None:
+    xy, z, vis, det = _side_pose(60, 0.0, +1)
+    vis[:, [L_EAR, R_EAR]] = 0.9
+    xy[:40, [L_EAR, R_EAR]] = np.nan  # dropped in 2 of 3 frames
+    ctx = ClipContext.from_pose(xy, z, vis, det)
+    assert ctx.ear_visibility == 0.0
+    assert ClipContext.from_pose(*_side_pose(60, 0.0, +1)).ear_visibility == pytest.approx(0.99)
+
+
+def test_every_head_metric_error_model_says_where_its_numbers_come_from() -> None:
+    for name in ("cva_deg", "head_pitch_deg"):
+        em = ERROR_MODELS[name]
+        assert em.line_torso and em.head_points and em.source
+
+
+# --- slow: the pose model on the 3D synthetic runner -----------------------------------
+
+#: (torso px, camera height cm): a small runner and a larger one, each filmed from a
+#: camera 30 cm off the floor (well below the shoulders, ~1.44 m) and from 2 m (above
+#: the head). The runner is ~0.30 torso lengths per standing height in these renders.
+GRID = [(40.0, 30.0), (40.0, 200.0), (100.0, 30.0), (100.0, 200.0)]
+#: head forward of the trunk (deg): truth CVA proxy 85 (upright), 70 (mild), 60 (severe)
+HEADS = {"upright": 0.0, "mild": 15.0, "severe": 25.0}
+
+
+def _render(cache: Path, torso: float, cam: float, head: float) -> tuple[Path, dict]:
+    from formcheck.synth.runner import condition_spec, render_clip
+
+    runner_px = round(torso / 0.30)
+    h = max(240, int(np.ceil(runner_px / 0.8 / 2)) * 2)
+    w = max(320, int(np.ceil(h * 4 / 3 / 2)) * 2)
+    clip = cache / f"t{torso:.0f}_c{cam:.0f}_h{head:.0f}.mp4"
+    truth_file = clip.with_suffix(".truth.json")
+    if not (clip.is_file() and truth_file.is_file()):
+        spec = condition_spec("baseline", size=(w, h), runner_height_px=float(runner_px), yaw_deg=0.0,
+                              camera_height_cm=cam, head_forward_deg=head, duration_s=3.0)
+        render_clip(spec, clip)
+    return clip, json.loads(truth_file.read_text())
+
+
+@pytest.fixture(scope="module")
+def grid_results(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The analysis of every grid clip (renders cached across runs by pytest's cache)."""
+    from formcheck.model.settings import Settings
+    from formcheck.pipeline.run import analyze
+
+    cache = Path(request.config.cache.mkdir("severity_grid")) if getattr(request.config, "cache", None) \
+        else tmp_path_factory.mktemp("severity_grid")
+    out = {}
+    for torso, cam in GRID:
+        for name, head in HEADS.items():
+            clip, truth = _render(cache, torso, cam, head)
+            a = analyze(str(clip), Settings(video=False, report=False, threads=1))
+            out[(torso, cam, name)] = (clip, truth, a)
+    return out
+
+
+@pytest.mark.slow
+def test_synthetic_grid_severity_is_never_higher_than_the_truth(grid_results: dict) -> None:
+    for (torso, cam, name), (_, truth, a) in grid_results.items():
+        true_band = FH.severity(truth["cva_deg"])
+        assert (name == "upright") == (true_band is None), (name, truth["cva_deg"])
+        fh = next((f for f in a.faults if f.code == "forward_head"), None)
+        said = fh.severity if fh is not None and fh.status == "found" else None
+        assert rank(said) <= rank(true_band), (torso, cam, name, truth["cva_deg"], fh and fh.confidence)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the ear->nose gaze reading rises with a forward head (docs/"
+                   "head_calibration.md): a level gaze with the head 25 deg forward, filmed from 30 cm, "
+                   "reads gaze_down 'found'")
+def test_synthetic_grid_level_gaze_is_never_found_looking_down(grid_results: dict) -> None:
+    found = [k for k, (_, _, a) in grid_results.items()
+             if any(f.code == "gaze_down" and f.status == "found" for f in a.faults)]
+    assert not found, found
+
+
+@pytest.mark.slow
+def test_synthetic_grid_severe_head_is_seen_on_the_larger_runner(grid_results: dict) -> None:
+    """The interval is not so wide that a clearly forward head goes unnoticed."""
+    for cam in (30.0, 200.0):
+        _, _, a = grid_results[(100.0, cam, "severe")]
+        fh = next(f for f in a.faults if f.code == "forward_head")
+        assert fh.status == "found", fh.confidence
+
+
+# --- mirror invariance ------------------------------------------------------------------
+
+def _mirror(src: Path, dst: Path) -> Path:
+    """The clip flipped left-right (upright frames, H.264 near-lossless)."""
+    from fractions import Fraction
+
+    import av
+
+    from formcheck.io.video import iter_frames, probe
+
+    info = probe(src)
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(info.fps).limit_denominator(1001), options={"crf": "1"})
+        first = True
+        for fr in iter_frames(info):
+            rgb = np.ascontiguousarray(fr.rgb[:, ::-1])
+            if first:
+                stream.width, stream.height = rgb.shape[1] // 2 * 2, rgb.shape[0] // 2 * 2
+                stream.pix_fmt = "yuv420p"
+                first = False
+            frame = av.VideoFrame.from_ndarray(rgb[: stream.height, : stream.width], format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return dst
+
+
+def assert_mirror_invariant(a, b) -> None:
+    """Fault statuses agree exactly; every metric with an error model agrees within
+    the clip's stated error."""
+    from formcheck.assess.faults import ClipContext
+
+    assert a.view.view == b.view.view
+    assert {f.code: f.status for f in a.faults} == {f.code: f.status for f in b.faults}
+    ctx = ClipContext.from_pose(a.pose.xy, a.pose.z, a.pose.visibility, a.pose.detected)
+    for metric in ERROR_MODELS:
+        ma, mb = a.metrics[metric]["median"], b.metrics[metric]["median"]
+        if ma is None or mb is None:
+            assert ma == mb, metric
+            continue
+        err = measurement_error(a.step_table[metric], metric, ctx)["total"]
+        assert abs(ma - mb) <= err, (metric, ma, mb, err)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", [
+    (40.0, 30.0, "mild"),
+    pytest.param((100.0, 30.0, "severe"), marks=pytest.mark.xfail(
+        strict=True, reason="gaze_down: found in the clip, possible in its mirror (the reading sits near "
+        "the edge of its interval; the forward head agrees)")),
+])
+def test_synthetic_clip_and_its_mirror_agree(grid_results: dict, key: tuple, tmp_path: Path) -> None:
+    from formcheck.model.settings import Settings
+    from formcheck.pipeline.run import analyze
+
+    clip, _, a = grid_results[key]
+    b = analyze(str(_mirror(clip, tmp_path / "mirror.mp4")), Settings(video=False, report=False, threads=1))
+    assert a.metrics["cva_deg"]["median"] is not None
+    assert_mirror_invariant(a, b)
+
+
+#: Real clips whose mirror image does not give the same answer yet (measured 2026-12-05).
+MIRROR_KNOWN = {
+    "outdoor_side_female_clean_1080p_04.mp4": "gaze_down: absent in the clip, possible in its mirror "
+    "(the ear->nose reading sits at the threshold)",
+    "treadmill_side_male_garage_portrait_01.mp4": "head_pitch_deg: 30.7 vs 36.6 deg, 6.0 apart against a "
+    "stated error of 5.6",
+    "treadmill_side_male_with_bystander_occluder_05.mp4": "forward_head: possible vs found; the clip "
+    "counts 9 steps and its mirror 22 (step detection / runner choice differ)",
+}
+REAL = sorted(p.name for p in SHARED_VIDEOS.glob("*.mp4")) if SHARED_VIDEOS.is_dir() else []
+
+
+@pytest.mark.slow
+@pytest.mark.realclips
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=MIRROR_KNOWN[n])) if n in MIRROR_KNOWN else n
+    for n in REAL] or ["(no real clips)"])
+def test_real_clip_and_its_mirror_agree(name: str, tmp_path: Path) -> None:
+    from formcheck.model.settings import Settings
+    from formcheck.pipeline.run import analyze
+
+
+    src = real_clip(name)
+    settings = Settings(video=False, report=False)
+    a = analyze(str(src), settings)
+    b = analyze(str(_mirror(src, tmp_path / "mirror.mp4")), settings)
+    assert_mirror_invariant(a, b)
