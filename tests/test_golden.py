@@ -46,13 +46,14 @@ def test_golden_values_are_of_the_current_analysis_revision(name: str) -> None:
 def test_recording_moved_results_needs_a_new_revision(tmp_path: Path, monkeypatch) -> None:
     clip = Path("runner_side_forward_head.mp4")
     out = tmp_path / "golden.json"
-    out.write_text(json.dumps(GOLDEN_FILES["golden_summaries.json"]))
+    recorded = {**GOLDEN_FILES["golden_summaries.json"], "analysis_revision": formcheck.ANALYSIS_REVISION}
+    out.write_text(json.dumps(recorded))
     summary_like = {"view": "side", "facing": "right", "gait": {"kind": "run"}, "steps": 20,
                     "segments": "steps", "detection": {"frames_with_runner": 100},
                     "metrics": {}, "faults": []}
     with pytest.raises(RevisionNotRaised, match=r"raise formcheck\.ANALYSIS_REVISION"):
         record(out, [clip], analyse_clip=lambda _: summary_like)
-    assert json.loads(out.read_text()) == GOLDEN_FILES["golden_summaries.json"]  # nothing written
+    assert json.loads(out.read_text()) == recorded  # nothing written
     monkeypatch.setattr(formcheck, "ANALYSIS_REVISION", formcheck.ANALYSIS_REVISION + 1)
     record(out, [clip], analyse_clip=lambda _: summary_like)
     data = json.loads(out.read_text())

@@ -116,6 +116,9 @@ def _child(role: str, location: str, jobs_db: str, folders: list[str], log: str,
         f = os.open(log + ext, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(f, fd)
         os.close(f)
+    # the interpreter's own streams write to descriptors 1 and 2 (pytest's capture objects,
+    # inherited through the fork, would keep the child's output in the parent's buffers)
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     seen = {"added": 0, "torn": []}
     barrier.wait(60)
     ROLES[role](location, jobs_db, folders, seen)
