@@ -656,3 +656,76 @@ def test_real_treadmill_clip_cues_the_forward_head_the_report_finds():
     summary = start_session(FileSource(clip)).run()
     assert summary.steps >= 25  # 12 s at about 170 steps/min
     assert summary.cues and summary.cues[0].code == "forward_head"
+
+
+# --------------------------------------------------------------------------- never silent
+
+
+def _run_pose(pose, seconds: float, fps: float = 30.0, every: int = 1, shape=(240, 320)):
+    pipe = LivePipeline(pose)
+    n = int(seconds * fps)
+    return [pipe.process(_Frame(i, i / fps, shape)) for i in range(0, n, every)]
+
+
+def _scaled(pose, f: float):
+    """A pose shrunk by ``f`` about the image origin (a runner far away)."""
+    return lambda rgb, t: (lambda s: PoseSample(s.xy * f, s.visibility))(pose(rgb, t))
+
+
+def _standing(spec: RunnerSpec):
+    """The runner frozen in its first frame (no bounce, no rhythm)."""
+    pose = truth_pose(spec)
+    return lambda rgb, t: pose(rgb, 0.0)
+
+
+def _front(spec: RunnerSpec):
+    pose = truth_pose(spec)
+
+    def front(rgb, t):
+        s = pose(rgb, t)
+        xy = s.xy.copy()
+        for left, right, half in ((11, 12, 30), (23, 24, 30), (7, 8, 12)):
+            mid = (xy[left, 0] + xy[right, 0]) / 2
+            xy[left, 0], xy[right, 0] = mid + half, mid - half
+        xy[0, 0] = (xy[7, 0] + xy[8, 0]) / 2
+        return PoseSample(xy, s.visibility)
+
+    return front
+
+
+LONG_CLEAN = replace(CLEAN, duration_s=12.0)
+
+
+@pytest.mark.parametrize(("name", "pose", "every", "reason"), [
+    ("nobody", lambda rgb, t: PoseSample.missing(), 1, "no runner in view"),
+    ("front", _front(LONG_CLEAN), 1, "not a side view"),
+    # no step found, and the runner is small (shoulders to hips 10 px) or the frames come
+    # at 7.5 per s: that is what is said, before the rhythm
+    ("tiny", _scaled(_standing(LONG_CLEAN), 0.15), 1, "runner too small"),
+    ("slow frames", _standing(LONG_CLEAN), 4, "frames too slow for the step detector"),
+    ("standing", _standing(LONG_CLEAN), 1, "no steady rhythm"),
+])
+def test_no_step_for_5_s_says_why_and_keeps_saying_it(name, pose, every, reason):
+    from formcheck.live.pipeline import NO_STEP_S
+
+    res = _run_pose(pose, 12.0, every=every)
+    assert not any(r.new_steps for r in res), name
+    # before 5 s: no reason yet; from 5 s on, every frame's status gives it
+    assert not any("no steps for" in r.status for r in res if r.time_s < NO_STEP_S - 0.2)
+    late = [r for r in res if r.time_s >= NO_STEP_S + 0.2]
+    assert late and all(reason in r.status for r in late), {r.status for r in late}
+    # the notice (headless line) comes at 5 s and again every 5 s
+    said = [r.time_s for r in res if r.notice]
+    assert said and all(reason in r.notice for r in res if r.notice)
+    assert abs(said[0] - NO_STEP_S) < 0.2 and len(said) == 2 and 4.8 < said[1] - said[0] < 5.3
+
+
+def test_the_reason_stops_when_steps_come():
+    """Nobody for 7 s, then the runner: the notice stops and steps are counted."""
+    nobody, runner = PoseSample.missing(), truth_pose(LONG_CLEAN)
+    res = _run_pose(lambda rgb, t: nobody if t < 7.0 else runner(rgb, t - 7.0), 19.0)
+    assert any("no runner in view" in r.status for r in res if 5.5 < r.time_s < 7.0)
+    first = next(r.time_s for r in res if r.new_steps)
+    assert first < 7.0 + 4.0  # the rhythm is found within about 3 s of history
+    assert not any(r.notice for r in res if r.time_s > first)
+    assert not any("no steps" in r.status for r in res if r.time_s > first + 1)

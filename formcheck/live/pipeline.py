@@ -295,9 +295,10 @@ class LivePipeline:
             return
         reason = why_no_steps(list(self._recent), res.height, self.steps.period_s)
         res.status = f"no steps for {since:.0f} s: {reason}"
-        if self._said is None or self._said[1] != reason or t - self._said[0] >= NO_STEP_S:
+        kind = reason.split(" (")[0]  # the reason without its numbers
+        if self._said is None or self._said[1] != kind or t - self._said[0] >= NO_STEP_S - 1e-6:
             res.notice = reason
-            self._said = (t, reason)
+            self._said = (t, kind)
 
     def _frame_row(self, res: FrameResult, t: float, m: dict[str, float],
                    pts: dict[str, np.ndarray], torso: float, xy: np.ndarray) -> None:
