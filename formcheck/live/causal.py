@@ -21,6 +21,7 @@ from formcheck.kinematics.steps import (
     _interp_nans,
     _phase_crossings,
     bounce_signal,
+    feet_step,
     step_period,
 )
 
@@ -225,9 +226,14 @@ class StepDetector:
         if not np.isfinite(feet_xy).any():
             feet_xy = None
         period = step_period(x, feet_xy, fs)
-        if np.isfinite(period) and not max(_lag_correlation(x, int(round(k * period * fs)))
-                                           for k in (1, 2)) >= MIN_RHYTHM_CORR:
-            period = math.nan  # a chance peak of the noise, not a rhythm
+        if not (np.isfinite(period) and max(_lag_correlation(x, int(round(k * period * fs)))
+                                            for k in (1, 2)) >= MIN_RHYTHM_CORR):
+            # No clear hip rhythm in the window (a chance peak of the noise, or none). Over
+            # a whole clip the offline period search still finds the weak bounce of a
+            # runner filmed by a following camera; over 6 s it may not. The feet then give
+            # the step (their left-right vector turns round once per step): the hips are
+            # band-passed around it, as offline does around the hips' own period.
+            period = feet_step(feet_xy, fs, MAX_PERIOD_S)
         self.period_s = period
         if not np.isfinite(period):
             self.bounce = math.nan
