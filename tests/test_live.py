@@ -246,7 +246,7 @@ def test_step_detector_finds_each_low_point_with_dropped_frames():
 
 def test_step_detector_ignores_wobbles_and_respects_the_minimum_period():
     t = np.arange(0, 5, 1 / 60)
-    wobble = 0.002 * np.cos(2 * np.pi * 3 * t)  # a step rhythm, but a bounce under the noise floor
+    wobble = 0.001 * np.cos(2 * np.pi * 3 * t)  # a step rhythm, but a bounce under the noise floor
     assert [s for s in _detect(t, wobble)[1] if s.valid] == []
     fast = 0.1 * np.cos(2 * np.pi * 6 * t)  # 360 "steps"/min: faster than any runner
     steps = _detect(t, fast)[1]

@@ -98,11 +98,13 @@ MIN_WINDOW_S = 2.8
 #: millisecond, and a new mid-stance cannot come sooner than a step (0.22 s) anyway.
 REDO_S = 0.1
 #: The smallest bounce counted as steps: peak to peak of the hip height band-passed
-#: around the step frequency, in torso lengths. The smallest running bounce of the tests
-#: (3 cm at the hips, 0.06 torso lengths) reads 0.014-0.02 there through the pose model
-#: (the model and the band-pass keep a third of it); the smoothed landmark jitter
-#: band-passed the same way is about 0.002-0.004. The floor lies between.
-MIN_BOUNCE_TORSO = 0.006
+#: around the step frequency, in torso lengths. Noise is kept out mainly by the rhythm
+#: test (:data:`MIN_RHYTHM_CORR`); this floor only drops steps with next to no bounce
+#: (hands on the rails). The smallest running bounce of the tests (3 cm at the hips,
+#: 0.06 torso lengths) reads 0.012-0.02 there through the pose model at 200 steps/min
+#: (the model and the band-pass keep a fifth to a third of it), single steps down to
+#: 0.006; the floor is half that.
+MIN_BOUNCE_TORSO = 0.003
 #: The bounce must repeat after one period at least this well (correlation). The offline
 #: period search accepts an autocorrelation peak of 0.1 over a whole clip; over a 3-6 s
 #: window (90-360 samples) white noise alone reaches 0.1-0.2 (2-3 / sqrt(n)), so the live
@@ -208,8 +210,11 @@ class StepDetector:
 
     def _analyse(self, now: float) -> list[DetectedStep]:
         t = np.asarray(self._t)
-        dt = float(np.median(np.diff(t)))
-        fs = max(1.0 / max(dt, 1e-3), 20.0)  # resampled at the frame rate, 20 Hz at least
+        # Resampled at the source's frame rate (the shortest intervals: with dropped
+        # frames the median interval is a multiple of it), 30 Hz at least: a 200
+        # steps/min step is then 9 samples, and the period is read to a sample.
+        dt = float(np.percentile(np.diff(t), 10))
+        fs = max(1.0 / max(dt, 1e-3), 30.0)
         grid = np.arange(t[0], t[-1] + 0.5 / fs, 1.0 / fs)
         y = np.interp(grid, t, np.asarray(self._y))
         feet = np.asarray(self._feet)
