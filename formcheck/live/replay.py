@@ -11,10 +11,6 @@ cues and the status line of every processed frame.
 :func:`replay_offline` is the offline analysis of the same clip, reduced to what the
 live mode can be compared with (step count, per-step values, change points, faults),
 and :func:`compare` runs both. Tests and the notes' table use this one harness.
-
-:func:`replay_web` pushes the same clip's frames through the web live page's session
-(:mod:`formcheck.web.live`) the way the page does: JPEG frames at the clip's rate,
-each one waiting for the previous answer, dropped when the page is still busy.
 """
 
 from __future__ import annotations
