@@ -17,8 +17,8 @@ from formcheck.kinematics.steps import (
     MAX_PERIOD_S,
     MIN_PERIOD_S,
     _bandpass,
-    _lag_correlation,
     _interp_nans,
+    _lag_correlation,
     _phase_crossings,
     bounce_signal,
     feet_step,
@@ -226,10 +226,9 @@ class StepDetector:
         gap = (t[j] - t[j - 1] > MAX_GAP_S) & (near > 0.5 / fs)
         y[gap] = np.nan
         x = bounce_signal(y, np.ones_like(y), fs)
-        feet_xy = np.column_stack([fx, fy])
-        feet_xy[gap] = np.nan
-        if not np.isfinite(feet_xy).any():
-            feet_xy = None
+        feet_all = np.column_stack([fx, fy])
+        feet_all[gap] = np.nan
+        feet_xy = feet_all if np.isfinite(feet_all).any() else None
         period = step_period(x, feet_xy, fs)
         if not (np.isfinite(period) and max(_lag_correlation(x, int(round(k * period * fs)))
                                             for k in (1, 2)) >= MIN_RHYTHM_CORR):
