@@ -268,9 +268,3 @@ class StepDetector:
                 ok_amp = ok_data = True if ok_time else False
             out.append(DetectedStep(prev, float(tc), ok_time and ok_amp and ok_data, period))
         return out
-
-
-def plausible_step(duration_s: float) -> bool:
-    """A step lasts between ``MIN_PERIOD_S`` and ``MAX_PERIOD_S`` (43-270 steps/min), the
-    offline analysis's range; a longer interval means steps were missed."""
-    return MIN_PERIOD_S <= duration_s <= MAX_PERIOD_S
