@@ -729,3 +729,17 @@ def test_the_reason_stops_when_steps_come():
     assert first < 7.0 + 4.0  # the rhythm is found within about 3 s of history
     assert not any(r.notice for r in res if r.time_s > first)
     assert not any("no steps" in r.status for r in res if r.time_s > first + 1)
+
+
+@pytest.mark.slow
+def test_cli_headless_says_why_there_are_no_steps(tmp_path):
+    """An empty scene: from 5 s on, a no_steps line every 5 s says why (11 s: two lines)."""
+    clip = write_clip(tmp_path / "empty.mp4", [np.full((240, 320, 3), 90 + (i % 2), np.uint8)
+                                               for i in range(11 * 30)])
+    cmd, env = _formcheck("live", "--source", str(clip), "--headless", "--no-pacing")
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = [ln.split(None, 3) for ln in r.stdout.splitlines()]
+    assert [(u, code) for _, u, code, _ in lines] == [("s", "no_steps")] * 2, r.stdout
+    assert all(why.startswith("no runner in view") for *_, why in lines)
+    assert [round(float(t)) for t, *_ in lines] == [5, 10]
