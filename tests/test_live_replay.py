@@ -149,3 +149,18 @@ def test_real_grass_clip_whole_clip_count(clip_dir):
     c = _comparison("outdoor_side_male_grass_barefoot_pace_portrait_02.mp4", clip_dir)
     assert c.offline is not None
     assert abs(c.live.n_steps - c.offline.n_steps) <= _tolerance(c.offline.n_steps), c.row()
+
+
+@pytest.mark.slow
+def test_measured_timing_drops_what_this_machine_drops_and_still_agrees(clip_dir):
+    """The harness on measured processing time (``cost_s=None``): the drops are this
+    machine's, whatever its load; the step count holds to the same tolerance."""
+    from formcheck.live.replay import replay_live
+
+    name = "right_170_6cm_24fps_yellow"
+    c = _comparison(name, clip_dir)
+    live = replay_live(clip_dir / f"{name}.mp4", cost_s=None)
+    assert live.summary.frames_processed + live.summary.frames_dropped == live.summary.frames_captured
+    assert c.offline is not None
+    assert abs(live.n_steps - c.offline.n_steps) <= _tolerance(c.offline.n_steps), (
+        live.n_steps, c.offline.n_steps, live.summary.dropped_fraction)
