@@ -164,3 +164,19 @@ def test_measured_timing_drops_what_this_machine_drops_and_still_agrees(clip_dir
     assert c.offline is not None
     assert abs(live.n_steps - c.offline.n_steps) <= _tolerance(c.offline.n_steps), (
         live.n_steps, c.offline.n_steps, live.summary.dropped_fraction)
+
+
+@pytest.mark.slow
+def test_web_page_replay_agrees_with_offline(clip_dir):
+    """The same clip sent as the web page sends frames (JPEG, one in flight, the camera's
+    newest frame each time): the same steps and the same forward-head cue."""
+    from formcheck.live.replay import replay_web
+
+    name = "right_170_6cm_24fps_yellow"
+    c = _comparison(name, clip_dir)
+    web = replay_web(clip_dir / f"{name}.mp4", cost_s=COST_S)
+    assert c.offline is not None and web.summary is not None
+    assert web.frames_sent == web.summary["frames_processed"]  # one in flight: none dropped there
+    assert abs(web.n_steps - c.offline.n_steps) <= _tolerance(c.offline.n_steps), (web.n_steps, c.row())
+    change = c.offline.change_points[0]
+    assert change < web.first_cue("forward_head") <= change + 3.0, web.cues
