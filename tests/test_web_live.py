@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -279,3 +280,28 @@ def test_model_cues_forward_head_from_posted_pixels(config, tmp_path, name):
     else:
         assert answers[-1]["result"]["steps"] >= 20
         assert cues == []
+
+
+class NobodyTracker(FakeTracker):
+    """A pose model that finds nobody (an empty scene)."""
+
+    def __call__(self, rgb, time_s):
+        from formcheck.pose.stream import PoseSample
+
+        return PoseSample.missing()
+
+
+def test_the_page_says_why_no_step_was_found(config, monkeypatch):
+    """Frames pushed as the page pushes them (one in flight), nobody in view: from 5 s on
+    the status the page shows says why there are no steps, until the end."""
+    import formcheck.pose.stream
+
+    monkeypatch.setattr(formcheck.pose.stream, "PoseTracker", NobodyTracker)
+    spec = replace(CLEAN, duration_s=7.0)
+    with serve(config, start_workers=False) as srv:
+        _cues, answers, _ = play(Client(srv), spec)
+    late = [a["result"] for a in answers if a["result"]["time_s"] >= 5.2]
+    assert late and all(r["status"].startswith("no steps for") and "no runner in view" in r["status"]
+                        for r in late)
+    assert all(not a["result"]["status"].startswith("no steps")
+               for a in answers if a["result"]["time_s"] < 4.8)

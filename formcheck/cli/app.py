@@ -278,7 +278,7 @@ def live(
     camera: Annotated[int | None, typer.Option("--camera", help="A local camera by number (0 = the first).")] = None,
     source: Annotated[Path | None, typer.Option("--source", help="A clip played at its real speed, as if filmed live (tests, demos).")] = None,
     url: Annotated[str | None, typer.Option("--url", help="A network stream: rtsp://..., http://... (e.g. a phone camera app).")] = None,
-    headless: Annotated[bool, typer.Option("--headless", help="No window and no sound: each cue is printed as one line (clip time, fault code, cue).")] = False,
+    headless: Annotated[bool, typer.Option("--headless", help="No window and no sound: each cue is printed as one line (clip time, fault code, cue); while no step is found for 5 s, a no_steps line says why, every 5 s.")] = False,
     no_pacing: Annotated[bool, typer.Option("--no-pacing", help="With --source: process every frame as fast as possible instead of at the clip's real speed (no frames dropped; for scripts and tests).")] = False,
     record: Annotated[Path | None, typer.Option("--record", help="Record the session into this folder (live.mp4, landmarks.npz, cues.json, session.json); analyse it afterwards with 'formcheck analyze DIR/live.mp4'.")] = None,
     height_cm: HeightOpt = None,
@@ -321,8 +321,9 @@ def live(
     interrupted = False
     try:
         if headless:
-            for _ in session:
-                pass
+            for result in session:
+                if result.notice:  # never silent: why no step has been found
+                    print(f"{result.time_s:6.1f} s  no_steps  {result.notice}", flush=True)
         else:
             _live_window(session)
     except KeyboardInterrupt:

@@ -8,10 +8,22 @@ so both stages work on irregular sample times.
 from __future__ import annotations
 
 import math
+from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.kinematics.steps import MAX_PERIOD_S, MIN_PERIOD_S
+from formcheck.kinematics.steps import (
+    MAX_PERIOD_S,
+    MIN_PERIOD_S,
+    _bandpass,
+    _interp_nans,
+    _lag_correlation,
+    _phase_crossings,
+    bounce_signal,
+    feet_step,
+    step_period,
+)
 
 
 def _alpha(cutoff_hz: np.ndarray | float, dt: float) -> np.ndarray | float:
@@ -75,74 +87,184 @@ class OneEuroFilter:
         return out
 
 
+#: How much hip-height history the step detector keeps (s): enough for the offline
+#: period search to see at least two periods at 43 steps/min (1.4 s) and a few at running
+#: cadences, short enough to follow a change of pace within a few seconds.
+WINDOW_S = 6.0
+#: The rhythm is first looked for once this much history is there (s): two periods of
+#: 86 steps/min, about five of a runner at 140-200 steps/min.
+MIN_WINDOW_S = 2.8
+#: The analysis is redone at most this often (s of clip time): each redo costs about a
+#: millisecond, and a new mid-stance cannot come sooner than a step (0.22 s) anyway.
+REDO_S = 0.1
+#: The smallest bounce counted as steps: peak to peak of the hip height band-passed
+#: around the step frequency, in torso lengths. Noise is kept out mainly by the rhythm
+#: test (:data:`MIN_RHYTHM_CORR`); this floor only drops steps with next to no bounce
+#: (hands on the rails). The smallest running bounce of the tests (3 cm at the hips,
+#: 0.06 torso lengths) reads 0.012-0.02 there through the pose model at 200 steps/min
+#: (the model and the band-pass keep a fifth to a third of it), single steps down to
+#: 0.006; the floor is half that.
+MIN_BOUNCE_TORSO = 0.003
+#: The bounce must repeat after one period at least this well (correlation). The offline
+#: period search accepts an autocorrelation peak of 0.1 over a whole clip; over a 3-6 s
+#: window (90-360 samples) white noise alone reaches 0.1-0.2 (2-3 / sqrt(n)), so the live
+#: detector asks for 0.3, after one step or one stride (a small bounce with a left/right
+#: difference repeats better after a stride). A running bounce repeats at 0.5-0.95.
+MIN_RHYTHM_CORR = 0.3
+#: Sample gaps longer than this are not bridged (as offline: ``Settings.max_gap_s``).
+MAX_GAP_S = 0.25
+
+
+@dataclass(frozen=True)
+class DetectedStep:
+    """A step found by :class:`StepDetector`: from mid-stance ``t_start_s`` to mid-stance
+    ``t_end_s``; ``valid`` as the offline analysis counts steps (plausible duration,
+    a real bounce, enough data)."""
+
+    t_start_s: float
+    t_end_s: float
+    valid: bool
+    period_s: float
+
+
 class StepDetector:
-    """Mid-stance instants (lowest hip) found causally from the hip bounce.
+    """Mid-stance instants (lowest hip) found as frames arrive: the offline step
+    detector of :mod:`formcheck.kinematics.steps` run over a sliding window of the last
+    :data:`WINDOW_S` seconds, each mid-stance confirmed once it lies far enough back.
 
-    The hip height ``y`` (image y, down +, in torso lengths) is lowest once per step.
-    A low point is confirmed after the fact: the running maximum of ``y`` since the
-    last confirmed step becomes a mid-stance when ``y`` has since risen back by
-    ``prominence`` (the hip is on its way up) and it lies at least ``MIN_PERIOD_S``
-    (270 steps/min) after the previous mid-stance. After a confirmation the detector
-    waits for ``y`` to pass a high point (fall by ``prominence`` below its running
-    minimum) before it looks for the next low point: one confirmation per bounce
-    (the peak detector of Billauer, with a minimum period).
+    Every :data:`REDO_S` seconds the window's hip height (image y, torso lengths; frames
+    may have been dropped, so it is first interpolated onto an even time grid, gaps over
+    :data:`MAX_GAP_S` left empty) goes through the same steps as offline: the slow
+    drift removed (:func:`~formcheck.kinematics.steps.bounce_signal`), the step period
+    from the autocorrelation told from the stride by the feet
+    (:func:`~formcheck.kinematics.steps.step_period`), a band-pass around the step
+    frequency and one mid-stance per turn of its phase
+    (:func:`~formcheck.kinematics.steps._phase_crossings`). A step is counted when
+    offline would count it: a duration of 0.6-1.6 periods, a bounce of at least 0.3x
+    the window's median, and 80% of its samples seen.
 
-    ``prominence`` is ``max(min_prominence, 0.35 * amplitude)``, with ``amplitude``
-    the median peak-to-peak bounce of the last steps: above the landmark noise
-    (about 0.01-0.02 torso lengths after smoothing) and well below a running bounce
-    (0.12-0.3 torso lengths), so small wobbles between steps are not steps.
+    Where it must differ from offline (it has no future frames):
 
-    :meth:`update` returns the time of a newly confirmed mid-stance, else None. The
-    confirmation comes roughly a fifth of a step after the low point.
+    * **Confirmation lag.** The band-pass and the phase need samples on both sides of
+      a low point; a mid-stance is accepted only once it lies ``LAG_PERIODS`` (half a
+      period, about 0.15-0.2 s) behind the newest frame, and then never revised. So the
+      steps come that much later than they happened, and a clip's last step (within
+      half a period of its end) is never confirmed: **at most one step fewer at the
+      end** than offline.
+    * **Start-up.** Nothing can be said before :data:`MIN_WINDOW_S` of history; then
+      the low points already in the window are confirmed at once (none are lost), but
+      the frames before the view was decided never reach the detector: **at most one
+      step fewer at the start**.
+    * **The period is local** (the last 6 s, not the whole clip) and the offline
+      amplitude test compares a step with the window's bounce, not the clip's: a
+      runner who keeps a steady rhythm gets the same steps; a pace change is followed
+      within a window.
+
+    Hence the test tolerance: the live count within 2 steps of offline per stretch of
+    continuous tracking (which is inside 5% from 40 steps on).
+
+    :meth:`update` returns the steps completed by the newly confirmed mid-stances (a
+    list, usually empty or one; several at start-up). :attr:`period_s` is the current
+    step period (NaN while there is no rhythm).
     """
 
-    def __init__(self, min_prominence: float = 0.03) -> None:
-        self.min_prominence = min_prominence
-        self._seek_low = True
-        self._ext_y = -np.inf  # running max of y (seeking a low point) or min (seeking high)
-        self._ext_t = math.nan
-        self._last_step_t = -np.inf
-        self._last_high_y = math.nan
-        self._amplitudes: list[float] = []
+    LAG_PERIODS = 0.5
 
-    @property
-    def prominence(self) -> float:
-        amp = float(np.median(self._amplitudes[-6:])) if self._amplitudes else 0.0
-        return max(self.min_prominence, 0.35 * amp)
+    def __init__(self, min_bounce: float = MIN_BOUNCE_TORSO) -> None:
+        self.min_bounce = min_bounce
+        self._t: deque[float] = deque()
+        self._y: deque[float] = deque()
+        self._feet: deque[tuple[float, float]] = deque()
+        self._last_mid = -math.inf
+        self._last_redo = -math.inf
+        self.period_s = math.nan
+        self.bounce = math.nan  # median peak-to-peak bounce over the window (torso lengths)
+        self.mids: list[float] = []
 
     def reset(self) -> None:
-        self.__init__(self.min_prominence)  # type: ignore[misc]
+        self.__init__(self.min_bounce)  # type: ignore[misc]
 
-    def update(self, t: float, y: float) -> float | None:
+    @property
+    def span_s(self) -> float:
+        """How much history the window holds now (s)."""
+        return self._t[-1] - self._t[0] if self._t else 0.0
+
+    def update(self, t: float, y: float, feet: tuple[float, float] | None = None) -> list[DetectedStep]:
+        """Add the hip height ``y`` (image y, torso lengths) seen at clip time ``t`` and,
+        optionally, the left-minus-right ankle vector ``feet`` (torso lengths)."""
         if not math.isfinite(y):
-            return None
-        p = self.prominence
-        if self._seek_low:
-            if y > self._ext_y:
-                self._ext_y, self._ext_t = y, t
-            elif self._ext_y - y >= p and self._ext_t - self._last_step_t >= MIN_PERIOD_S:
-                step_t = self._ext_t
-                if math.isfinite(self._last_high_y):
-                    self._amplitudes.append(self._ext_y - self._last_high_y)
-                    del self._amplitudes[:-12]
-                self._last_step_t = step_t
-                self._seek_low = False
-                self._ext_y, self._ext_t = y, t
-                return step_t
-            elif self._ext_y - y >= p:
-                # Too soon after the last step: not a new low point; start afresh.
-                self._ext_y, self._ext_t = y, t
-        else:
-            if y < self._ext_y:
-                self._ext_y, self._ext_t = y, t
-            elif y - self._ext_y >= p:
-                self._last_high_y = self._ext_y
-                self._seek_low = True
-                self._ext_y, self._ext_t = y, t
-        return None
+            return []
+        if self._t and t - self._t[-1] > WINDOW_S:
+            self.reset()  # the runner was gone for longer than the window: start afresh
+        self._t.append(t)
+        self._y.append(y)
+        self._feet.append(feet if feet is not None else (math.nan, math.nan))
+        while self._t and t - self._t[0] > WINDOW_S:
+            self._t.popleft()
+            self._y.popleft()
+            self._feet.popleft()
+        if self.span_s < MIN_WINDOW_S or t - self._last_redo < REDO_S - 1e-6:
+            return []
+        self._last_redo = t
+        return self._analyse(t)
 
-
-def plausible_step(duration_s: float) -> bool:
-    """A step lasts between ``MIN_PERIOD_S`` and ``MAX_PERIOD_S`` (43-270 steps/min), the
-    offline analysis's range; a longer interval means steps were missed."""
-    return MIN_PERIOD_S <= duration_s <= MAX_PERIOD_S
+    def _analyse(self, now: float) -> list[DetectedStep]:
+        t = np.asarray(self._t)
+        # Resampled at the source's frame rate (the shortest intervals: with dropped
+        # frames the median interval is a multiple of it), 30 Hz at least: a 200
+        # steps/min step is then 9 samples, and the period is read to a sample.
+        dt = float(np.percentile(np.diff(t), 10))
+        fs = max(1.0 / max(dt, 1e-3), 30.0)
+        grid = np.arange(t[0], t[-1] + 0.5 / fs, 1.0 / fs)
+        y = np.interp(grid, t, np.asarray(self._y))
+        feet = np.asarray(self._feet)
+        fx = np.interp(grid, t, feet[:, 0])
+        fy = np.interp(grid, t, feet[:, 1])
+        # grid points farther than MAX_GAP_S / 2 from any sample lie in a gap: left empty
+        j = np.clip(np.searchsorted(t, grid), 1, len(t) - 1)
+        near = np.minimum(np.abs(grid - t[j - 1]), np.abs(t[j] - grid))
+        gap = (t[j] - t[j - 1] > MAX_GAP_S) & (near > 0.5 / fs)
+        y[gap] = np.nan
+        x = bounce_signal(y, np.ones_like(y), fs)
+        feet_all = np.column_stack([fx, fy])
+        feet_all[gap] = np.nan
+        feet_xy = feet_all if np.isfinite(feet_all).any() else None
+        period = step_period(x, feet_xy, fs)
+        if not (np.isfinite(period) and max(_lag_correlation(x, int(round(k * period * fs)))
+                                            for k in (1, 2)) >= MIN_RHYTHM_CORR):
+            # No clear hip rhythm in the window (a chance peak of the noise, or none). Over
+            # a whole clip the offline period search still finds the weak bounce of a
+            # runner filmed by a following camera; over 6 s it may not. The feet then give
+            # the step (their left-right vector turns round once per step): the hips are
+            # band-passed around it, as offline does around the hips' own period.
+            period = feet_step(feet_xy, fs, MAX_PERIOD_S)
+        self.period_s = period
+        if not np.isfinite(period):
+            self.bounce = math.nan
+            return []
+        xf = _bandpass(_interp_nans(x), fs, period)
+        xf[gap] = np.nan
+        _frames, times, env = _phase_crossings(xf, grid, period, fs)
+        strong = float(np.nanmedian(env)) if np.isfinite(env).any() else math.nan
+        self.bounce = 2.0 * strong
+        out: list[DetectedStep] = []
+        for tc in times:
+            if tc > now - self.LAG_PERIODS * period:
+                break
+            if tc - self._last_mid < max(0.5 * period, MIN_PERIOD_S):
+                continue
+            prev, self._last_mid = self._last_mid, float(tc)
+            self.mids.append(float(tc))
+            if not math.isfinite(prev):
+                continue
+            a, b = np.searchsorted(grid, [prev, tc])
+            d = tc - prev
+            ok_time = 0.6 * period <= d <= 1.6 * period
+            seg = env[a:b]
+            ok_amp = (seg.size > 0 and bool(np.isfinite(seg).all())
+                      and float(np.median(seg)) >= max(0.3 * strong, 0.5 * self.min_bounce))
+            ok_data = bool(np.isfinite(y[a: b + 1]).mean() >= 0.8) if b > a else False
+            if prev < grid[0]:  # began before the window: its frames were seen earlier
+                ok_amp = ok_data = True if ok_time else False
+            out.append(DetectedStep(prev, float(tc), ok_time and ok_amp and ok_data, period))
+        return out

@@ -27,13 +27,15 @@ import numpy as np
 from formcheck.assess.norms import TORSO_HEIGHT_FRACTION
 from formcheck.kinematics.metrics import body_points, side_view_frame_metrics
 from formcheck.kinematics.view import circular_stats, classify_yaw, head_image_yaw
-from formcheck.live.causal import OneEuroFilter, StepDetector, plausible_step
+from formcheck.live.causal import DetectedStep, OneEuroFilter, StepDetector
 from formcheck.live.cues import Cue, CueEngine, judge, step_states, threshold_for
 from formcheck.model import registry
 from formcheck.model.pose import (
+    L_ANKLE,
     L_HIP,
     L_SHOULDER,
     N_LANDMARKS,
+    R_ANKLE,
     R_HIP,
     R_SHOULDER,
     PoseSeries,
@@ -49,6 +51,42 @@ WINDOW_FRAMES = 60
 MIN_VIEW_FRAMES = 10
 
 PoseFn = Callable[[np.ndarray, float], PoseSample]
+
+#: After this long without a step (s) the status says why, and keeps saying it.
+NO_STEP_S = 5.0
+#: A runner whose torso (shoulders to hips) is shorter than this (px) is too small for the
+#: step detector: the smallest running bounce the model reads, 0.035 torso lengths (3 cm),
+#: would be under 1.4 px, the size of the model's frame-to-frame jitter there.
+MIN_TORSO_PX = 40.0
+#: The step detector needs at least three samples of the bounce per step to place a low
+#: point: 10 processed frames per second at 200 steps/min.
+MIN_STEP_FPS = 10.0
+
+
+def why_no_steps(recent: list[tuple[float, bool, str, float]], frame_height: int,
+                 period_s: float) -> str:
+    """Why no step is being found, from the last seconds of frames ``(time, runner found,
+    view, torso px)``, the first reason that holds in this order: no runner in view, not
+    a side view, runner too small, frames too slow for the step detector, no steady
+    rhythm."""
+    if not recent:
+        return "no runner in view"
+    found = [r for r in recent if r[1]]
+    if len(found) < 0.5 * len(recent):
+        return "no runner in view (or too small or dark to be found)"
+    side = [r for r in found if r[2] == "side"]
+    if len(side) < 0.5 * len(found):
+        return "not a side view (film the runner from the side)"
+    torso = [r[3] for r in side if math.isfinite(r[3])]
+    if torso and float(np.median(torso)) < MIN_TORSO_PX:
+        return (f"runner too small ({float(np.median(torso)):.0f} px from shoulders to hips, "
+                f"needs {MIN_TORSO_PX:.0f}): come closer or zoom in")
+    span = recent[-1][0] - recent[0][0]
+    rate = (len(recent) - 1) / span if span > 0 else 0.0
+    if span > 1.0 and rate < MIN_STEP_FPS:
+        return (f"frames too slow for the step detector ({rate:.0f} per s processed, "
+                f"needs {MIN_STEP_FPS:.0f})")
+    return "no steady rhythm (the hips show no repeating bounce)"
 
 
 @dataclass
@@ -91,10 +129,12 @@ class FrameResult:
     facing: int
     metrics: dict[str, float] = field(default_factory=dict)
     line: str | None = None
-    step: StepResult | None = None
+    step: StepResult | None = None  # the last step completed at this frame
+    new_steps: list[StepResult] = field(default_factory=list)  # every one (several at start-up)
     cues: list[Cue] = field(default_factory=list)
     active: list[str] = field(default_factory=list)
     done_s: float = math.nan  # clock time when this result was ready
+    notice: str | None = None  # why there are no steps, on the frames where it is (re)said
 
     @property
     def latency_s(self) -> float:
@@ -116,7 +156,8 @@ class FrameResult:
             "metrics": {k: num(v) for k, v in self.metrics.items()}, "line": self.line,
             "step": self.step.to_dict() if self.step else None,
             "cues": [c.to_dict() for c in self.cues], "active": self.active,
-            "latency_s": num(self.latency_s, 4),
+            "latency_s": num(self.latency_s, 4), "notice": self.notice,
+            "new_steps": len(self.new_steps),
         }
 
 
@@ -166,6 +207,10 @@ class LivePipeline:
         self._rows: list[_Row] = []
         self._last_mid: float | None = None
         self._n_steps = 0
+        self._t0: float | None = None  # clip time of the first frame
+        self._last_step_t = -math.inf  # clip time when the last step was counted
+        self._recent: deque[tuple[float, bool, str, float]] = deque()  # (t, found, view, torso px)
+        self._said: tuple[float, str] | None = None  # last "no steps" notice (time, reason)
 
     # -- view and facing over a sliding window (the offline rules)
     def _view(self, xy: np.ndarray) -> tuple[str, int]:
@@ -211,46 +256,81 @@ class LivePipeline:
                 m = {k: _one(v) for k, v in side_view_frame_metrics(pts, s).items()}
                 res.metrics = m
                 res.status = "tracking"
-                self._frame_row(res, t, m, pts, torso)
+                self._frame_row(res, t, m, pts, torso, smooth)
             elif raw_view == "unknown":
                 res.status = "finding the view"
+                # the rhythm needs no view: its first seconds are not lost while the view
+                # is decided (offline counts those steps too)
+                self._feed_steps(res, t, pts, torso, smooth)
             else:
                 res.status = "not a side view: no posture cues (film the runner from the side)"
         if res.step is None:
             res.cues = self.engine.poll(t)
         res.active = self.engine.active
-        if res.status == "tracking":
+        tracking = res.status == "tracking"
+        if tracking and self._n_steps == 0:
+            res.status = "finding the step rhythm"
+        self._why_no_steps(res, t, sample.found, torso if sample.found else math.nan)
+        if tracking:
             th = threshold_for("forward_head", self.engine.height_known)
             state = judge(res.metrics.get("cva_deg", math.nan), th, 0.0)
             res.line = ("fault" if "forward_head" in res.active else
                         "warn" if state == "bad" else "ok" if state is not None else None)
         return res
 
+    def _why_no_steps(self, res: FrameResult, t: float, found: bool, torso: float) -> None:
+        """Never silent: once no step has been counted for :data:`NO_STEP_S`, the status
+        says why (see :func:`why_no_steps`), and :attr:`FrameResult.notice` repeats it
+        every :data:`NO_STEP_S` (and when the reason changes) until steps come."""
+        if self._t0 is None:
+            self._t0 = t
+        self._recent.append((t, found, res.view, torso))
+        while self._recent and t - self._recent[0][0] > NO_STEP_S:
+            self._recent.popleft()
+        if res.new_steps:
+            self._said = None
+            return
+        since = t - max(self._last_step_t, self._t0)
+        if since < NO_STEP_S:
+            return
+        reason = why_no_steps(list(self._recent), res.height, self.steps.period_s)
+        res.status = f"no steps for {since:.0f} s: {reason}"
+        kind = reason.split(" (")[0]  # the reason without its numbers
+        if self._said is None or self._said[1] != kind or t - self._said[0] >= NO_STEP_S - 1e-6:
+            res.notice = reason
+            self._said = (t, kind)
+
     def _frame_row(self, res: FrameResult, t: float, m: dict[str, float],
-                   pts: dict[str, np.ndarray], torso: float) -> None:
+                   pts: dict[str, np.ndarray], torso: float, xy: np.ndarray) -> None:
+        self._rows.append(_Row(t, m, _one(pts["hip"][:, 1]), _one(pts["ankle_low"][:, 1]), torso))
+        self._feed_steps(res, t, pts, torso, xy)
+
+    def _feed_steps(self, res: FrameResult, t: float, pts: dict[str, np.ndarray], torso: float,
+                    xy: np.ndarray) -> None:
         hip_y = _one(pts["hip"][:, 1])
-        self._rows.append(_Row(t, m, hip_y, _one(pts["ankle_low"][:, 1]), torso))
         if not math.isfinite(torso) or torso <= 0:
             return
-        mid = self.steps.update(t, hip_y / torso)
-        if mid is None:
-            if self._last_mid is None:
-                res.status = "finding the step rhythm"
-            return
-        prev, self._last_mid = self._last_mid, mid
-        if prev is None:
-            self._rows = [r for r in self._rows if r.t >= mid]
-            return
+        feet = (xy[L_ANKLE] - xy[R_ANKLE]) / torso
+        for det in self.steps.update(t, hip_y / torso, (float(feet[0]), float(feet[1]))):
+            self._add_step(res, t, det)
+
+    def _add_step(self, res: FrameResult, t: float, det: DetectedStep) -> None:
+        prev, mid = det.t_start_s, det.t_end_s
+        self._last_mid = mid
         rows = [r for r in self._rows if prev <= r.t <= mid]
         self._rows = [r for r in self._rows if r.t >= mid]
-        duration = mid - prev
+        if not det.valid:
+            return  # not a step offline would count (too long or short, no bounce, gaps)
         values: dict[str, float] = {}
-        if plausible_step(duration) and len(rows) >= 3:
+        if len(rows) >= 3:
             values = self._step_values(rows, mid)
-        res.step = StepResult(self._n_steps, prev, mid, len(rows), values, {})
+        step = StepResult(self._n_steps, prev, mid, len(rows), values, {})
         self._n_steps += 1
-        res.cues = self.engine.step(t, values)
-        res.step.states = dict(step_states(values, self.engine.height_known, self.engine.margins))
+        self._last_step_t = t
+        res.new_steps.append(step)
+        res.step = step
+        res.cues = res.cues + self.engine.step(t, values)
+        step.states = dict(step_states(values, self.engine.height_known, self.engine.margins))
 
     def _step_values(self, rows: list[_Row], end: float) -> dict[str, float]:
         """A step's posture values, defined as in the offline step table: medians over

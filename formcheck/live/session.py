@@ -106,8 +106,7 @@ class LiveSession:
             clock.spent(time.perf_counter() - start)
             result.done_s = clock.now()
             self.latencies.append(result.latency_s)
-            if result.step is not None:
-                self.steps += 1
+            self.steps += len(result.new_steps)
             if self.recorder is not None:
                 self.recorder.add_pose(frame.time_s, frame.index, frame.captured_s,
                                        result.xy, result.visibility)

@@ -1,0 +1,220 @@
+"""Replay a clip through the live pipeline and set it beside the offline analysis.
+
+:func:`replay_live` plays a clip as a live source would deliver it: at its real speed
+on a :class:`~formcheck.io.sources.SimulatedClock`, so a frame is dropped exactly when
+real-time playback would drop it. With ``cost_s=None`` every frame is charged the time
+its processing really took on this machine (real timing); a fixed ``cost_s`` charges
+that much per frame instead (the drop pattern of a machine that needs ``cost_s`` a
+frame, the same on every run). The result keeps the steps, their posture values, the
+cues and the status line of every processed frame.
+
+:func:`replay_offline` is the offline analysis of the same clip, reduced to what the
+live mode can be compared with (step count, per-step values, change points, faults),
+and :func:`compare` runs both. Tests and the notes' table use this one harness.
+
+:func:`replay_web` sends the same clip through the web live page's session
+(:class:`formcheck.web.live.LiveRun`) the way the page sends a camera's frames: a JPEG
+of the camera's current frame, the next one only once the answer has come (frames the
+camera took meanwhile are never sent), on the same simulated clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck.io.sources import PacedFileSource, SimulatedClock
+from formcheck.live.cues import Cue, CueEngine
+from formcheck.live.pipeline import FrameResult, LivePipeline, PoseFn, StepResult
+from formcheck.live.session import LiveSession, LiveSummary
+
+
+@dataclass
+class LiveReplay:
+    """What the live mode did with a clip: every processed frame's time and status,
+    the steps (with their posture values) and the cues."""
+
+    clip: str
+    summary: LiveSummary
+    steps: list[StepResult]
+    cues: list[Cue]
+    times: np.ndarray  # clip time of each processed frame (s)
+    statuses: list[str]  # the status line of each processed frame
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.steps)
+
+    def first_cue(self, code: str) -> float:
+        """Clip time of the first cue for ``code`` (NaN when none)."""
+        return next((c.time_s for c in self.cues if c.code == code), math.nan)
+
+    def status_at(self, t: float) -> str:
+        """The status line shown at clip time ``t`` (the last processed frame before)."""
+        i = int(np.searchsorted(self.times, t, side="right")) - 1
+        return self.statuses[max(i, 0)]
+
+
+@dataclass
+class OfflineReplay:
+    """The offline analysis of the same clip, as far as live can be compared with it."""
+
+    clip: str
+    n_steps: int
+    cadence_spm: float
+    step_table: Any  # pandas DataFrame (the offline step table)
+    change_points: list[float]  # clip times (s) of abrupt posture changes
+    faults: dict[str, str]  # fault code -> severity (found ones)
+    view: str
+
+
+@dataclass
+class Comparison:
+    live: LiveReplay
+    offline: OfflineReplay | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        """One row of the notes' table."""
+        off = self.offline
+        fh = self.live.first_cue("forward_head")
+        return {"clip": self.live.clip, "live_steps": self.live.n_steps,
+                "offline_steps": off.n_steps if off else None,
+                "dropped": round(self.live.summary.dropped_fraction, 3),
+                "offline_change_s": [round(c, 2) for c in off.change_points] if off else None,
+                "live_forward_head_cue_s": None if math.isnan(fh) else round(fh, 2),
+                "live_cues": [f"{c.time_s:.1f} {c.code}" for c in self.live.cues],
+                "offline_faults": off.faults if off else None, **self.extra}
+
+
+def replay_live(path: str | Path, *, cost_s: float | None = None, pose: PoseFn | None = None,
+                model: str | None = None, height_cm: float | None = None,
+                engine: CueEngine | None = None,
+                on_result: Callable[[FrameResult], None] | None = None) -> LiveReplay:
+    """Play ``path`` through the live pipeline on a simulated clock (see the module text).
+
+    ``pose`` replaces the pose model (a callable ``(rgb, time_s) -> PoseSample``); by
+    default the bundled model's :class:`~formcheck.pose.stream.PoseTracker` runs, as in
+    ``formcheck live``.
+    """
+    closers: list[Callable[[], None]] = []
+    if pose is None:
+        from formcheck.pose.bundle import resolve_model
+        from formcheck.pose.stream import PoseTracker
+
+        tracker = PoseTracker(resolve_model(model))
+        pose = tracker
+        closers.append(tracker.close)
+    engine = engine or CueEngine(height_known=height_cm is not None)
+    pipeline = LivePipeline(pose, engine, height_cm=height_cm)
+    source = PacedFileSource(path, SimulatedClock(cost_s))
+    steps: list[StepResult] = []
+    times: list[float] = []
+    statuses: list[str] = []
+
+    def seen(r: FrameResult) -> None:
+        times.append(r.time_s)
+        statuses.append(r.status)
+        steps.extend(r.new_steps)
+        if on_result is not None:
+            on_result(r)
+
+    session = LiveSession(source, pipeline, on_result=seen, closers=closers)
+    summary = session.run()
+    return LiveReplay(Path(path).name, summary, steps, list(summary.cues), np.asarray(times), statuses)
+
+
+def replay_offline(path: str | Path, model: str | None = None,
+                   height_cm: float | None = None) -> OfflineReplay:
+    """The offline analysis of ``path`` (nothing written), reduced for comparison."""
+    from formcheck.model.settings import Settings
+    from formcheck.pipeline.run import analyze
+
+    a = analyze(path, Settings(model=model, height_cm=height_cm, video=False, report=False, threads=1))
+    cps = [float(c.t_s) for c in a.posture_segments.change_points] if a.posture_segments else []
+    faults = {f.code: f.severity for f in a.faults if f.status == "found"}
+    return OfflineReplay(Path(path).name, int(a.steps.count), float(a.steps.cadence_spm), a.step_table,
+                         cps, faults, str(a.view.view))
+
+
+def compare(path: str | Path, *, cost_s: float | None = None, model: str | None = None,
+            height_cm: float | None = None, offline: bool = True) -> Comparison:
+    """Both analyses of one clip (see the module text)."""
+    live = replay_live(path, cost_s=cost_s, model=model, height_cm=height_cm)
+    off = replay_offline(path, model=model, height_cm=height_cm) if offline else None
+    return Comparison(live, off)
+
+
+@dataclass
+class WebReplay:
+    """What the web page saw: every answer's clip time, status and new steps, the cues."""
+
+    clip: str
+    n_steps: int
+    cues: list[dict[str, Any]]
+    times: np.ndarray
+    statuses: list[str]
+    frames_sent: int
+    frames_skipped: int  # camera frames the page never sent (it was waiting for an answer)
+    summary: dict[str, Any] | None
+
+    def first_cue(self, code: str) -> float:
+        return next((float(c["time_s"]) for c in self.cues if c["code"] == code), math.nan)
+
+
+def replay_web(path: str | Path, *, cost_s: float | None = None, model: str | None = None,
+               quality: int = 80) -> WebReplay:
+    """Play ``path`` through a web live session as the page would (see the module text).
+
+    The clock advances by each round trip (JPEG encoding, decoding, the pipeline) as
+    measured, or by ``cost_s`` per frame; the page then sends the camera's newest frame.
+    """
+    import io
+    import time
+
+    from PIL import Image
+
+    from formcheck.io.video import iter_frames, probe
+    from formcheck.model.settings import Settings
+    from formcheck.web.live import LiveRun, decode_frame
+
+    run = LiveRun(Settings(model=model, video=False, report=False), on_end=lambda _run: None)
+    run.start()
+    times: list[float] = []
+    statuses: list[str] = []
+    cues: list[dict[str, Any]] = []
+    n_steps = sent = skipped = 0
+    clock = 0.0
+    try:
+        frames = iter(iter_frames(probe(path)))
+        nxt = next(frames, None)
+        while nxt is not None:
+            clock = max(clock, nxt.time_s)  # wait for the camera's next frame
+            best, nxt = nxt, next(frames, None)
+            while nxt is not None and nxt.time_s <= clock:  # the camera moved on meanwhile
+                best, nxt = nxt, next(frames, None)
+                skipped += 1
+            start = time.perf_counter()
+            buf = io.BytesIO()
+            Image.fromarray(best.rgb).save(buf, format="JPEG", quality=quality)
+            index = run.push(decode_frame(buf.getvalue()), best.time_s)
+            answer = run.result_for(index, len(cues))
+            clock += cost_s if cost_s is not None else time.perf_counter() - start
+            sent += 1
+            cues += answer["cues"]
+            res = answer.get("result")
+            if res is not None:
+                times.append(float(res["time_s"]))
+                statuses.append(str(res["status"]))
+                n_steps += int(res.get("new_steps") or 0)
+            if answer["ended"] is not None:
+                break
+    finally:
+        summary = run.stop()
+    return WebReplay(Path(path).name, n_steps, cues, np.asarray(times), statuses, sent, skipped,
+                     summary)

@@ -1,0 +1,182 @@
+"""Live against offline on clips the live mode was not developed with (issue 19).
+
+Every clip goes through :mod:`formcheck.live.replay`: played at its real speed on a
+simulated clock, each frame charged ``COST_S`` (a machine where the pose model takes
+40 ms a frame: none dropped at 24 fps, a sixth at 30 fps, about half at 60 fps), and analysed offline. The rendered runners vary what the issue asks
+for: both facings, 140-200 steps/min, a 3-12 cm bounce, 24-60 fps, small to large in
+the frame, other colours and backgrounds; three of them drop the head forward by 35 deg
+halfway through.
+
+Tolerances come from where the live step detector must differ from the offline one
+(:class:`formcheck.live.causal.StepDetector`): a mid-stance is confirmed half a period
+after it happened, so the clip's last step is never confirmed, and the edge of the first
+window may miss one step at the start: **2 steps**, or 5% of the count where that is
+more. The forward-head cue: within 3 s of the offline change point (the issue's
+requirement: 4 bad steps at 140-200 steps/min take 1.2-1.7 s, plus up to half a step of
+confirmation).
+
+All pose-running tests are ``slow``; the clips are rendered once per session.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from formcheck.live.replay import Comparison, compare
+from formcheck.synth.runner import RunnerSpec, render_clip
+from tests.conftest import real_clip
+
+#: Seconds of processing charged per frame (see the module text).
+COST_S = 0.04
+
+#: Step-count tolerance (see the module text): 2 steps, or 5% where that is more.
+EDGE_STEPS = 2
+
+CHANGE = dict(head_forward_step_deg=35.0)
+
+#: name -> (spec, time of the head change or None)
+CLIPS: dict[str, tuple[RunnerSpec, float | None]] = {
+    # the issue's clip: 640x480, 30 fps, 170 steps/min, facing right, upright then 35 deg
+    "issue_right_170_30fps": (RunnerSpec(duration_s=20.0, cadence_spm=170, facing="right",
+                                         width=640, height=480, fps=30, head_forward_deg=0.0,
+                                         head_forward_step_s=10.0, **CHANGE), 10.0),
+    "left_140_3cm_24fps_small": (RunnerSpec(duration_s=16.0, cadence_spm=140, facing="left",
+                                            width=640, height=480, runner_height_px=150, fps=24,
+                                            vertical_oscillation_cm=3.0, seed=3), None),
+    "right_200_12cm_60fps_large": (RunnerSpec(duration_s=10.0, cadence_spm=200, facing="right",
+                                              width=320, height=240, runner_height_px=216, fps=60,
+                                              vertical_oscillation_cm=12.0, seed=4), None),
+    "left_200_3cm_30fps_green": (RunnerSpec(duration_s=12.0, cadence_spm=200, facing="left",
+                                            width=320, height=240, runner_height_px=190, fps=30,
+                                            vertical_oscillation_cm=3.0, head_forward_step_s=6.0,
+                                            seed=9, shirt_rgb=(40, 160, 70), shorts_rgb=(20, 20, 20),
+                                            skin_rgb=(120, 80, 55), **CHANGE), 6.0),
+    "right_170_6cm_24fps_yellow": (RunnerSpec(duration_s=14.0, cadence_spm=170, facing="right",
+                                              width=320, height=240, runner_height_px=180, fps=24,
+                                              vertical_oscillation_cm=6.0, head_forward_step_s=7.0,
+                                              seed=21, shirt_rgb=(230, 200, 40), hair_rgb=(200, 180, 120),
+                                              **CHANGE), 7.0),
+}
+
+#: Real clips played at their real speed (the slowed-down ones are left out: the live
+#: mode takes time as it comes; so are those where offline withholds the cadence because
+#: step and stride cannot be told: the bystander's occluded treadmill runner, the city
+#: clip). Name -> the stretch (s) over which offline's one period holds: on the grass clip
+#: the runner speeds up (pace 6:30 -> 2:10 per km) and from about 17.5 s offline's
+#: clip-wide period makes it count strides (0.45-0.55 s) where the feet reverse every
+#: 0.28-0.30 s; the live window follows the pace.
+REAL: dict[str, float] = {"treadmill_side_male_garage_portrait_01.mp4": math.inf,
+                          "outdoor_side_male_grass_barefoot_pace_portrait_02.mp4": 17.0}
+
+_cache: dict[str, Comparison] = {}
+
+
+@pytest.fixture(scope="session")
+def clip_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("replay")
+
+
+def _comparison(name: str, clip_dir: Path) -> Comparison:
+    if name not in _cache:
+        if name in CLIPS:
+            path = clip_dir / f"{name}.mp4"
+            if not path.exists():
+                render_clip(CLIPS[name][0], path)
+        else:
+            path = real_clip(name)
+        _cache[name] = compare(path, cost_s=COST_S)
+    return _cache[name]
+
+
+def _tolerance(offline_steps: int) -> float:
+    return max(EDGE_STEPS, 0.05 * offline_steps)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CLIPS))
+def test_live_steps_agree_with_offline(name, clip_dir):
+    c = _comparison(name, clip_dir)
+    assert c.offline is not None and c.offline.n_steps >= 30
+    assert abs(c.live.n_steps - c.offline.n_steps) <= _tolerance(c.offline.n_steps), c.row()
+    # the steps counted have posture values, and the live cadence is the offline one
+    durations = [s.t_end_s - s.t_start_s for s in c.live.steps]
+    cadence = 60.0 / (sum(durations) / len(durations))
+    assert abs(cadence - c.offline.cadence_spm) < 0.03 * c.offline.cadence_spm, c.row()
+    assert all(math.isfinite(s.values.get("cva_deg", math.nan)) for s in c.live.steps[1:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n, (_, t) in CLIPS.items() if t is not None])
+def test_forward_head_cue_within_3_s_of_the_offline_change(name, clip_dir):
+    c = _comparison(name, clip_dir)
+    assert c.offline is not None
+    # offline sees the change where it was drawn (within a step or two)
+    assert len(c.offline.change_points) == 1 and abs(c.offline.change_points[0] - CLIPS[name][1]) < 0.5
+    change = c.offline.change_points[0]
+    cue = c.live.first_cue("forward_head")
+    assert change < cue <= change + 3.0, c.row()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n, (_, t) in CLIPS.items() if t is None])
+def test_upright_runner_gets_no_forward_head_cue(name, clip_dir):
+    c = _comparison(name, clip_dir)
+    assert c.live.n_steps >= 20  # the rhythm was found: silence is not blindness
+    assert "forward_head" not in [cue.code for cue in c.live.cues]
+    assert c.offline is not None and "forward_head" not in c.offline.faults
+
+
+@pytest.mark.slow
+@pytest.mark.realclips
+@pytest.mark.parametrize("name", list(REAL))
+def test_real_clip_live_steps_agree_with_offline(name, clip_dir):
+    c = _comparison(name, clip_dir)
+    assert c.offline is not None
+    until = REAL[name]
+    live = sum(1 for st in c.live.steps if st.t_end_s <= until)
+    off = int((c.offline.step_table["t_end_s"] <= until).sum())
+    assert off >= 25 and abs(live - off) <= _tolerance(off), (live, off, c.row())
+
+
+@pytest.mark.slow
+@pytest.mark.realclips
+@pytest.mark.xfail(strict=True, reason="offline counts strides once the runner speeds up "
+                   "(its period is the clip's); live follows the feet")
+def test_real_grass_clip_whole_clip_count(clip_dir):
+    c = _comparison("outdoor_side_male_grass_barefoot_pace_portrait_02.mp4", clip_dir)
+    assert c.offline is not None
+    assert abs(c.live.n_steps - c.offline.n_steps) <= _tolerance(c.offline.n_steps), c.row()
+
+
+@pytest.mark.slow
+def test_measured_timing_drops_what_this_machine_drops_and_still_agrees(clip_dir):
+    """The harness on measured processing time (``cost_s=None``): the drops are this
+    machine's, whatever its load; the step count holds to the same tolerance."""
+    from formcheck.live.replay import replay_live
+
+    name = "right_170_6cm_24fps_yellow"
+    c = _comparison(name, clip_dir)
+    live = replay_live(clip_dir / f"{name}.mp4", cost_s=None)
+    assert live.summary.frames_processed + live.summary.frames_dropped == live.summary.frames_captured
+    assert c.offline is not None
+    assert abs(live.n_steps - c.offline.n_steps) <= _tolerance(c.offline.n_steps), (
+        live.n_steps, c.offline.n_steps, live.summary.dropped_fraction)
+
+
+@pytest.mark.slow
+def test_web_page_replay_agrees_with_offline(clip_dir):
+    """The same clip sent as the web page sends frames (JPEG, one in flight, the camera's
+    newest frame each time): the same steps and the same forward-head cue."""
+    from formcheck.live.replay import replay_web
+
+    name = "right_170_6cm_24fps_yellow"
+    c = _comparison(name, clip_dir)
+    web = replay_web(clip_dir / f"{name}.mp4", cost_s=COST_S)
+    assert c.offline is not None and web.summary is not None
+    assert web.frames_sent == web.summary["frames_processed"]  # one in flight: none dropped there
+    assert abs(web.n_steps - c.offline.n_steps) <= _tolerance(c.offline.n_steps), (web.n_steps, c.row())
+    change = c.offline.change_points[0]
+    assert change < web.first_cue("forward_head") <= change + 3.0, web.cues
