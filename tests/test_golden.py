@@ -10,6 +10,15 @@ sample clips were re-recorded at 35fa81d after deliberate changes of the step de
 and the thresholds (see that commit's message). The real clips were not: from 5e5aa6a on,
 two of them (city, grass) differ by a frame or two with a runner, and later merges moved
 more; their owners have to say why before they are re-recorded.
+
+Both files were re-recorded at analysis revision 4 (issues 18 and 21; the commit message
+of that re-record says "every step count as before", which is wrong for one clip): the
+severities follow the interval rule (forward head on grass, bystander and walker, gaze on
+garage and the forward-head sample, waist lean on the waist-bend sample move down a band);
+the elbow angle is a new metric; the cadence follows the sub-frame step period: within
+0.4 steps/min on the samples, garage and front clips, but the grass clip counts 57 steps
+(56) at 168.7 steps/min (161.5) with a mild form drift now found, and the walker reads
+98.5 (104.9). Neither of the last two was checked against hand-counted steps.
 """
 
 from __future__ import annotations
