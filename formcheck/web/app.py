@@ -18,7 +18,7 @@ import shutil
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -35,6 +35,9 @@ from formcheck.web.config import WebConfig, is_loopback
 from formcheck.web.jobs import Dispatcher, Job, JobStore
 from formcheck.web.library import SessionRow, WebLibrary, parse_session_id
 from formcheck.web.security import Guard
+
+if TYPE_CHECKING:
+    from formcheck.web.live import LiveHub
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ def _clean_text(value: Any, limit: int) -> str:
 
 class Web:
     """Everything a running server holds: config, jobs, library, templates, dispatcher."""
+
+    live: LiveHub  # the live page's sessions, set by formcheck.web.live.routes
 
     def __init__(self, config: WebConfig):
         from formcheck.store import Library

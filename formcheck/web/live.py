@@ -185,6 +185,7 @@ class LiveRun:
             log.exception("live session failed")
             reason = f"the live pipeline failed ({type(exc).__name__})"
         finally:
+            summary: dict[str, Any] | None
             try:
                 summary = self.session.close().to_dict()
             except Exception:
@@ -265,9 +266,10 @@ class LiveHub:
         if athlete is not None and (self.record_root is None or self.on_recorded is None):
             raise LiveError("this server cannot record live sessions", 400)
         with self._lock:
-            busy = self._run is not None and self._run.ended is None
+            run = self._run
+            busy = run is not None and run.ended is None
             if busy or self._starting:
-                since = time.strftime("%H:%M:%S", time.localtime(self._run.started_wall)) if busy else "now"
+                since = time.strftime("%H:%M:%S", time.localtime(run.started_wall)) if run is not None and busy else "now"
                 raise LiveError(f"another live session is running on this server (since {since}); "
                                 "one at a time. It ends when its page presses Stop or "
                                 f"sends no frame for {IDLE_END_S:g} s.", 409)
