@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from formcheck.live.replay import Comparison, compare
-from formcheck.synth.runner import RunnerSpec, render_clip
+from formcheck.synth.render import render_clip
+from formcheck.synth.runner import RunnerSpec
 from tests.conftest import real_clip
 
 #: Seconds of processing charged per frame (see the module text).

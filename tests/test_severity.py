@@ -199,7 +199,8 @@ HEADS = {"upright": 0.0, "mild": 15.0, "severe": 25.0}
 
 
 def _render(cache: Path, torso: float, cam: float, head: float) -> tuple[Path, dict]:
-    from formcheck.synth.runner import condition_spec, render_clip
+    from formcheck.synth.render import render_clip
+    from formcheck.synth.runner import condition_spec
 
     runner_px = round(torso / 0.30)
     h = max(240, int(np.ceil(runner_px / 0.8 / 2)) * 2)
