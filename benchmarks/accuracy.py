@@ -155,7 +155,6 @@ _FAR_720 = (
 )
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("far_25pct_720p", "vertical_oscillation_torso"): _FAR_720,
-    ("far_25pct", "cadence_spm"): _FAR,
     ("far_25pct", "vertical_oscillation_torso"): _FAR,
 }
 

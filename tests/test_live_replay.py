@@ -171,7 +171,7 @@ def test_measured_timing_drops_what_this_machine_drops_and_still_agrees(clip_dir
 def test_web_page_replay_agrees_with_offline(clip_dir):
     """The same clip sent as the web page sends frames (JPEG, one in flight, the camera's
     newest frame each time): the same steps and the same forward-head cue."""
-    from formcheck.live.replay import replay_web
+    from formcheck.web.replay import replay_web
 
     name = "right_170_6cm_24fps_yellow"
     c = _comparison(name, clip_dir)
