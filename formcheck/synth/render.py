@@ -326,7 +326,10 @@ def render_clip(spec: RunnerSpec, path: str | Path, crf: int | None = None) -> d
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": str(crf), "preset": "medium"}
         for frame in iter_frames(spec, kin):
-            vf = av.VideoFrame.from_ndarray(stored_frame(spec, frame), format="rgb24")
+            # a copy: the renderer may reuse its frame buffer for the next frame while the
+            # encoder still reads this one (without it, two renders of one spec in one
+            # process differed in up to 76 of 120 frames)
+            vf = av.VideoFrame.from_ndarray(np.array(stored_frame(spec, frame), copy=True), format="rgb24")
             for packet in stream.encode(vf):
                 container.mux(packet)
         for packet in stream.encode():
