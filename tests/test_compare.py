@@ -184,12 +184,25 @@ def test_head_10_deg_further_forward_is_worse(synthetic_pairs, tmp_path):
     v = _verdicts(result)
     # the head's tilt forward of the trunk: all three head measures move the wrong way
     assert v["cva_deg"] == "worse"
-    assert v["neck_trunk_angle_deg"] == "worse"
     # untouched by a head tilt: the trunk, the hips and the rhythm
     for m in ("trunk_lean_deg", "waist_bend_deg", "vertical_oscillation_torso", "cadence_spm"):
         assert v[m] == "no real change", (m, v[m])
     for name in ("compare.json", "compare.pdf", "compare.png", "compare.mp4"):
         assert (tmp_path / "c" / name).stat().st_size > 1000
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "the head 10 deg further forward of the trunk reads +4.3 deg on the neck-to-trunk angle "
+    "(17.1 -> 21.4), but with 16 steps a session the HAC interval (fixed-b critical value) is "
+    "-1.9 to +10.6 deg: a 6 s re-test cannot tell this change from step-to-step noise, so the "
+    "verdict is 'no real change' (the block bootstrap's narrower interval said 'worse' but "
+    "covered the truth only ~90% of the time at lag-1 correlation 0.5)"))
+def test_head_10_deg_further_forward_moves_the_neck_to_trunk_angle(synthetic_pairs, tmp_path):
+    from formcheck.pipeline.compare import run_compare
+
+    v = _verdicts(run_compare(synthetic_pairs["base"], synthetic_pairs["head"], tmp_path / "c"))
+    assert v["neck_trunk_angle_deg"] == "worse"
 
 
 @pytest.mark.slow
