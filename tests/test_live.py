@@ -292,19 +292,7 @@ def test_exact_joints_clean_runner_gets_no_cue(every):
 
 
 def test_exact_joints_front_view_status_and_no_cue():
-    spec = CLEAN
-    pose = truth_pose(spec)
-
-    def front(rgb, t):  # facing the camera: left and right apart, the nose between the ears
-        s = pose(rgb, t)
-        xy = s.xy.copy()
-        for left, right, half in ((11, 12, 30), (23, 24, 30), (7, 8, 12)):
-            mid = (xy[left, 0] + xy[right, 0]) / 2
-            xy[left, 0], xy[right, 0] = mid + half, mid - half
-        xy[0, 0] = (xy[7, 0] + xy[8, 0]) / 2
-        return PoseSample(xy, s.visibility)
-
-    pipe = LivePipeline(front)
+    pipe = LivePipeline(_front(CLEAN))  # facing the camera: left and right apart, the nose between the ears
     res = [pipe.process(_Frame(i, i / 30, (240, 320))) for i in range(90)]
     assert res[-1].status.startswith("not a side view") and cues_of(res) == []
     assert json.dumps(res[-1].to_dict())  # JSON-able for a web page
