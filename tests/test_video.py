@@ -114,3 +114,24 @@ def test_fuzz_truncated_and_garbled_files(tmp_path: Path, cut: float, garble_at:
         assert frame.rgb.shape == (info.height, info.width, 3)
         n += 1
     assert n <= info.frames + 5
+
+
+def test_luma_thumbnail_reads_grey_levels_like_the_rgb_thumbnail() -> None:
+    """The pose pass measures frame changes on the decoder's luma plane (no colour
+    conversion). On grey content luma is the grey level itself (16-235 in limited range,
+    stretched back to 0-255), so both thumbnails agree within the 8-bit rounding of the
+    conversion and the stretch (1 level x 255/219, plus one for the area average)."""
+    import av
+
+    from formcheck.io.video import luma_thumbnail, thumbnail
+
+    rng = np.random.default_rng(3)
+    levels = rng.integers(0, 256, size=(18, 32)).astype(np.uint8)
+    grey = np.kron(levels, np.ones((20, 20), np.uint8))  # 360 x 640, blocks of 20 px
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    for fmt in ("yuv420p", "yuvj420p"):
+        thumb = luma_thumbnail(frame.reformat(format=fmt))
+        assert thumb is not None and thumb.shape == (18, 32)
+        assert np.max(np.abs(thumb - thumbnail(rgb))) <= 255 / 219 + 1.0, fmt
+    assert luma_thumbnail(frame) is None  # no luma plane: the caller falls back to the RGB one

@@ -67,6 +67,27 @@ def thumbnail(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(small.mean(axis=2))
 
 
+#: 8-bit pixel formats whose first plane is the frame's luma (grey) at full size.
+_LUMA_FORMATS = {"yuv420p": False, "yuv422p": False, "yuv444p": False, "nv12": False, "nv21": False,
+                 "yuvj420p": True, "yuvj422p": True, "yuvj444p": True}
+
+
+def luma_thumbnail(frame: av.VideoFrame) -> np.ndarray | None:
+    """:func:`thumbnail` read from the decoder's own luma plane, before any colour
+    conversion (a third of the pixels, and no copy), or None for a pixel format without
+    an 8-bit luma plane. Limited-range luma (16-235) is stretched to 0-255 so that grey
+    level differences read on the same scale as :func:`thumbnail`'s. Not rotated: only
+    differences between frames of one clip are compared, and they do not depend on the
+    orientation."""
+    full = _LUMA_FORMATS.get(frame.format.name)
+    if full is None:
+        return None
+    plane = frame.planes[0]
+    luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, :plane.width]
+    small = cv2.resize(luma, THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return small if full else (small - np.float32(16.0)) * np.float32(255.0 / 219.0)
+
+
 def frame_change(prev: np.ndarray | None, thumb: np.ndarray) -> float:
     """Mean absolute difference (grey levels, 0-255) between two thumbnails; NaN with no
     previous frame. A repeated frame (a paused player, a duplicate inserted to turn 24p
@@ -205,9 +226,11 @@ def _decode(info: VideoInfo, stats: DecodeStats | None = None, start_s: float | 
                     continue
                 if end_s is not None and t >= end_s:
                     return
+                if track:
+                    thumb = luma_thumbnail(frame)
                 rgb = _upright_rgb(frame, info)
                 if track:
-                    thumb = thumbnail(rgb)
+                    thumb = thumb if thumb is not None else thumbnail(rgb)
                     stats.change.append(frame_change(prev_thumb, thumb))
                     prev_thumb = thumb
                 stats.frames += 1
