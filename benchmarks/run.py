@@ -6,14 +6,24 @@ Times, on the same clip in the same run, alternating:
   (b) ``formcheck analyze`` with its default outputs (tables, report, annotated video),
   (c) ``formcheck analyze --no-video``,
 and reports wall time, frames/s, the ratios b/a and c/a (medians of the alternating runs)
-and the peak resident memory of the largest process. It also analyses a long synthetic
-clip for peak memory, and a batch of clips with 1 and 2 workers.
+and the peak resident memory of the largest process. With ``--baseline REV`` the same
+two analyze runs of an earlier commit (checked out into benchmarks/.cache) alternate with
+them, so "before" and "after" come from one run on one machine under one load.
+
+It also times each stage of one analysis on the three sample clips and a 120 s clip
+(benchmarks/stages.py: decode, inference with one and with two landmarkers on
+pre-decoded frames, the pose pass, selection, cleaning and metrics, tables, report,
+annotated video), compares the peak memory of a 2-minute and a 10-minute clip, runs a
+batch of clips with 1 and 2 workers, and (benchmarks/live_bench.py) replays a clip
+through live mode as a machine that processes fewer frames per second would. The
+machine's load average is recorded beside every section.
 
 Every run is a separate process started the way a user starts it. Clips are rendered by
 formcheck's own synthetic runner generator into benchmarks/.cache (not committed).
 
 Usage:
   python benchmarks/run.py                    # everything, results -> benchmarks/results.md
+  python benchmarks/run.py --baseline 39b8338 # ... with "before" runs of that commit
   python benchmarks/run.py --quick            # fewer repeats, shorter clips (a smoke run)
 """
 
@@ -23,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -36,8 +47,9 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache"
-BIN = Path(sys.executable).parent
 FORMCHECK = [sys.executable, "-m", "formcheck"]
+#: Sections of results.md written by other scripts (kept when this one rewrites the file).
+FOREIGN_SECTIONS = ("## Live coaching",)
 
 
 def render(name: str, **spec) -> Path:
@@ -51,10 +63,44 @@ def render(name: str, **spec) -> Path:
     return path
 
 
-def measure(cmd: list[str]) -> dict:
+def loop_clip(src: Path, times: int) -> Path:
+    """``src`` played ``times`` times in a row, by copying its packets with shifted
+    timestamps (no re-encoding: a 10-minute clip in seconds). The runner jumps back to
+    the start at each seam; only the length matters for memory."""
+    import av
+
+    dst = src.with_name(f"{src.stem}_x{times}.mp4")
+    if dst.exists():
+        return dst
+    tmp = dst.with_suffix(".part.mp4")
+    with av.open(str(src)) as inp, av.open(str(tmp), "w") as out:
+        istream = inp.streams.video[0]
+        ostream = out.add_stream_from_template(istream)
+        first = [pk for pk in inp.demux(istream) if pk.pts is not None]
+        span = max(pk.pts + (pk.duration or 0) for pk in first) - min(pk.pts for pk in first)
+        for k in range(times):
+            inp.seek(0)
+            for pk in inp.demux(istream):
+                if pk.pts is None or pk.dts is None:
+                    continue
+                pk.pts += k * span
+                pk.dts += k * span
+                pk.stream = ostream
+                out.mux(pk)
+    tmp.rename(dst)
+    return dst
+
+
+def load() -> float:
+    """The 1-minute load average (runnable processes, averaged)."""
+    return round(os.getloadavg()[0], 2)
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     """Run ``cmd``; wall time and the peak RSS of the largest process in its tree."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
     ps = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
@@ -77,35 +123,74 @@ def frames_of(clip: Path) -> int:
     return probe(clip).frames
 
 
-def compare(clip: Path, repeats: int) -> dict:
+def baseline_tree(rev: str) -> Path:
+    """A checkout of commit ``rev`` (a git worktree in benchmarks/.cache) whose code the
+    "before" runs import (PYTHONPATH), with this venv's packages."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", rev], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    path = CACHE / f"baseline-{sha}"
+    if not (path / "formcheck").is_dir():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(path), sha],
+                       check=True, capture_output=True)
+    return path
+
+
+def compare(clip: Path, repeats: int, baseline: Path | None) -> dict:
     n = frames_of(clip)
-    runs: dict[str, list[dict]] = {"naive": [], "analyze": [], "analyze_no_video": []}
+    kinds = {"naive": None, "analyze": None, "analyze_no_video": None}
+    if baseline is not None:
+        kinds |= {"before_analyze": baseline, "before_no_video": baseline}
+    runs: dict[str, list[dict]] = {k: [] for k in kinds}
+    loads: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(repeats):
-            runs["naive"].append(measure([sys.executable, str(ROOT / "benchmarks" / "naive_loop.py"), str(clip)]))
-            runs["analyze"].append(measure([*FORMCHECK, "analyze", str(clip), "--out", f"{tmp}/b{r}", "-q"]))
-            runs["analyze_no_video"].append(
-                measure([*FORMCHECK, "analyze", str(clip), "--out", f"{tmp}/c{r}", "-q", "--no-video"]))
-        timings = json.loads(Path(f"{tmp}/b0/summary.json").read_text()).get("timings_s", {})
+            loads.append(load())
+            for kind, tree in kinds.items():
+                env = {"PYTHONPATH": str(tree)} if tree is not None else None
+                if kind == "naive":
+                    cmd = [sys.executable, str(ROOT / "benchmarks" / "naive_loop.py"), str(clip)]
+                else:
+                    cmd = [*FORMCHECK, "analyze", str(clip), "--out", f"{tmp}/{kind}{r}", "-q"]
+                    if kind.endswith("no_video"):
+                        cmd.append("--no-video")
+                runs[kind].append(measure(cmd, env))
+        loads.append(load())
+        timings = json.loads(Path(f"{tmp}/analyze0/summary.json").read_text()).get("timings_s", {})
     med = {k: statistics.median(x["wall_s"] for x in v) for k, v in runs.items()}
     peak = {k: max(x["peak_rss_mb"] for x in v) for k, v in runs.items()}
     return {
-        "clip": clip.name, "frames": n, "repeats": repeats,
+        "clip": clip.name, "frames": n, "repeats": repeats, "load": loads,
         "wall_s": {k: [round(x["wall_s"], 2) for x in v] for k, v in runs.items()},
         "median_s": {k: round(v, 2) for k, v in med.items()},
         "fps": {k: round(n / v, 1) for k, v in med.items()},
-        "ratio_analyze": round(med["analyze"] / med["naive"], 3),
-        "ratio_no_video": round(med["analyze_no_video"] / med["naive"], 3),
+        "ratio": {k: round(v / med["naive"], 3) for k, v in med.items() if k != "naive"},
         "peak_rss_mb": {k: round(v) for k, v in peak.items()},
         "stage_timings_s": timings,
     }
 
 
-def long_clip_memory(clip: Path) -> dict:
+def stages(clip: Path) -> dict:
+    """benchmarks/stages.py on ``clip``, in a fresh process."""
+    l0 = load()
+    out = subprocess.run([sys.executable, "-c", "import json, sys; sys.path.insert(0, 'benchmarks'); "
+                          "from stages import profile; from pathlib import Path; "
+                          f"print('RESULT' + json.dumps(profile(Path({str(clip)!r}))))"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    row = json.loads(out.split("RESULT", 1)[1])
+    row["load"] = [l0, load()]
+    return row
+
+
+def memory(clips: list[Path]) -> list[dict]:
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        r = measure([*FORMCHECK, "analyze", str(clip), "--out", f"{tmp}/long", "-q"])
-    return {"clip": clip.name, "frames": frames_of(clip), "wall_s": round(r["wall_s"], 1),
-            "peak_rss_mb": round(r["peak_rss_mb"])}
+        for clip in clips:
+            l0 = load()
+            r = measure([*FORMCHECK, "analyze", str(clip), "--out", f"{tmp}/{clip.stem}", "-q"])
+            rows.append({"clip": clip.name, "frames": frames_of(clip), "wall_s": round(r["wall_s"], 1),
+                         "peak_rss_mb": round(r["peak_rss_mb"]), "load": [l0, load()]})
+    return rows
 
 
 def batch(clips: list[Path], workers: int) -> dict:
@@ -114,9 +199,10 @@ def batch(clips: list[Path], workers: int) -> dict:
         folder.mkdir()
         for i, c in enumerate(clips):
             shutil.copy(c, folder / f"{i:02d}_{c.name}")
+        l0 = load()
         r = measure([*FORMCHECK, "batch", str(folder), "--out", f"{tmp}/out", "--workers", str(workers)])
     return {"clips": len(clips), "workers": workers, "wall_s": round(r["wall_s"], 1),
-            "peak_rss_mb_largest_process": round(r["peak_rss_mb"])}
+            "peak_rss_mb_largest_process": round(r["peak_rss_mb"]), "load": [l0, load()]}
 
 
 def machine() -> dict:
@@ -130,53 +216,111 @@ def machine() -> dict:
             "platform": platform.platform()}
 
 
+def _loads(xs: list[float]) -> str:
+    return " / ".join(f"{x:g}" for x in xs)
+
+
 def to_markdown(res: dict) -> str:
     m = res["machine"]
     lines = [
         "# Benchmark results",
         "",
         f"Measured {res['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, "
-        f"Python {m['python']}, mediapipe {m['mediapipe']} ({m['platform']}). "
-        "Regenerate with `make bench` (or `python benchmarks/run.py`).",
-        "",
-        "## formcheck vs the naive loop (same clip, alternating runs, medians)",
-        "",
-        "| clip | frames | naive loop | analyze (all outputs) | analyze --no-video | b/a | c/a | peak RSS naive / b / c (MB) |",
-        "|---|---|---|---|---|---|---|---|",
+        f"Python {m['python']}, mediapipe {m['mediapipe']} ({m['platform']}), code at "
+        f"{res.get('commit', '?')}. Regenerate with `make bench` (or `python benchmarks/run.py`). "
+        "Load: the 1-minute load average (2 = both cores busy) at the start of each repeat and at the end.",
     ]
-    for c in res["compare"]:
-        md, fps, pk = c["median_s"], c["fps"], c["peak_rss_mb"]
-        lines.append(
-            f"| {c['clip']} | {c['frames']} | {md['naive']} s ({fps['naive']} fps) | "
-            f"{md['analyze']} s ({fps['analyze']} fps) | {md['analyze_no_video']} s "
-            f"({fps['analyze_no_video']} fps) | **{c['ratio_analyze']}** | **{c['ratio_no_video']}** | "
-            f"{pk['naive']} / {pk['analyze']} / {pk['analyze_no_video']} |")
-    lines += ["", "All runs (s): " + "; ".join(
-        f"{c['clip']}: " + ", ".join(f"{k} {v}" for k, v in c["wall_s"].items()) for c in res["compare"]),
-        "", "Stage timings inside formcheck (first run, s): " + "; ".join(
-            f"{c['clip']}: {c['stage_timings_s']}" for c in res["compare"])]
-    if res.get("long"):
-        lo = res["long"]
-        lines += ["", "## Memory on a long clip", "",
-                  f"`{lo['clip']}` ({lo['frames']} frames): analyze with all outputs took {lo['wall_s']} s, "
-                  f"peak RSS **{lo['peak_rss_mb']} MB**."]
+    if res.get("compare"):
+        base = res.get("baseline")
+        lines += ["", "## formcheck vs the naive loop (same clip, alternating runs, medians)", ""]
+        if base:
+            lines += [f"\"before\": the same commands with the code of {base} (imported from a checkout of "
+                      "that commit, same packages), alternating with the others in the same run.", ""]
+        kinds = list(res["compare"][0]["median_s"])
+        lines += ["| clip | frames | " + " | ".join(kinds) + " | ratios to naive | peak RSS (MB) | load |",
+                  "|---|---|" + "---|" * len(kinds) + "---|---|---|"]
+        for c in res["compare"]:
+            md, fps = c["median_s"], c["fps"]
+            cells = [f"{md[k]} s ({fps[k]} fps)" for k in kinds]
+            ratios = ", ".join(f"{k} **{v}**" for k, v in c["ratio"].items())
+            lines.append(f"| {c['clip']} | {c['frames']} | " + " | ".join(cells) + f" | {ratios} | "
+                         + " / ".join(str(c["peak_rss_mb"][k]) for k in kinds) + f" | {_loads(c['load'])} |")
+        lines += ["", "All runs (s): " + "; ".join(
+            f"{c['clip']}: " + ", ".join(f"{k} {v}" for k, v in c["wall_s"].items()) for c in res["compare"]),
+            "", "Stage timings inside formcheck (first run, s): " + "; ".join(
+                f"{c['clip']}: {c['stage_timings_s']}" for c in res["compare"])]
+    if res.get("stages"):
+        from stages import to_markdown as stage_table
+
+        lines += ["", "## Where the time goes (each stage alone, one process per clip)", "",
+                  "Wall seconds (frames/s), then process CPU seconds (all threads). The inference rows "
+                  "run the landmarker on pre-decoded frames: one landmarker, then two in two threads "
+                  "(the two-core limit). The pose pass is formcheck's own (decode, census, tracking, "
+                  "two segments on two threads); selection runs inside it and is timed again alone.", ""]
+        lines += stage_table(res["stages"])
+        lines += ["", "Load (start / end): " + "; ".join(f"{r['clip']} {_loads(r['load'])}" for r in res["stages"])]
+        lim = [f"{r['clip']} **{r['stages']['pose pass']['wall_s'] / r['stages']['inference 2 landmarkers']['wall_s']:.2f}**"
+               for r in res["stages"]]
+        lines += ["", "Pose pass / two-landmarker limit (wall): " + ", ".join(lim)]
+    if res.get("memory"):
+        rows = res["memory"]
+        lines += ["", "## Memory with clip length", "",
+                  "The same rendered 20 s clip repeated end to end (packets copied, no re-encoding); "
+                  "`analyze` with all outputs.", "",
+                  "| clip | frames | wall | peak RSS | load |", "|---|---|---|---|---|"]
+        for r in rows:
+            lines.append(f"| {r['clip']} | {r['frames']} | {r['wall_s']} s | **{r['peak_rss_mb']} MB** | "
+                         f"{_loads(r['load'])} |")
+        if len(rows) >= 2:
+            lines += ["", f"Peak RSS of the longest clip / the shortest: **{rows[-1]['peak_rss_mb'] / rows[0]['peak_rss_mb']:.3f}**"]
     if res.get("batch"):
-        lines += ["", "## Batch", "", "| clips | workers | wall | peak RSS of the largest process |", "|---|---|---|---|"]
+        lines += ["", "## Batch", "", "| clips | workers | wall | peak RSS of the largest process | load |",
+                  "|---|---|---|---|---|"]
         for b in res["batch"]:
-            lines.append(f"| {b['clips']} | {b['workers']} | {b['wall_s']} s | {b['peak_rss_mb_largest_process']} MB |")
+            lines.append(f"| {b['clips']} | {b['workers']} | {b['wall_s']} s | {b['peak_rss_mb_largest_process']} MB "
+                         f"| {_loads(b['load'])} |")
+    if res.get("live_slow"):
+        lines += ["", res["live_slow"].rstrip("\n")]
     return "\n".join(lines) + "\n"
+
+
+def keep_foreign(text: str, old: str) -> str:
+    """``text`` with the sections of the old results.md that other scripts write."""
+    for head in FOREIGN_SECTIONS:
+        m = re.search(rf"{re.escape(head)}\n.*?(?=\n## |\Z)", old, flags=re.S)
+        if m and head not in text:
+            text = text.rstrip("\n") + "\n\n" + m.group(0).rstrip("\n") + "\n"
+    return text
+
+
+def live_slow() -> str | None:
+    """The live-mode rows of a machine that processes fewer frames per second
+    (benchmarks/live_bench.py), when that script provides them."""
+    try:
+        import live_bench
+    except ImportError:
+        return None
+    fn = getattr(live_bench, "slow_machine_section", None)
+    return fn() if fn is not None else None
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeats", type=int, default=None)
+    ap.add_argument("--baseline", default=None, help="a commit to time beside the current code")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
-    ap.add_argument("--skip", nargs="*", default=[], choices=["compare", "long", "batch"])
+    ap.add_argument("--skip", nargs="*", default=[],
+                    choices=["compare", "stages", "memory", "batch", "live"])
     args = ap.parse_args()
     quick = args.quick
     repeats = args.repeats or (1 if quick else 3)
-    res: dict = {"machine": machine(), "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip()
+    res: dict = {"machine": machine(), "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                 "commit": commit}
+    baseline = baseline_tree(args.baseline) if args.baseline else None
+    res["baseline"] = args.baseline
     dur = 8 if quick else 24
     main_clip = render(f"bench_720p_{dur}s", width=1280, height=720, runner_height_px=560,
                        duration_s=dur, fps=30, facing="right", head_forward_deg=20.0)
@@ -185,18 +329,27 @@ def main() -> int:
     if real.exists() and not quick:
         clips.append(real)
     if "compare" not in args.skip:
-        res["compare"] = [compare(c, repeats) for c in clips]
-    if "long" not in args.skip:
-        long_dur = 20 if quick else 120
-        long_clip = render(f"bench_720p_{long_dur}s", width=1280, height=720, runner_height_px=560,
-                           duration_s=long_dur, fps=30, facing="left")
-        res["long"] = long_clip_memory(long_clip)
+        res["compare"] = [compare(c, repeats, baseline) for c in clips]
+        print(json.dumps(res["compare"], indent=1), flush=True)
+    unit = render("bench_720p_20s", width=1280, height=720, runner_height_px=560,
+                  duration_s=20, fps=30, facing="left")
+    if "stages" not in args.skip:
+        sample = sorted((ROOT / "sample_videos").glob("*.mp4"))
+        stage_clips = sample[:1] if quick else [*sample, loop_clip(unit, 6)]
+        res["stages"] = [stages(c) for c in stage_clips]
+        print(json.dumps(res["stages"], indent=1), flush=True)
+    if "memory" not in args.skip:
+        res["memory"] = memory([loop_clip(unit, 1 if quick else 6), loop_clip(unit, 2 if quick else 30)])
+        print(json.dumps(res["memory"], indent=1), flush=True)
     if "batch" not in args.skip:
         sample = sorted((ROOT / "sample_videos").glob("*.mp4"))
         batch_clips = sample + sample[:1] if not quick else sample[:2]
         res["batch"] = [batch(batch_clips, w) for w in (1, 2)]
+    if "live" not in args.skip:
+        res["live_slow"] = live_slow()
     text = to_markdown(res)
-    args.out.write_text(text)
+    old = args.out.read_text() if args.out.exists() else ""
+    args.out.write_text(keep_foreign(text, old))
     args.out.with_suffix(".json").write_text(json.dumps(res, indent=2) + "\n")
     print(text)
     return 0
