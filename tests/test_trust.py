@@ -354,3 +354,14 @@ def test_checklist_and_cli_say_how_sure() -> None:
                        "faults": faults, "warnings": [], "output_dir": "out"})
     text = buf.getvalue()
     assert "possible" in text and text.count("how sure:") == 2
+
+
+def test_error_terms_too_small_to_matter_are_left_out_of_the_words() -> None:
+    """A term under 5% of the total adds under 0.2% to it in quadrature: the fault text
+    names the terms that make the interval, not a 0.0021 beside a 3.4."""
+    from formcheck.assess.faults import _fmt_err
+
+    text = _fmt_err({"runner_size": 3.0, "step_to_step": 1.6, "landmark_guess": 0.0021, "total": 3.4}, "deg")
+    assert text.startswith("+/-3.4 deg (")
+    assert "runner size 3" in text and "step to step 1.6" in text
+    assert "ear/nose guessed" not in text

@@ -250,7 +250,9 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
 def _fmt_err(err: dict[str, float], unit: str) -> str:
     names = {"between_people": "between people", "calibration": "calibration", "camera_pitch": "camera pitch",
              "runner_size": "runner size", "step_to_step": "step to step", "landmark_guess": "ear/nose guessed"}
-    bits = [f"{names[k]} {v:.2g}" for k, v in err.items() if k != "total" and np.isfinite(v) and v > 0]
+    # terms under 5% of the total add under 0.2% to it in quadrature: not worth a word
+    floor = 0.05 * err["total"] if np.isfinite(err["total"]) else 0.0
+    bits = [f"{names[k]} {v:.2g}" for k, v in err.items() if k != "total" and np.isfinite(v) and v > floor]
     return f"+/-{err['total']:.2g} {unit} ({', '.join(bits)})"
 
 
