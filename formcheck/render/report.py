@@ -345,12 +345,17 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
             fig.text(x0, y + 0.38 * row_h, "not measurable: " + str(m.get("reason", "no data")),
                      fontsize=7.5, color=GREY, va="center")
             continue
-        sev = m.get("band")
+        # The colour is the fault's judged severity (its interval), not the median's band:
+        # a median in the severe band whose interval only clears "mild" reads mild here
+        # too, and a fault that is only "possible" is not coloured as one.
+        sev = _judged_severity(data, th) if th is not None else m.get("band")
         sub = fmt(m["median"], unit)
         if th is not None:
             sub += f"  ·  {norm_text(th)}"
             if m.get("exempt"):
                 sub += "  (not a fault: whole-body lean)"
+            elif _fault_status(data, th) == "possible":
+                sub += "  (possible: see the checks)"
         elif ref is not None:
             sub += f"  ·  typical {ref[0]:g}-{ref[1]:g}"
         fig.text(x0, y + 0.38 * row_h, sub, fontsize=8, color=status_color(sev) if sev else DARK,
@@ -361,6 +366,18 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
         ax.set_title(label, fontsize=1, alpha=0)  # invisible: lets tests find the row
         axes.append(ax)
     return axes
+
+
+def _fault_status(data: ReportData, th: Threshold) -> str | None:
+    """The status of ``th``'s fault in the summary (None when it was not judged)."""
+    f = next((f for f in data.summary.get("faults") or [] if f.get("code") == th.fault), None)
+    return f.get("status", "found") if f else None
+
+
+def _judged_severity(data: ReportData, th: Threshold) -> str | None:
+    """The severity of ``th``'s fault when it was found, else None."""
+    f = next((f for f in data.summary.get("faults") or [] if f.get("code") == th.fault), None)
+    return f.get("severity") if f and f.get("status", "found") == "found" else None
 
 
 CHECK_MARKS = {"found": "✗", "not_found": "✓", "possible": "?"}
