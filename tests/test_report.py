@@ -232,3 +232,25 @@ def test_crop_box_keeps_aspect_and_stays_in_the_image():
     assert abs((x1 - x0) / (y1 - y0) - 0.8) < 0.02
     assert x0 <= 100 and x1 >= 140 and y0 <= 50 and y1 >= 300
     assert crop_box(np.full((3, 2), np.nan), 640, 480, 1.0) == (0, 0, 640, 480)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("status,severity", [("found", "mild"), ("found", "severe"), ("possible", "moderate")])
+def test_key_number_colour_is_the_judged_fault_not_the_median_band(forward_head_dir, tmp_path, status, severity):
+    """A median in the severe band whose interval only clears mild is a mild fault: the
+    key number reads in the fault's colour; a fault that is only possible is not coloured."""
+    from formcheck.render.report_draw import DARK, status_color
+
+    folder = tmp_path / "f"
+    shutil.copytree(forward_head_dir, folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["metrics"]["cva_deg"]["band"] = "severe"
+    fault = next(f for f in summary["faults"] if f["code"] == "forward_head")
+    fault["status"], fault["severity"] = status, severity
+    (folder / "summary.json").write_text(json.dumps(summary))
+    fig = build_figures(load_folder(folder))[0]
+    head = next(t for t in fig.texts if re.match(r"^\d+°  ·  norm ≥", t.get_text()))
+    if status == "found":
+        assert head.get_color() == status_color(severity)
+    else:
+        assert "possible" in head.get_text() and head.get_color() == DARK
