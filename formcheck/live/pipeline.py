@@ -400,9 +400,11 @@ class LivePipeline:
             # not a step offline would count (too long or short, no bounce, gaps), or the
             # frames come too slowly to tell a step from an alias of the bounce
             return
+        # the latest frames, from at most one step before this one's start
+        latest = [r for r in before if r.t >= 2 * prev - mid][-MIN_POSTURE_FRAMES:]
         values: dict[str, float] = {}
-        if len(before) >= MIN_POSTURE_FRAMES:
-            values = self._step_values(rows, before[-MIN_POSTURE_FRAMES:], mid)
+        if len(rows) >= MIN_POSTURE_FRAMES or len(latest) >= MIN_POSTURE_FRAMES:
+            values = self._step_values(rows, latest, mid)
         step = StepResult(self._n_steps, prev, mid, len(rows), values, {})
         self._n_steps += 1
         self._last_step_t = t
@@ -416,13 +418,13 @@ class LivePipeline:
         the step's frames; waist bend as the median over stance (lower ankle within 5%
         of a torso length of its lowest point); bounce as the hip's range over the step
         in torso lengths (and cm when the height is known). Where the step has fewer
-        than :data:`MIN_POSTURE_FRAMES` frames, the medians and the waist bend are taken
-        over the ``latest`` frames up to its end instead; the bounce needs three of the
-        step's own (else not measured)."""
+        than :data:`MIN_POSTURE_FRAMES` frames before its end, the medians and the waist
+        bend are taken over the ``latest`` frames up to its end instead (when there are
+        as many); the bounce needs three of the step's own (else not measured)."""
         inner = [r for r in rows if r.t < end]
-        posture = rows if len(inner) >= MIN_POSTURE_FRAMES else latest
-        if len(inner) < MIN_POSTURE_FRAMES:
-            inner = latest
+        posture = rows
+        if len(inner) < MIN_POSTURE_FRAMES and len(latest) >= MIN_POSTURE_FRAMES:
+            inner = posture = latest
         values = {k: _nanmedian([r.metrics[k] for r in inner]) for k in MEDIAN_METRICS}
         torso = _nanmedian([r.torso for r in posture])
         ankle = np.array([r.ankle_y for r in posture])
