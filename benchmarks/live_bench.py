@@ -217,9 +217,10 @@ def write(rows: list[dict]) -> str:
         "+ the causal pipeline (a few ms). Its p95 follows the slowest pose calls.",
         "- Recording encodes every captured frame (30 fps, x264 ultrafast, one thread) beside the "
         "model: on 2 busy cores it takes CPU from it, so more frames are dropped.",
-        "- Steps are found from the hip bounce, which needs at least ~3 processed frames per step "
-        "(about 10 frames/s at 170-180 steps/min); below that steps are missed and a cue comes late "
-        "or not at all (see the first-cue column).",
+        "- Steps are found from the hip bounce, which needs three processed frames per step at 200 "
+        "steps/min (10 frames/s); below that the status line and the headless output say the machine "
+        "is too slow for live cues, and no steps or cues are given (`--slow-machine` prints the "
+        "table behind the limit).",
         "",
     ]
     return "\n".join(lines)
