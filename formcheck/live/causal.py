@@ -94,6 +94,16 @@ WINDOW_S = 6.0
 #: The rhythm is first looked for once this much history is there (s): two periods of
 #: 86 steps/min, about five of a runner at 140-200 steps/min.
 MIN_WINDOW_S = 2.8
+#: ... and once it holds this many processed frames: the rhythm test
+#: (:data:`MIN_RHYTHM_CORR`) must stand above the chance correlation of noise, about
+#: 2 / sqrt(n) over n samples (the even grid the window is resampled onto adds no new
+#: ones): 0.32 at 40 samples. At 30 frames/s 2.8 s hold 84; at 8 frames/s they held 22,
+#: and the first rhythm found for a 170 steps/min runner was the stride (two steps
+#: counted as one, 5 steps lost at the start). At the slowest rate the live mode accepts
+#: (9.67 frames/s, see :data:`formcheck.live.pipeline.MIN_STEP_FPS`) 40 frames take 4.1 s,
+#: inside the window; the low points already in it are confirmed at once, so waiting loses
+#: no step.
+MIN_WINDOW_SAMPLES = 40
 #: The analysis is redone at most this often (s of clip time): each redo costs about a
 #: millisecond, and a new mid-stance cannot come sooner than a step (0.22 s) anyway.
 REDO_S = 0.1
@@ -203,7 +213,8 @@ class StepDetector:
             self._t.popleft()
             self._y.popleft()
             self._feet.popleft()
-        if self.span_s < MIN_WINDOW_S or t - self._last_redo < REDO_S - 1e-6:
+        if (self.span_s < MIN_WINDOW_S or len(self._t) < MIN_WINDOW_SAMPLES
+                or t - self._last_redo < REDO_S - 1e-6):
             return []
         self._last_redo = t
         return self._analyse(t)

@@ -149,6 +149,13 @@ class CueEngine:
                 tr.active, tr.owed = False, False
         return self.poll(time_s)
 
+    def interrupt(self) -> None:
+        """The steps stop being judged for a while (the machine became too slow for the
+        step detector): runs of bad or clear steps are broken, as by a step that could
+        not be measured, so no cue is built from steps on both sides of the gap."""
+        for tr in self._tracks.values():
+            tr.bad_run = tr.clear_run = 0
+
     def poll(self, time_s: float) -> list[Cue]:
         """Cues due at ``time_s`` without a new step (a cool-down that has ended)."""
         if time_s - self._last_any < self.min_gap_s:

@@ -20,6 +20,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -58,17 +59,56 @@ NO_STEP_S = 5.0
 #: step detector: the smallest running bounce the model reads, 0.035 torso lengths (3 cm),
 #: would be under 1.4 px, the size of the model's frame-to-frame jitter there.
 MIN_TORSO_PX = 40.0
-#: The step detector needs at least three samples of the bounce per step to place a low
-#: point: 10 processed frames per second at 200 steps/min.
+#: The fewest processed frames per second the step detector works with. The hips go down
+#: and up once per step, so the bounce repeats at the step frequency: up to 3.3 Hz at 200
+#: steps/min, the fastest running cadence the tests run (a step lasts 0.3-0.35 s at
+#: 170-200 steps/min, so at R frames/s a step gets R * 0.3 samples). The sampling theorem
+#: needs more than 2 samples per step (6.7 frames/s at 200 steps/min), and then only for
+#: a pure, evenly sampled sine: frames a live source drops leave the rest unevenly spaced
+#: (whole source frames apart: from a 30 fps camera at 8/s, 0.1 and 0.133 s), and the
+#: rhythm must be told from the stride. Measured through the pose model (rendered runners,
+#: see benchmarks/live_bench.py ``slow_machine_rows``): at 170 steps/min, 7.5-8 frames/s
+#: (2.6-2.8 samples per step) still agree with offline, 6/s (2.1) miss and merge steps and
+#: 5/s (1.8, below the sampling theorem) count a slower false rhythm (33 steps of 56); at
+#: 200 steps/min, 9/s (2.7 per step) took the stride for the step over the first 4 s (53
+#: steps of 66) and 10/s agrees (65). Hence three samples per step at 200 steps/min.
 MIN_STEP_FPS = 10.0
+#: The processing rate is measured over the processed frames of the last RATE_WINDOW_S
+#: seconds, once they span RATE_MIN_SPAN_S (so a too slow machine is said within about a
+#: second and a half of the start).
+RATE_WINDOW_S = 3.0
+RATE_MIN_SPAN_S = 1.0
+#: A count of frames over the window is uncertain by one frame, so the machine is found
+#: too slow only when a window holds one frame fewer than the limit asks for (below 9.67
+#: frames/s), and counts as fast enough again at the limit itself (a rate hovering at the
+#: limit does not switch the cues on and off).
+RATE_SLACK = 1.0 / RATE_WINDOW_S
+#: A step's posture values (medians) are taken over at least this many frames: the step's
+#: own, and where it has fewer (at 10-12 frames/s a step has 2-4 frames before its end),
+#: the latest frames before it. A median of three sets aside one wrong frame; a posture
+#: changes over seconds, so the older frame (at most 0.2 s back above MIN_STEP_FPS) delays
+#: a change by that much at most. The bounce is a range *within* the step: it comes from
+#: the step's own frames only, and needs three (n evenly spread samples of a sine read its
+#: range low, three at worst 0.75 of it: a low reading can miss an excessive-bounce cue,
+#: never make a false one).
+MIN_POSTURE_FRAMES = 3
+
+
+def too_slow_text(rate: float, dropping: bool) -> str:
+    """What the status says while frames come too slowly for the step detector."""
+    if dropping:
+        return (f"this machine is too slow for live cues ({rate:.1f} frames/s processed, "
+                f"needs {MIN_STEP_FPS:g}): no steps or cues until it keeps up")
+    return (f"frames come too slowly for live cues ({rate:.1f} frames/s, needs "
+            f"{MIN_STEP_FPS:g}): no steps or cues until they come faster")
 
 
 def why_no_steps(recent: list[tuple[float, bool, str, float]], frame_height: int,
                  period_s: float) -> str:
     """Why no step is being found, from the last seconds of frames ``(time, runner found,
     view, torso px)``, the first reason that holds in this order: no runner in view, not
-    a side view, runner too small, frames too slow for the step detector, no steady
-    rhythm."""
+    a side view, runner too small, no steady rhythm. (Frames too slow for the step
+    detector are said at once and all along, before this: see :func:`too_slow_text`.)"""
     if not recent:
         return "no runner in view"
     found = [r for r in recent if r[1]]
@@ -81,11 +121,6 @@ def why_no_steps(recent: list[tuple[float, bool, str, float]], frame_height: int
     if torso and float(np.median(torso)) < MIN_TORSO_PX:
         return (f"runner too small ({float(np.median(torso)):.0f} px from shoulders to hips, "
                 f"needs {MIN_TORSO_PX:.0f}): come closer or zoom in")
-    span = recent[-1][0] - recent[0][0]
-    rate = (len(recent) - 1) / span if span > 0 else 0.0
-    if span > 1.0 and rate < MIN_STEP_FPS:
-        return (f"frames too slow for the step detector ({rate:.0f} per s processed, "
-                f"needs {MIN_STEP_FPS:.0f})")
     return "no steady rhythm (the hips show no repeating bounce)"
 
 
@@ -135,6 +170,7 @@ class FrameResult:
     active: list[str] = field(default_factory=list)
     done_s: float = math.nan  # clock time when this result was ready
     notice: str | None = None  # why there are no steps, on the frames where it is (re)said
+    slow: bool = False  # frames come too slowly for the step detector (no steps, no cues)
 
     @property
     def latency_s(self) -> float:
@@ -156,7 +192,7 @@ class FrameResult:
             "metrics": {k: num(v) for k, v in self.metrics.items()}, "line": self.line,
             "step": self.step.to_dict() if self.step else None,
             "cues": [c.to_dict() for c in self.cues], "active": self.active,
-            "latency_s": num(self.latency_s, 4), "notice": self.notice,
+            "latency_s": num(self.latency_s, 4), "notice": self.notice, "slow": self.slow,
             "new_steps": len(self.new_steps),
         }
 
@@ -211,6 +247,10 @@ class LivePipeline:
         self._last_step_t = -math.inf  # clip time when the last step was counted
         self._recent: deque[tuple[float, bool, str, float]] = deque()  # (t, found, view, torso px)
         self._said: tuple[float, str] | None = None  # last "no steps" notice (time, reason)
+        self._rate_frames: deque[tuple[float, int]] = deque()  # (t, source index), RATE_WINDOW_S
+        self.rate = math.nan  # processed frames per second (NaN until measured)
+        self.slow = False  # too slow for the step detector: no steps, no cues
+        self._slow_said = -math.inf  # when the too-slow notice was last given
 
     # -- view and facing over a sliding window (the offline rules)
     def _view(self, xy: np.ndarray) -> tuple[str, int]:
@@ -228,6 +268,7 @@ class LivePipeline:
     def process(self, frame: Any) -> FrameResult:
         """One frame (anything with ``index``, ``time_s``, ``rgb``, ``captured_s``)."""
         t = float(frame.time_s)
+        entered = self._measure_rate(t, int(getattr(frame, "index", -1)))
         sample = self.pose(frame.rgb, t)
         h, w = frame.rgb.shape[:2]
         res = FrameResult(frame.index, t, float(getattr(frame, "captured_s", math.nan)),
@@ -264,19 +305,53 @@ class LivePipeline:
                 self._feed_steps(res, t, pts, torso, smooth)
             else:
                 res.status = "not a side view: no posture cues (film the runner from the side)"
-        if res.step is None:
+        if res.step is None and not self.slow:
             res.cues = self.engine.poll(t)
-        res.active = self.engine.active
+        res.active = [] if self.slow else self.engine.active
         tracking = res.status == "tracking"
         if tracking and self._n_steps == 0:
             res.status = "finding the step rhythm"
         self._why_no_steps(res, t, sample.found, torso if sample.found else math.nan)
+        if self.slow:
+            self._say_too_slow(res, t, entered)
         if tracking:
             th = threshold_for("forward_head", self.engine.height_known)
             state = judge(res.metrics.get("cva_deg", math.nan), th, 0.0)
             res.line = ("fault" if "forward_head" in res.active else
                         "warn" if state == "bad" else "ok" if state is not None else None)
         return res
+
+    def _measure_rate(self, t: float, index: int) -> bool:
+        """Update :attr:`rate` and :attr:`slow` with a frame processed at clip time ``t``
+        (``index`` counts the source's frames, dropped ones too); True when the machine
+        has just been found too slow."""
+        self._rate_frames.append((t, index))
+        while t - self._rate_frames[0][0] > RATE_WINDOW_S:
+            self._rate_frames.popleft()
+        span = t - self._rate_frames[0][0]
+        if span < RATE_MIN_SPAN_S:
+            return False
+        self.rate = (len(self._rate_frames) - 1) / span
+        if not self.slow and self.rate < MIN_STEP_FPS - RATE_SLACK:
+            self.slow = True
+            self.engine.interrupt()  # no run of bad steps spans the slow stretch
+            return True
+        if self.slow and self.rate >= MIN_STEP_FPS:
+            self.slow = False
+            self._slow_said = -math.inf
+            self._last_step_t = t  # the "no steps for 5 s" clock starts again
+        return False
+
+    def _say_too_slow(self, res: FrameResult, t: float, entered: bool) -> None:
+        """While too slow: the status says so on every frame, and the notice (the headless
+        line) when it starts and every :data:`NO_STEP_S` after."""
+        idx = [i for _, i in self._rate_frames]
+        dropping = any(b - a > 1 for a, b in pairwise(idx)) or min(idx) < 0
+        res.status = too_slow_text(self.rate, dropping)
+        res.slow = True
+        if entered or t - self._slow_said >= NO_STEP_S - 1e-6:
+            res.notice = res.status
+            self._slow_said = t
 
     def _why_no_steps(self, res: FrameResult, t: float, found: bool, torso: float) -> None:
         """Never silent: once no step has been counted for :data:`NO_STEP_S`, the status
@@ -287,7 +362,7 @@ class LivePipeline:
         self._recent.append((t, found, res.view, torso))
         while self._recent and t - self._recent[0][0] > NO_STEP_S:
             self._recent.popleft()
-        if res.new_steps:
+        if res.new_steps or self.slow:
             self._said = None
             return
         since = t - max(self._last_step_t, self._t0)
@@ -318,12 +393,18 @@ class LivePipeline:
         prev, mid = det.t_start_s, det.t_end_s
         self._last_mid = mid
         rows = [r for r in self._rows if prev <= r.t <= mid]
-        self._rows = [r for r in self._rows if r.t >= mid]
-        if not det.valid:
-            return  # not a step offline would count (too long or short, no bounce, gaps)
+        before = [r for r in self._rows if r.t <= mid]
+        # the frames after this mid-stance, and the latest before it (see MIN_POSTURE_FRAMES)
+        self._rows = before[-MIN_POSTURE_FRAMES:] + [r for r in self._rows if r.t > mid]
+        if not det.valid or self.slow:
+            # not a step offline would count (too long or short, no bounce, gaps), or the
+            # frames come too slowly to tell a step from an alias of the bounce
+            return
+        # the latest frames, from at most one step before this one's start
+        latest = [r for r in before if r.t >= 2 * prev - mid][-MIN_POSTURE_FRAMES:]
         values: dict[str, float] = {}
-        if len(rows) >= 3:
-            values = self._step_values(rows, mid)
+        if len(rows) >= MIN_POSTURE_FRAMES or len(latest) >= MIN_POSTURE_FRAMES:
+            values = self._step_values(rows, latest, mid)
         step = StepResult(self._n_steps, prev, mid, len(rows), values, {})
         self._n_steps += 1
         self._last_step_t = t
@@ -332,16 +413,22 @@ class LivePipeline:
         res.cues = res.cues + self.engine.step(t, values)
         step.states = dict(step_states(values, self.engine.height_known, self.engine.margins))
 
-    def _step_values(self, rows: list[_Row], end: float) -> dict[str, float]:
+    def _step_values(self, rows: list[_Row], latest: list[_Row], end: float) -> dict[str, float]:
         """A step's posture values, defined as in the offline step table: medians over
         the step's frames; waist bend as the median over stance (lower ankle within 5%
         of a torso length of its lowest point); bounce as the hip's range over the step
-        in torso lengths (and cm when the height is known)."""
+        in torso lengths (and cm when the height is known). Where the step has fewer
+        than :data:`MIN_POSTURE_FRAMES` frames before its end, the medians and the waist
+        bend are taken over the ``latest`` frames up to its end instead (when there are
+        as many); the bounce needs three of the step's own (else not measured)."""
         inner = [r for r in rows if r.t < end]
+        posture = rows
+        if len(inner) < MIN_POSTURE_FRAMES and len(latest) >= MIN_POSTURE_FRAMES:
+            inner = posture = latest
         values = {k: _nanmedian([r.metrics[k] for r in inner]) for k in MEDIAN_METRICS}
-        torso = _nanmedian([r.torso for r in rows])
-        ankle = np.array([r.ankle_y for r in rows])
-        bend = np.array([r.metrics["waist_bend_deg"] for r in rows])
+        torso = _nanmedian([r.torso for r in posture])
+        ankle = np.array([r.ankle_y for r in posture])
+        bend = np.array([r.metrics["waist_bend_deg"] for r in posture])
         if np.isfinite(ankle).any() and math.isfinite(torso):
             stance = ankle >= np.nanmax(ankle) - 0.05 * torso
             values["waist_bend_deg"] = _nanmedian(list(bend[stance]))
@@ -349,7 +436,8 @@ class LivePipeline:
             values["waist_bend_deg"] = math.nan
         hip = np.array([r.hip_y for r in rows])
         hip = hip[np.isfinite(hip)]
-        osc = float(np.ptp(hip)) / torso if hip.size >= 3 and torso > 0 else math.nan
+        step_torso = _nanmedian([r.torso for r in rows])
+        osc = float(np.ptp(hip)) / step_torso if hip.size >= 3 and step_torso > 0 else math.nan
         values["vertical_oscillation_torso"] = osc
         if self.height_cm:
             values["vertical_oscillation_cm"] = osc * TORSO_HEIGHT_FRACTION * self.height_cm

@@ -253,6 +253,7 @@
     else text = text.charAt(0).toUpperCase() + text.slice(1);
     status(text);
     root.dataset.status = res.status;
+    root.dataset.slow = res.slow ? "yes" : "no";  // too slow for live cues: the status says so
     root.dataset.line = res.line || "none";
   }
 
