@@ -74,7 +74,7 @@ def test_a_stopped_server_ends_its_workers_and_the_job_runs_again(tmp_path: Path
     try:
         wait_until(lambda: (j := store.get(job.id)) and j.state == "running" and j.progress > 0, 300,
               "the pose pass to start")
-        pids = [p.pid for p in first._executor._processes.values()]  # type: ignore[union-attr]
+        pids = first.pool.pids()  # type: ignore[union-attr]
     finally:
         first.stop()
     assert pids and not any(_alive(p) for p in pids), "a worker outlived the server"
