@@ -63,9 +63,9 @@ class Settings:
         if self.view not in ("auto", "side", "front", "back"):
             raise InputError(f"--view must be auto, side, front or back, not {self.view!r}")
         if self.height_cm is not None and not 80 <= self.height_cm <= 250:
-            raise InputError(f"--height-cm {self.height_cm} is not a plausible height (80-250 cm)")
+            raise InputError(f"a height of {self.height_cm:g} cm is not a plausible height (80-250 cm)")
         if self.mass_kg is not None and not 20 <= self.mass_kg <= 250:
-            raise InputError(f"--mass-kg {self.mass_kg} is not a plausible body mass (20-250 kg)")
+            raise InputError(f"a body mass of {self.mass_kg:g} kg is not plausible (20-250 kg)")
         if not 0 <= self.min_visibility < 1:
             raise InputError("min_visibility must be in [0, 1)")
         if self.cutoff_hz <= 0:

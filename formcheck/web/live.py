@@ -336,6 +336,8 @@ def queue_recording(web: Any, run: LiveRun, video: Path, duration_s: float) -> d
     import json
     import uuid
 
+    from formcheck.store.records import Conditions
+
     job_id = uuid.uuid4().hex
     started = time.localtime(run.started_wall)
     job = web.jobs.add(job_id=job_id, clip_name=f"live {time.strftime('%Y-%m-%d %H:%M', started)}",
@@ -343,7 +345,7 @@ def queue_recording(web: Any, run: LiveRun, video: Path, duration_s: float) -> d
                        athlete=run.athlete or "", date=dt.date.fromtimestamp(run.started_wall).isoformat(),
                        notes=f"recorded on the live page ({duration_s:.0f} s)",
                        height_cm=web.config.settings.height_cm,
-                       conditions=json.dumps({"condition": "treadmill", "speed_kmh": None, "shoes": None}))
+                       conditions=json.dumps(Conditions(condition="treadmill").run()))
     web.dispatcher.wake()
     return job.public()
 

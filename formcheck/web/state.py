@@ -65,9 +65,9 @@ class Web:
     def _record(self, job: Job) -> str:
         from formcheck.store import Conditions
 
-        cond = json.loads(job.conditions or "{}")
-        conditions = Conditions(condition=cond.get("condition"), speed_kmh=cond.get("speed_kmh"),
-                                shoes=cond.get("shoes"), notes=job.notes or None)
+        run = json.loads(job.conditions or "{}")  # written from Conditions.run()
+        conditions = Conditions(condition=run.get("condition"), speed_kmh=run.get("speed_kmh"),
+                                shoes=run.get("shoes"), notes=job.notes or None)
         date = dt.date.fromisoformat(job.date) if job.date else None
         sid = self.library.record(Path(job.out_dir), job.athlete, date, conditions, Path(job.clip_path))
         return str(sid)

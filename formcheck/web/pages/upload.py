@@ -18,17 +18,28 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, InputError
+from formcheck.store.records import Conditions
 from formcheck.web.state import web_of
 
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-CONDITIONS = ("treadmill", "outdoor")
 
 
 def _clean_text(value: Any, limit: int) -> str:
     return _CONTROL.sub(" ", str(value or "")).strip()[:limit]
+
+
+def _number(value: Any, what: str, unit: str) -> float | None:
+    """A form field's number, None when left empty (its range is checked by the record)."""
+    text = _clean_text(value, 10)
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"the {what} must be a number of {unit}") from None
 
 
 def upload_page(request: Request) -> Response:
@@ -66,30 +77,15 @@ async def upload(request: Request) -> Response:
             except ValueError:
                 fallback_date = None
         notes = _clean_text(form.get("notes"), 2000)
-        condition = _clean_text(form.get("condition"), 20) or None
-        if condition is not None and condition not in CONDITIONS:
-            return JSONResponse({"error": "the condition must be treadmill or outdoor"}, status_code=400)
-        shoes = _clean_text(form.get("shoes"), 120) or None
-        speed_text = _clean_text(form.get("speed_kmh"), 10)
-        speed = None
-        if speed_text:
-            try:
-                speed = float(speed_text)
-            except ValueError:
-                return JSONResponse({"error": "the speed must be a number of km/h"}, status_code=400)
-            if not 0 < speed < 60:
-                return JSONResponse({"error": f"{speed:g} km/h is not a running speed (0-60)"},
-                                    status_code=400)
-        height_text = _clean_text(form.get("height_cm"), 10)
-        height_cm = None
-        if height_text:
-            try:
-                height_cm = float(height_text)
-            except ValueError:
-                return JSONResponse({"error": "the height must be a number of cm"}, status_code=400)
-            if not 80 <= height_cm <= 250:
-                return JSONResponse({"error": f"{height_cm:g} cm is not a plausible height (80-250 cm)"},
-                                    status_code=400)
+        try:  # the same checks as the command line's: Conditions and Settings
+            conditions = Conditions(condition=_clean_text(form.get("condition"), 20) or None,
+                                    speed_kmh=_number(form.get("speed_kmh"), "speed", "km/h"),
+                                    shoes=_clean_text(form.get("shoes"), 120) or None,
+                                    notes=notes or None)
+            height_cm = web.config.settings.replace(
+                height_cm=_number(form.get("height_cm"), "height", "cm")).height_cm
+        except InputError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         job_id = uuid.uuid4().hex
         part = web.root / "clips" / f"{job_id}.part"
         try:
@@ -108,10 +104,9 @@ async def upload(request: Request) -> Response:
     clip = part.with_suffix(".video")
     part.replace(clip)
     out_dir = web.root / "sessions" / job_id
-    conditions = json.dumps({"condition": condition, "speed_kmh": speed, "shoes": shoes})
     job = web.jobs.add(job_id=job_id, clip_name=clip_name, clip_path=clip, out_dir=out_dir,
                        athlete=athlete, date=date, notes=notes, height_cm=height_cm,
-                       conditions=conditions)
+                       conditions=json.dumps(conditions.run()))
     web.dispatcher.wake()
     log.info("queued %s (%s, %.1f s)", clip_name, job_id, info["duration_s"])
     return JSONResponse({"job": job.public(), "video": info}, status_code=201)
