@@ -25,7 +25,7 @@ from formcheck.assess.norms import (
     TORSO_HEIGHT_FRACTION,
     G,
 )
-from formcheck.assess.segments import Segmentation, segment_steps
+from formcheck.assess.segments import segment_steps
 from formcheck.assess.verdict import checklist, drift_table, metric_bands
 from formcheck.kinematics.cleaning import CleaningLog, clean, true_runs
 from formcheck.kinematics.level import rotate_points
@@ -54,7 +54,7 @@ from formcheck.model import registry
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
 from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
 from formcheck.model.provenance import library_versions
-from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, json_ready
+from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, PostureSegments, json_ready
 from formcheck.model.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class Analysis:
     tilt: TiltEstimate | None = None
     gait: dict[str, Any] = field(default_factory=dict)
     timing: Timing = field(default_factory=Timing)
-    posture_segments: Segmentation | None = None
+    posture_segments: PostureSegments | None = None
 
     def summary(self) -> dict[str, Any]:
         """``summary.json`` as plain data (validated by :meth:`result`)."""
@@ -134,7 +134,7 @@ class Analysis:
             "step_period_s": round(self.steps.period_s, 4),
             "metrics": self.metrics,
             "drift": self.drift,
-            "posture_segments": self.posture_segments.to_dict() if self.posture_segments else None,
+            "posture_segments": self.posture_segments.model_dump() if self.posture_segments else None,
             "faults": faults,
             "checks": checklist(self.view.view, self.metrics, faults, self.steps.count),
             "evidence_frames": self.evidence_frames,

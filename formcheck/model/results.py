@@ -26,7 +26,7 @@ from pathlib import PurePath
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 #: Version of the ``summary.json`` layout. 1.0 was written by formcheck 0.1;
 #: :func:`formcheck.io.migrate.migrate_summary` upgrades it.
@@ -254,6 +254,10 @@ class ChangePointRecord(_Record):
     changes: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="per metric: before, after (medians), change, limit")
 
+    @field_serializer("t_s")
+    def _ms(self, t: float) -> float:
+        return round(t, 3)
+
 
 class SegmentRecord(_Record):
     """A stretch of steps between abrupt changes and its median posture."""
@@ -265,12 +269,22 @@ class SegmentRecord(_Record):
     t_end_s: float
     medians: dict[str, float | None] = Field(default_factory=dict)
 
+    @field_serializer("t_start_s", "t_end_s")
+    def _ms(self, t: float) -> float:
+        return round(t, 3)
+
 
 class PostureSegments(_Record):
+    # made by formcheck.assess.segments.segment_steps
     method: str = ""
     limits: dict[str, float] = Field(default_factory=dict)
     change_points: list[ChangePointRecord] = Field(default_factory=list)
     segments: list[SegmentRecord] = Field(default_factory=list)
+
+    @property
+    def changed_metrics(self) -> set[str]:
+        """Metrics that jump at some change point (their drift is not fatigue)."""
+        return {m for cp in self.change_points for m in cp.changes}
 
 
 class EvidenceFrames(_Record):
