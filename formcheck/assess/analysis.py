@@ -114,7 +114,7 @@ class Analysis:
             "made_with": library_versions(),
             "video": self.video.to_dict(),
             "model": self.model.to_dict(),
-            "settings": self.settings.to_dict(),
+            "settings": dataclasses.asdict(self.settings),
             "settings_fingerprint": self.settings.fingerprint(),
             "detection": {
                 "frames_with_runner": int(det.sum()),

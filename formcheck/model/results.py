@@ -19,14 +19,18 @@ older reader and nothing is lost on a round trip.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
+import typing
 from pathlib import PurePath
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_serializer
+
+from formcheck.model.settings import Settings
 
 #: Version of the ``summary.json`` layout. 1.0 was written by formcheck 0.1;
 #: :func:`formcheck.io.migrate.migrate_summary` upgrades it.
@@ -63,20 +67,24 @@ class ModelMeta(_Record):
     path: str
 
 
-class SettingsRecord(_Record):
-    """The analysis settings (:class:`formcheck.model.settings.Settings`)."""
+def _settings_record() -> type[_Record]:
+    """:class:`SettingsRecord`, generated from :class:`~formcheck.model.settings.Settings`:
+    its fields, types, defaults and descriptions (a setting added there is recorded here).
+    A choice among words (``view``) is read as any string, so a folder written by another
+    version still loads."""
+    hints = typing.get_type_hints(Settings)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        kind = hints[f.name]
+        if typing.get_origin(kind) is Literal:
+            kind = str
+        fields[f.name] = (kind, Field(default=f.default, description=f.metadata.get("description")))
+    return create_model("SettingsRecord", __base__=_Record, __module__=__name__,
+                        __doc__="The analysis settings (:class:`formcheck.model.settings.Settings`).",
+                        **fields)
 
-    model: str | None = None
-    view: str = "auto"
-    height_cm: float | None = None
-    mass_kg: float | None = None
-    min_visibility: float = 0.5
-    max_gap_s: float = 0.25
-    cutoff_hz: float = 6.0
-    video: bool = True
-    report: bool = True
-    speed: float | None = Field(default=None, description="slow-motion factor given (--speed), or None")
-    threads: int = 0
+
+SettingsRecord = _settings_record()
 
 
 class Detection(_Record):
@@ -310,7 +318,7 @@ class AnalysisResult(_Record):
         default_factory=dict, description="versions of Python and the libraries that can move a number")
     video: VideoMeta
     model: ModelMeta
-    settings: SettingsRecord
+    settings: SettingsRecord  # type: ignore[valid-type]  # generated from Settings
     settings_fingerprint: str
     detection: Detection
     cleaning: CleaningRecord

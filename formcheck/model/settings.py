@@ -56,7 +56,8 @@ class Settings:
     cutoff_hz: float = 6.0
     video: bool = field(default=True, metadata=NOT_ANALYSIS)
     report: bool = field(default=True, metadata=NOT_ANALYSIS)
-    speed: float | None = None
+    speed: float | None = field(default=None, metadata={
+        "description": "slow-motion factor given (--speed), or None"})
     threads: int = field(default=0, metadata=NOT_ANALYSIS)
 
     def __post_init__(self) -> None:
@@ -87,9 +88,6 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
     def fingerprint(self) -> str:
         """Hash of the settings that change the analysis: every field but those marked

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.batch.executors import Workers
+from formcheck.model.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -276,20 +277,19 @@ class _ProgressWriter:
 
 
 def analyse_job(db_path: str, job_id: str, clip: str, out_dir: str,
-                settings: dict[str, Any]) -> dict[str, Any]:
+                settings: Settings) -> dict[str, Any]:
     """Run in a worker process: analyse one uploaded clip into ``out_dir``.
 
     Returns ``{"ok": True}`` or ``{"error": "<one line>"}`` for a user error
     (:class:`~formcheck.errors.FormcheckError`); anything else is a bug and raises.
     """
     from formcheck.errors import FormcheckError
-    from formcheck.model.settings import Settings
     from formcheck.pipeline.run import analyze_video
 
     writer = _ProgressWriter(db_path, job_id)
     writer.write(0.0, "loading the pose model")
     try:
-        analyze_video(clip, out_dir, Settings(**settings), progress=writer)
+        analyze_video(clip, out_dir, settings, progress=writer)
     except FormcheckError as exc:
         return {"error": str(exc)}
     return {"ok": True}
@@ -306,13 +306,13 @@ class Dispatcher:
     Parameters
     ----------
     store : the jobs table.
-    settings : :class:`~formcheck.model.settings.Settings` as a dict (the height is set per job).
+    settings : the server's settings (a job's height replaces the height given here).
     on_done : records a completed analysis folder in the library, returns the session id.
     workers : number of worker processes (clips analysed at once).
     scheduler : a Dask scheduler address, or None for local processes.
     """
 
-    def __init__(self, store: JobStore, settings: dict[str, Any], on_done: OnDone,
+    def __init__(self, store: JobStore, settings: Settings, on_done: OnDone,
                  workers: int = 1, scheduler: str | None = None):
         self.store = store
         self.settings = settings
@@ -362,9 +362,7 @@ class Dispatcher:
             self._wake.clear()
 
     def _submit(self, job: Job) -> None:
-        settings = dict(self.settings)
-        if job.height_cm is not None:
-            settings["height_cm"] = job.height_cm
+        settings = self.settings.replace(height_cm=job.height_cm)  # None keeps the server's
         assert self.pool is not None
         fut = self.pool.submit(analyse_job, str(self.store.db_path), job.id, job.clip_path,
                                job.out_dir, settings)

@@ -58,7 +58,7 @@ class Web:
         settings = config.settings
         if config.workers > 1 and settings.threads == 0:
             settings = settings.replace(threads=1)  # as batch does: one core per worker
-        self.dispatcher = Dispatcher(self.jobs, settings.to_dict(), self._record,
+        self.dispatcher = Dispatcher(self.jobs, settings, self._record,
                                      workers=config.workers, scheduler=config.scheduler)
 
     # -- jobs -> library -------------------------------------------------------------
