@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import signal
 
 from formcheck import ANALYSIS_REVISION, __version__
-from formcheck.assess.faults import ClipContext, Fault, find_faults
+from formcheck.assess.faults import ClipContext, find_faults
 from formcheck.assess.norms import (
     DEFAULT_HEIGHT_CM,
     DEFAULT_MASS_KG,
@@ -54,7 +54,13 @@ from formcheck.model import registry
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
 from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
 from formcheck.model.provenance import library_versions
-from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, PostureSegments, json_ready
+from formcheck.model.results import (
+    SCHEMA_VERSION,
+    AnalysisResult,
+    FaultRecord,
+    PostureSegments,
+    json_ready,
+)
 from formcheck.model.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -91,7 +97,7 @@ class Analysis:
     frames: pd.DataFrame
     step_table: pd.DataFrame
     metrics: dict[str, dict[str, Any]]
-    faults: list[Fault]
+    faults: list[FaultRecord]
     drift: dict[str, dict[str, Any]]
     assumptions: list[str]
     evidence_frames: dict[str, int]
@@ -106,7 +112,7 @@ class Analysis:
     def summary(self) -> dict[str, Any]:
         """``summary.json`` as plain data (validated by :meth:`result`)."""
         det = self.raw.detected
-        faults = [f.to_dict() for f in self.faults]
+        faults = [f.model_dump() for f in self.faults]
         return {
             "schema_version": SCHEMA_VERSION,
             "formcheck_version": __version__,
@@ -338,7 +344,7 @@ def _summarise(step_table: pd.DataFrame, view: ViewResult, settings: Settings) -
     return out
 
 
-def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult) -> dict[str, int]:
+def _evidence_frames(frames: pd.DataFrame, faults: list[FaultRecord], view: ViewResult) -> dict[str, int]:
     """Worst and best moments for the report's stills."""
     out: dict[str, int] = {}
     if faults and faults[0].frame is not None:

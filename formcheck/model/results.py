@@ -242,6 +242,11 @@ class FaultRecord(_Record):
     advice: str
     evidence: FaultEvidence
 
+    @property
+    def frame(self) -> int | None:
+        """The evidence frame (the worst moment's), if any."""
+        return self.evidence.worst.frame if self.evidence.worst is not None else None
+
 
 class Check(_Record):
     """One line of the checklist of every fault formcheck looks for."""
