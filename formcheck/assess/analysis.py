@@ -57,6 +57,7 @@ from formcheck.model.provenance import library_versions
 from formcheck.model.results import (
     SCHEMA_VERSION,
     AnalysisResult,
+    DecodeStats,
     FaultRecord,
     PostureSegments,
     json_ready,
@@ -102,7 +103,7 @@ class Analysis:
     assumptions: list[str]
     evidence_frames: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
-    decode: dict[str, Any] = field(default_factory=dict)
+    decode: DecodeStats = field(default_factory=DecodeStats)
     warnings: list[str] = field(default_factory=list)
     tilt: TiltEstimate | None = None
     gait: dict[str, Any] = field(default_factory=dict)
@@ -146,7 +147,7 @@ class Analysis:
             "evidence_frames": self.evidence_frames,
             "assumptions": self.assumptions,
             "warnings": self.warnings,
-            "decode": self.decode,
+            "decode": self.decode.model_dump(),
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
