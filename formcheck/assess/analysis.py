@@ -27,7 +27,7 @@ from formcheck.assess.norms import (
 )
 from formcheck.assess.segments import segment_steps
 from formcheck.assess.verdict import checklist, drift_table, metric_bands
-from formcheck.kinematics.cleaning import CleaningLog, clean, true_runs
+from formcheck.kinematics.cleaning import clean, true_runs
 from formcheck.kinematics.level import rotate_points
 from formcheck.kinematics.metrics import (
     body_points,
@@ -57,6 +57,7 @@ from formcheck.model.provenance import library_versions
 from formcheck.model.results import (
     SCHEMA_VERSION,
     AnalysisResult,
+    CleaningRecord,
     DecodeStats,
     FaultRecord,
     PostureSegments,
@@ -92,7 +93,7 @@ class Analysis:
     settings: Settings
     raw: PoseSeries
     pose: PoseSeries
-    cleaning: CleaningLog
+    cleaning: CleaningRecord
     view: ViewResult
     steps: Steps
     frames: pd.DataFrame
@@ -129,7 +130,7 @@ class Analysis:
                 "fraction": round(float(det.mean()) if len(det) else 0.0, 4),
                 "runner_selection": self.raw.selection,
             },
-            "cleaning": self.cleaning.to_dict(),
+            "cleaning": self.cleaning.model_dump(),
             "camera_tilt": self.tilt.to_dict() if self.tilt else None,
             "view": self.view.view,
             "facing": self.view.facing,

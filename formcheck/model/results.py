@@ -103,7 +103,8 @@ class CleaningRecord(_Record):
 
     min_visibility: float
     max_gap_s: float
-    cutoff_hz: float
+    cutoff_hz: float | None = Field(description="the low-pass cut-off applied; None: no filter (the cut-off "
+                                    "is not below the clip's Nyquist frequency)")
     filter: str
     points_low_visibility: int
     points_outliers: int
