@@ -42,7 +42,7 @@ from formcheck.kinematics.steps import (
     gait_kind,
     time_windows,
 )
-from formcheck.kinematics.timing import Timing, check_slow_motion, start_timing
+from formcheck.kinematics.timing import check_slow_motion, start_timing
 from formcheck.kinematics.view import (
     ViewResult,
     detect_view,
@@ -61,6 +61,7 @@ from formcheck.model.results import (
     DecodeStats,
     FaultRecord,
     PostureSegments,
+    TimingRecord,
     json_ready,
 )
 from formcheck.model.settings import Settings
@@ -108,7 +109,7 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     tilt: TiltEstimate | None = None
     gait: dict[str, Any] = field(default_factory=dict)
-    timing: Timing = field(default_factory=Timing)
+    timing: TimingRecord = field(default_factory=TimingRecord)
     posture_segments: PostureSegments | None = None
 
     def summary(self) -> dict[str, Any]:
@@ -138,7 +139,7 @@ class Analysis:
             "steps": self.steps.count,
             "segments": self.steps.kind,
             "gait": self.gait,
-            "timing": self.timing.to_dict(),
+            "timing": self.timing.model_dump(),
             "step_period_s": round(self.steps.period_s, 4),
             "metrics": self.metrics,
             "drift": self.drift,

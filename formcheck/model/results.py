@@ -165,6 +165,25 @@ class TimingRecord(_Record):
     repeated_frames: int = Field(default=0, description="frames left out as repeats of the one before")
     message: str | None = None
     notes: list[str] = Field(default_factory=list)
+    implausible: bool = Field(default=False, description="the playback cadence is slower than any human "
+                              "gait (with no known factor)")
+
+    @field_serializer("playback_cadence_spm", "real_cadence_spm")
+    def _spm(self, cadence: float | None) -> float | None:
+        return None if cadence is None else round(float(cadence), 1)
+
+    @property
+    def slow_motion_unconfirmed(self) -> bool:
+        """Rates at playback speed cannot be the runner's: withhold them."""
+        return self.source == "proposed" or self.implausible
+
+    def reason(self) -> str:
+        """Why the clock-dependent metrics are withheld."""
+        if self.source == "proposed" and self.proposed_factor is not None:
+            return (f"the clip looks like ~{self.proposed_factor:g}x slow motion; pass --speed "
+                    f"{self.proposed_factor:g} to confirm")
+        return ("the playback cadence is slower than any walk or run (slow motion, or strides "
+                "counted as steps); pass --speed FACTOR if the clip is slow motion")
 
 
 class MetricSummary(_Record):
