@@ -356,17 +356,17 @@ def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
     said = j.severity if j.status == "found" else j.status.replace("_", " ")
     msg = (f"{MESSAGES[code]}: median {th.metric} {med:.3g} {th.unit} "
            f"({sign} {th.mild:g} {th.unit}, {said})")
-    return FaultRecord(code=code, severity=j.severity, status=j.status, confidence=j.text,
-                       title=MESSAGES[code], message=msg, advice=ADVICE[code], evidence=evidence)
+    return FaultRecord.model_validate(dict(
+        code=code, severity=j.severity, status=j.status, confidence=j.text, title=MESSAGES[code],
+        message=msg, advice=ADVICE[code], evidence=evidence))
 
 
 def _unless_whole_body_lean(fault: FaultRecord, steps: pd.DataFrame) -> FaultRecord | None:
     """Drop a trunk-lean fault when the whole body leans (legs lean as much as the trunk)."""
     bend = float(steps["waist_bend_deg"].median()) if "waist_bend_deg" in steps else float("nan")
-    # kept in the evidence as extra keys, after its fields
-    fault.evidence.waist_bend_deg = _r(bend, 2)
-    fault.evidence.whole_body_lean_max_bend = WHOLE_BODY_LEAN_MAX_BEND
-    fault.evidence.whole_body_lean_source = WHOLE_BODY_LEAN_SOURCE
+    fault.evidence = fault.evidence.model_copy(update={  # extra keys, after the fields
+        "waist_bend_deg": _r(bend, 2), "whole_body_lean_max_bend": WHOLE_BODY_LEAN_MAX_BEND,
+        "whole_body_lean_source": WHOLE_BODY_LEAN_SOURCE})
     if np.isfinite(bend) and bend < WHOLE_BODY_LEAN_MAX_BEND:
         return None
     return fault
@@ -393,7 +393,7 @@ def _drift_fault(steps: pd.DataFrame, drift: dict[str, dict[str, Any]]) -> Fault
     last_step = steps.iloc[-1]
     names = ", ".join(changes)
     n, third = len(steps), 2 * (len(steps) // 6)
-    return FaultRecord(
+    return FaultRecord.model_validate(dict(
         code="form_drift", severity=sev, status="found" if sure else "possible",
         confidence=(f"{'sure' if sure else 'not sure'}: gradual change over {n} steps ({third} per third), "
                     f"{worst_ratio:.1f} times the drift limit"
@@ -406,7 +406,7 @@ def _drift_fault(steps: pd.DataFrame, drift: dict[str, dict[str, Any]]) -> Fault
                   "first_step": int(steps["step"].iloc[0]), "last_step": int(last_step["step"]),
                   "worst": {"step": int(last_step["step"]), "time_s": _r(float(last_step["t_start_s"]), 3),
                             "frame": int(last_step["frame_start"])}},
-    )
+    ))
 
 
 def _segment_drift(steps: pd.DataFrame, drift: dict[str, dict[str, Any]] | None,

@@ -32,7 +32,7 @@ time-based values are withheld until confirmed, and ``--speed`` applies it.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -61,7 +61,8 @@ REPEAT_MAX_LEVELS = 0.5
 IRREGULAR_DT = 0.25
 
 
-def resolve_factor(given: float | None, capture_factor: float | None) -> tuple[float, str]:
+def resolve_factor(given: float | None,
+                   capture_factor: float | None) -> tuple[float, Literal["given", "metadata", "none"]]:
     """The factor to apply and where it came from: ``--speed`` first, then the file."""
     if given is not None:
         return float(given), "given"
@@ -178,7 +179,7 @@ def start_timing(raw: PoseSeries, given: float | None, capture: dict[str, Any] |
     """
     factor, source = resolve_factor(given, (capture or {}).get("factor"))
     timing = TimingRecord(factor=factor, source=source, capture=capture,
-                    timeline=timeline(raw.t, raw.video.fps))
+                          timeline=timeline(raw.t, raw.video.fps))
     series = raw
     if frame_change is not None and len(frame_change) == len(raw):
         mask = repeated_frames(frame_change)
