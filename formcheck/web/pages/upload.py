@@ -82,8 +82,8 @@ async def upload(request: Request) -> Response:
                                     speed_kmh=_number(form.get("speed_kmh"), "speed", "km/h"),
                                     shoes=_clean_text(form.get("shoes"), 120) or None,
                                     notes=notes or None)
-            height_cm = web.config.settings.replace(
-                height_cm=_number(form.get("height_cm"), "height", "cm")).height_cm
+            height_cm = _number(form.get("height_cm"), "height", "cm")
+            web.config.settings.replace(height_cm=height_cm)  # checked as every height is (None: none given)
         except InputError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         job_id = uuid.uuid4().hex
