@@ -303,6 +303,36 @@ def test_run_batch_survives_a_crashed_worker(tmp_path):
     assert rows_by_video(tmp_path / "out")["a.mp4"]["cva_deg"] == "70.0"
 
 
+def test_workers_renew_their_pool_after_a_crash_and_close_ends_a_busy_one(tmp_path):
+    # The pool the web app's jobs run on: a task that kills its worker breaks the pool,
+    # the next submit runs in a fresh one, and close() ends a worker still busy.
+    from concurrent.futures.process import BrokenProcessPool
+
+    from formcheck.batch.executors import Workers
+
+    def job(name: str) -> ClipJob:
+        return ClipJob(str(tmp_path / name), name, str(tmp_path / "out"), SETTINGS)
+
+    pool = Workers(1)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(stand_in_task, job("crash.mp4")).result(timeout=60)
+        assert pool.submit(stand_in_task, job("a.mp4")).result(timeout=60).status == "ok"
+        busy = pool.submit(time.sleep, 60)
+        deadline = time.monotonic() + 60
+        while not busy.running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pids = pool.pids()
+        assert len(pids) == 1
+    finally:
+        t0 = time.monotonic()
+        pool.close()
+    assert time.monotonic() - t0 < 10  # not the 60 s the task would take
+    with pytest.raises(KeyboardInterrupt):  # interrupted (SIGINT), not left to run
+        busy.result(timeout=10)
+    assert not Path(f"/proc/{pids[0]}").exists() or "Z" in Path(f"/proc/{pids[0]}/stat").read_text().split()[2]
+
+
 # ------------------------------------------------------------------------- pieces
 
 

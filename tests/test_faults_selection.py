@@ -48,13 +48,13 @@ def test_forward_head_severity_and_evidence(cva: float, severity: str) -> None:
     f = faults[0]
     # the median's band; the severity stated is judged on the interval (median +/- the
     # clip's error) and is never above it (tests/test_severity.py)
-    assert f.evidence["median_band"] == severity
+    assert f.evidence.median_band == severity
     assert SEVERITY_RANK[f.severity] <= SEVERITY_RANK[severity]
     # The evidence step is a bad but typical step (10th percentile), not the glitch.
-    assert f.evidence["worst"]["step"] == 5
-    assert f.evidence["worst"]["value"] == pytest.approx(cva - 4)
-    assert f.evidence["threshold"]["mild"] == THRESHOLDS["forward_head"].mild
-    assert f.evidence["threshold"]["kind"] == "calibrated proxy"
+    assert f.evidence.worst.step == 5
+    assert f.evidence.worst.value == pytest.approx(cva - 4)
+    assert f.evidence.threshold["mild"] == THRESHOLDS["forward_head"].mild
+    assert f.evidence.threshold["kind"] == "calibrated proxy"
     assert "chin tucks" in f.advice
 
 
@@ -75,7 +75,7 @@ def test_drift_detected_first_vs_last_third() -> None:
     cva = np.linspace(86, 76, 12).tolist()  # stays above the threshold, but drops 10 deg
     faults = find_faults(step_table(cva_deg=cva), "side", height_known=False)
     assert [f.code for f in faults] == ["form_drift"]
-    assert faults[0].evidence["changes"]["cva_deg"]["change"] < -5
+    assert faults[0].evidence.changes["cva_deg"].change < -5
 
 
 def test_side_faults_not_reported_for_front_view() -> None:

@@ -233,7 +233,7 @@ def test_repeated_frames_in_an_encoded_clip(tmp_path) -> None:
     after a paused start, through H.264 and the decoder."""
     from conftest import write_clip
 
-    from formcheck.io.video import DecodeStats, iter_frames, probe
+    from formcheck.io.video import DecodeLog, iter_frames, probe
 
     frames, distinct = [], 0
     for i in range(75):
@@ -248,7 +248,7 @@ def test_repeated_frames_in_an_encoded_clip(tmp_path) -> None:
         img[30:70, x % 140: x % 140 + 16] = (230, 60, 40)
         frames.append(img)
     clip = write_clip(tmp_path / "dups.mp4", frames, fps=30)
-    stats = DecodeStats()
+    stats = DecodeLog()
     list(iter_frames(probe(clip), stats=stats))
     mask = repeated_frames(np.array(stats.change))
     expected = np.zeros(75, bool)

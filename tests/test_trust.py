@@ -140,7 +140,7 @@ def test_forward_head_status_over_head_posture(torso_px: float, pitch: float | N
             assert truth > FH.mild - 1.0  # within the norm (up to the noise of the median)
             statuses.append("none")
             continue
-        assert f.confidence and f.evidence["measurement_error"]["total"] == pytest.approx(err, abs=1e-3)
+        assert f.confidence and f.evidence.measurement_error["total"] == pytest.approx(err, abs=1e-3)
         if f.status == "found":
             assert truth < FH.mild, "a found fault must be a real one"
             assert FH.mild - np.median(vals) > err
@@ -190,7 +190,7 @@ def test_found_faults_come_first() -> None:
                             "head_pitch_deg": np.full(20, GAZE.severe + 10)})  # found
     faults = find_faults(df, "side", False, ctx=ClipContext(200.0))
     assert [(f.code, f.status) for f in faults] == [("gaze_down", "found"), ("forward_head", "possible")]
-    assert all(f.to_dict()["status"] == f.status for f in faults)
+    assert all(f.model_dump()["status"] == f.status for f in faults)
 
 
 # --- change within a clip ---------------------------------------------------------------
@@ -333,7 +333,7 @@ def test_drift_after_an_abrupt_change_is_still_fatigue() -> None:
     spans = [(g.first_step, g.last_step) for g in seg.segments]
     drift = [f for f in find_faults(df, "side", False, segments=spans, ctx=ClipContext(200.0))
              if f.code == "form_drift"]
-    assert drift and drift[0].evidence["first_step"] == 8
+    assert drift and drift[0].evidence.first_step == 8
 
 
 def test_checklist_and_cli_say_how_sure() -> None:
@@ -342,7 +342,7 @@ def test_checklist_and_cli_say_how_sure() -> None:
 
     df = steps_from_series({"cva_deg": np.full(20, FH.mild - 0.5),
                             "head_pitch_deg": np.full(20, GAZE.severe + 10)})
-    faults = [f.to_dict() for f in find_faults(df, "side", False, ctx=ClipContext(200.0))]
+    faults = [f.model_dump() for f in find_faults(df, "side", False, ctx=ClipContext(200.0))]
     metrics = {"cva_deg": {"measurable": True}, "head_pitch_deg": {"measurable": True}}
     status = {c["code"]: c["status"] for c in checklist("side", metrics, faults, 20)}
     assert status["forward_head"] == "possible" and status["gaze_down"] == "found"

@@ -74,9 +74,9 @@ def test_damaged_middle_is_skipped_not_fatal(tmp_path: Path) -> None:
         data[i] = int(rng.integers(0, 256))
     bad = tmp_path / "damaged.mp4"
     bad.write_bytes(bytes(data))
-    from formcheck.io.video import DecodeStats
+    from formcheck.io.video import DecodeLog
 
-    stats = DecodeStats()
+    stats = DecodeLog()
     frames = list(iter_frames(probe(bad), stats=stats))
     assert stats.bad_packets > 0
     assert 0.4 * 300 < len(frames) < 300  # frames after the damage are still read

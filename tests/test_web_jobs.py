@@ -68,13 +68,13 @@ def test_a_stopped_server_ends_its_workers_and_the_job_runs_again(tmp_path: Path
         recorded.append(j)
         return "1"
 
-    settings = Settings(video=False, report=False, threads=1).to_dict()
+    settings = Settings(video=False, report=False, threads=1)
     first = Dispatcher(store, settings, record)
     first.start()
     try:
         wait_until(lambda: (j := store.get(job.id)) and j.state == "running" and j.progress > 0, 300,
               "the pose pass to start")
-        pids = [p.pid for p in first._executor._processes.values()]  # type: ignore[union-attr]
+        pids = first.pool.pids()  # type: ignore[union-attr]
     finally:
         first.stop()
     assert pids and not any(_alive(p) for p in pids), "a worker outlived the server"
@@ -104,7 +104,7 @@ def test_jobs_run_on_a_dask_scheduler(tmp_path: Path) -> None:
     store = JobStore(tmp_path / "jobs.sqlite")
     job = store.add(clip_name="clean.mp4", clip_path=clip, out_dir=tmp_path / "out", athlete="Ana",
                     date=None, notes="", height_cm=None)
-    settings = Settings(video=False, report=False, threads=1).to_dict()
+    settings = Settings(video=False, report=False, threads=1)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
         dispatcher = Dispatcher(store, settings, lambda j: "7", scheduler=cluster.scheduler_address)

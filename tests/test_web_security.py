@@ -144,7 +144,13 @@ def test_bad_fields_get_a_clear_message_and_store_nothing(lib: Path, tmp_path: P
         token = _csrf(srv)
         for fields, expected in [({"athlete": ""}, "athlete"),
                                  ({"athlete": "Ana", "date": "03/02/2026"}, "YYYY-MM-DD"),
-                                 ({"athlete": "Ana", "height_cm": "17"}, "plausible height")]:
+                                 ({"athlete": "Ana", "height_cm": "17"}, "plausible height"),
+                                 ({"athlete": "Ana", "height_cm": "tall"}, "height must be a number"),
+                                 # the library's own checks (Conditions), as on the command line
+                                 ({"athlete": "Ana", "speed_kmh": "70"}, "speed must be between 0 and 60 km/h"),
+                                 ({"athlete": "Ana", "speed_kmh": "nan"}, "speed must be between"),
+                                 ({"athlete": "Ana", "condition": "beach"},
+                                  "condition must be one of treadmill, outdoor")]:
             body, ctype = multipart(fields, "a.mp4", clip)
             status, _, reply = _post_upload(srv, body, ctype, token)
             assert status == 400 and expected in json.loads(reply)["error"]

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import signal
 
 from formcheck import ANALYSIS_REVISION, __version__
-from formcheck.assess.faults import ClipContext, Fault, find_faults
+from formcheck.assess.faults import ClipContext, find_faults
 from formcheck.assess.norms import (
     DEFAULT_HEIGHT_CM,
     DEFAULT_MASS_KG,
@@ -25,9 +25,9 @@ from formcheck.assess.norms import (
     TORSO_HEIGHT_FRACTION,
     G,
 )
-from formcheck.assess.segments import Segmentation, segment_steps
+from formcheck.assess.segments import segment_steps
 from formcheck.assess.verdict import checklist, drift_table, metric_bands
-from formcheck.kinematics.cleaning import CleaningLog, clean, true_runs
+from formcheck.kinematics.cleaning import clean, true_runs
 from formcheck.kinematics.level import rotate_points
 from formcheck.kinematics.metrics import (
     body_points,
@@ -42,7 +42,7 @@ from formcheck.kinematics.steps import (
     gait_kind,
     time_windows,
 )
-from formcheck.kinematics.timing import Timing, check_slow_motion, start_timing
+from formcheck.kinematics.timing import check_slow_motion, start_timing
 from formcheck.kinematics.view import (
     ViewResult,
     detect_view,
@@ -54,7 +54,16 @@ from formcheck.model import registry
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
 from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
 from formcheck.model.provenance import library_versions
-from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, json_ready
+from formcheck.model.results import (
+    SCHEMA_VERSION,
+    AnalysisResult,
+    CleaningRecord,
+    DecodeStats,
+    FaultRecord,
+    PostureSegments,
+    TimingRecord,
+    json_ready,
+)
 from formcheck.model.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,28 +94,28 @@ class Analysis:
     settings: Settings
     raw: PoseSeries
     pose: PoseSeries
-    cleaning: CleaningLog
+    cleaning: CleaningRecord
     view: ViewResult
     steps: Steps
     frames: pd.DataFrame
     step_table: pd.DataFrame
     metrics: dict[str, dict[str, Any]]
-    faults: list[Fault]
+    faults: list[FaultRecord]
     drift: dict[str, dict[str, Any]]
     assumptions: list[str]
     evidence_frames: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
-    decode: dict[str, Any] = field(default_factory=dict)
+    decode: DecodeStats = field(default_factory=DecodeStats)
     warnings: list[str] = field(default_factory=list)
     tilt: TiltEstimate | None = None
     gait: dict[str, Any] = field(default_factory=dict)
-    timing: Timing = field(default_factory=Timing)
-    posture_segments: Segmentation | None = None
+    timing: TimingRecord = field(default_factory=TimingRecord)
+    posture_segments: PostureSegments | None = None
 
     def summary(self) -> dict[str, Any]:
         """``summary.json`` as plain data (validated by :meth:`result`)."""
         det = self.raw.detected
-        faults = [f.to_dict() for f in self.faults]
+        faults = [f.model_dump() for f in self.faults]
         return {
             "schema_version": SCHEMA_VERSION,
             "formcheck_version": __version__,
@@ -114,7 +123,7 @@ class Analysis:
             "made_with": library_versions(),
             "video": self.video.to_dict(),
             "model": self.model.to_dict(),
-            "settings": self.settings.to_dict(),
+            "settings": dataclasses.asdict(self.settings),
             "settings_fingerprint": self.settings.fingerprint(),
             "detection": {
                 "frames_with_runner": int(det.sum()),
@@ -122,7 +131,7 @@ class Analysis:
                 "fraction": round(float(det.mean()) if len(det) else 0.0, 4),
                 "runner_selection": self.raw.selection,
             },
-            "cleaning": self.cleaning.to_dict(),
+            "cleaning": self.cleaning.model_dump(),
             "camera_tilt": self.tilt.to_dict() if self.tilt else None,
             "view": self.view.view,
             "facing": self.view.facing,
@@ -130,17 +139,17 @@ class Analysis:
             "steps": self.steps.count,
             "segments": self.steps.kind,
             "gait": self.gait,
-            "timing": self.timing.to_dict(),
+            "timing": self.timing.model_dump(),
             "step_period_s": round(self.steps.period_s, 4),
             "metrics": self.metrics,
             "drift": self.drift,
-            "posture_segments": self.posture_segments.to_dict() if self.posture_segments else None,
+            "posture_segments": self.posture_segments.model_dump() if self.posture_segments else None,
             "faults": faults,
             "checks": checklist(self.view.view, self.metrics, faults, self.steps.count),
             "evidence_frames": self.evidence_frames,
             "assumptions": self.assumptions,
             "warnings": self.warnings,
-            "decode": self.decode,
+            "decode": self.decode.model_dump(),
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -338,7 +347,7 @@ def _summarise(step_table: pd.DataFrame, view: ViewResult, settings: Settings) -
     return out
 
 
-def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult) -> dict[str, int]:
+def _evidence_frames(frames: pd.DataFrame, faults: list[FaultRecord], view: ViewResult) -> dict[str, int]:
     """Worst and best moments for the report's stills."""
     out: dict[str, int] = {}
     if faults and faults[0].frame is not None:

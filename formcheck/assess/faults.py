@@ -25,7 +25,7 @@ A median within the norm gives no fault record at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,7 @@ from formcheck.assess.norms import (
 )
 from formcheck.assess.verdict import TITLES, drift_table
 from formcheck.model.pose import L_EAR, L_HIP, L_SHOULDER, NOSE, R_EAR, R_HIP, R_SHOULDER
+from formcheck.model.results import FaultRecord
 
 SEVERITY_RANK = {"severe": 3, "moderate": 2, "mild": 1}
 STATUS_RANK = {"found": 0, "possible": 1, "not_measurable": 2}
@@ -61,24 +62,6 @@ MIN_MEASURED_STEPS = 3
 MIN_MEASURED_SHARE = 0.5
 
 MESSAGES = TITLES
-
-
-@dataclass
-class Fault:
-    code: str
-    severity: str
-    message: str
-    evidence: dict[str, Any]
-    advice: str
-    frame: int | None = None  # evidence frame index (worst moment)
-    extra: dict[str, Any] = field(default_factory=dict)
-    status: str = "found"  # "found" / "possible" / "not_measurable"
-    confidence: str = ""  # how sure, in words, with the numbers
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "severity": self.severity, "status": self.status,
-                "confidence": self.confidence, "title": MESSAGES[self.code], "message": self.message,
-                "evidence": self.evidence, "advice": self.advice}
 
 
 def _r(x: float, nd: int = 2) -> float | None:
@@ -331,7 +314,7 @@ def decide_status(median: float, th: Threshold, err: dict[str, float], n_measure
 
 
 def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
-                     frames: pd.DataFrame | None = None, ctx: ClipContext | None = None) -> Fault | None:
+                     frames: pd.DataFrame | None = None, ctx: ClipContext | None = None) -> FaultRecord | None:
     if th.metric not in steps or steps[th.metric].notna().sum() == 0:
         return None
     vals = steps[th.metric]
@@ -375,22 +358,23 @@ def _threshold_fault(steps: pd.DataFrame, th: Threshold, code: str,
     said = j.severity if j.status == "found" else j.status.replace("_", " ")
     msg = (f"{MESSAGES[code]}: median {th.metric} {med:.3g} {th.unit} "
            f"({sign} {th.mild:g} {th.unit}, {said})")
-    return Fault(code, j.severity, msg, evidence, ADVICE[code], frame=evidence["worst"]["frame"],
-                 status=j.status, confidence=j.text)
+    return FaultRecord.model_validate(dict(
+        code=code, severity=j.severity, status=j.status, confidence=j.text, title=MESSAGES[code],
+        message=msg, advice=ADVICE[code], evidence=evidence))
 
 
-def _unless_whole_body_lean(fault: Fault, steps: pd.DataFrame) -> Fault | None:
+def _unless_whole_body_lean(fault: FaultRecord, steps: pd.DataFrame) -> FaultRecord | None:
     """Drop a trunk-lean fault when the whole body leans (legs lean as much as the trunk)."""
     bend = float(steps["waist_bend_deg"].median()) if "waist_bend_deg" in steps else float("nan")
-    fault.evidence["waist_bend_deg"] = _r(bend, 2)
-    fault.evidence["whole_body_lean_max_bend"] = WHOLE_BODY_LEAN_MAX_BEND
-    fault.evidence["whole_body_lean_source"] = WHOLE_BODY_LEAN_SOURCE
+    fault.evidence = fault.evidence.model_copy(update={  # extra keys, after the fields
+        "waist_bend_deg": _r(bend, 2), "whole_body_lean_max_bend": WHOLE_BODY_LEAN_MAX_BEND,
+        "whole_body_lean_source": WHOLE_BODY_LEAN_SOURCE})
     if np.isfinite(bend) and bend < WHOLE_BODY_LEAN_MAX_BEND:
         return None
     return fault
 
 
-def _drift_fault(steps: pd.DataFrame, drift: dict[str, dict[str, Any]]) -> Fault | None:
+def _drift_fault(steps: pd.DataFrame, drift: dict[str, dict[str, Any]]) -> FaultRecord | None:
     """``form_drift`` when a metric with a drift limit worsened by at least its limit
     (``drift`` is :func:`formcheck.assess.verdict.drift_table` of ``steps``).
 
@@ -411,23 +395,24 @@ def _drift_fault(steps: pd.DataFrame, drift: dict[str, dict[str, Any]]) -> Fault
     last_step = steps.iloc[-1]
     names = ", ".join(changes)
     n, third = len(steps), 2 * (len(steps) // 6)
-    return Fault(
-        "form_drift", sev, f"{MESSAGES['form_drift']}: {names} changed from the first to the last third",
-        {"changes": changes, "steps_per_third": third, "source": DRIFT_SOURCE,
-         "first_step": int(steps["step"].iloc[0]), "last_step": int(last_step["step"]),
-         "worst": {"step": int(last_step["step"]), "time_s": _r(float(last_step["t_start_s"]), 3),
-                   "frame": int(last_step["frame_start"])}},
-        ADVICE["form_drift"], frame=int(last_step["frame_start"]),
-        status="found" if sure else "possible",
+    return FaultRecord.model_validate(dict(
+        code="form_drift", severity=sev, status="found" if sure else "possible",
         confidence=(f"{'sure' if sure else 'not sure'}: gradual change over {n} steps ({third} per third), "
                     f"{worst_ratio:.1f} times the drift limit"
                     + ("" if sure else ", but not past it by more than the step-to-step error")
                     + ", within a stretch with no abrupt change"),
-    )
+        title=MESSAGES["form_drift"],
+        message=f"{MESSAGES['form_drift']}: {names} changed from the first to the last third",
+        advice=ADVICE["form_drift"],
+        evidence={"changes": changes, "steps_per_third": third, "source": DRIFT_SOURCE,
+                  "first_step": int(steps["step"].iloc[0]), "last_step": int(last_step["step"]),
+                  "worst": {"step": int(last_step["step"]), "time_s": _r(float(last_step["t_start_s"]), 3),
+                            "frame": int(last_step["frame_start"])}},
+    ))
 
 
 def _segment_drift(steps: pd.DataFrame, drift: dict[str, dict[str, Any]] | None,
-                   segments: list[tuple[int, int]] | None) -> Fault | None:
+                   segments: list[tuple[int, int]] | None) -> FaultRecord | None:
     """The worst drift within any stretch between abrupt changes (the whole clip, with
     the given ``drift`` table, when there is no change)."""
     if not segments or len(segments) < 2:
@@ -441,7 +426,7 @@ def _segment_drift(steps: pd.DataFrame, drift: dict[str, dict[str, Any]] | None,
     if not found:
         return None
     worst = max(found, key=lambda f: (f.status == "found", SEVERITY_RANK[f.severity]))
-    worst.confidence += (f" (steps {worst.evidence['first_step']}-{worst.evidence['last_step']}, between "
+    worst.confidence += (f" (steps {worst.evidence.first_step}-{worst.evidence.last_step}, between "
                          "abrupt changes of posture)")
     return worst
 
@@ -449,7 +434,7 @@ def _segment_drift(steps: pd.DataFrame, drift: dict[str, dict[str, Any]] | None,
 def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
                 frames: pd.DataFrame | None = None,
                 drift: dict[str, dict[str, Any]] | None = None, ctx: ClipContext | None = None,
-                segments: list[tuple[int, int]] | None = None) -> list[Fault]:
+                segments: list[tuple[int, int]] | None = None) -> list[FaultRecord]:
     """All faults for a clip: found ones first, then possible, then not measurable; most
     severe first within each. Side-view metrics only in a side view.
 
@@ -458,7 +443,7 @@ def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
     (:func:`formcheck.assess.segments.segment_steps`); with more than one, drift is looked
     for within each (the worst is reported), never across a change.
     """
-    faults: list[Fault] = []
+    faults: list[FaultRecord] = []
     ctx = ctx or ClipContext.from_frames(frames)
     if view == "side" and len(steps):
         for code in ("forward_head", "waist_lean", "raised_shoulders", "gaze_down"):

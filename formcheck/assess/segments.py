@@ -33,72 +33,22 @@ Method (binary segmentation with physical minimums), for each metric of
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from formcheck.assess.norms import CHANGE_LIMITS, CHANGE_MIN_STEPS, CHANGE_Z
+from formcheck.model.results import ChangePointRecord, PostureSegments, SegmentRecord
 
 #: Metrics whose medians are given for every segment.
 SEGMENT_SUMMARY = ("cva_deg", "trunk_lean_deg", "head_pitch_deg", "shoulder_elevation_torso",
                    "cadence_spm")
 
 
-@dataclass
-class ChangePoint:
-    """An abrupt change between step ``step - 1`` and ``step`` (0-based, kept steps)."""
-
-    step: int
-    t_s: float
-    frame: int
-    changes: dict[str, dict[str, float]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "t_s": round(self.t_s, 3), "frame": self.frame,
-                "changes": self.changes}
-
-
-@dataclass
-class Segment:
-    """A run of steps between change points, with its median posture."""
-
-    first_step: int
-    last_step: int
-    t_start_s: float
-    t_end_s: float
-    medians: dict[str, float | None]
-
-    @property
-    def n_steps(self) -> int:
-        return self.last_step - self.first_step + 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"first_step": self.first_step, "last_step": self.last_step, "steps": self.n_steps,
-                "t_start_s": round(self.t_start_s, 3), "t_end_s": round(self.t_end_s, 3),
-                "medians": self.medians}
-
-
-@dataclass
-class Segmentation:
-    segments: list[Segment]
-    change_points: list[ChangePoint]
-
-    @property
-    def changed_metrics(self) -> set[str]:
-        """Metrics that jump at some change point (their drift is not fatigue)."""
-        return {m for cp in self.change_points for m in cp.changes}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "method": (f"binary segmentation of the per-step series; a change point needs a jump "
-                       f"of at least the metric's limit, {CHANGE_Z:g} standard errors, a better fit "
-                       f"than a straight line (gradual drift), and {CHANGE_MIN_STEPS} steps either side"),
-            "limits": {m: v for m, v in CHANGE_LIMITS.items()},
-            "change_points": [c.to_dict() for c in self.change_points],
-            "segments": [s.to_dict() for s in self.segments],
-        }
+#: How the change points are found, as the summary states it.
+METHOD = (f"binary segmentation of the per-step series; a change point needs a jump of at least "
+          f"the metric's limit, {CHANGE_Z:g} standard errors, a better fit than a straight line "
+          f"(gradual drift), and {CHANGE_MIN_STEPS} steps either side")
 
 
 def noise_sigma(y: np.ndarray) -> float:
@@ -163,7 +113,7 @@ def metric_change_points(values: np.ndarray, limit: float,
     return sorted((int(ok[k]), a, b) for k, a, b in found)
 
 
-def segment_steps(steps: pd.DataFrame, min_steps: int = CHANGE_MIN_STEPS) -> Segmentation:
+def segment_steps(steps: pd.DataFrame, min_steps: int = CHANGE_MIN_STEPS) -> PostureSegments:
     """Change points and segments of a per-step table (see the module docstring).
 
     ``steps`` needs ``t_start_s``, ``t_end_s``, ``frame_start`` and the metrics of
@@ -184,7 +134,7 @@ def segment_steps(steps: pd.DataFrame, min_steps: int = CHANGE_MIN_STEPS) -> Seg
             groups[-1].append(ev)
         else:
             groups.append([ev])
-    cps: list[ChangePoint] = []
+    cps: list[ChangePointRecord] = []
     for g in groups:
         # the step where the largest jump (in units of its limit) happens
         k = max(g, key=lambda e: abs(e[3] - e[2]) / e[4])[0]
@@ -192,8 +142,8 @@ def segment_steps(steps: pd.DataFrame, min_steps: int = CHANGE_MIN_STEPS) -> Seg
         for _, metric, a, b, limit in g:
             changes[metric] = {"before": round(a, 4), "after": round(b, 4), "change": round(b - a, 4),
                                "limit": limit}
-        cps.append(ChangePoint(k, float(steps["t_start_s"].iloc[k]), int(steps["frame_start"].iloc[k]),
-                               changes))
+        cps.append(ChangePointRecord(step=k, t_s=float(steps["t_start_s"].iloc[k]),
+                                     frame=int(steps["frame_start"].iloc[k]), changes=changes))
     bounds = [0] + [c.step for c in cps] + [n]
     segments = []
     for a, b in itertools.pairwise(bounds):
@@ -204,6 +154,8 @@ def segment_steps(steps: pd.DataFrame, min_steps: int = CHANGE_MIN_STEPS) -> Seg
         for m in SEGMENT_SUMMARY:
             v = part[m].dropna() if m in part else pd.Series(dtype=float)
             med[m] = round(float(v.median()), 4) if len(v) else None
-        segments.append(Segment(a, b - 1, float(part["t_start_s"].iloc[0]), float(part["t_end_s"].iloc[-1]),
-                                med))
-    return Segmentation(segments, cps)
+        segments.append(SegmentRecord(first_step=a, last_step=b - 1, steps=b - a,
+                                      t_start_s=float(part["t_start_s"].iloc[0]),
+                                      t_end_s=float(part["t_end_s"].iloc[-1]), medians=med))
+    return PostureSegments(method=METHOD, limits=dict(CHANGE_LIMITS), change_points=cps,
+                           segments=segments)

@@ -9,6 +9,9 @@ time, with its own pose landmarker (``run_analysis`` makes one per clip). When a
 worker dies, :class:`~concurrent.futures.process.BrokenProcessPool` takes down every
 clip then in flight; those clips are run again one at a time in a fresh pool, which
 names the culprit without blaming the bystanders, and the rest carry on in a new pool.
+
+:class:`Workers` is the same local pool (or a Dask client) kept open for tasks that
+arrive one at a time: the web app's analysis jobs run through it.
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
 
 from formcheck.batch.jobs import ClipJob, ClipResult, ClusterError, analyze_clip, failed
 from formcheck.io.folder import is_analysis_folder
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +53,20 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _call(task: Task, job: ClipJob) -> ClipResult:
+def _call(task: Callable[..., Any], *args: Any) -> Any:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        return task(job)
+        return task(*args)
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def spawn_pool(width: int) -> ProcessPoolExecutor:
+    """``width`` spawned worker processes that ignore Ctrl-C while idle (submit through
+    :func:`_call`, which lets a busy one be interrupted)."""
+    return ProcessPoolExecutor(
+        max_workers=width, mp_context=mp.get_context("spawn"), initializer=_worker_init
+    )
 
 
 def _outcome(fut: Future, job: ClipJob) -> ClipResult | None:
@@ -64,14 +79,15 @@ def _outcome(fut: Future, job: ClipJob) -> ClipResult | None:
         return failed(job, f"internal error: {type(exc).__name__}: {exc}")
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """After Ctrl-C: cancel what has not started, interrupt the busy workers, reap them.
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started, interrupt the busy workers, reap them (after Ctrl-C,
+    or when a server stops).
 
     A terminal's Ctrl-C has already reached the workers; a SIGINT sent to this process
     alone has not, so the workers still busy after a second get one (a KeyboardInterrupt
     in the task, which removes its staging folder), and are terminated if that fails.
     """
-    procs = mp.active_children()  # the pool's workers: batch starts no other child processes
+    procs = _processes(pool)  # taken before shutdown() forgets them
     pool.shutdown(wait=False, cancel_futures=True)
     deadline = time.monotonic() + 1.0
     for p in procs:
@@ -87,15 +103,17 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             p.join(timeout=2)
 
 
+def _processes(pool: ProcessPoolExecutor) -> list[mp.process.BaseProcess]:
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
 def _drain(source: deque[ClipJob], width: int, task: Task, on_result: OnResult) -> list[ClipJob]:
     """Run jobs from ``source`` with ``width`` workers, at most ``width`` in flight.
 
     Returns the jobs that were in flight when a worker died (empty when none died);
     jobs not yet started stay in ``source``.
     """
-    pool = ProcessPoolExecutor(
-        max_workers=width, mp_context=mp.get_context("spawn"), initializer=_worker_init
-    )
+    pool = spawn_pool(width)
     inflight: dict[Future, ClipJob] = {}
     crashed: list[ClipJob] = []
     broken = False
@@ -129,7 +147,7 @@ def _drain(source: deque[ClipJob], width: int, task: Task, on_result: OnResult) 
                         on_result(result)
                 break
     except BaseException:  # Ctrl-C, or on_result failing
-        _stop(pool)
+        stop_pool(pool)
         raise
     pool.shutdown(wait=True)
     return crashed
@@ -158,6 +176,24 @@ def run_local(
 
 # ----------------------------------------------------------------------------- Dask
 
+NO_DASK = "--scheduler needs Dask distributed: pip install 'formcheck[dask]'"
+
+
+def connect(address: object, scheduler: str) -> Client:
+    """A Dask client of ``address`` (a scheduler address or a cluster); ``scheduler`` names
+    it in the error. Raises :class:`~formcheck.batch.jobs.ClusterError` when it cannot."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClusterError(NO_DASK) from None
+    try:
+        return Client(address, timeout="15s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(
+            f"cannot connect to the Dask scheduler at {scheduler}: "
+            f"{' '.join(str(exc).split()) or type(exc).__name__}"
+        ) from None
+
 
 def run_dask(
     jobs: Sequence[ClipJob],
@@ -175,11 +211,9 @@ def run_dask(
     ``distributed.scheduler.allowed-failures`` deaths the clip is reported failed.
     """
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import LocalCluster, as_completed
     except ImportError:
-        raise ClusterError(
-            "--scheduler needs Dask distributed: pip install 'formcheck[dask]'"
-        ) from None
+        raise ClusterError(NO_DASK) from None
 
     with contextlib.ExitStack() as stack:
         if scheduler == "local":
@@ -196,13 +230,7 @@ def run_dask(
             address = scheduler
             if workers:
                 log.warning("--workers is ignored with a Dask scheduler: its workers do the work")
-        try:
-            client = stack.enter_context(Client(address, timeout="15s"))
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ClusterError(
-                f"cannot connect to the Dask scheduler at {scheduler}: "
-                f"{' '.join(str(exc).split()) or type(exc).__name__}"
-            ) from None
+        client = stack.enter_context(connect(address, scheduler))
         n = len(client.scheduler_info().get("workers", {}))
         log.info(
             "analysing %d clip(s) on the Dask cluster at %s (%d worker(s) now)",
@@ -234,3 +262,66 @@ def run_dask(
             with contextlib.suppress(Exception):
                 client.cancel(list(futures))
             raise
+
+
+# ----------------------------------------------------------- tasks one at a time
+
+
+class Workers:
+    """Worker processes kept open for tasks that arrive one at a time (the web app's
+    analysis jobs): ``workers`` spawned local processes as :func:`run_local` uses, or the
+    Dask cluster at ``scheduler``, whose workers must see the files at the same paths.
+
+    A local worker that dies breaks the pool: its tasks' futures raise
+    :class:`~concurrent.futures.process.BrokenProcessPool`, and :meth:`renew` (or the next
+    :meth:`submit`) starts a fresh pool.
+    """
+
+    def __init__(self, workers: int = 1, scheduler: str | None = None) -> None:
+        self.width = max(1, workers)
+        self.scheduler = scheduler
+        self._client: Client | None = None
+        self._executor: Executor = self._open()
+
+    def _open(self) -> Executor:
+        if self.scheduler:
+            self._client = connect(self.scheduler, self.scheduler)
+            return self._client.get_executor()
+        return spawn_pool(self.width)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Run ``fn(*args)`` on a worker; the future holds its result."""
+        try:
+            return self._submit(fn, *args)
+        except BrokenProcessPool:
+            self.renew()
+            return self._submit(fn, *args)
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        if isinstance(self._executor, ProcessPoolExecutor):
+            return self._executor.submit(_call, fn, *args)
+        return self._executor.submit(fn, *args)
+
+    def renew(self) -> None:
+        """A fresh local pool if a worker died (a Dask cluster replaces its own). Every
+        task then in flight reports the death: only the first call replaces the pool."""
+        pool = self._executor
+        if isinstance(pool, ProcessPoolExecutor) and getattr(pool, "_broken", False):
+            self._executor = spawn_pool(self.width)
+            pool.shutdown(wait=False)
+
+    def pids(self) -> list[int]:
+        """The process ids of the local workers now running (none on Dask)."""
+        if not isinstance(self._executor, ProcessPoolExecutor):
+            return []
+        return [p.pid for p in _processes(self._executor) if p.pid is not None]
+
+    def close(self) -> None:
+        """Cancel what has not started and end the busy tasks (see :func:`stop_pool`)."""
+        if isinstance(self._executor, ProcessPoolExecutor):
+            stop_pool(self._executor)
+        else:  # Dask's ClientExecutor takes no cancel_futures
+            self._executor.shutdown(wait=False)
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()

@@ -39,7 +39,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from formcheck.errors import InputError, VideoReadError
-from formcheck.io.video import DecodeStats, Frame, iter_frames, probe
+from formcheck.io.video import DecodeLog, Frame, iter_frames, probe
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class FileSource(FrameSource):
         self.video = probe(path)
         self.clock = clock or RealClock()
         self.prefetch = prefetch
-        self.decode = DecodeStats()
+        self.decode = DecodeLog()
         self.info = SourceInfo(Path(path).name, "file", self.video.fps, self.video.width,
                                self.video.height, live=False)
         self._frames: Iterator[Frame] | None = None

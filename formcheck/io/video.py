@@ -25,6 +25,7 @@ import numpy as np
 
 from formcheck.errors import InputError, VideoReadError
 from formcheck.model.pose import VideoInfo
+from formcheck.model.results import DecodeStats
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,9 @@ class Frame:
 
 
 @dataclass
-class DecodeStats:
-    """What went wrong while decoding, for the summary's data-quality section."""
+class DecodeLog:
+    """What the decoder met while reading a clip, counted as it goes: :meth:`record` is
+    the summary's data-quality section."""
 
     frames: int = 0
     bad_packets: int = 0
@@ -55,6 +57,11 @@ class DecodeStats:
     #: per decoded frame, in order: how much it differs from the frame before
     #: (:func:`frame_change`; NaN for the first frame of a decode)
     change: list[float] = field(default_factory=list)
+
+    def record(self, frames_stated: int) -> DecodeStats:
+        """The summary's ``decode`` record, for a file that states ``frames_stated`` frames."""
+        return DecodeStats(frames_decoded=self.frames, frames_stated=frames_stated,
+                           bad_packets=self.bad_packets, errors=self.errors)
 
 
 #: Size of the grey thumbnail that :func:`frame_change` compares (width, height).
@@ -189,14 +196,14 @@ def _upright_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
     return rgb
 
 
-def _decode(info: VideoInfo, stats: DecodeStats | None = None, start_s: float | None = None,
+def _decode(info: VideoInfo, stats: DecodeLog | None = None, start_s: float | None = None,
             end_s: float | None = None) -> Iterator[Frame]:
     """Decode frames with ``start_s <= time < end_s`` (the whole clip by default).
 
     Frame indices count from the first frame yielded."""
     path = Path(info.path)
     track = stats is not None  # measure frame changes only for a caller who keeps them
-    stats = stats if stats is not None else DecodeStats()
+    stats = stats if stats is not None else DecodeLog()
     prev_thumb: np.ndarray | None = None
     container = _open(path)
     try:
@@ -243,7 +250,7 @@ def _decode(info: VideoInfo, stats: DecodeStats | None = None, start_s: float | 
 _END = object()
 
 
-def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeStats | None = None,
+def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeLog | None = None,
                 start_s: float | None = None, end_s: float | None = None) -> Iterator[Frame]:
     """Yield the clip's frames (or those with ``start_s <= time < end_s``) in order as
     upright RGB arrays.

@@ -10,33 +10,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import signal
 
 from formcheck.model.pose import PoseSeries
+from formcheck.model.results import CleaningRecord
 
 log = logging.getLogger(__name__)
 
 BUTTER_ORDER = 4
-
-
-@dataclass(frozen=True)
-class CleaningLog:
-    """What cleaning did, for the summary's data-quality section."""
-
-    min_visibility: float
-    max_gap_s: float
-    cutoff_hz: float | None
-    filter: str
-    points_low_visibility: int
-    points_outliers: int
-    points_filled: int
-
-    def to_dict(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
 
 
 def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -101,7 +85,7 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float) -> np.ndarray:
 
 
 def clean(series: PoseSeries, min_visibility: float = 0.5, max_gap_s: float = 0.25,
-          cutoff_hz: float = 6.0) -> tuple[PoseSeries, CleaningLog]:
+          cutoff_hz: float = 6.0) -> tuple[PoseSeries, CleaningRecord]:
     """Return a cleaned copy of ``series`` and a log of what was changed."""
     n = len(series)
     fs = series.video.fps
@@ -138,9 +122,10 @@ def clean(series: PoseSeries, min_visibility: float = 0.5, max_gap_s: float = 0.
         visibility=np.where(np.isfinite(xy.reshape(n, -1, 2)[..., 0]), series.visibility, 0.0)
         .astype(np.float32),
     )
-    return cleaned, CleaningLog(
-        min_visibility, max_gap_s, used_cutoff, filt,
-        int(low.sum() // 2), int(out_mask.sum() // 2), int(n_filled // 2),
+    return cleaned, CleaningRecord(
+        min_visibility=min_visibility, max_gap_s=max_gap_s, cutoff_hz=used_cutoff, filter=filt,
+        points_low_visibility=int(low.sum() // 2), points_outliers=int(out_mask.sum() // 2),
+        points_filled=int(n_filled // 2),
     )
 
 

@@ -31,14 +31,15 @@ time-based values are withheld until confirmed, and ``--speed`` applies it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal
 
 import numpy as np
 
 from formcheck.errors import ClipTooShortError
 from formcheck.kinematics.steps import Steps, detect_steps, feet_step, gait_kind
 from formcheck.model.pose import PoseSeries
+from formcheck.model.results import TimingRecord
 
 #: A running gait slower than this (steps/min, at playback speed) is slow motion.
 SLOW_MOTION_BELOW_SPM = 140.0
@@ -60,51 +61,8 @@ REPEAT_MAX_LEVELS = 0.5
 IRREGULAR_DT = 0.25
 
 
-@dataclass
-class Timing:
-    """How playback time relates to real time in one clip (the summary's ``timing``).
-
-    ``source``: "given" (``--speed``), "metadata" (the file's capture rate), "proposed"
-    (none known; the gait suggests ``proposed_factor``, not applied) or "none" (none
-    known, nothing suggests slow motion: factor 1).
-    """
-
-    factor: float = 1.0
-    source: str = "none"
-    proposed_factor: float | None = None
-    playback_cadence_spm: float | None = None
-    real_cadence_spm: float | None = None
-    capture: dict[str, Any] | None = None
-    timeline: dict[str, Any] = field(default_factory=dict)
-    repeated_frames: int = 0
-    message: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    #: the playback cadence is slower than any human gait (with no known factor)
-    implausible: bool = False
-
-    @property
-    def slow_motion_unconfirmed(self) -> bool:
-        """Rates at playback speed cannot be the runner's: withhold them."""
-        return self.source == "proposed" or self.implausible
-
-    def reason(self) -> str:
-        """Why the clock-dependent metrics are withheld."""
-        if self.source == "proposed" and self.proposed_factor is not None:
-            return (f"the clip looks like ~{self.proposed_factor:g}x slow motion; pass --speed "
-                    f"{self.proposed_factor:g} to confirm")
-        return ("the playback cadence is slower than any walk or run (slow motion, or strides "
-                "counted as steps); pass --speed FACTOR if the clip is slow motion")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        for k in ("playback_cadence_spm", "real_cadence_spm"):
-            if d[k] is not None:
-                d[k] = round(float(d[k]), 1)
-        return d
-
-
-def resolve_factor(given: float | None, capture_factor: float | None) -> tuple[float, str]:
+def resolve_factor(given: float | None,
+                   capture_factor: float | None) -> tuple[float, Literal["given", "metadata", "none"]]:
     """The factor to apply and where it came from: ``--speed`` first, then the file."""
     if given is not None:
         return float(given), "given"
@@ -212,7 +170,7 @@ def without_frames(series: PoseSeries, mask: np.ndarray) -> PoseSeries:
 
 
 def start_timing(raw: PoseSeries, given: float | None, capture: dict[str, Any] | None,
-                 frame_change: np.ndarray | None) -> tuple[Timing, PoseSeries]:
+                 frame_change: np.ndarray | None) -> tuple[TimingRecord, PoseSeries]:
     """The clip's timing before analysis, and the series to analyse: repeated frames
     emptied (:func:`repeated_frames`) and on the real-time clock (:func:`real_time`).
 
@@ -220,8 +178,8 @@ def start_timing(raw: PoseSeries, given: float | None, capture: dict[str, Any] |
     the per-frame change measured while decoding, aligned with ``raw`` (ignored if not).
     """
     factor, source = resolve_factor(given, (capture or {}).get("factor"))
-    timing = Timing(factor=factor, source=source, capture=capture,
-                    timeline=timeline(raw.t, raw.video.fps))
+    timing = TimingRecord(factor=factor, source=source, capture=capture,
+                          timeline=timeline(raw.t, raw.video.fps))
     series = raw
     if frame_change is not None and len(frame_change) == len(raw):
         mask = repeated_frames(frame_change)
@@ -246,7 +204,7 @@ def start_timing(raw: PoseSeries, given: float | None, capture: dict[str, Any] |
 PROBE_SCALES = (4.0, 16.0)
 
 
-def check_slow_motion(timing: Timing, steps: Steps, hip_y: np.ndarray, torso: np.ndarray,
+def check_slow_motion(timing: TimingRecord, steps: Steps, hip_y: np.ndarray, torso: np.ndarray,
                       t: np.ndarray, fps: float, feet: np.ndarray | None, gap: np.ndarray | None,
                       gait: str) -> list[str]:
     """Look for slow motion in the gait when no factor is known; fill ``timing`` and

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.results import DecodeStats
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Extracted:
     video: VideoInfo
     model: ModelInfo
     tilt: TiltEstimate
-    decode: dict[str, Any]
+    decode: DecodeStats
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     #: the file's capture-rate record (:class:`formcheck.io.timing.CaptureRate` as a dict)

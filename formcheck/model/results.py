@@ -19,14 +19,18 @@ older reader and nothing is lost on a round trip.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
+import typing
 from pathlib import PurePath
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_serializer
+
+from formcheck.model.settings import Settings
 
 #: Version of the ``summary.json`` layout. 1.0 was written by formcheck 0.1;
 #: :func:`formcheck.io.migrate.migrate_summary` upgrades it.
@@ -63,20 +67,24 @@ class ModelMeta(_Record):
     path: str
 
 
-class SettingsRecord(_Record):
-    """The analysis settings (:class:`formcheck.model.settings.Settings`)."""
+def _settings_record() -> type[_Record]:
+    """:class:`SettingsRecord`, generated from :class:`~formcheck.model.settings.Settings`:
+    its fields, types, defaults and descriptions (a setting added there is recorded here).
+    A choice among words (``view``) is read as any string, so a folder written by another
+    version still loads."""
+    hints = typing.get_type_hints(Settings)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        kind = hints[f.name]
+        if typing.get_origin(kind) is Literal:
+            kind = str
+        fields[f.name] = (kind, Field(default=f.default, description=f.metadata.get("description")))
+    return create_model("SettingsRecord", __base__=_Record, __module__=__name__,
+                        __doc__="The analysis settings (:class:`formcheck.model.settings.Settings`).",
+                        **fields)
 
-    model: str | None = None
-    view: str = "auto"
-    height_cm: float | None = None
-    mass_kg: float | None = None
-    min_visibility: float = 0.5
-    max_gap_s: float = 0.25
-    cutoff_hz: float = 6.0
-    video: bool = True
-    report: bool = True
-    speed: float | None = Field(default=None, description="slow-motion factor given (--speed), or None")
-    threads: int = 0
+
+SettingsRecord = _settings_record()
 
 
 class Detection(_Record):
@@ -95,7 +103,8 @@ class CleaningRecord(_Record):
 
     min_visibility: float
     max_gap_s: float
-    cutoff_hz: float
+    cutoff_hz: float | None = Field(description="the low-pass cut-off applied; None: no filter (the cut-off "
+                                    "is not below the clip's Nyquist frequency)")
     filter: str
     points_low_visibility: int
     points_outliers: int
@@ -156,6 +165,25 @@ class TimingRecord(_Record):
     repeated_frames: int = Field(default=0, description="frames left out as repeats of the one before")
     message: str | None = None
     notes: list[str] = Field(default_factory=list)
+    implausible: bool = Field(default=False, description="the playback cadence is slower than any human "
+                              "gait (with no known factor)")
+
+    @field_serializer("playback_cadence_spm", "real_cadence_spm")
+    def _spm(self, cadence: float | None) -> float | None:
+        return None if cadence is None else round(float(cadence), 1)
+
+    @property
+    def slow_motion_unconfirmed(self) -> bool:
+        """Rates at playback speed cannot be the runner's: withhold them."""
+        return self.source == "proposed" or self.implausible
+
+    def reason(self) -> str:
+        """Why the clock-dependent metrics are withheld."""
+        if self.source == "proposed" and self.proposed_factor is not None:
+            return (f"the clip looks like ~{self.proposed_factor:g}x slow motion; pass --speed "
+                    f"{self.proposed_factor:g} to confirm")
+        return ("the playback cadence is slower than any walk or run (slow motion, or strides "
+                "counted as steps); pass --speed FACTOR if the clip is slow motion")
 
 
 class MetricSummary(_Record):
@@ -234,6 +262,11 @@ class FaultRecord(_Record):
     advice: str
     evidence: FaultEvidence
 
+    @property
+    def frame(self) -> int | None:
+        """The evidence frame (the worst moment's), if any."""
+        return self.evidence.worst.frame if self.evidence.worst is not None else None
+
 
 class Check(_Record):
     """One line of the checklist of every fault formcheck looks for."""
@@ -254,6 +287,10 @@ class ChangePointRecord(_Record):
     changes: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="per metric: before, after (medians), change, limit")
 
+    @field_serializer("t_s")
+    def _ms(self, t: float) -> float:
+        return round(t, 3)
+
 
 class SegmentRecord(_Record):
     """A stretch of steps between abrupt changes and its median posture."""
@@ -265,12 +302,22 @@ class SegmentRecord(_Record):
     t_end_s: float
     medians: dict[str, float | None] = Field(default_factory=dict)
 
+    @field_serializer("t_start_s", "t_end_s")
+    def _ms(self, t: float) -> float:
+        return round(t, 3)
+
 
 class PostureSegments(_Record):
+    # made by formcheck.assess.segments.segment_steps
     method: str = ""
     limits: dict[str, float] = Field(default_factory=dict)
     change_points: list[ChangePointRecord] = Field(default_factory=list)
     segments: list[SegmentRecord] = Field(default_factory=list)
+
+    @property
+    def changed_metrics(self) -> set[str]:
+        """Metrics that jump at some change point (their drift is not fatigue)."""
+        return {m for cp in self.change_points for m in cp.changes}
 
 
 class EvidenceFrames(_Record):
@@ -296,7 +343,7 @@ class AnalysisResult(_Record):
         default_factory=dict, description="versions of Python and the libraries that can move a number")
     video: VideoMeta
     model: ModelMeta
-    settings: SettingsRecord
+    settings: SettingsRecord  # type: ignore[valid-type]  # generated from Settings
     settings_fingerprint: str
     detection: Detection
     cleaning: CleaningRecord

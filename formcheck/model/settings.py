@@ -56,16 +56,17 @@ class Settings:
     cutoff_hz: float = 6.0
     video: bool = field(default=True, metadata=NOT_ANALYSIS)
     report: bool = field(default=True, metadata=NOT_ANALYSIS)
-    speed: float | None = None
+    speed: float | None = field(default=None, metadata={
+        "description": "slow-motion factor given (--speed), or None"})
     threads: int = field(default=0, metadata=NOT_ANALYSIS)
 
     def __post_init__(self) -> None:
         if self.view not in ("auto", "side", "front", "back"):
             raise InputError(f"--view must be auto, side, front or back, not {self.view!r}")
         if self.height_cm is not None and not 80 <= self.height_cm <= 250:
-            raise InputError(f"--height-cm {self.height_cm} is not a plausible height (80-250 cm)")
+            raise InputError(f"a height of {self.height_cm:g} cm is not a plausible height (80-250 cm)")
         if self.mass_kg is not None and not 20 <= self.mass_kg <= 250:
-            raise InputError(f"--mass-kg {self.mass_kg} is not a plausible body mass (20-250 kg)")
+            raise InputError(f"a body mass of {self.mass_kg:g} kg is not plausible (20-250 kg)")
         if not 0 <= self.min_visibility < 1:
             raise InputError("min_visibility must be in [0, 1)")
         if self.cutoff_hz <= 0:
@@ -87,9 +88,6 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
     def fingerprint(self) -> str:
         """Hash of the settings that change the analysis: every field but those marked

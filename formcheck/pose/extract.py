@@ -62,8 +62,7 @@ def extract_runner(video_path: str, settings: Settings,
         log.info("%s: %d frames decoded (container says %d)", video_path, cand.n_frames, video.frames)
         video = VideoInfo(video.path, video.fps, cand.n_frames, video.width, video.height,
                           video.rotation, video.codec)
-    decode = {"frames_decoded": ext.decode.frames, "frames_stated": total,
-              "bad_packets": ext.decode.bad_packets, "errors": ext.decode.errors}
+    decode = ext.decode.record(total)
     warnings = []
     if ext.decode.bad_packets:
         warnings.append(f"the file is damaged: {ext.decode.bad_packets} video packets could not be "

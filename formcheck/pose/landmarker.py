@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.io.video import DecodeStats, Frame, iter_frames
+from formcheck.io.video import DecodeLog, Frame, iter_frames
 from formcheck.model.capture import ModelInfo
 from formcheck.model.pose import N_LANDMARKS, VideoInfo, centre_scale
 from formcheck.pose.blazepose import PoseFrame
@@ -247,7 +247,7 @@ class Extraction:
     people_seen: int  # most people the census found in one frame
     census: list[tuple[int, int]]  # (frame index, people found) for each census frame
     multi_from: int | None  # frame from which two poses per frame were tracked
-    decode: DecodeStats
+    decode: DecodeLog
     zoomed_frames: int = 0  # frames whose pose came from a zoomed region (small runner)
 
 
@@ -269,7 +269,7 @@ def _extract_range(
     census: list[tuple[int, int]] = []
     every = max(1, int(round(census_every_s * (video.fps or 30.0))))
     multi_from: int | None = None
-    stats = DecodeStats()
+    stats = DecodeLog()
     own_counter = counter is None
     tracker = _create(model, video_mode=True, num_poses=1)
     if counter is None:
@@ -437,7 +437,7 @@ def _join(parts: list[Extraction]) -> Extraction:
                           for f in ("t", "xy", "z", "vis", "world", "count", "colour")))
     census: list[tuple[int, int]] = []
     multi_from: int | None = None
-    stats = DecodeStats()
+    stats = DecodeLog()
     offset = 0
     for p in parts:
         census += [(i + offset, n) for i, n in p.census]

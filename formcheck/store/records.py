@@ -29,7 +29,11 @@ class Conditions:
         if self.condition is not None and self.condition not in CONDITIONS:
             raise InputError(f"condition must be one of {', '.join(CONDITIONS)}, not {self.condition!r}")
         if self.speed_kmh is not None and not (0 < self.speed_kmh < 60):
-            raise InputError(f"speed must be between 0 and 60 km/h, not {self.speed_kmh}")
+            raise InputError(f"speed must be between 0 and 60 km/h, not {self.speed_kmh:g}")
+
+    def run(self) -> dict[str, str | float | None]:
+        """How the session was run, without the notes: condition, speed_kmh, shoes."""
+        return {"condition": self.condition, "speed_kmh": self.speed_kmh, "shoes": self.shoes}
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ server restart finds it again:
 * ``done``    the analysis folder is complete and recorded in the library.
 * ``failed``  ``message`` says why, in one line the page shows.
 
-Workers are *spawned* processes (MediaPipe is not fork-safe) running
+Jobs run on batch's workers (:class:`formcheck.batch.executors.Workers`: *spawned*
+processes, as MediaPipe is not fork-safe, or a Dask cluster), running
 :func:`formcheck.pipeline.run.analyze_video` with the server's
-:class:`~formcheck.model.settings.Settings`, exactly as ``formcheck analyze`` does.
-With a Dask scheduler the same function runs on the cluster (``Client.get_executor``);
-the library folder must then be on a file system the Dask workers share.
+:class:`~formcheck.model.settings.Settings`, exactly as ``formcheck analyze`` does. With
+a Dask scheduler the library folder must be on a file system the Dask workers share.
 
 Progress: the pose pass reports frames done / total; it is shown as 0-90 %, and the
 remaining 10 % cover the tables, report and annotated video, which report no progress
@@ -29,18 +29,19 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import multiprocessing as mp
-import signal
 import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from formcheck.batch.executors import Workers
+from formcheck.model.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -276,29 +277,22 @@ class _ProgressWriter:
 
 
 def analyse_job(db_path: str, job_id: str, clip: str, out_dir: str,
-                settings: dict[str, Any]) -> dict[str, Any]:
+                settings: Settings) -> dict[str, Any]:
     """Run in a worker process: analyse one uploaded clip into ``out_dir``.
 
     Returns ``{"ok": True}`` or ``{"error": "<one line>"}`` for a user error
     (:class:`~formcheck.errors.FormcheckError`); anything else is a bug and raises.
     """
     from formcheck.errors import FormcheckError
-    from formcheck.model.settings import Settings
     from formcheck.pipeline.run import analyze_video
 
     writer = _ProgressWriter(db_path, job_id)
     writer.write(0.0, "loading the pose model")
     try:
-        analyze_video(clip, out_dir, Settings(**settings), progress=writer)
+        analyze_video(clip, out_dir, settings, progress=writer)
     except FormcheckError as exc:
         return {"error": str(exc)}
     return {"ok": True}
-
-
-def _worker_init() -> None:
-    # Ctrl-C on the server's terminal reaches the whole process group; the server shuts
-    # its workers down itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 #: Called with a finished job: records it in the library and returns the session id.
@@ -306,46 +300,37 @@ OnDone = Callable[[Job], str]
 
 
 class Dispatcher:
-    """Hands queued jobs to worker processes (or a Dask cluster) and records the results.
+    """Hands queued jobs to batch's :class:`~formcheck.batch.executors.Workers` (local
+    processes or a Dask cluster) and records the results.
 
     Parameters
     ----------
     store : the jobs table.
-    settings : :class:`~formcheck.model.settings.Settings` as a dict (the height is set per job).
+    settings : the server's settings (a job's height replaces the height given here).
     on_done : records a completed analysis folder in the library, returns the session id.
     workers : number of worker processes (clips analysed at once).
     scheduler : a Dask scheduler address, or None for local processes.
     """
 
-    def __init__(self, store: JobStore, settings: dict[str, Any], on_done: OnDone,
+    def __init__(self, store: JobStore, settings: Settings, on_done: OnDone,
                  workers: int = 1, scheduler: str | None = None):
         self.store = store
         self.settings = settings
         self.on_done = on_done
         self.workers = workers
         self.scheduler = scheduler
-        self._executor: Executor | None = None
-        self._client: Any = None
+        self.pool: Workers | None = None
         self._in_flight: dict[str, Future] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def _make_executor(self) -> Executor:
-        if self.scheduler:
-            from distributed import Client
-
-            self._client = Client(self.scheduler, timeout="15s")
-            return self._client.get_executor()
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                   initializer=_worker_init)
-
     def start(self) -> None:
         requeued, failed = self.store.recover()
         if requeued or failed:
             log.info("jobs after restart: %d queued again, %d failed", requeued, failed)
-        self._executor = self._make_executor()
+        self.pool = Workers(self.workers, self.scheduler)
         self._thread = threading.Thread(target=self._loop, name="formcheck-dispatch", daemon=True)
         self._thread.start()
 
@@ -357,23 +342,10 @@ class Dispatcher:
         self._wake.set()
         if self._thread:
             self._thread.join(timeout=5)
-        if self._executor is not None:
-            # The worker processes, taken before shutdown() forgets them: a worker busy
-            # with a clip would otherwise run on after the server has gone.
-            procs = list((getattr(self._executor, "_processes", None) or {}).values())
-            if isinstance(self._executor, ProcessPoolExecutor):
-                self._executor.shutdown(wait=False, cancel_futures=True)
-            else:  # Dask's ClientExecutor takes no cancel_futures
-                self._executor.shutdown(wait=False)
-            for proc in procs:
-                with contextlib.suppress(Exception):
-                    proc.terminate()
-            for proc in procs:
-                with contextlib.suppress(Exception):
-                    proc.join(timeout=5)
-        if self._client is not None:
-            with contextlib.suppress(Exception):
-                self._client.close()
+        if self.pool is not None:
+            # A worker busy with a clip is interrupted (its staging folder removed) or
+            # ended: it would otherwise run on after the server has gone.
+            self.pool.close()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -390,17 +362,10 @@ class Dispatcher:
             self._wake.clear()
 
     def _submit(self, job: Job) -> None:
-        settings = dict(self.settings)
-        if job.height_cm is not None:
-            settings["height_cm"] = job.height_cm
-        assert self._executor is not None
-        try:
-            fut = self._executor.submit(analyse_job, str(self.store.db_path), job.id, job.clip_path,
-                                        job.out_dir, settings)
-        except BrokenProcessPool:
-            self._executor = self._make_executor()
-            fut = self._executor.submit(analyse_job, str(self.store.db_path), job.id, job.clip_path,
-                                        job.out_dir, settings)
+        settings = self.settings.replace(height_cm=job.height_cm)  # None keeps the server's
+        assert self.pool is not None
+        fut = self.pool.submit(analyse_job, str(self.store.db_path), job.id, job.clip_path,
+                               job.out_dir, settings)
         with self._lock:
             self._in_flight[job.id] = fut
         fut.add_done_callback(functools.partial(self._finished, job))
@@ -413,7 +378,12 @@ class Dispatcher:
                 if self._stop.is_set():
                     return  # server shutting down: the job stays 'running' and is recovered
                 self.store.fail(job.id, "the analysis worker stopped unexpectedly (out of memory?)")
-                self._executor = self._make_executor()
+                if self.pool is not None:
+                    self.pool.renew()
+                return
+            except KeyboardInterrupt:
+                # Ctrl-C on the server's terminal reached the worker (its staging folder
+                # is removed): the job stays 'running' and is recovered at the next start.
                 return
             except Exception as exc:
                 if self._stop.is_set():

@@ -330,95 +330,110 @@ def _error(exc: LiveError) -> JSONResponse:
     return JSONResponse({"error": str(exc)}, status_code=exc.status)
 
 
-def routes(web: Any) -> list[Route]:
-    """The live page and its API, for :func:`formcheck.web.app.build_app`."""
-    def queue_recording(run: LiveRun, video: Path, duration_s: float) -> dict[str, Any]:
-        import datetime as dt
-        import json
-        import uuid
+def queue_recording(web: Any, run: LiveRun, video: Path, duration_s: float) -> dict[str, Any]:
+    """Queue a finished live recording for the full analysis, like an upload."""
+    import datetime as dt
+    import json
+    import uuid
 
-        job_id = uuid.uuid4().hex
-        started = time.localtime(run.started_wall)
-        job = web.jobs.add(job_id=job_id, clip_name=f"live {time.strftime('%Y-%m-%d %H:%M', started)}",
-                           clip_path=video, out_dir=web.root / "sessions" / job_id,
-                           athlete=run.athlete or "", date=dt.date.fromtimestamp(run.started_wall).isoformat(),
-                           notes=f"recorded on the live page ({duration_s:.0f} s)",
-                           height_cm=web.config.settings.height_cm,
-                           conditions=json.dumps({"condition": "treadmill", "speed_kmh": None, "shoes": None}))
-        web.dispatcher.wake()
-        return job.public()
+    from formcheck.store.records import Conditions
 
-    hub = LiveHub(web.config.settings, web.root / "live", queue_recording)
-    web.live = hub
+    job_id = uuid.uuid4().hex
+    started = time.localtime(run.started_wall)
+    job = web.jobs.add(job_id=job_id, clip_name=f"live {time.strftime('%Y-%m-%d %H:%M', started)}",
+                       clip_path=video, out_dir=web.root / "sessions" / job_id,
+                       athlete=run.athlete or "", date=dt.date.fromtimestamp(run.started_wall).isoformat(),
+                       notes=f"recorded on the live page ({duration_s:.0f} s)",
+                       height_cm=web.config.settings.height_cm,
+                       conditions=json.dumps(Conditions(condition="treadmill").run()))
+    web.dispatcher.wake()
+    return job.public()
 
-    def live_page(request: Request) -> Response:
-        return web.page("live.html", idle_s=IDLE_END_S, max_bytes=MAX_FRAME_BYTES,
-                        athletes=web.library.athletes())
 
-    async def start(request: Request) -> Response:
-        athlete = None
-        try:
-            if int(request.headers.get("content-length", "0") or 0) > 4096:
-                raise LiveError("the start request is too large", 413)
-            body = await request.body()
-            if body:
-                try:
-                    options = json.loads(body)
-                except ValueError:
-                    raise LiveError("the start request must be JSON") from None
-                if not isinstance(options, dict):
-                    raise LiveError("the start request must be a JSON object")
-                if options.get("record"):
-                    athlete = _CONTROL.sub(" ", str(options.get("athlete") or "")).strip()[:80]
-                    if not athlete:
-                        raise LiveError("give the athlete's name to record the session into the library")
-            run = await asyncio.to_thread(hub.start, athlete)
-        except LiveError as exc:
-            return _error(exc)
-        chain = {"ear": [L_EAR, R_EAR], "shoulder": [L_SHOULDER, R_SHOULDER], "hip": [L_HIP, R_HIP]}
-        return JSONResponse({"session": run.id, "skeleton": [list(p) for p in SKELETON], "chain": chain,
-                             "max_frame_bytes": MAX_FRAME_BYTES, "max_side": MAX_FRAME_SIDE,
-                             "idle_end_s": IDLE_END_S}, status_code=201)
+def make_hub(web: Any) -> LiveHub:
+    """The live session slot of the server ``web`` (:class:`formcheck.web.state.Web`)."""
+    import functools
 
-    async def frame(request: Request) -> Response:
-        q = request.query_params
-        try:
-            run = hub.get(q.get("session", ""))
+    return LiveHub(web.config.settings, web.root / "live", functools.partial(queue_recording, web))
+
+
+def live_page(request: Request) -> Response:
+    web = request.app.state.web
+    return web.page("live.html", idle_s=IDLE_END_S, max_bytes=MAX_FRAME_BYTES,
+                    athletes=web.library.athletes())
+
+
+async def live_start(request: Request) -> Response:
+    hub = request.app.state.web.live
+    athlete = None
+    try:
+        if int(request.headers.get("content-length", "0") or 0) > 4096:
+            raise LiveError("the start request is too large", 413)
+        body = await request.body()
+        if body:
             try:
-                t = float(q.get("t", ""))
-                seen = int(q.get("cues", "0"))
+                options = json.loads(body)
             except ValueError:
-                raise LiveError("t (the frame's time in seconds) and cues (a count) must be numbers") from None
-            if not (math.isfinite(t) and 0 <= t <= MAX_SESSION_S) or seen < 0:
-                raise LiveError(f"the frame time must be between 0 and {MAX_SESSION_S:g} s")
-            length = int(request.headers.get("content-length", "0") or 0)
-            if length > MAX_FRAME_BYTES:
-                raise LiveError(f"the frame is {length / 1024:.0f} kB; the limit is "
-                                f"{MAX_FRAME_BYTES / 1024:.0f} kB", 413)
-            body = await request.body()
-            if len(body) > MAX_FRAME_BYTES:
-                raise LiveError(f"the frame is larger than {MAX_FRAME_BYTES / 1024:.0f} kB", 413)
-            rgb = await asyncio.to_thread(decode_frame, body)
-            index = run.push(rgb, t)
-        except LiveError as exc:
-            return _error(exc)
-        answer = await asyncio.to_thread(run.result_for, index, seen)
-        return JSONResponse(answer)
+                raise LiveError("the start request must be JSON") from None
+            if not isinstance(options, dict):
+                raise LiveError("the start request must be a JSON object")
+            if options.get("record"):
+                athlete = _CONTROL.sub(" ", str(options.get("athlete") or "")).strip()[:80]
+                if not athlete:
+                    raise LiveError("give the athlete's name to record the session into the library")
+        run = await asyncio.to_thread(hub.start, athlete)
+    except LiveError as exc:
+        return _error(exc)
+    chain = {"ear": [L_EAR, R_EAR], "shoulder": [L_SHOULDER, R_SHOULDER], "hip": [L_HIP, R_HIP]}
+    return JSONResponse({"session": run.id, "skeleton": [list(p) for p in SKELETON], "chain": chain,
+                         "max_frame_bytes": MAX_FRAME_BYTES, "max_side": MAX_FRAME_SIDE,
+                         "idle_end_s": IDLE_END_S}, status_code=201)
 
-    async def stop(request: Request) -> Response:
+
+async def live_frame(request: Request) -> Response:
+    hub = request.app.state.web.live
+    q = request.query_params
+    try:
+        run = hub.get(q.get("session", ""))
         try:
-            run = hub.get(request.query_params.get("session", ""))
-        except LiveError as exc:
-            return _error(exc)
-        summary = await asyncio.to_thread(run.stop)
-        if summary is not None:  # no server paths to the page
-            summary = {k: v for k, v in summary.items() if k != "recording"}
-        return JSONResponse({"session": run.id, "ended": run.ended, "summary": summary,
-                             "recording": run.record_note, "job": run.job})
+            t = float(q.get("t", ""))
+            seen = int(q.get("cues", "0"))
+        except ValueError:
+            raise LiveError("t (the frame's time in seconds) and cues (a count) must be numbers") from None
+        if not (math.isfinite(t) and 0 <= t <= MAX_SESSION_S) or seen < 0:
+            raise LiveError(f"the frame time must be between 0 and {MAX_SESSION_S:g} s")
+        length = int(request.headers.get("content-length", "0") or 0)
+        if length > MAX_FRAME_BYTES:
+            raise LiveError(f"the frame is {length / 1024:.0f} kB; the limit is "
+                            f"{MAX_FRAME_BYTES / 1024:.0f} kB", 413)
+        body = await request.body()
+        if len(body) > MAX_FRAME_BYTES:
+            raise LiveError(f"the frame is larger than {MAX_FRAME_BYTES / 1024:.0f} kB", 413)
+        rgb = await asyncio.to_thread(decode_frame, body)
+        index = run.push(rgb, t)
+    except LiveError as exc:
+        return _error(exc)
+    answer = await asyncio.to_thread(run.result_for, index, seen)
+    return JSONResponse(answer)
 
-    return [
-        Route("/live", live_page),
-        Route("/api/live/start", start, methods=["POST"]),
-        Route("/api/live/frame", frame, methods=["POST"]),
-        Route("/api/live/stop", stop, methods=["POST"]),
-    ]
+
+async def live_stop(request: Request) -> Response:
+    hub = request.app.state.web.live
+    try:
+        run = hub.get(request.query_params.get("session", ""))
+    except LiveError as exc:
+        return _error(exc)
+    summary = await asyncio.to_thread(run.stop)
+    if summary is not None:  # no server paths to the page
+        summary = {k: v for k, v in summary.items() if k != "recording"}
+    return JSONResponse({"session": run.id, "ended": run.ended, "summary": summary,
+                         "recording": run.record_note, "job": run.job})
+
+
+#: The live page and its API, for :func:`formcheck.web.app.build_app`.
+ROUTES = [
+    Route("/live", live_page),
+    Route("/api/live/start", live_start, methods=["POST"]),
+    Route("/api/live/frame", live_frame, methods=["POST"]),
+    Route("/api/live/stop", live_stop, methods=["POST"]),
+]
