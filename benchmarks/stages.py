@@ -44,9 +44,9 @@ def _timed(fn, *args, **kwargs):
 
 
 def _decode_all(video, thumbs: bool) -> int:
-    from formcheck.io.video import DecodeStats, iter_frames
+    from formcheck.io.video import DecodeLog, iter_frames
 
-    stats = DecodeStats() if thumbs else None
+    stats = DecodeLog() if thumbs else None
     return sum(1 for _ in iter_frames(video, stats=stats))
 
 
