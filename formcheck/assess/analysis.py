@@ -52,7 +52,7 @@ from formcheck.kinematics.view import (
 )
 from formcheck.model import registry
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
-from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries, VideoInfo
 from formcheck.model.provenance import library_versions
 from formcheck.model.results import SCHEMA_VERSION, AnalysisResult, json_ready
 from formcheck.model.settings import Settings
@@ -388,7 +388,8 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     view = detect_view(level, settings.view)
     frames, pts = _per_frame_table(level, view, image_pose=pose)
     torso = np.hypot(*(pts["shoulder"] - pts["hip"]).T)
-    feet = (level.xy[:, L_ANKLE] - level.xy[:, R_ANKLE]).astype(np.float64)  # (n, 2): x and y
+    la, ra = level.skeleton.pair("ankle")
+    feet = (level.xy[:, la] - level.xy[:, ra]).astype(np.float64)  # (n, 2): x and y
     warnings: list[str] = list(timing.notes)
     try:
         steps = detect_steps(pts["hip"][:, 1], torso, pose.t, fps, feet)
@@ -404,7 +405,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
             "are not measured, and posture is summarised over 1 s windows instead of steps")
     gait = ("unclear", float("nan"))
     if view.sagittal:
-        gap = np.abs(level.xy[:, L_ANKLE, 0] - level.xy[:, R_ANKLE, 0]).astype(np.float64)
+        gap = np.abs(level.xy[:, la, 0] - level.xy[:, ra, 0]).astype(np.float64)
         gait = gait_kind(pts["hip"][:, 1], gap, torso, fps)
         if gait[0] == "walking":
             warnings.append("this looks like walking, not running (the hips are highest when the "
@@ -445,7 +446,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                         "of activity rather than fatigue; each part is summarised separately (posture_segments)")
     # what the clip says about how well the head can be measured (runner size, ear and
     # nose visibility, camera height): the measurement error of every fault widens with it
-    ctx = ClipContext.from_pose(level.xy, series.z, series.visibility, series.detected)
+    ctx = ClipContext.from_pose(level.xy, series.z, series.visibility, series.detected, series.skeleton)
     ctx.torso_px = ClipContext.from_frames(frames).torso_px  # the runner size the tables use
     faults = find_faults(step_table, "side" if view.sagittal else view.view, settings.height_cm is not None,
                          frames, drift, ctx=ctx,

@@ -145,12 +145,11 @@ def clean(series: PoseSeries, min_visibility: float = 0.5, max_gap_s: float = 0.
 
 
 def _median_torso(series: PoseSeries) -> float:
-    from formcheck.model.pose import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
-
+    shoulders, hips = (list(series.skeleton.pair(part)) for part in ("shoulder", "hip"))
     # All-NaN rows (nobody detected) are expected here: no "Mean of empty slice" warnings.
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
-        sh = np.nanmean(series.xy[:, [L_SHOULDER, R_SHOULDER]], axis=1)
-        hp = np.nanmean(series.xy[:, [L_HIP, R_HIP]], axis=1)
+        sh = np.nanmean(series.xy[:, shoulders], axis=1)
+        hp = np.nanmean(series.xy[:, hips], axis=1)
     d = np.hypot(*(sh - hp).T)
     return float(np.nanmedian(d)) if np.isfinite(d).any() else float("nan")

@@ -15,21 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.model.pose import (
-    L_ANKLE,
-    L_EAR,
-    L_HIP,
-    L_KNEE,
-    L_SHOULDER,
-    LM,
-    NOSE,
-    R_ANKLE,
-    R_EAR,
-    R_HIP,
-    R_KNEE,
-    R_SHOULDER,
-    PoseSeries,
-)
+from formcheck.model.pose import PoseSeries
 
 
 def _check_points(*arrays: np.ndarray) -> None:
@@ -64,13 +50,13 @@ def body_points(series: PoseSeries) -> dict[str, np.ndarray]:
     (each (n, 2)), plus ``ankle_low``: the lower (stance-side) ankle of the two, and
     ``arm_shoulder``, ``elbow``, ``wrist``: the better-seen arm (:func:`near_arm`).
     """
-    xy, v = series.xy.astype(np.float64), series.visibility
-    pts = {"nose": xy[:, NOSE]}
-    for name, (li, ri) in {"ear": (L_EAR, R_EAR), "shoulder": (L_SHOULDER, R_SHOULDER),
-                           "hip": (L_HIP, R_HIP), "knee": (L_KNEE, R_KNEE),
-                           "ankle": (L_ANKLE, R_ANKLE)}.items():
+    xy, v, sk = series.xy.astype(np.float64), series.visibility, series.skeleton
+    pts = {"nose": xy[:, sk.index("nose")]}
+    for name in ("ear", "shoulder", "hip", "knee", "ankle"):
+        li, ri = sk.pair(name)
         pts[name] = combine_sides(xy[:, li], xy[:, ri], v[:, li], v[:, ri])
-    la, ra = xy[:, L_ANKLE], xy[:, R_ANKLE]
+    li, ri = sk.pair("ankle")
+    la, ra = xy[:, li], xy[:, ri]
     lower_left = np.nan_to_num(la[:, 1], nan=-np.inf) >= np.nan_to_num(ra[:, 1], nan=-np.inf)
     low = np.where(lower_left[:, None], la, ra)
     low[~np.isfinite(la[:, 0]) & ~np.isfinite(ra[:, 0])] = np.nan
@@ -87,7 +73,7 @@ def near_arm(series: PoseSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     visible (in a side view the near arm), or the only side with all three known.
     """
     xy, v = series.xy.astype(np.float64), series.visibility
-    sides = [[LM[f"{side}_{joint}"] for joint in ("shoulder", "elbow", "wrist")]
+    sides = [series.skeleton.indices(*(f"{side}_{joint}" for joint in ("shoulder", "elbow", "wrist")))
              for side in ("left", "right")]
     score = []
     for ids in sides:
@@ -242,10 +228,10 @@ def side_view_frame_metrics(pts: dict[str, np.ndarray], s: int) -> dict[str, np.
 def front_view_frame_metrics(series: PoseSeries) -> dict[str, np.ndarray]:
     """Per-frame front/back-view metrics: shoulder and head tilt, and each side's
     ear-shoulder vertical gap in torso lengths (smaller = that shoulder raised)."""
-    xy = series.xy.astype(np.float64)
-    ls, rs, le, re = xy[:, L_SHOULDER], xy[:, R_SHOULDER], xy[:, L_EAR], xy[:, R_EAR]
+    xy, sk = series.xy.astype(np.float64), series.skeleton
+    (ls, rs), (le, re), (lh, rh) = ((xy[:, i] for i in sk.pair(part)) for part in ("shoulder", "ear", "hip"))
     mid_sh = (ls + rs) / 2
-    mid_hip = (xy[:, L_HIP] + xy[:, R_HIP]) / 2
+    mid_hip = (lh + rh) / 2
     torso = np.abs(mid_hip[:, 1] - mid_sh[:, 1])
     return {
         "shoulder_tilt_deg": tilt_deg(ls, rs),

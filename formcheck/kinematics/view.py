@@ -52,16 +52,8 @@ from typing import Any
 import numpy as np
 
 from formcheck.kinematics.metrics import body_points, facing_sign
-from formcheck.model.pose import (
-    L_EAR,
-    L_HIP,
-    L_SHOULDER,
-    NOSE,
-    R_EAR,
-    R_HIP,
-    R_SHOULDER,
-    PoseSeries,
-)
+from formcheck.model.pose import PoseSeries
+from formcheck.model.skeleton import Skeleton
 
 #: Class boundaries: the angle between the direction of running and the image plane.
 SIDE_MAX_OFF_DEG = 22.5
@@ -130,10 +122,11 @@ class ViewResult:
 def width_ratio(series: PoseSeries) -> float:
     """Median shoulder and hip width in the image over the torso length (a descriptive cue)."""
     xy = series.xy.astype(np.float64)
-    sh_w = np.abs(xy[:, L_SHOULDER, 0] - xy[:, R_SHOULDER, 0])
-    hip_w = np.abs(xy[:, L_HIP, 0] - xy[:, R_HIP, 0])
-    mid_sh = (xy[:, L_SHOULDER] + xy[:, R_SHOULDER]) / 2
-    mid_hip = (xy[:, L_HIP] + xy[:, R_HIP]) / 2
+    (ls, rs), (lh, rh) = ((xy[:, i] for i in series.skeleton.pair(part)) for part in ("shoulder", "hip"))
+    sh_w = np.abs(ls[:, 0] - rs[:, 0])
+    hip_w = np.abs(lh[:, 0] - rh[:, 0])
+    mid_sh = (ls + rs) / 2
+    mid_hip = (lh + rh) / 2
     torso = np.hypot(*(mid_sh - mid_hip).T)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (sh_w + hip_w) / 2 / torso
@@ -150,31 +143,37 @@ def _unit(v: np.ndarray) -> np.ndarray:
         return np.where(n > 1e-9, v / n, np.nan)
 
 
-def body_axis_yaw(world: np.ndarray) -> np.ndarray:
-    """Per-frame yaw (deg, [0, 360)) from the shoulder and hip axes of world landmarks (n, 33, 3).
+def body_axis_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Per-frame yaw (deg, [0, 360)) from the shoulder and hip axes of world landmarks
+    (n, K, 3) of ``skeleton``.
 
     ``l`` = mean of the unit ground-plane vectors right->left of shoulders and hips;
     ``yaw = atan2(l_x, l_z)``. NaN where either pair is missing.
     """
     w = np.asarray(world, dtype=np.float64)
-    sh = _unit((w[:, L_SHOULDER] - w[:, R_SHOULDER])[:, [0, 2]])
-    hp = _unit((w[:, L_HIP] - w[:, R_HIP])[:, [0, 2]])
+    (ls, rs), (lh, rh) = skeleton.pair("shoulder"), skeleton.pair("hip")
+    sh = _unit((w[:, ls] - w[:, rs])[:, [0, 2]])
+    hp = _unit((w[:, lh] - w[:, rh])[:, [0, 2]])
     lv = sh + hp
     return np.degrees(np.arctan2(lv[:, 0], lv[:, 1])) % 360.0
 
 
-def head_world_yaw(world: np.ndarray) -> np.ndarray:
-    """Per-frame yaw (deg) from the nose relative to the mid-ear in world landmarks."""
+def head_world_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Per-frame yaw (deg) from the nose relative to the mid-ear in world landmarks
+    (n, K, 3) of ``skeleton``."""
     w = np.asarray(world, dtype=np.float64)
-    f = w[:, NOSE] - (w[:, L_EAR] + w[:, R_EAR]) / 2
+    le, re = skeleton.pair("ear")
+    f = w[:, skeleton.index("nose")] - (w[:, le] + w[:, re]) / 2
     return np.degrees(np.arctan2(-f[:, 2], f[:, 0])) % 360.0
 
 
-def head_image_yaw(xy: np.ndarray) -> np.ndarray:
-    """Per-frame yaw (deg) from the image: ear separation vs nose offset (px, (n, 33, 2))."""
+def head_image_yaw(xy: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Per-frame yaw (deg) from the image: ear separation vs nose offset (px, (n, K, 2)
+    points of ``skeleton``)."""
     p = np.asarray(xy, dtype=np.float64)
-    across = (p[:, L_EAR, 0] - p[:, R_EAR, 0]) / EAR_BREADTH_CM
-    ahead = (p[:, NOSE, 0] - (p[:, L_EAR, 0] + p[:, R_EAR, 0]) / 2) / NOSE_AHEAD_CM
+    le, re = skeleton.pair("ear")
+    across = (p[:, le, 0] - p[:, re, 0]) / EAR_BREADTH_CM
+    ahead = (p[:, skeleton.index("nose"), 0] - (p[:, le, 0] + p[:, re, 0]) / 2) / NOSE_AHEAD_CM
     out = np.degrees(np.arctan2(across, ahead)) % 360.0
     out[~(np.isfinite(across) & np.isfinite(ahead))] = np.nan
     return out
@@ -218,11 +217,11 @@ def estimate_yaw(series: PoseSeries) -> tuple[float, float, dict[str, Any]]:
     world landmarks, the image head cue alone.
     """
     det = series.detected
-    axis = body_axis_yaw(series.world)
+    axis = body_axis_yaw(series.world, series.skeleton)
     axis[~det] = np.nan
-    head_w = head_world_yaw(series.world)
+    head_w = head_world_yaw(series.world, series.skeleton)
     head_w[~det] = np.nan
-    head_i = head_image_yaw(series.xy)
+    head_i = head_image_yaw(series.xy, series.skeleton)
     head_i[~det] = np.nan
     a_m, a_sd, a_n = circular_stats(axis)
     hw_m, hw_sd, hw_n = circular_stats(head_w)
@@ -332,8 +331,8 @@ def midpoints(series: PoseSeries, pts: dict[str, np.ndarray]) -> dict[str, np.nd
     """
     xy = series.xy.astype(np.float64)
     out = dict(pts)
-    for name, (li, ri) in {"ear": (L_EAR, R_EAR), "shoulder": (L_SHOULDER, R_SHOULDER),
-                           "hip": (L_HIP, R_HIP), "knee": (25, 26), "ankle": (27, 28)}.items():
+    for name in ("ear", "shoulder", "hip", "knee", "ankle"):
+        li, ri = series.skeleton.pair(name)
         mid = (xy[:, li] + xy[:, ri]) / 2
         ok = np.asarray(np.isfinite(mid).all(axis=1), dtype=bool)
         out[name] = np.where(ok[:, None], mid, pts[name])
