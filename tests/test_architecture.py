@@ -40,14 +40,19 @@ def test_import_contracts_hold():
     assert "0 broken" in proc.stdout
 
 
-def test_a_lower_layer_importing_a_higher_one_is_caught(tmp_path):
+@pytest.mark.parametrize(("module", "planted", "message"), [
+    ("kinematics/metrics.py", "formcheck.render.report", "formcheck.kinematics is not allowed to import formcheck.render"),
+    # io sits above assess in the layers, so only its own contract stops this import
+    ("io/migrate.py", "formcheck.assess.verdict", "formcheck.io is not allowed to import formcheck.assess"),
+])
+def test_a_forbidden_import_is_caught(tmp_path, module, planted, message):
     shutil.copytree(PACKAGE, tmp_path / "formcheck", ignore=shutil.ignore_patterns("__pycache__", "_models"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    victim = tmp_path / "formcheck" / "kinematics" / "metrics.py"
-    victim.write_text(victim.read_text() + "\nimport formcheck.render.report  # planted violation\n")
+    victim = tmp_path / "formcheck" / module
+    victim.write_text(victim.read_text() + f"\nimport {planted}  # planted violation\n")
     proc = run_linter(tmp_path)
     assert proc.returncode != 0
-    assert "formcheck.kinematics is not allowed to import formcheck.render" in proc.stdout
+    assert message in proc.stdout
 
 
 def test_every_subpackage_states_its_purpose_in_one_line():

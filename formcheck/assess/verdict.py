@@ -10,12 +10,15 @@
 
 All three take summary-level data only (plain dicts of the per-step table's medians,
 fault codes), so a folder written by an older formcheck can be brought up to date
-with the same rules (:mod:`formcheck.io.migrate`).
+with the same rules: :data:`SUMMARY_UPGRADES` holds the schema steps that need them,
+which the folder reader (:func:`formcheck.io.folder.read_analysis`) is given by its
+caller (io knows no assessment rules).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -155,3 +158,42 @@ def checklist(view: str, metrics: Mapping[str, dict[str, Any]], faults: Sequence
         out.append({"code": code, "title": title, "status": status, "severity": found.get(code),
                     "text": text})
     return out
+
+
+def upgrade_summary_1_0(data: dict[str, Any]) -> dict[str, Any]:
+    """A schema 1.0 ``summary.json`` (formcheck 0.1) as schema 2.0.
+
+    Schema 2.0 adds fault titles, metric bands, drift limits and scores, and the
+    checklist; each is re-derived with today's rules (:func:`metric_bands`,
+    :func:`checklist`, :data:`~formcheck.assess.norms.DRIFT_LIMITS`). Values already in
+    the file are kept as they are.
+
+    Parameters
+    ----------
+    data : dict
+        The parsed 1.0 summary (not modified).
+
+    Returns
+    -------
+    dict
+        A new dict with ``schema_version`` "2.0".
+    """
+    data = copy.deepcopy(data)
+    faults = data.get("faults") or []
+    for f in faults:
+        f.setdefault("title", TITLES.get(f.get("code", ""), ""))
+    metrics = data.get("metrics") or {}
+    metric_bands(metrics, {f.get("code") for f in faults})
+    for name, entry in (data.get("drift") or {}).items():
+        if name in DRIFT_LIMITS and entry.get("change") is not None:
+            limit, worse = DRIFT_LIMITS[name]
+            bad = entry["change"] if worse == "up" else -entry["change"]
+            entry.update(limit=limit, worse=worse, score=round(bad / limit, 3), exceeds=bad >= limit)
+    data["checks"] = checklist(str(data.get("view") or "unknown"), metrics, faults, int(data.get("steps") or 0))
+    data["schema_version"] = "2.0"
+    return data
+
+
+#: Summary schema version -> the step that upgrades it to the next version, for
+#: :func:`formcheck.io.migrate.migrate_summary`.
+SUMMARY_UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.0": upgrade_summary_1_0}

@@ -153,10 +153,11 @@ def output_names(videos: Sequence[Path], folder: Path) -> dict[Path, str]:
 def read_summary(folder: Path) -> AnalysisResult | None:
     """The folder's result (:func:`formcheck.io.folder.read_summary`), or None when it
     has none or it cannot be read."""
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
     from formcheck.io.folder import read_summary as read
 
     try:
-        return read(folder)[0]
+        return read(folder, SUMMARY_UPGRADES)[0]
     except FormcheckError:
         return None
 

@@ -11,7 +11,7 @@ Files (see the README for every column):
 ``summary.json``  clip, model, detection, view, metrics (median/p10/p90), faults.
 ``frames.csv``    one row per frame: time, key points used (px), per-frame metrics.
 ``steps.csv``     one row per step: timing, cadence and per-step metrics.
-``pose.npz``      the cleaned landmark series (all 33 points, px + visibility).
+``pose.npz``      the cleaned landmark series (every point of the skeleton, px + visibility).
 ``landmarks_raw.npz`` the model's landmarks before cleaning.
 ``evidence_worst.jpg`` / ``evidence_best.jpg`` the frames behind the report's stills.
 """
@@ -24,21 +24,21 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from formcheck.errors import InputError, OutputError
 from formcheck.io.landmarks import load_pose, save_pose
+from formcheck.io.migrate import Step, migrate_summary
 from formcheck.model.results import AnalysisResult, json_ready
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from formcheck.assess.analysis import Analysis
-    from formcheck.model.pose import PoseSeries
+    from formcheck.model.pose import PoseSeries, VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,20 @@ def commit(stage: Path, out: Path) -> list[Path]:
         raise OutputError(f"cannot write results into {out}: {exc.strerror or exc}") from None
 
 
+class Analysis(Protocol):
+    """What the folder writer reads of an analysis
+    (:class:`formcheck.assess.analysis.Analysis` has it; io does not import assess)."""
+
+    video: VideoInfo
+    raw: PoseSeries
+    pose: PoseSeries
+    frames: pd.DataFrame
+    step_table: pd.DataFrame
+    evidence_frames: dict[str, int]
+
+    def result(self) -> AnalysisResult: ...
+
+
 def write_tables(analysis: Analysis, folder: Path) -> AnalysisResult:
     """summary.json, frames.csv, steps.csv and the landmark arrays; returns the result
     as written (validated against :class:`~formcheck.model.results.AnalysisResult`)."""
@@ -128,7 +142,7 @@ def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
 
 
 #: Writes one more output of an analysis into the (staging) folder.
-Writer = Callable[["Analysis", Path], Any]
+Writer = Callable[[Any, Path], Any]  # (the Analysis, the staging folder)
 
 
 def write_analysis(analysis: Analysis, out_dir: str | Path, writers: Sequence[Writer] = (),
@@ -223,11 +237,31 @@ def is_analysis_folder(folder: str | Path) -> bool:
     return (Path(folder) / SUMMARY).is_file()
 
 
-def read_summary(folder: str | Path) -> tuple[AnalysisResult, str | None]:
-    """The validated (and, for an older folder, migrated) ``summary.json`` of ``folder``."""
-    from pydantic import ValidationError
+def read_summary(folder: str | Path, upgrades: Mapping[str, Step] | None = None
+                 ) -> tuple[AnalysisResult, str | None]:
+    """The validated (and, for an older folder, migrated) ``summary.json`` of ``folder``.
 
-    from formcheck.io.migrate import migrate_summary
+    Parameters
+    ----------
+    folder : str or Path
+        An analysis folder.
+    upgrades : mapping of str to callable, optional
+        The schema upgrade steps (:data:`formcheck.assess.verdict.SUMMARY_UPGRADES`);
+        without them only a summary of the current schema is read.
+
+    Returns
+    -------
+    AnalysisResult
+        The validated result.
+    str or None
+        The schema version the folder was written in, when it was migrated.
+
+    Raises
+    ------
+    InputError
+        No ``summary.json``, an unreadable or invalid one, or a schema it cannot upgrade.
+    """
+    from pydantic import ValidationError
 
     path = Path(folder) / SUMMARY
     if not path.is_file():
@@ -238,7 +272,7 @@ def read_summary(folder: str | Path) -> tuple[AnalysisResult, str | None]:
         raise InputError(f"cannot read {path}: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path} does not hold a formcheck summary")
-    data, old = migrate_summary(data)
+    data, old = migrate_summary(data, upgrades or {})
     try:
         return AnalysisResult.model_validate(data), old
     except ValidationError as exc:
@@ -247,12 +281,26 @@ def read_summary(folder: str | Path) -> tuple[AnalysisResult, str | None]:
         raise InputError(f"{path} is not a valid formcheck summary ({where}: {first['msg']})") from None
 
 
-def read_analysis(folder: str | Path) -> AnalysisFolder:
+def read_analysis(folder: str | Path, upgrades: Mapping[str, Step] | None = None) -> AnalysisFolder:
     """Read an analysis folder: the one reader every consumer uses.
 
-    Raises :class:`~formcheck.errors.InputError` when ``folder`` holds no valid
-    ``summary.json`` (a folder written by an older formcheck is migrated on the fly).
+    Parameters
+    ----------
+    folder : str or Path
+        An analysis folder.
+    upgrades : mapping of str to callable, optional
+        The schema upgrade steps; pass :data:`formcheck.assess.verdict.SUMMARY_UPGRADES`
+        to read a folder written by an older formcheck (migrated on the fly).
+
+    Returns
+    -------
+    AnalysisFolder
+
+    Raises
+    ------
+    InputError
+        ``folder`` holds no valid ``summary.json`` (see :func:`read_summary`).
     """
     folder = Path(folder)
-    result, old = read_summary(folder)
+    result, old = read_summary(folder, upgrades)
     return AnalysisFolder(folder, result, old)

@@ -61,9 +61,10 @@ class Session:
 
 def read_session(folder: Path) -> Session:
     """Read an analysis folder with :func:`formcheck.io.folder.read_analysis`."""
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
     from formcheck.io.folder import read_analysis
 
-    af = read_analysis(folder)
+    af = read_analysis(folder, SUMMARY_UPGRADES)
     steps = af.steps()
     if steps.empty:
         raise InputError(f"{folder} has no steps.csv (or no steps): nothing to compare")

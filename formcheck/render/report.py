@@ -43,7 +43,7 @@ from formcheck.assess.norms import (
     WHOLE_BODY_LEAN_MAX_BEND,
     Threshold,
 )
-from formcheck.assess.verdict import SHOWN_DRIFT, THRESHOLD_BY_METRIC
+from formcheck.assess.verdict import SHOWN_DRIFT, SUMMARY_UPGRADES, THRESHOLD_BY_METRIC
 from formcheck.io.folder import read_analysis
 from formcheck.model import registry
 from formcheck.model.results import AnalysisResult
@@ -146,7 +146,7 @@ def _read_rgb(path: Path | None) -> np.ndarray | None:
 def load_folder(folder: str | Path) -> ReportData:
     """Read an analysis folder (through :func:`formcheck.io.folder.read_analysis`).
     Raises :class:`InputError` when it is not one."""
-    af = read_analysis(folder)
+    af = read_analysis(folder, SUMMARY_UPGRADES)
     pose = af.pose()
     stills = {label: img for label in ("worst", "best") if (img := _read_rgb(af.still(label))) is not None}
     return ReportData(af.path, af.result.to_json_dict(), af.frames(), af.steps(),
