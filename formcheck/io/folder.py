@@ -19,7 +19,6 @@ Files (see the README for every column):
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -31,9 +30,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from formcheck.errors import InputError, OutputError
-from formcheck.io.landmarks import load_pose, save_pose
-from formcheck.io.migrate import Step, migrate_summary
-from formcheck.model.results import AnalysisResult, json_ready
+from formcheck.io.files import load_file, save_file
+from formcheck.io.migrate import Step
+from formcheck.io.summary import load_summary
+from formcheck.model.results import AnalysisResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,10 +44,6 @@ log = logging.getLogger(__name__)
 
 SUMMARY = "summary.json"
 STAGING_PREFIX = ".formcheck-partial-"
-
-
-def dump_json(data: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n")
 
 
 def prepare_out_dir(out_dir: str | Path) -> Path:
@@ -112,11 +108,11 @@ def write_tables(analysis: Analysis, folder: Path) -> AnalysisResult:
     """summary.json, frames.csv, steps.csv and the landmark arrays; returns the result
     as written (validated against :class:`~formcheck.model.results.AnalysisResult`)."""
     result = analysis.result()
-    analysis.frames.to_csv(folder / "frames.csv", index=False, float_format="%.4f")
-    analysis.step_table.to_csv(folder / "steps.csv", index=False, float_format="%.4f")
-    save_pose(analysis.pose, folder / "pose.npz")
-    save_pose(analysis.raw, folder / "landmarks_raw.npz")
-    dump_json(result.to_json_dict(), folder / SUMMARY)
+    save_file(analysis.frames, folder / "frames.csv")
+    save_file(analysis.step_table, folder / "steps.csv")
+    save_file(analysis.pose, folder / "pose.npz")
+    save_file(analysis.raw, folder / "landmarks_raw.npz")
+    save_file(result, folder / SUMMARY)
     return result
 
 
@@ -205,7 +201,7 @@ class AnalysisFolder:
 
         if name not in self._cache:
             p = self.file(name)
-            self._cache[name] = pd.read_csv(p) if p is not None else pd.DataFrame()
+            self._cache[name] = load_file(p) if p is not None else pd.DataFrame()
         return self._cache[name]
 
     def frames(self) -> pd.DataFrame:
@@ -221,7 +217,7 @@ class AnalysisFolder:
         if "pose" not in self._cache:
             p = self.file("pose.npz")
             try:
-                self._cache["pose"] = load_pose(p) if p is not None else None
+                self._cache["pose"] = load_file(p) if p is not None else None
             except (OSError, KeyError, ValueError) as exc:
                 log.warning("cannot read %s: %s", p, exc)
                 self._cache["pose"] = None
@@ -261,24 +257,10 @@ def read_summary(folder: str | Path, upgrades: Mapping[str, Step] | None = None
     InputError
         No ``summary.json``, an unreadable or invalid one, or a schema it cannot upgrade.
     """
-    from pydantic import ValidationError
-
     path = Path(folder) / SUMMARY
     if not path.is_file():
         raise InputError(f"{folder} is not an analysis folder (no summary.json); run 'formcheck analyze' first")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path} does not hold a formcheck summary")
-    data, old = migrate_summary(data, upgrades or {})
-    try:
-        return AnalysisResult.model_validate(data), old
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise InputError(f"{path} is not a valid formcheck summary ({where}: {first['msg']})") from None
+    return load_summary(path, upgrades)
 
 
 def read_analysis(folder: str | Path, upgrades: Mapping[str, Step] | None = None) -> AnalysisFolder:

@@ -244,7 +244,8 @@ def run_compare(ref_a: str | Path, ref_b: str | Path, out_dir: str | Path | None
 
     Returns the content of compare.json with ``output_dir`` added.
     """
-    from formcheck.io.folder import dump_json, prepare_out_dir
+    from formcheck.io.folder import prepare_out_dir
+    from formcheck.io.summary import dump_json
     from formcheck.render.compare import write_compare
 
     fa, fb = resolve(ref_a), resolve(ref_b)
