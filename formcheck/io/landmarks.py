@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,12 +30,13 @@ def save_pose(series: PoseSeries, path: str | Path) -> None:
     path : str or Path
         The file (numpy adds ``.npz`` when the name lacks it).
     """
-    named = {} if series.skeleton == DEFAULT else {"skeleton": series.skeleton.name}
-    np.savez_compressed(
-        path, t=series.t, xy=series.xy, z=series.z, visibility=series.visibility,
-        world=series.world, video=json.dumps(series.video.to_dict()),
-        selection=json.dumps(series.selection), **named,
+    arrays: dict[str, Any] = dict(
+        t=series.t, xy=series.xy, z=series.z, visibility=series.visibility, world=series.world,
+        video=json.dumps(series.video.to_dict()), selection=json.dumps(series.selection),
     )
+    if series.skeleton != DEFAULT:
+        arrays["skeleton"] = series.skeleton.name
+    np.savez_compressed(path, **arrays)
 
 
 def load_pose(path: str | Path) -> PoseSeries:
