@@ -145,7 +145,12 @@ class Analysis:
         }
 
     def result(self) -> AnalysisResult:
-        """The typed result (:class:`formcheck.model.results.AnalysisResult`)."""
+        """The typed result (:class:`formcheck.model.results.AnalysisResult`).
+
+        Returns
+        -------
+        AnalysisResult
+        """
         return AnalysisResult.model_validate(json_ready(self.summary()))
 
 
@@ -355,7 +360,20 @@ def _evidence_frames(frames: pd.DataFrame, faults: list[Fault], view: ViewResult
 
 
 def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
-    """The analysis after the pose pass (see :mod:`formcheck.pose.extract`)."""
+    """The analysis after the pose pass (see :mod:`formcheck.pose.extract`).
+
+    Parameters
+    ----------
+    ex : Extracted
+        The pose pass's output (landmarks, video, model, timings, tilt, capture rate).
+    settings : Settings
+        Analysis settings.
+
+    Returns
+    -------
+    Analysis
+        With the pose pass's decode statistics and warnings added.
+    """
     analysis = finish_analysis(ex.raw, ex.video, ex.model, settings, ex.timings, None, ex.tilt,
                                capture=ex.capture, frame_change=ex.frame_change)
     analysis.decode = ex.decode
@@ -374,6 +392,36 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     Rates and durations are in real time (:mod:`formcheck.kinematics.timing`: the speed
     factor from ``settings.speed`` or the file's ``capture`` rate); repeated frames
     (``frame_change``, measured while decoding) are left out.
+
+    Parameters
+    ----------
+    raw : PoseSeries
+        The selected runner's landmarks as the model gave them.
+    video : VideoInfo
+        The clip.
+    model : ModelInfo
+        The pose model used.
+    settings : Settings
+        Analysis settings.
+    timings : dict, optional
+        Stage timings so far, s (the analysis adds its own).
+    t_start : float, optional
+        ``time.perf_counter()`` when the analysis started (default: now).
+    tilt : TiltEstimate, optional
+        The camera roll estimate.
+    capture : dict, optional
+        The file's capture-rate record.
+    frame_change : (n,) array, optional
+        Per-frame grey-level change from decoding.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    NoRhythmError, ClipTooShortError
+        Too little of the runner for a step or a window to measure.
     """
     timings = dict(timings or {})
     t2 = t_start if t_start is not None else time.perf_counter()

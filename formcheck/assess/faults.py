@@ -212,6 +212,20 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
       (``GUESSED_POINT_TORSO``), turning the line as above.
 
     Metrics without an :class:`ErrorModel` get the step-to-step part only.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The metric's per-step values (NaN ignored).
+    metric : str
+        The metric's key.
+    ctx : ClipContext
+        The clip's torso size, camera pitch and landmark visibility.
+
+    Returns
+    -------
+    dict of str to float
+        Each part above and ``total``, in the metric's unit.
     """
     v = values.dropna()
     n = len(v)
@@ -285,6 +299,23 @@ def judge(median: float, th: Threshold, err: dict[str, float], n_measured: int, 
     fault is "possible" (it may be within the norm); when the error is wider than the
     whole distance from the threshold to an extreme posture, or the metric was measured
     in too few steps, the clip cannot show the fault either way ("not_measurable").
+
+    Parameters
+    ----------
+    median : float
+        The clip median.
+    th : Threshold
+        The fault's threshold.
+    err : dict of str to float
+        :func:`measurement_error` (its ``total`` is used).
+    n_measured : int
+        Steps in which the metric was measured.
+    n_steps : int
+        Steps in the clip.
+
+    Returns
+    -------
+    Judgement
     """
     total = err["total"]
     half = INTERVAL_SD * total if np.isfinite(total) else float("nan")
@@ -458,6 +489,27 @@ def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
     when not given). ``segments``: (first, last) step rows between abrupt changes
     (:func:`formcheck.assess.segments.segment_steps`); with more than one, drift is looked
     for within each (the worst is reported), never across a change.
+
+    Parameters
+    ----------
+    steps : pandas.DataFrame
+        The per-step table.
+    view : str
+        The clip's view ("side", "oblique", "front", "back", "unknown").
+    height_known : bool
+        The runner's height was given (bounce in cm).
+    frames : pandas.DataFrame, optional
+        The per-frame table (for the clip context when ``ctx`` is not given).
+    drift : dict, optional
+        :func:`formcheck.assess.verdict.drift_table`.
+    ctx : ClipContext, optional
+        The clip context.
+    segments : list of (int, int), optional
+        Step rows between abrupt changes.
+
+    Returns
+    -------
+    list of Fault
     """
     faults: list[Fault] = []
     ctx = ctx or ClipContext.from_frames(frames)

@@ -70,6 +70,18 @@ def drift_table(step_table: Any, metrics: Sequence[str]) -> dict[str, dict[str, 
     Each third holds whole strides, ``2 * (n // 6)`` steps: left and right steps differ
     (body asymmetry; the near and far leg are seen differently), and an odd count would
     tilt one third towards one side.
+
+    Parameters
+    ----------
+    step_table : pandas.DataFrame
+        The per-step table (``step`` column: the order).
+    metrics : sequence of str
+        The metrics looked at.
+
+    Returns
+    -------
+    dict of str to dict
+        Metric -> its entry (see above).
     """
     n = len(step_table)
     out: dict[str, dict[str, Any]] = {}
@@ -102,6 +114,13 @@ def metric_bands(metrics: Mapping[str, dict[str, Any]], fault_codes: set[str]) -
     A median past a threshold whose fault was not raised is exempt; today the only
     such rule is the whole-body lean (trunk lean without a bend at the hips), which
     :func:`formcheck.assess.faults.find_faults` applies.
+
+    Parameters
+    ----------
+    metrics : mapping of str to dict
+        Metric -> its summary entry (``median``, ``measurable``); modified in place.
+    fault_codes : set of str
+        The codes of the faults raised.
     """
     for name, entry in metrics.items():
         entry["band"] = None
@@ -121,7 +140,23 @@ def metric_bands(metrics: Mapping[str, dict[str, Any]], fault_codes: set[str]) -
 def checklist(view: str, metrics: Mapping[str, dict[str, Any]], faults: Sequence[dict[str, Any]],
               n_steps: int) -> list[dict[str, Any]]:
     """One entry per fault formcheck looks for (``code``, ``title``, ``status``,
-    ``severity``, ``text``), in :data:`CHECKS` order."""
+    ``severity``, ``text``), in :data:`CHECKS` order.
+
+    Parameters
+    ----------
+    view : str
+        The clip's view.
+    metrics : mapping of str to dict
+        Metric -> its summary entry (``measurable``).
+    faults : sequence of dict
+        The faults raised (``code``, ``severity``, ``status``).
+    n_steps : int
+        Steps counted.
+
+    Returns
+    -------
+    list of dict
+    """
     found = {f["code"]: f["severity"] for f in faults}
     status_of = {f["code"]: f.get("status", "found") for f in faults}
     side = view in ("side", "oblique")  # oblique: sagittal angles measured after un-foreshortening

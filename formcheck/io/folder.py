@@ -47,6 +47,22 @@ STAGING_PREFIX = ".formcheck-partial-"
 
 
 def prepare_out_dir(out_dir: str | Path) -> Path:
+    """The output folder, created if needed and checked to be writable.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The output folder (created with its parents; ``~`` expanded).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        It is a file, or cannot be created or written.
+    """
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path {out} exists and is not a folder")
@@ -61,7 +77,18 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
 
 @contextlib.contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """A staging folder inside ``out``; removed whatever happens."""
+    """A staging folder inside ``out``; removed whatever happens.
+
+    Parameters
+    ----------
+    out : Path
+        The output folder.
+
+    Yields
+    ------
+    Path
+        The staging folder.
+    """
     try:
         tmp = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
     except OSError as exc:
@@ -73,7 +100,20 @@ def staging(out: Path) -> Iterator[Path]:
 
 
 def commit(stage: Path, out: Path) -> list[Path]:
-    """Move every staged file into ``out``; ``summary.json`` last."""
+    """Move every staged file into ``out``; ``summary.json`` last.
+
+    Parameters
+    ----------
+    stage : Path
+        The staging folder.
+    out : Path
+        The output folder.
+
+    Returns
+    -------
+    list of Path
+        The files moved, ``summary.json`` last.
+    """
     names = sorted(p.name for p in stage.iterdir() if p.name != SUMMARY)
     old_summary = out / SUMMARY
     try:
@@ -106,7 +146,19 @@ class Analysis(Protocol):
 
 def write_tables(analysis: Analysis, folder: Path) -> AnalysisResult:
     """summary.json, frames.csv, steps.csv and the landmark arrays; returns the result
-    as written (validated against :class:`~formcheck.model.results.AnalysisResult`)."""
+    as written (validated against :class:`~formcheck.model.results.AnalysisResult`).
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The analysis to write.
+    folder : Path
+        Where to write (the staging folder).
+
+    Returns
+    -------
+    AnalysisResult
+    """
     result = analysis.result()
     save_file(analysis.frames, folder / "frames.csv")
     save_file(analysis.step_table, folder / "steps.csv")
@@ -117,7 +169,20 @@ def write_tables(analysis: Analysis, folder: Path) -> AnalysisResult:
 
 
 def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
-    """Save the raw frames behind the report's worst/best stills as JPEG."""
+    """Save the raw frames behind the report's worst/best stills as JPEG.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The analysis (its video and evidence frames).
+    folder : Path
+        Where to write.
+
+    Returns
+    -------
+    dict of str to str
+        Label ("worst", "best") -> file name, for the frames that could be read.
+    """
     import cv2
 
     from formcheck.io.video import read_frames
@@ -151,6 +216,27 @@ def write_analysis(analysis: Analysis, out_dir: str | Path, writers: Sequence[Wr
     only reads the staging folder). If any of them fails, nothing is committed and the
     first error is raised; otherwise every file is moved into ``out_dir``,
     ``summary.json`` last.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The analysis to write.
+    out_dir : str or Path
+        The output folder.
+    writers : sequence of callable
+        ``writer(analysis, staging_folder)``, run one after the other.
+    beside : sequence of callable
+        Writers run each in a thread of its own.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    OutputError
+        The folder cannot be written.
     """
     out = prepare_out_dir(out_dir)
     with staging(out) as stage:
@@ -229,7 +315,16 @@ class AnalysisFolder:
 
 
 def is_analysis_folder(folder: str | Path) -> bool:
-    """True when ``folder`` holds a finished analysis (its ``summary.json``, written last)."""
+    """True when ``folder`` holds a finished analysis (its ``summary.json``, written last).
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    bool
+    """
     return (Path(folder) / SUMMARY).is_file()
 
 

@@ -120,7 +120,18 @@ class ViewResult:
 
 
 def width_ratio(series: PoseSeries) -> float:
-    """Median shoulder and hip width in the image over the torso length (a descriptive cue)."""
+    """Median shoulder and hip width in the image over the torso length (a descriptive cue).
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned (levelled) landmarks; its skeleton names the points.
+
+    Returns
+    -------
+    float
+        The ratio (dimensionless); NaN when no frame has both pairs and a torso.
+    """
     xy = series.xy.astype(np.float64)
     (ls, rs), (lh, rh) = ((xy[:, i] for i in series.skeleton.pair(part)) for part in ("shoulder", "hip"))
     sh_w = np.abs(ls[:, 0] - rs[:, 0])
@@ -149,6 +160,18 @@ def body_axis_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
 
     ``l`` = mean of the unit ground-plane vectors right->left of shoulders and hips;
     ``yaw = atan2(l_x, l_z)``. NaN where either pair is missing.
+
+    Parameters
+    ----------
+    world : (n, K, 3) array
+        World landmarks, m.
+    skeleton : Skeleton
+        Names the K points.
+
+    Returns
+    -------
+    (n,) array
+        Yaw in degrees, [0, 360); NaN where a point is missing.
     """
     w = np.asarray(world, dtype=np.float64)
     (ls, rs), (lh, rh) = skeleton.pair("shoulder"), skeleton.pair("hip")
@@ -160,7 +183,20 @@ def body_axis_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
 
 def head_world_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """Per-frame yaw (deg) from the nose relative to the mid-ear in world landmarks
-    (n, K, 3) of ``skeleton``."""
+    (n, K, 3) of ``skeleton``.
+
+    Parameters
+    ----------
+    world : (n, K, 3) array
+        World landmarks, m.
+    skeleton : Skeleton
+        Names the K points.
+
+    Returns
+    -------
+    (n,) array
+        Yaw in degrees, [0, 360); NaN where a point is missing.
+    """
     w = np.asarray(world, dtype=np.float64)
     le, re = skeleton.pair("ear")
     f = w[:, skeleton.index("nose")] - (w[:, le] + w[:, re]) / 2
@@ -169,7 +205,20 @@ def head_world_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
 
 def head_image_yaw(xy: np.ndarray, skeleton: Skeleton) -> np.ndarray:
     """Per-frame yaw (deg) from the image: ear separation vs nose offset (px, (n, K, 2)
-    points of ``skeleton``)."""
+    points of ``skeleton``).
+
+    Parameters
+    ----------
+    xy : (n, K, 2) array
+        Image landmarks, px.
+    skeleton : Skeleton
+        Names the K points.
+
+    Returns
+    -------
+    (n,) array
+        Yaw in degrees, [0, 360); NaN where a point is missing.
+    """
     p = np.asarray(xy, dtype=np.float64)
     le, re = skeleton.pair("ear")
     across = (p[:, le, 0] - p[:, re, 0]) / EAR_BREADTH_CM
@@ -180,7 +229,22 @@ def head_image_yaw(xy: np.ndarray, skeleton: Skeleton) -> np.ndarray:
 
 
 def circular_stats(deg: np.ndarray) -> tuple[float, float, int]:
-    """Circular mean (deg, [0, 360)), robust spread (1.4826 x MAD, deg) and count of ``deg``."""
+    """Circular mean (deg, [0, 360)), robust spread (1.4826 x MAD, deg) and count of ``deg``.
+
+    Parameters
+    ----------
+    deg : array
+        Angles in degrees (NaN ignored).
+
+    Returns
+    -------
+    mean : float
+        Circular mean, degrees in [0, 360); NaN when no angle is finite.
+    spread : float
+        1.4826 x the median absolute angular deviation from the mean, degrees.
+    count : int
+        Finite angles used.
+    """
     a = np.asarray(deg, dtype=np.float64)
     a = a[np.isfinite(a)]
     if a.size == 0:
@@ -191,12 +255,38 @@ def circular_stats(deg: np.ndarray) -> tuple[float, float, int]:
 
 
 def angle_diff(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
-    """Signed difference ``a - b`` wrapped to [-180, 180) degrees."""
+    """Signed difference ``a - b`` wrapped to [-180, 180) degrees.
+
+    Parameters
+    ----------
+    a, b : float or array
+        Angles in degrees.
+
+    Returns
+    -------
+    array
+        ``a - b`` in [-180, 180) degrees.
+    """
     return (np.asarray(a, dtype=np.float64) - b + 180.0) % 360.0 - 180.0
 
 
 def classify_yaw(yaw_deg: float) -> tuple[str, str | None, int]:
-    """(view, facing, facing_sign) of a yaw, by the class boundaries of the module docstring."""
+    """(view, facing, facing_sign) of a yaw, by the class boundaries of the module docstring.
+
+    Parameters
+    ----------
+    yaw_deg : float
+        The clip's yaw, degrees (NaN: unknown).
+
+    Returns
+    -------
+    view : str
+        "side", "oblique", "front", "back" or "unknown".
+    facing : str or None
+        "right" or "left" for side and oblique views, else None.
+    facing_sign : int
+        +1 facing right, -1 facing left, 0 for the other views.
+    """
     if not math.isfinite(yaw_deg):
         return "unknown", None, 0
     s, c = math.sin(math.radians(yaw_deg)), math.cos(math.radians(yaw_deg))
@@ -215,6 +305,20 @@ def estimate_yaw(series: PoseSeries) -> tuple[float, float, dict[str, Any]]:
     away from it, the left/right labels are taken as swapped and the axis turned by 180
     deg (the nose is where the face is; the labels are what the model guessed). Without
     world landmarks, the image head cue alone.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned (levelled) landmarks; its skeleton names the points.
+
+    Returns
+    -------
+    yaw : float
+        Degrees in [0, 360); NaN when no cue has enough frames.
+    spread : float
+        Frame-to-frame spread (robust SD), degrees.
+    cues : dict
+        Each cue's mean, spread and frames, and which one was ``used``.
     """
     det = series.detected
     axis = body_axis_yaw(series.world, series.skeleton)
@@ -284,6 +388,17 @@ def detect_view(series: PoseSeries, forced: str = "auto") -> ViewResult:
     ``forced`` ("side", "front", "back", "oblique") overrides the class; for a forced
     side view the facing comes from the yaw when it is known, else from the nose
     relative to the ears.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned (levelled) landmarks; its skeleton names the points.
+    forced : str
+        "auto" to classify, or the view to take ("side", "front", "back", "oblique").
+
+    Returns
+    -------
+    ViewResult
     """
     ratio = width_ratio(series)
     yaw, sd, cues = estimate_yaw(series)
@@ -310,6 +425,18 @@ def stretch_forward(pts: dict[str, np.ndarray], cos_yaw: float) -> dict[str, np.
     Each point ``p`` becomes ``(hip.x + (p.x - hip.x) / |cos yaw|, p.y)`` per frame, so
     sagittal angles measured on the result are those of the runner's own plane (for
     points in the mid-sagittal plane; left/right midpoints are).
+
+    Parameters
+    ----------
+    pts : dict of str to (n, 2) array
+        Key points (px), ``hip`` among them.
+    cos_yaw : float
+        Cosine of the clip's yaw (its magnitude is floored at 1e-3).
+
+    Returns
+    -------
+    dict of str to (n, 2) array
+        New arrays; ``pts`` is not modified.
     """
     c = max(abs(cos_yaw), 1e-3)
     hip_x = pts["hip"][:, :1]
@@ -328,6 +455,18 @@ def midpoints(series: PoseSeries, pts: dict[str, np.ndarray]) -> dict[str, np.nd
     In an oblique view both sides are in sight, and the visibility-weighted mean of a side
     view would lean towards the near side: a lateral offset that the forward stretch of
     :func:`stretch_forward` would then magnify.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned (levelled) landmarks; its skeleton names the points.
+    pts : dict of str to (n, 2) array
+        The side-combined points of :func:`~formcheck.kinematics.metrics.body_points`.
+
+    Returns
+    -------
+    dict of str to (n, 2) array
+        A new dict; ``pts`` is not modified.
     """
     xy = series.xy.astype(np.float64)
     out = dict(pts)
@@ -361,6 +500,16 @@ def oblique_band(view: ViewResult) -> dict[str, float] | None:
     (less for the narrower ears); after the stretch the neck line tilts by about
     ``(w_sh^2 - w_ear^2) |sin yaw| / (D L_neck)`` (``perspective_neck_deg``, for D = 3 m:
     1.8 deg at 45 deg).
+
+    Parameters
+    ----------
+    view : ViewResult
+        The clip's view.
+
+    Returns
+    -------
+    dict or None
+        ``stretch``, ``yaw_uncertainty_deg``, ``angle_tan_rel``, ``perspective_neck_deg``.
     """
     if view.view != "oblique" or not math.isfinite(view.yaw_deg):
         return None
@@ -376,7 +525,18 @@ def oblique_band(view: ViewResult) -> dict[str, float] | None:
 
 
 def oblique_note(view: ViewResult) -> str:
-    """One line on the oblique correction and its error band (:func:`oblique_band`)."""
+    """One line on the oblique correction and its error band (:func:`oblique_band`).
+
+    Parameters
+    ----------
+    view : ViewResult
+        The clip's view.
+
+    Returns
+    -------
+    str
+        Empty unless the view is oblique.
+    """
     b = oblique_band(view)
     if b is None:
         return ""
