@@ -9,9 +9,15 @@ import pytest
 from formcheck.assess.faults import SEVERITY_RANK, find_faults
 from formcheck.assess.norms import THRESHOLDS, WHOLE_BODY_LEAN_MAX_BEND
 from formcheck.kinematics.view import detect_view
-from formcheck.model.pose import N_LANDMARKS, PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.skeleton import BLAZEPOSE as SK
 from formcheck.pose.landmarker import Candidates
 from formcheck.pose.selection import select_runner
+
+NOSE = SK.index("nose")
+(L_EAR, R_EAR), (L_SHOULDER, R_SHOULDER), (L_HIP, R_HIP), (L_ANKLE, R_ANKLE) = (
+    SK.pair(p) for p in ("ear", "shoulder", "hip", "ankle"))
+N_LANDMARKS = SK.n
 
 
 def step_table(n: int = 12, **values: float | list[float]) -> pd.DataFrame:

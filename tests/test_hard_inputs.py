@@ -67,11 +67,12 @@ def clean_analysis(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.slow  # clean_analysis runs the pose model
 def test_full_disk_leaves_no_summary(tmp_path: Path, clean_analysis, monkeypatch: pytest.MonkeyPatch) -> None:
     import formcheck.io.folder as outputs
+    import formcheck.io.summary
 
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(outputs, "dump_json", no_space)
+    monkeypatch.setattr(formcheck.io.summary, "dump_json", no_space)
     out = tmp_path / "o"
     with pytest.raises(OutputError, match="No space left"):
         outputs.write_analysis(clean_analysis, out)

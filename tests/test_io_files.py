@@ -1,4 +1,5 @@
-"""Model-side files read and written in io/: landmark series (.npz) and settings (TOML)."""
+"""Files read and written in io/: landmark series (.npz), settings (TOML), and the
+load_file / save_file facade that picks the format by suffix."""
 
 from __future__ import annotations
 
@@ -50,3 +51,99 @@ def test_bad_settings_files_are_one_clear_error(tmp_path: Path, text: str, needl
 def test_missing_settings_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="config file not found"):
         read_settings(tmp_path / "none.toml")
+
+
+# --------------------------------------------------------------------------- load_file / save_file
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _series() -> PoseSeries:
+    s = PoseSeries.empty(5, VideoInfo("clip.mp4", 30.0, 5, 320, 240))
+    s.xy[:] = np.random.default_rng(7).uniform(0, 300, s.xy.shape)
+    s.visibility[:] = 0.8
+    return s
+
+
+def _result():
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
+    from formcheck.io.summary import load_summary
+
+    return load_summary(DATA / "summary_0_1.json", SUMMARY_UPGRADES)[0]
+
+
+def test_save_and_load_file_round_trip_landmarks(tmp_path: Path) -> None:
+    from formcheck.io.files import load_file, save_file
+
+    s = _series()
+    save_file(s, tmp_path / "pose.npz")
+    back = load_file(tmp_path / "pose.npz")
+    assert isinstance(back, PoseSeries)
+    np.testing.assert_array_equal(back.xy, s.xy)
+    assert back.video == s.video and back.skeleton == s.skeleton
+
+
+def test_save_and_load_file_round_trip_summary(tmp_path: Path) -> None:
+    from formcheck.io.files import load_file, save_file
+    from formcheck.model.results import AnalysisResult
+
+    r = _result()
+    save_file(r, tmp_path / "summary.json")
+    back = load_file(tmp_path / "summary.json")  # written in today's schema: no upgrades needed
+    assert isinstance(back, AnalysisResult)
+    assert back.to_json_dict() == r.to_json_dict()
+
+
+def test_save_and_load_file_round_trip_table(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from formcheck.io.files import load_file, save_file
+
+    t = pd.DataFrame({"frame": [0, 1, 2], "cva_deg": [48.123449, float("nan"), 50.0]})
+    save_file(t, tmp_path / "frames.csv")
+    back = load_file(tmp_path / "frames.csv")
+    assert list(back.columns) == ["frame", "cva_deg"]  # no index column
+    assert back["frame"].tolist() == [0, 1, 2]
+    # 4 decimals written: the value comes back within half a unit of the 4th decimal
+    np.testing.assert_allclose(back["cva_deg"].to_numpy(), [48.1234, np.nan, 50.0], atol=0.5e-4)
+
+
+def test_load_file_reads_settings(tmp_path: Path) -> None:
+    from formcheck.io.files import load_file
+    from formcheck.model.settings import Settings
+
+    p = tmp_path / "c.toml"
+    p.write_text("[formcheck]\nheight_cm = 181.0\n")
+    s = load_file(p)
+    assert isinstance(s, Settings) and s.height_cm == 181.0
+
+
+def test_load_file_migrates_an_old_summary_only_with_the_upgrades(tmp_path: Path) -> None:
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
+    from formcheck.io.files import load_file
+
+    assert load_file(DATA / "summary_0_1.json", SUMMARY_UPGRADES).checks  # re-derived checklist
+    with pytest.raises(InputError, match="no schema upgrades"):
+        load_file(DATA / "summary_0_1.json")
+
+
+@pytest.mark.parametrize("name", ["pose.parquet", "pose", "pose.NPZ", "frames.xlsx"])
+def test_an_unknown_suffix_is_one_clear_error(tmp_path: Path, name: str) -> None:
+    from formcheck.errors import OutputError
+    from formcheck.io.files import load_file, save_file
+
+    with pytest.raises(InputError, match="formcheck cannot read") as err:
+        load_file(tmp_path / name)
+    assert "\n" not in str(err.value) and name in str(err.value)
+    with pytest.raises(OutputError, match="formcheck cannot write") as err:
+        save_file(_series(), tmp_path / name)
+    assert "\n" not in str(err.value)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize(("obj", "name"), [("series", "x.json"), ("result", "x.npz"), ("series", "x.csv")])
+def test_save_file_refuses_an_object_its_suffix_does_not_hold(tmp_path: Path, obj: str, name: str) -> None:
+    from formcheck.io.files import save_file
+
+    with pytest.raises(TypeError, match="is not written as"):
+        save_file(_series() if obj == "series" else _result(), tmp_path / name)

@@ -39,11 +39,16 @@ from formcheck.live.cues import CLEAR_MARGINS, CueEngine, judge, step_states, th
 from formcheck.live.pipeline import LivePipeline
 from formcheck.live.record import SessionRecorder
 from formcheck.live.session import LiveSession
-from formcheck.model.pose import N_LANDMARKS
+from formcheck.model.skeleton import BLAZEPOSE as SK
 from formcheck.pose.stream import PoseSample
 from formcheck.synth.render import compute_truth, render_clip
 from formcheck.synth.runner import ACCURACY_BASE, RunnerSpec, simulate
 from tests.conftest import ROOT, write_clip
+
+NOSE = SK.index("nose")
+(L_EAR, R_EAR), (L_SHOULDER, R_SHOULDER), (L_HIP, R_HIP), (L_ANKLE, R_ANKLE) = (
+    SK.pair(p) for p in ("ear", "shoulder", "hip", "ankle"))
+N_LANDMARKS = SK.n
 
 # --------------------------------------------------------------------------- helpers
 

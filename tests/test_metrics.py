@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from formcheck.kinematics import metrics as M
 from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.skeleton import BLAZEPOSE as SK
 
 
 def pts(*xy: tuple[float, float]) -> np.ndarray:
@@ -112,12 +113,12 @@ def test_near_arm_is_the_better_seen_arm_per_frame() -> None:
     series = PoseSeries.empty(3, VideoInfo("x.mp4", 30.0, 3, 640, 480))
     for side, x in (("left", 100.0), ("right", 500.0)):
         for joint, y in (("shoulder", 100.0), ("elbow", 160.0), ("wrist", 200.0)):
-            series.xy[:, M.LM[f"{side}_{joint}"]] = (x, y)
-    series.visibility[:, [M.LM[f"left_{j}"] for j in ("shoulder", "elbow", "wrist")]] = [[0.9, 0.9, 0.9],
+            series.xy[:, SK.index(f"{side}_{joint}")] = (x, y)
+    series.visibility[:, [SK.index(f"left_{j}") for j in ("shoulder", "elbow", "wrist")]] = [[0.9, 0.9, 0.9],
                                                                                         [0.9, 0.2, 0.9],
                                                                                         [0.9, 0.9, 0.9]]
-    series.visibility[:, [M.LM[f"right_{j}"] for j in ("shoulder", "elbow", "wrist")]] = 0.5
-    series.xy[2, M.LM["left_wrist"]] = np.nan  # frame 2: the left arm is incomplete
+    series.visibility[:, [SK.index(f"right_{j}") for j in ("shoulder", "elbow", "wrist")]] = 0.5
+    series.xy[2, SK.index("left_wrist")] = np.nan  # frame 2: the left arm is incomplete
     sh, el, wr = M.near_arm(series)
     assert list(el[:, 0]) == [100.0, 500.0, 500.0]
     assert list(sh[:, 0]) == list(el[:, 0]) == list(wr[:, 0])

@@ -17,7 +17,13 @@ from formcheck.assess.norms import THRESHOLDS
 from formcheck.assess.verdict import CHECKS, THRESHOLD_BY_METRIC
 from formcheck.kinematics import metrics as M
 from formcheck.model import registry
-from formcheck.model.pose import N_LANDMARKS, PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.skeleton import BLAZEPOSE as SK
+
+NOSE = SK.index("nose")
+(L_EAR, R_EAR), (L_SHOULDER, R_SHOULDER), (L_HIP, R_HIP), (L_ANKLE, R_ANKLE) = (
+    SK.pair(p) for p in ("ear", "shoulder", "hip", "ankle"))
+N_LANDMARKS = SK.n
 
 #: Per-step table columns that are not metrics (where and when the step is).
 STEP_PLACE_COLUMNS = {"step", "frame_start", "frame_end", "mid_stance_frame", "t_start_s", "t_end_s",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from formcheck.assess.verdict import SUMMARY_UPGRADES
 from formcheck.errors import InputError
 from formcheck.io.folder import read_analysis
 from formcheck.io.migrate import migrate_summary
@@ -55,7 +56,7 @@ def test_a_folder_written_by_formcheck_0_1_loads_with_the_decisions_re_derived(t
     0.1.0 (schema 1.0) for sample_videos/runner_side_forward_head.mp4."""
     old = json.loads((DATA / "summary_0_1.json").read_text())
     assert old["schema_version"] == "1.0" and "checks" not in old
-    af = read_analysis(_write(tmp_path / "old", old))
+    af = read_analysis(_write(tmp_path / "old", old), SUMMARY_UPGRADES)
     r = af.result
     assert af.migrated_from == "1.0" and r.schema_version == SCHEMA_VERSION
     # values carried over untouched
@@ -79,7 +80,7 @@ def test_a_folder_written_by_formcheck_0_1_loads_with_the_decisions_re_derived(t
 def test_migration_does_not_change_its_input():
     old = json.loads((DATA / "summary_0_1.json").read_text())
     before = json.dumps(old, sort_keys=True)
-    migrate_summary(old)
+    migrate_summary(old, SUMMARY_UPGRADES)
     assert json.dumps(old, sort_keys=True) == before
 
 
@@ -94,13 +95,22 @@ def test_bad_folders_are_one_clear_error(tmp_path, content, match):
     if content is not None:
         (tmp_path / "summary.json").write_text(content)
     with pytest.raises(InputError, match=match):
-        read_analysis(tmp_path)
+        read_analysis(tmp_path, SUMMARY_UPGRADES)
+
+
+def test_io_without_the_upgrades_refuses_an_old_folder_in_one_line(tmp_path):
+    """io knows no assessment rules: a 1.0 folder needs the caller's upgrade steps."""
+    old = json.loads((DATA / "summary_0_1.json").read_text())
+    with pytest.raises(InputError, match=r"schema version 1\.0 \(an older formcheck\); this reader was "
+                                         r"given no schema upgrades") as info:
+        read_analysis(_write(tmp_path, old))
+    assert "\n" not in str(info.value)
 
 
 def test_unknown_keys_survive_a_round_trip(tmp_path):
     old = json.loads((DATA / "summary_0_1.json").read_text())
     old["added_by_a_newer_formcheck"] = {"x": 1}
-    r = read_analysis(_write(tmp_path, old)).result
+    r = read_analysis(_write(tmp_path, old), SUMMARY_UPGRADES).result
     assert r.to_json_dict()["added_by_a_newer_formcheck"] == {"x": 1}
 
 

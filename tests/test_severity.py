@@ -26,16 +26,12 @@ from formcheck.assess.norms import (
     THRESHOLDS,
     cva_camera_bias_deg,
 )
-from formcheck.model.pose import (
-    L_EAR,
-    L_HIP,
-    L_SHOULDER,
-    N_LANDMARKS,
-    NOSE,
-    R_EAR,
-    R_HIP,
-    R_SHOULDER,
-)
+from formcheck.model.skeleton import BLAZEPOSE as SK
+
+NOSE = SK.index("nose")
+(L_EAR, R_EAR), (L_SHOULDER, R_SHOULDER), (L_HIP, R_HIP), (L_ANKLE, R_ANKLE) = (
+    SK.pair(p) for p in ("ear", "shoulder", "hip", "ankle"))
+N_LANDMARKS = SK.n
 
 FH = THRESHOLDS["forward_head"]
 
@@ -156,19 +152,19 @@ def _side_pose(n: int, pitch_deg: float, facing: int, width: float = 640.0) -> t
 @pytest.mark.parametrize("pitch", [-25.0, -10.0, 0.0, 15.0])
 def test_camera_angle_is_read_from_the_shoulders_and_a_mirror_reads_the_same(pitch: float) -> None:
     xy, z, vis, det = _side_pose(60, pitch, +1)
-    ctx = ClipContext.from_pose(xy, z, vis, det)
+    ctx = ClipContext.from_pose(xy, z, vis, det, SK)
     assert ctx.camera_pitch_deg == pytest.approx(pitch, abs=0.5)
     assert ctx.camera_sd_deg > 0 and ctx.torso_px == pytest.approx(100.0, abs=1.0)
     # the mirror image: x -> W - x, and MediaPipe's left/right labels swap
     mx, mz, mv, _ = _side_pose(60, pitch, -1)
-    mirror = ClipContext.from_pose(mx, mz, mv, det)
+    mirror = ClipContext.from_pose(mx, mz, mv, det, SK)
     assert mirror == ctx
 
 
 def test_camera_angle_unknown_without_a_depth_order() -> None:
     xy, z, vis, det = _side_pose(60, -20.0, +1)
     z[:] = 0.0  # a front view: the shoulders at the same depth
-    ctx = ClipContext.from_pose(xy, z, vis, det)
+    ctx = ClipContext.from_pose(xy, z, vis, det, SK)
     assert ctx.camera_pitch_deg is None
     assert measurement_error(VALS, "cva_deg", ctx)["camera_pitch"] == pytest.approx(cva_camera_bias_deg(-25.0))
 
@@ -177,9 +173,9 @@ def test_ear_visibility_counts_missing_frames_as_unseen() -> None:
     xy, z, vis, det = _side_pose(60, 0.0, +1)
     vis[:, [L_EAR, R_EAR]] = 0.9
     xy[:40, [L_EAR, R_EAR]] = np.nan  # dropped in 2 of 3 frames
-    ctx = ClipContext.from_pose(xy, z, vis, det)
+    ctx = ClipContext.from_pose(xy, z, vis, det, SK)
     assert ctx.ear_visibility == 0.0
-    assert ClipContext.from_pose(*_side_pose(60, 0.0, +1)).ear_visibility == pytest.approx(0.99)
+    assert ClipContext.from_pose(*_side_pose(60, 0.0, +1), SK).ear_visibility == pytest.approx(0.99)
 
 
 def test_every_head_metric_error_model_says_where_its_numbers_come_from() -> None:
@@ -320,7 +316,7 @@ def assert_mirror_invariant(a, b) -> None:
 
     assert a.view.view == b.view.view
     assert {f.code: f.status for f in a.faults} == {f.code: f.status for f in b.faults}
-    ctx = ClipContext.from_pose(a.pose.xy, a.pose.z, a.pose.visibility, a.pose.detected)
+    ctx = ClipContext.from_pose(a.pose.xy, a.pose.z, a.pose.visibility, a.pose.detected, a.pose.skeleton)
     for metric in ERROR_MODELS:
         ma, mb = a.metrics[metric]["median"], b.metrics[metric]["median"]
         if ma is None or mb is None:

@@ -23,10 +23,16 @@ from formcheck.kinematics.timing import (
     repeated_frames,
     timeline,
 )
-from formcheck.model.pose import L_ANKLE, L_HIP, L_SHOULDER, R_ANKLE, R_HIP, R_SHOULDER, PoseSeries
+from formcheck.model.pose import PoseSeries
 from formcheck.model.settings import Settings
+from formcheck.model.skeleton import BLAZEPOSE as SK
 from formcheck.synth.landmarks import pose_series, slow_motion_spec
 from formcheck.synth.runner import RunnerSpec
+
+NOSE = SK.index("nose")
+(L_EAR, R_EAR), (L_SHOULDER, R_SHOULDER), (L_HIP, R_HIP), (L_ANKLE, R_ANKLE) = (
+    SK.pair(p) for p in ("ear", "shoulder", "hip", "ankle"))
+N_LANDMARKS = SK.n
 
 #: The issue's "done when": cadence within 3 steps/min.
 CADENCE_TOL_SPM = 3.0

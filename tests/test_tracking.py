@@ -12,9 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.model.pose import N_LANDMARKS
+from formcheck.model.skeleton import BLAZEPOSE as SK
 from formcheck.pose.landmarker import Candidates
 from formcheck.pose.selection import link_tracks
+
+NOSE = SK.index("nose")
+(L_EAR, R_EAR), (L_SHOULDER, R_SHOULDER), (L_HIP, R_HIP), (L_ANKLE, R_ANKLE) = (
+    SK.pair(p) for p in ("ear", "shoulder", "hip", "ankle"))
+N_LANDMARKS = SK.n
 
 RED = np.array([0.8, 0.15, 0.15, 0.1, 0.1, 0.1], np.float32)
 YELLOW = np.array([0.9, 0.75, 0.15, 0.1, 0.1, 0.1], np.float32)  # same shorts, other shirt

@@ -25,7 +25,8 @@ from formcheck.kinematics.view import (
     estimate_yaw,
     stretch_forward,
 )
-from formcheck.model.pose import LANDMARK_NAMES, PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.skeleton import BLAZEPOSE
 from formcheck.synth import body3d
 from formcheck.synth.render import compute_truth, render_frame
 from formcheck.synth.runner import RunnerSpec, simulate
@@ -56,7 +57,7 @@ def _series(spec: RunnerSpec, world: bool = True, noise_m: float = 0.0, seed: in
         w = w + rng.normal(0.0, noise_m, w.shape)
         xy = xy + rng.normal(0.0, noise_m * 100 / spec.cm_per_px, xy.shape)
     if swap:  # the model's left/right labels swapped (a back view read as a front one)
-        names = list(LANDMARK_NAMES)
+        names = list(BLAZEPOSE.points)
         perm = [names.index(n.replace("left", "@").replace("right", "left").replace("@", "right"))
                 for n in names]
         xy, w = xy[:, perm], w[:, perm]

@@ -15,18 +15,15 @@ import numpy as np
 import pytest
 
 from formcheck.kinematics.view import detect_view
-from formcheck.model.pose import (
-    L_EAR,
-    L_HIP,
-    L_SHOULDER,
-    NOSE,
-    R_EAR,
-    R_HIP,
-    R_SHOULDER,
-    PoseSeries,
-)
+from formcheck.model.pose import PoseSeries
+from formcheck.model.skeleton import BLAZEPOSE as SK
 from formcheck.synth.landmarks import pose_series
 from formcheck.synth.runner import RunnerSpec
+
+NOSE = SK.index("nose")
+(L_EAR, R_EAR), (L_SHOULDER, R_SHOULDER), (L_HIP, R_HIP), (L_ANKLE, R_ANKLE) = (
+    SK.pair(p) for p in ("ear", "shoulder", "hip", "ankle"))
+N_LANDMARKS = SK.n
 
 
 def _with_world_yaw(ps: PoseSeries, yaw_deg: float) -> PoseSeries:

@@ -52,7 +52,7 @@ from formcheck.kinematics.view import (
 )
 from formcheck.model import registry
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
-from formcheck.model.pose import L_ANKLE, R_ANKLE, PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries, VideoInfo
 from formcheck.model.provenance import library_versions
 from formcheck.model.results import (
     SCHEMA_VERSION,
@@ -154,7 +154,12 @@ class Analysis:
         }
 
     def result(self) -> AnalysisResult:
-        """The typed result (:class:`formcheck.model.results.AnalysisResult`)."""
+        """The typed result (:class:`formcheck.model.results.AnalysisResult`).
+
+        Returns
+        -------
+        AnalysisResult
+        """
         return AnalysisResult.model_validate(json_ready(self.summary()))
 
 
@@ -364,7 +369,20 @@ def _evidence_frames(frames: pd.DataFrame, faults: list[FaultRecord], view: View
 
 
 def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
-    """The analysis after the pose pass (see :mod:`formcheck.pose.extract`)."""
+    """The analysis after the pose pass (see :mod:`formcheck.pose.extract`).
+
+    Parameters
+    ----------
+    ex : Extracted
+        The pose pass's output (landmarks, video, model, timings, tilt, capture rate).
+    settings : Settings
+        Analysis settings.
+
+    Returns
+    -------
+    Analysis
+        With the pose pass's decode statistics and warnings added.
+    """
     analysis = finish_analysis(ex.raw, ex.video, ex.model, settings, ex.timings, None, ex.tilt,
                                capture=ex.capture, frame_change=ex.frame_change)
     analysis.decode = ex.decode
@@ -383,6 +401,36 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     Rates and durations are in real time (:mod:`formcheck.kinematics.timing`: the speed
     factor from ``settings.speed`` or the file's ``capture`` rate); repeated frames
     (``frame_change``, measured while decoding) are left out.
+
+    Parameters
+    ----------
+    raw : PoseSeries
+        The selected runner's landmarks as the model gave them.
+    video : VideoInfo
+        The clip.
+    model : ModelInfo
+        The pose model used.
+    settings : Settings
+        Analysis settings.
+    timings : dict, optional
+        Stage timings so far, s (the analysis adds its own).
+    t_start : float, optional
+        ``time.perf_counter()`` when the analysis started (default: now).
+    tilt : TiltEstimate, optional
+        The camera roll estimate.
+    capture : dict, optional
+        The file's capture-rate record.
+    frame_change : (n,) array, optional
+        Per-frame grey-level change from decoding.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    NoRhythmError, ClipTooShortError
+        Too little of the runner for a step or a window to measure.
     """
     timings = dict(timings or {})
     t2 = t_start if t_start is not None else time.perf_counter()
@@ -397,7 +445,8 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     view = detect_view(level, settings.view)
     frames, pts = _per_frame_table(level, view, image_pose=pose)
     torso = np.hypot(*(pts["shoulder"] - pts["hip"]).T)
-    feet = (level.xy[:, L_ANKLE] - level.xy[:, R_ANKLE]).astype(np.float64)  # (n, 2): x and y
+    la, ra = level.skeleton.pair("ankle")
+    feet = (level.xy[:, la] - level.xy[:, ra]).astype(np.float64)  # (n, 2): x and y
     warnings: list[str] = list(timing.notes)
     try:
         steps = detect_steps(pts["hip"][:, 1], torso, pose.t, fps, feet)
@@ -413,7 +462,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
             "are not measured, and posture is summarised over 1 s windows instead of steps")
     gait = ("unclear", float("nan"))
     if view.sagittal:
-        gap = np.abs(level.xy[:, L_ANKLE, 0] - level.xy[:, R_ANKLE, 0]).astype(np.float64)
+        gap = np.abs(level.xy[:, la, 0] - level.xy[:, ra, 0]).astype(np.float64)
         gait = gait_kind(pts["hip"][:, 1], gap, torso, fps)
         if gait[0] == "walking":
             warnings.append("this looks like walking, not running (the hips are highest when the "
@@ -454,7 +503,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
                         "of activity rather than fatigue; each part is summarised separately (posture_segments)")
     # what the clip says about how well the head can be measured (runner size, ear and
     # nose visibility, camera height): the measurement error of every fault widens with it
-    ctx = ClipContext.from_pose(level.xy, series.z, series.visibility, series.detected)
+    ctx = ClipContext.from_pose(level.xy, series.z, series.visibility, series.detected, series.skeleton)
     ctx.torso_px = ClipContext.from_frames(frames).torso_px  # the runner size the tables use
     faults = find_faults(step_table, "side" if view.sagittal else view.view, settings.height_cm is not None,
                          frames, drift, ctx=ctx,

@@ -84,6 +84,16 @@ def mdc95(sem: float) -> float:
 
     The difference between two readings that measurement noise alone exceeds in 5% of
     re-tests (the difference of two readings has standard deviation ``sqrt(2) SEM``).
+
+    Parameters
+    ----------
+    sem : float
+        Standard error of measurement, in the metric's unit.
+
+    Returns
+    -------
+    float
+        MDC95, in the metric's unit.
     """
     return Z95 * math.sqrt(2.0) * sem
 
@@ -93,6 +103,16 @@ def split_halves(steps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     With an odd number of steps the middle step is left out, so both halves have
     ``n // 2`` steps.
+
+    Parameters
+    ----------
+    steps : pandas.DataFrame
+        A step table (``step`` column: the order).
+
+    Returns
+    -------
+    first, second : pandas.DataFrame
+        Equal halves, indexes reset.
     """
     ordered = steps.sort_values("step") if "step" in steps else steps
     h = len(ordered) // 2
@@ -317,6 +337,23 @@ def verdict(change: float, ci_low: float, ci_high: float, mdc: float | None,
     Real = ``|change| > mdc`` and the interval excludes 0. ``better``: "higher",
     "lower", "zero" (closer to 0 is better: judged on ``|b_median| - |a_median|``) or
     None (no better direction: "changed").
+
+    Parameters
+    ----------
+    change : float
+        B minus A (the metric's unit).
+    ci_low, ci_high : float
+        The change's 95% interval.
+    mdc : float or None
+        MDC95 of the metric (None or NaN: "no MDC").
+    better : str or None
+        "higher", "lower", "zero" or None.
+    a_median, b_median : float, optional
+        The sessions' medians (for ``better="zero"``).
+
+    Returns
+    -------
+    str
     """
     if mdc is None or not math.isfinite(mdc):
         return "no MDC"
@@ -366,6 +403,22 @@ def compare_steps(steps_a: pd.DataFrame, steps_b: pd.DataFrame, mdc: Mapping[str
     either table, or with fewer than 3 finite steps in either, is "not measurable"
     (with the reason) rather than a number. The interval is deterministic (``n_boot`` and
     ``seed`` are unused since the HAC interval replaced the bootstrap).
+
+    Parameters
+    ----------
+    steps_a, steps_b : pandas.DataFrame
+        Step tables of the earlier (A) and later (B) session.
+    mdc : mapping of str to float or None
+        Metric -> MDC95.
+    metrics : sequence of str
+        The metrics compared, in order.
+    n_boot, seed : int
+        Unused (kept for callers of the bootstrap version).
+
+    Returns
+    -------
+    list of MetricChange
+        One per metric, in ``metrics`` order.
     """
     rng = np.random.default_rng(seed)
     out = []
@@ -409,6 +462,15 @@ def compare_faults(a: Mapping[str, str], b: Mapping[str, str]) -> FaultChanges:
 
     "unchanged" means present in both; the severities of both are kept so a reader
     can see a moderate fault become mild.
+
+    Parameters
+    ----------
+    a, b : mapping of str to str
+        Fault code -> severity, of the earlier (A) and later (B) session.
+
+    Returns
+    -------
+    FaultChanges
     """
     out = FaultChanges()
     for code in a:
@@ -433,6 +495,17 @@ def next_step(changes: Sequence[MetricChange], faults: FaultChanges) -> str:
     Worse metrics first (with the advice for the fault they feed), then faults that are
     new or still there, then improvements; with no real change, keep going and re-test
     under the same conditions.
+
+    Parameters
+    ----------
+    changes : sequence of MetricChange
+        :func:`compare_steps`.
+    faults : FaultChanges
+        :func:`compare_faults`.
+
+    Returns
+    -------
+    str
     """
     worse = [c for c in changes if c.verdict == "worse"]
     improved = [c for c in changes if c.verdict == "improved"]
@@ -469,6 +542,23 @@ def consecutive_changes(step_tables: Sequence[pd.DataFrame], mdc: Mapping[str, f
                         metrics: Sequence[str] = KEY_METRICS, n_boot: int = 2000,
                         seed: int = 0) -> list[list[MetricChange]]:
     """Each session against the one before it: ``result[i]`` compares session ``i`` with
-    session ``i + 1`` (see :func:`compare_steps`)."""
+    session ``i + 1`` (see :func:`compare_steps`).
+
+    Parameters
+    ----------
+    step_tables : sequence of pandas.DataFrame
+        Step tables in session order.
+    mdc : mapping of str to float or None
+        Metric -> MDC95.
+    metrics : sequence of str
+        The metrics compared.
+    n_boot, seed : int
+        Passed on to :func:`compare_steps` (unused there).
+
+    Returns
+    -------
+    list of list of MetricChange
+        ``len(step_tables) - 1`` comparisons.
+    """
     return [compare_steps(a, b, mdc, metrics, n_boot=n_boot, seed=seed)
             for a, b in itertools.pairwise(step_tables)]

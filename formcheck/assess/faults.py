@@ -51,8 +51,8 @@ from formcheck.assess.norms import (
     cva_camera_bias_deg,
 )
 from formcheck.assess.verdict import TITLES, drift_table
-from formcheck.model.pose import L_EAR, L_HIP, L_SHOULDER, NOSE, R_EAR, R_HIP, R_SHOULDER
 from formcheck.model.results import FaultRecord
+from formcheck.model.skeleton import Skeleton
 
 SEVERITY_RANK = {"severe": 3, "moderate": 2, "mild": 1}
 STATUS_RANK = {"found": 0, "possible": 1, "not_measurable": 2}
@@ -109,9 +109,10 @@ class ClipContext:
 
     @classmethod
     def from_pose(cls, xy: np.ndarray, z: np.ndarray, visibility: np.ndarray,
-                  detected: np.ndarray) -> ClipContext:
-        """The context of a clip from its landmarks: (n, 33, 2) pixels (levelled), (n, 33)
-        relative depth and visibility, (n,) whether the runner was found.
+                  detected: np.ndarray, skeleton: Skeleton) -> ClipContext:
+        """The context of a clip from its landmarks: (n, K, 2) pixels (levelled), (n, K)
+        relative depth and visibility, (n,) whether the runner was found; the K points
+        are ``skeleton``'s.
 
         Camera height: in every frame the shoulder nearer the camera (smaller MediaPipe
         depth ``z``; the left/right labels are not used, they swap in a mirror image) and
@@ -126,24 +127,26 @@ class ClipContext:
         p = np.asarray(xy, np.float64)[det]
         zz = np.asarray(z, np.float64)[det]
         vis = np.nan_to_num(np.asarray(visibility, np.float64)[det], nan=0.0)
-        shoulder = np.nanmean(p[:, [L_SHOULDER, R_SHOULDER]], axis=1)
-        hip = np.nanmean(p[:, [L_HIP, R_HIP]], axis=1)
+        (ls, rs), (le, re) = skeleton.pair("shoulder"), skeleton.pair("ear")
+        nose = skeleton.index("nose")
+        shoulder = np.nanmean(p[:, [ls, rs]], axis=1)
+        hip = np.nanmean(p[:, list(skeleton.pair("hip"))], axis=1)
         torso_f = np.hypot(*(shoulder - hip).T)
         torso = float(np.nanmedian(torso_f)) if np.isfinite(torso_f).any() else float("nan")
         ctx = cls(torso)
         # camera-side ear: the nearer one by depth, its visibility (absent: 0)
-        ear_near_left = np.nan_to_num(zz[:, L_EAR], nan=np.inf) <= np.nan_to_num(zz[:, R_EAR], nan=np.inf)
-        ear_vis = np.where(np.isfinite(p[:, L_EAR, 0]) | np.isfinite(p[:, R_EAR, 0]),
-                           np.where(ear_near_left, vis[:, L_EAR], vis[:, R_EAR]), 0.0)
-        nose_vis = np.where(np.isfinite(p[:, NOSE, 0]), vis[:, NOSE], 0.0)
+        ear_near_left = np.nan_to_num(zz[:, le], nan=np.inf) <= np.nan_to_num(zz[:, re], nan=np.inf)
+        ear_vis = np.where(np.isfinite(p[:, le, 0]) | np.isfinite(p[:, re, 0]),
+                           np.where(ear_near_left, vis[:, le], vis[:, re]), 0.0)
+        nose_vis = np.where(np.isfinite(p[:, nose, 0]), vis[:, nose], 0.0)
         ctx.ear_visibility = float(np.median(ear_vis))
         ctx.nose_visibility = float(np.median(nose_vis))
-        dz = zz[:, L_SHOULDER] - zz[:, R_SHOULDER]
-        ok = np.isfinite(dz) & np.isfinite(p[:, [L_SHOULDER, R_SHOULDER], 1]).all(axis=1) & (torso_f > 0)
+        dz = zz[:, ls] - zz[:, rs]
+        ok = np.isfinite(dz) & np.isfinite(p[:, [ls, rs], 1]).all(axis=1) & (torso_f > 0)
         ok &= np.abs(dz) > DEPTH_ORDER_MIN * torso_f  # z is in image-width units like x
         if ok.sum() >= MIN_CAMERA_FRAMES and ok.mean() >= 0.5:
             left_near = dz[ok] < 0
-            y_l, y_r = p[ok, L_SHOULDER, 1], p[ok, R_SHOULDER, 1]
+            y_l, y_r = p[ok, ls, 1], p[ok, rs, 1]
             drop = np.where(left_near, y_r - y_l, y_l - y_r) / torso_f[ok]  # far minus near, down +
             sin_e = float(np.clip(np.median(drop) / SHOULDER_WIDTH_TORSO, -1.0, 1.0))
             ctx.camera_pitch_deg = -float(np.degrees(np.arcsin(sin_e)))  # below: looking up
@@ -192,6 +195,20 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
       (``GUESSED_POINT_TORSO``), turning the line as above.
 
     Metrics without an :class:`ErrorModel` get the step-to-step part only.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The metric's per-step values (NaN ignored).
+    metric : str
+        The metric's key.
+    ctx : ClipContext
+        The clip's torso size, camera pitch and landmark visibility.
+
+    Returns
+    -------
+    dict of str to float
+        Each part above and ``total``, in the metric's unit.
     """
     v = values.dropna()
     n = len(v)
@@ -267,6 +284,23 @@ def judge(median: float, th: Threshold, err: dict[str, float], n_measured: int, 
     fault is "possible" (it may be within the norm); when the error is wider than the
     whole distance from the threshold to an extreme posture, or the metric was measured
     in too few steps, the clip cannot show the fault either way ("not_measurable").
+
+    Parameters
+    ----------
+    median : float
+        The clip median.
+    th : Threshold
+        The fault's threshold.
+    err : dict of str to float
+        :func:`measurement_error` (its ``total`` is used).
+    n_measured : int
+        Steps in which the metric was measured.
+    n_steps : int
+        Steps in the clip.
+
+    Returns
+    -------
+    Judgement
     """
     total = err["total"]
     half = INTERVAL_SD * total if np.isfinite(total) else float("nan")
@@ -442,6 +476,27 @@ def find_faults(steps: pd.DataFrame, view: str, height_known: bool,
     when not given). ``segments``: (first, last) step rows between abrupt changes
     (:func:`formcheck.assess.segments.segment_steps`); with more than one, drift is looked
     for within each (the worst is reported), never across a change.
+
+    Parameters
+    ----------
+    steps : pandas.DataFrame
+        The per-step table.
+    view : str
+        The clip's view ("side", "oblique", "front", "back", "unknown").
+    height_known : bool
+        The runner's height was given (bounce in cm).
+    frames : pandas.DataFrame, optional
+        The per-frame table (for the clip context when ``ctx`` is not given).
+    drift : dict, optional
+        :func:`formcheck.assess.verdict.drift_table`.
+    ctx : ClipContext, optional
+        The clip context.
+    segments : list of (int, int), optional
+        Step rows between abrupt changes.
+
+    Returns
+    -------
+    list of Fault
     """
     faults: list[FaultRecord] = []
     ctx = ctx or ClipContext.from_frames(frames)

@@ -44,7 +44,17 @@ class Threshold:
     extreme: float | None = None
 
     def severity(self, value: float) -> str | None:
-        """'mild' / 'moderate' / 'severe', or None when ``value`` is within the norm."""
+        """'mild' / 'moderate' / 'severe', or None when ``value`` is within the norm.
+
+        Parameters
+        ----------
+        value : float
+            A value of the threshold's metric (NaN: None).
+
+        Returns
+        -------
+        str or None
+        """
         worse = (lambda v, t: v <= t) if self.direction == "below" else (lambda v, t: v >= t)
         if value != value:  # NaN
             return None

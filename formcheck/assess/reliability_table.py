@@ -36,5 +36,11 @@ RELIABILITY: dict[str, Reliability] = {
 
 
 def mdc_table() -> dict[str, float | None]:
-    """Metric -> MDC95 (None where too few re-test records exist)."""
+    """Metric -> MDC95 (None where too few re-test records exist).
+
+    Returns
+    -------
+    dict of str to float or None
+        MDC95 in each metric's unit.
+    """
     return {m: r.mdc95 for m, r in RELIABILITY.items()}

@@ -52,7 +52,18 @@ METHOD = (f"binary segmentation of the per-step series; a change point needs a j
 
 
 def noise_sigma(y: np.ndarray) -> float:
-    """Robust per-step noise: ``1.4826 * median(|diff(y) - median(diff(y))|) / sqrt(2)``."""
+    """Robust per-step noise: ``1.4826 * median(|diff(y) - median(diff(y))|) / sqrt(2)``.
+
+    Parameters
+    ----------
+    y : (n,) array
+        Per-step values in step order.
+
+    Returns
+    -------
+    float
+        In the unit of ``y``; NaN with fewer than 3 values.
+    """
     d = np.diff(y)
     if d.size < 2:
         return float("nan")

@@ -10,12 +10,15 @@
 
 All three take summary-level data only (plain dicts of the per-step table's medians,
 fault codes), so a folder written by an older formcheck can be brought up to date
-with the same rules (:mod:`formcheck.io.migrate`).
+with the same rules: :data:`SUMMARY_UPGRADES` holds the schema steps that need them,
+which the folder reader (:func:`formcheck.io.folder.read_analysis`) is given by its
+caller (io knows no assessment rules).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,6 +70,18 @@ def drift_table(step_table: Any, metrics: Sequence[str]) -> dict[str, dict[str, 
     Each third holds whole strides, ``2 * (n // 6)`` steps: left and right steps differ
     (body asymmetry; the near and far leg are seen differently), and an odd count would
     tilt one third towards one side.
+
+    Parameters
+    ----------
+    step_table : pandas.DataFrame
+        The per-step table (``step`` column: the order).
+    metrics : sequence of str
+        The metrics looked at.
+
+    Returns
+    -------
+    dict of str to dict
+        Metric -> its entry (see above).
     """
     n = len(step_table)
     out: dict[str, dict[str, Any]] = {}
@@ -99,6 +114,13 @@ def metric_bands(metrics: Mapping[str, dict[str, Any]], fault_codes: set[str]) -
     A median past a threshold whose fault was not raised is exempt; today the only
     such rule is the whole-body lean (trunk lean without a bend at the hips), which
     :func:`formcheck.assess.faults.find_faults` applies.
+
+    Parameters
+    ----------
+    metrics : mapping of str to dict
+        Metric -> its summary entry (``median``, ``measurable``); modified in place.
+    fault_codes : set of str
+        The codes of the faults raised.
     """
     for name, entry in metrics.items():
         entry["band"] = None
@@ -118,7 +140,23 @@ def metric_bands(metrics: Mapping[str, dict[str, Any]], fault_codes: set[str]) -
 def checklist(view: str, metrics: Mapping[str, dict[str, Any]], faults: Sequence[dict[str, Any]],
               n_steps: int) -> list[dict[str, Any]]:
     """One entry per fault formcheck looks for (``code``, ``title``, ``status``,
-    ``severity``, ``text``), in :data:`CHECKS` order."""
+    ``severity``, ``text``), in :data:`CHECKS` order.
+
+    Parameters
+    ----------
+    view : str
+        The clip's view.
+    metrics : mapping of str to dict
+        Metric -> its summary entry (``measurable``).
+    faults : sequence of dict
+        The faults raised (``code``, ``severity``, ``status``).
+    n_steps : int
+        Steps counted.
+
+    Returns
+    -------
+    list of dict
+    """
     found = {f["code"]: f["severity"] for f in faults}
     status_of = {f["code"]: f.get("status", "found") for f in faults}
     side = view in ("side", "oblique")  # oblique: sagittal angles measured after un-foreshortening
@@ -155,3 +193,42 @@ def checklist(view: str, metrics: Mapping[str, dict[str, Any]], faults: Sequence
         out.append({"code": code, "title": title, "status": status, "severity": found.get(code),
                     "text": text})
     return out
+
+
+def upgrade_summary_1_0(data: dict[str, Any]) -> dict[str, Any]:
+    """A schema 1.0 ``summary.json`` (formcheck 0.1) as schema 2.0.
+
+    Schema 2.0 adds fault titles, metric bands, drift limits and scores, and the
+    checklist; each is re-derived with today's rules (:func:`metric_bands`,
+    :func:`checklist`, :data:`~formcheck.assess.norms.DRIFT_LIMITS`). Values already in
+    the file are kept as they are.
+
+    Parameters
+    ----------
+    data : dict
+        The parsed 1.0 summary (not modified).
+
+    Returns
+    -------
+    dict
+        A new dict with ``schema_version`` "2.0".
+    """
+    data = copy.deepcopy(data)
+    faults = data.get("faults") or []
+    for f in faults:
+        f.setdefault("title", TITLES.get(f.get("code", ""), ""))
+    metrics = data.get("metrics") or {}
+    metric_bands(metrics, {f.get("code") for f in faults})
+    for name, entry in (data.get("drift") or {}).items():
+        if name in DRIFT_LIMITS and entry.get("change") is not None:
+            limit, worse = DRIFT_LIMITS[name]
+            bad = entry["change"] if worse == "up" else -entry["change"]
+            entry.update(limit=limit, worse=worse, score=round(bad / limit, 3), exceeds=bad >= limit)
+    data["checks"] = checklist(str(data.get("view") or "unknown"), metrics, faults, int(data.get("steps") or 0))
+    data["schema_version"] = "2.0"
+    return data
+
+
+#: Summary schema version -> the step that upgrades it to the next version, for
+#: :func:`formcheck.io.migrate.migrate_summary`.
+SUMMARY_UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.0": upgrade_summary_1_0}

@@ -153,10 +153,11 @@ def output_names(videos: Sequence[Path], folder: Path) -> dict[Path, str]:
 def read_summary(folder: Path) -> AnalysisResult | None:
     """The folder's result (:func:`formcheck.io.folder.read_summary`), or None when it
     has none or it cannot be read."""
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
     from formcheck.io.folder import read_summary as read
 
     try:
-        return read(folder)[0]
+        return read(folder, SUMMARY_UPGRADES)[0]
     except FormcheckError:
         return None
 
@@ -192,12 +193,19 @@ def completed_summary(
         why = f"analysis revision {result.analysis_revision}"
     elif (result.made_with or {}).get("mediapipe") != library_versions()["mediapipe"]:
         why = f"mediapipe {(result.made_with or {}).get('mediapipe')}"
-    elif (settings.video and not result.settings.video) or (settings.report and not result.settings.report):
+    elif ((done := _recorded_settings(result)) is not None
+          and ((settings.video and not done.get("video")) or (settings.report and not done.get("report")))):
         why = "an output now asked for is missing"
     if why or result is None:
         log.debug("%s: analysing again (%s)", video.name, why)
         return None
     return result.to_json_dict()
+
+
+def _recorded_settings(result: Any) -> dict[str, Any]:
+    """The settings a done analysis recorded (``SettingsRecord`` is generated from
+    ``Settings`` at import, so the type checker cannot see its fields)."""
+    return dict(result.settings.model_dump())
 
 
 def remove_stale_staging(out: Path) -> int:

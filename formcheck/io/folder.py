@@ -11,7 +11,7 @@ Files (see the README for every column):
 ``summary.json``  clip, model, detection, view, metrics (median/p10/p90), faults.
 ``frames.csv``    one row per frame: time, key points used (px), per-frame metrics.
 ``steps.csv``     one row per step: timing, cadence and per-step metrics.
-``pose.npz``      the cleaned landmark series (all 33 points, px + visibility).
+``pose.npz``      the cleaned landmark series (every point of the skeleton, px + visibility).
 ``landmarks_raw.npz`` the model's landmarks before cleaning.
 ``evidence_worst.jpg`` / ``evidence_best.jpg`` the frames behind the report's stills.
 """
@@ -19,26 +19,26 @@ Files (see the README for every column):
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from formcheck.errors import InputError, OutputError
-from formcheck.io.landmarks import load_pose, save_pose
-from formcheck.model.results import AnalysisResult, json_ready
+from formcheck.io.files import load_file, save_file
+from formcheck.io.migrate import Step
+from formcheck.io.summary import load_summary
+from formcheck.model.results import AnalysisResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from formcheck.assess.analysis import Analysis
-    from formcheck.model.pose import PoseSeries
+    from formcheck.model.pose import PoseSeries, VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,23 @@ SUMMARY = "summary.json"
 STAGING_PREFIX = ".formcheck-partial-"
 
 
-def dump_json(data: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n")
-
-
 def prepare_out_dir(out_dir: str | Path) -> Path:
+    """The output folder, created if needed and checked to be writable.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The output folder (created with its parents; ``~`` expanded).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        It is a file, or cannot be created or written.
+    """
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path {out} exists and is not a folder")
@@ -65,7 +77,18 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
 
 @contextlib.contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """A staging folder inside ``out``; removed whatever happens."""
+    """A staging folder inside ``out``; removed whatever happens.
+
+    Parameters
+    ----------
+    out : Path
+        The output folder.
+
+    Yields
+    ------
+    Path
+        The staging folder.
+    """
     try:
         tmp = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
     except OSError as exc:
@@ -77,7 +100,20 @@ def staging(out: Path) -> Iterator[Path]:
 
 
 def commit(stage: Path, out: Path) -> list[Path]:
-    """Move every staged file into ``out``; ``summary.json`` last."""
+    """Move every staged file into ``out``; ``summary.json`` last.
+
+    Parameters
+    ----------
+    stage : Path
+        The staging folder.
+    out : Path
+        The output folder.
+
+    Returns
+    -------
+    list of Path
+        The files moved, ``summary.json`` last.
+    """
     names = sorted(p.name for p in stage.iterdir() if p.name != SUMMARY)
     old_summary = out / SUMMARY
     try:
@@ -94,20 +130,59 @@ def commit(stage: Path, out: Path) -> list[Path]:
         raise OutputError(f"cannot write results into {out}: {exc.strerror or exc}") from None
 
 
+class Analysis(Protocol):
+    """What the folder writer reads of an analysis
+    (:class:`formcheck.assess.analysis.Analysis` has it; io does not import assess)."""
+
+    video: VideoInfo
+    raw: PoseSeries
+    pose: PoseSeries
+    frames: pd.DataFrame
+    step_table: pd.DataFrame
+    evidence_frames: dict[str, int]
+
+    def result(self) -> AnalysisResult: ...
+
+
 def write_tables(analysis: Analysis, folder: Path) -> AnalysisResult:
     """summary.json, frames.csv, steps.csv and the landmark arrays; returns the result
-    as written (validated against :class:`~formcheck.model.results.AnalysisResult`)."""
+    as written (validated against :class:`~formcheck.model.results.AnalysisResult`).
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The analysis to write.
+    folder : Path
+        Where to write (the staging folder).
+
+    Returns
+    -------
+    AnalysisResult
+    """
     result = analysis.result()
-    analysis.frames.to_csv(folder / "frames.csv", index=False, float_format="%.4f")
-    analysis.step_table.to_csv(folder / "steps.csv", index=False, float_format="%.4f")
-    save_pose(analysis.pose, folder / "pose.npz")
-    save_pose(analysis.raw, folder / "landmarks_raw.npz")
-    dump_json(result.to_json_dict(), folder / SUMMARY)
+    save_file(analysis.frames, folder / "frames.csv")
+    save_file(analysis.step_table, folder / "steps.csv")
+    save_file(analysis.pose, folder / "pose.npz")
+    save_file(analysis.raw, folder / "landmarks_raw.npz")
+    save_file(result, folder / SUMMARY)
     return result
 
 
 def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
-    """Save the raw frames behind the report's worst/best stills as JPEG."""
+    """Save the raw frames behind the report's worst/best stills as JPEG.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The analysis (its video and evidence frames).
+    folder : Path
+        Where to write.
+
+    Returns
+    -------
+    dict of str to str
+        Label ("worst", "best") -> file name, for the frames that could be read.
+    """
     import cv2
 
     from formcheck.io.video import read_frames
@@ -128,7 +203,7 @@ def write_evidence_stills(analysis: Analysis, folder: Path) -> dict[str, str]:
 
 
 #: Writes one more output of an analysis into the (staging) folder.
-Writer = Callable[["Analysis", Path], Any]
+Writer = Callable[[Any, Path], Any]  # (the Analysis, the staging folder)
 
 
 def write_analysis(analysis: Analysis, out_dir: str | Path, writers: Sequence[Writer] = (),
@@ -141,6 +216,27 @@ def write_analysis(analysis: Analysis, out_dir: str | Path, writers: Sequence[Wr
     only reads the staging folder). If any of them fails, nothing is committed and the
     first error is raised; otherwise every file is moved into ``out_dir``,
     ``summary.json`` last.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The analysis to write.
+    out_dir : str or Path
+        The output folder.
+    writers : sequence of callable
+        ``writer(analysis, staging_folder)``, run one after the other.
+    beside : sequence of callable
+        Writers run each in a thread of its own.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    OutputError
+        The folder cannot be written.
     """
     out = prepare_out_dir(out_dir)
     with staging(out) as stage:
@@ -191,7 +287,7 @@ class AnalysisFolder:
 
         if name not in self._cache:
             p = self.file(name)
-            self._cache[name] = pd.read_csv(p) if p is not None else pd.DataFrame()
+            self._cache[name] = load_file(p) if p is not None else pd.DataFrame()
         return self._cache[name]
 
     def frames(self) -> pd.DataFrame:
@@ -207,7 +303,7 @@ class AnalysisFolder:
         if "pose" not in self._cache:
             p = self.file("pose.npz")
             try:
-                self._cache["pose"] = load_pose(p) if p is not None else None
+                self._cache["pose"] = load_file(p) if p is not None else None
             except (OSError, KeyError, ValueError) as exc:
                 log.warning("cannot read %s: %s", p, exc)
                 self._cache["pose"] = None
@@ -219,40 +315,69 @@ class AnalysisFolder:
 
 
 def is_analysis_folder(folder: str | Path) -> bool:
-    """True when ``folder`` holds a finished analysis (its ``summary.json``, written last)."""
+    """True when ``folder`` holds a finished analysis (its ``summary.json``, written last).
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    bool
+    """
     return (Path(folder) / SUMMARY).is_file()
 
 
-def read_summary(folder: str | Path) -> tuple[AnalysisResult, str | None]:
-    """The validated (and, for an older folder, migrated) ``summary.json`` of ``folder``."""
-    from pydantic import ValidationError
+def read_summary(folder: str | Path, upgrades: Mapping[str, Step] | None = None
+                 ) -> tuple[AnalysisResult, str | None]:
+    """The validated (and, for an older folder, migrated) ``summary.json`` of ``folder``.
 
-    from formcheck.io.migrate import migrate_summary
+    Parameters
+    ----------
+    folder : str or Path
+        An analysis folder.
+    upgrades : mapping of str to callable, optional
+        The schema upgrade steps (:data:`formcheck.assess.verdict.SUMMARY_UPGRADES`);
+        without them only a summary of the current schema is read.
 
+    Returns
+    -------
+    AnalysisResult
+        The validated result.
+    str or None
+        The schema version the folder was written in, when it was migrated.
+
+    Raises
+    ------
+    InputError
+        No ``summary.json``, an unreadable or invalid one, or a schema it cannot upgrade.
+    """
     path = Path(folder) / SUMMARY
     if not path.is_file():
         raise InputError(f"{folder} is not an analysis folder (no summary.json); run 'formcheck analyze' first")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path} does not hold a formcheck summary")
-    data, old = migrate_summary(data)
-    try:
-        return AnalysisResult.model_validate(data), old
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise InputError(f"{path} is not a valid formcheck summary ({where}: {first['msg']})") from None
+    return load_summary(path, upgrades)
 
 
-def read_analysis(folder: str | Path) -> AnalysisFolder:
+def read_analysis(folder: str | Path, upgrades: Mapping[str, Step] | None = None) -> AnalysisFolder:
     """Read an analysis folder: the one reader every consumer uses.
 
-    Raises :class:`~formcheck.errors.InputError` when ``folder`` holds no valid
-    ``summary.json`` (a folder written by an older formcheck is migrated on the fly).
+    Parameters
+    ----------
+    folder : str or Path
+        An analysis folder.
+    upgrades : mapping of str to callable, optional
+        The schema upgrade steps; pass :data:`formcheck.assess.verdict.SUMMARY_UPGRADES`
+        to read a folder written by an older formcheck (migrated on the fly).
+
+    Returns
+    -------
+    AnalysisFolder
+
+    Raises
+    ------
+    InputError
+        ``folder`` holds no valid ``summary.json`` (see :func:`read_summary`).
     """
     folder = Path(folder)
-    result, old = read_summary(folder)
+    result, old = read_summary(folder, upgrades)
     return AnalysisFolder(folder, result, old)

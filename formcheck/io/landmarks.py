@@ -2,17 +2,22 @@
 
 ``pose.npz`` and ``landmarks_raw.npz`` of an analysis folder are written and read here
 (the model itself touches no files). Arrays ``t``, ``xy``, ``z``, ``visibility``,
-``world``; ``video`` and ``selection`` as JSON strings.
+``world``; ``video`` and ``selection`` as JSON strings; ``skeleton``, the skeleton's name,
+only for a skeleton other than :data:`~formcheck.model.skeleton.DEFAULT` (so BlazePose
+files keep the layout formcheck has always written, and a file without it is BlazePose).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from formcheck.errors import InputError
 from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.skeleton import DEFAULT, SKELETONS
 
 
 def save_pose(series: PoseSeries, path: str | Path) -> None:
@@ -25,11 +30,13 @@ def save_pose(series: PoseSeries, path: str | Path) -> None:
     path : str or Path
         The file (numpy adds ``.npz`` when the name lacks it).
     """
-    np.savez_compressed(
-        path, t=series.t, xy=series.xy, z=series.z, visibility=series.visibility,
-        world=series.world, video=json.dumps(series.video.to_dict()),
-        selection=json.dumps(series.selection),
+    arrays: dict[str, Any] = dict(
+        t=series.t, xy=series.xy, z=series.z, visibility=series.visibility, world=series.world,
+        video=json.dumps(series.video.to_dict()), selection=json.dumps(series.selection),
     )
+    if series.skeleton != DEFAULT:
+        arrays["skeleton"] = series.skeleton.name
+    np.savez_compressed(path, **arrays)
 
 
 def load_pose(path: str | Path) -> PoseSeries:
@@ -48,10 +55,16 @@ def load_pose(path: str | Path) -> PoseSeries:
     ------
     OSError, KeyError, ValueError
         The file is missing, lacks an array, or its arrays do not fit together.
+    InputError
+        The file names a skeleton this formcheck does not know.
     """
     with np.load(path, allow_pickle=False) as data:
         v = json.loads(str(data["video"]))
         video = VideoInfo(v["path"], v["fps"], v["frames"], v["width"], v["height"],
                           v.get("rotation", 0), v.get("codec", ""))
+        name = str(data["skeleton"]) if "skeleton" in data.files else DEFAULT.name
+        if name not in SKELETONS:
+            raise InputError(f"{path}: landmarks of an unknown skeleton {name!r} (known: "
+                             f"{', '.join(sorted(SKELETONS))})")
         return PoseSeries(data["t"], data["xy"], data["z"], data["visibility"], data["world"],
-                          video, json.loads(str(data["selection"])))
+                          video, json.loads(str(data["selection"])), skeleton=SKELETONS[name])

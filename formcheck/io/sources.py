@@ -414,7 +414,19 @@ class PushSource(FrameSource):
 
     def push(self, rgb: np.ndarray, time_s: float | None = None) -> int:
         """Offer one RGB frame; ``time_s`` is its time from the start (default: the
-        clock time since the first frame). Returns the frame's index."""
+        clock time since the first frame). Returns the frame's index.
+
+        Parameters
+        ----------
+        rgb : (h, w, 3) uint8 array
+            The frame.
+        time_s : float, optional
+            Its time from the start, s.
+
+        Returns
+        -------
+        int
+        """
         with self._lock:
             now = self.clock.now()
             if self._index == 0:
@@ -427,6 +439,13 @@ class PushSource(FrameSource):
         return frame.index
 
     def end(self, reason: str = "stopped") -> None:
+        """End the stream: the iteration stops once the frame waiting, if any, is taken.
+
+        Parameters
+        ----------
+        reason : str
+            Why it ended (the source's ``end_reason``).
+        """
         self._slot.finish(reason)
 
     def __iter__(self) -> Iterator[SourceFrame]:
@@ -560,6 +579,30 @@ def open_source(*, camera: int | None = None, source: str | Path | None = None,
     """The source the command line asks for: exactly one of ``camera``, ``source``, ``url``.
 
     ``source`` is played at its real speed unless ``real_time`` is False.
+
+    Parameters
+    ----------
+    camera : int, optional
+        A local camera by number.
+    source : str or Path, optional
+        A video file.
+    url : str, optional
+        A network stream.
+    stall_s : float
+        A camera or stream with no new frame for this long has stalled, s.
+    clock : Clock, optional
+        The clock pacing a file (default: the wall clock).
+    real_time : bool
+        Play a file at its real speed.
+
+    Returns
+    -------
+    FrameSource
+
+    Raises
+    ------
+    InputError
+        Not exactly one of ``camera``, ``source``, ``url``.
     """
     given = [x is not None for x in (camera, source, url)]
     if sum(given) != 1:

@@ -84,6 +84,17 @@ def read_capture_rate(path: str | Path, playback_fps: float) -> CaptureRate:
     """Read the capture rate tags of the clip at ``path`` (see the module doc).
 
     Never raises for a readable video; an unreadable one gives "no capture rate".
+
+    Parameters
+    ----------
+    path : str or Path
+        The clip.
+    playback_fps : float
+        Its playback frame rate.
+
+    Returns
+    -------
+    CaptureRate
     """
     try:
         with av.open(str(path), mode="r") as container:

@@ -90,7 +90,7 @@ def luma_thumbnail(frame: av.VideoFrame) -> np.ndarray | None:
     if full is None:
         return None
     plane = frame.planes[0]
-    luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, :plane.width]
+    luma = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)[:, :plane.width]
     small = cv2.resize(luma, THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
     return small if full else (small - np.float32(16.0)) * np.float32(255.0 / 219.0)
 
@@ -99,14 +99,43 @@ def frame_change(prev: np.ndarray | None, thumb: np.ndarray) -> float:
     """Mean absolute difference (grey levels, 0-255) between two thumbnails; NaN with no
     previous frame. A repeated frame (a paused player, a duplicate inserted to turn 24p
     into 30p) differs only by compression noise, which the area averaging shrinks to a
-    small fraction of a grey level."""
+    small fraction of a grey level.
+
+    Parameters
+    ----------
+    prev : array or None
+        The previous frame's grey thumbnail.
+    thumb : array
+        This frame's grey thumbnail (same shape).
+
+    Returns
+    -------
+    float
+    """
     if prev is None:
         return float("nan")
     return float(np.mean(np.abs(thumb - prev)))
 
 
 def check_input(path: str | Path) -> Path:
-    """Validate that ``path`` names a readable, non-empty file; return it."""
+    """Validate that ``path`` names a readable, non-empty file; return it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The clip (``~`` expanded).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputError
+        Missing, a folder, or unreadable.
+    VideoReadError
+        Empty (0 bytes).
+    """
     p = Path(path).expanduser()
     if not p.exists():
         raise InputError(f"no such file: {p}")
@@ -145,6 +174,21 @@ def probe(path: str | Path) -> VideoInfo:
 
     The frame count is what the container states (or, when it states none, the number
     of video packets); :func:`iter_frames` reports what actually decodes.
+
+    Parameters
+    ----------
+    path : str or Path
+        The clip.
+
+    Returns
+    -------
+    VideoInfo
+        As displayed (rotation applied to width and height).
+
+    Raises
+    ------
+    InputError, VideoReadError
+        Not a readable file, or not a video that decodes.
     """
     p = check_input(path)
     container = _open(p)
@@ -257,6 +301,21 @@ def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeLog | None = No
 
     With ``prefetch > 0`` decoding runs in a background thread that stays up to
     ``prefetch`` frames ahead (fewer for large frames; memory stays bounded).
+
+    Parameters
+    ----------
+    info : VideoInfo
+        The clip (:func:`probe`).
+    prefetch : int
+        Frames decoded ahead in a background thread (0: decode in this thread).
+    stats : DecodeStats, optional
+        Filled with what decoded and what did not.
+    start_s, end_s : float, optional
+        The time range, s.
+
+    Yields
+    ------
+    Frame
     """
     if prefetch <= 0:
         yield from _decode(info, stats, start_s, end_s)
@@ -304,6 +363,20 @@ def read_frames(info: VideoInfo, indices: list[int],
     Each is found by seeking to the key frame before it and decoding forward to the
     frame at its time (``times[index]``, or ``index / fps``); frames that cannot be
     decoded are left out.
+
+    Parameters
+    ----------
+    info : VideoInfo
+        The clip (:func:`probe`).
+    indices : list of int
+        Frame indices.
+    times : dict of int to float, optional
+        Frame index -> its time, s (default ``index / fps``).
+
+    Returns
+    -------
+    dict of int to array
+        Index -> (h, w, 3) uint8 RGB.
     """
     out: dict[int, np.ndarray] = {}
     for index in sorted(set(indices)):
@@ -342,6 +415,15 @@ def creation_time(path: str | Path) -> datetime.datetime | None:
     metadata, ISO 8601, e.g. ``2026-03-01T07:12:44.000000Z``). Returns an aware UTC
     datetime, or None when the file cannot be opened, has no tag, or the tag is the
     MP4 "zero" date (1904 or 1970), which tools write when they know no date.
+
+    Parameters
+    ----------
+    path : str or Path
+        The clip.
+
+    Returns
+    -------
+    datetime.datetime or None
     """
     try:
         container = av.open(str(path), mode="r")

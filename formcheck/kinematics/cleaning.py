@@ -24,7 +24,17 @@ BUTTER_ORDER = 4
 
 
 def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """The ``[start, stop)`` index ranges of each run of True values in a 1-D mask."""
+    """The ``[start, stop)`` index ranges of each run of True values in a 1-D mask.
+
+    Parameters
+    ----------
+    mask : (n,) bool array
+
+    Returns
+    -------
+    list of (int, int)
+        ``(start, stop)`` of each run, in order.
+    """
     edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
@@ -34,6 +44,21 @@ def hampel_mask(x: np.ndarray, window: int, n_sigma: float = 3.0, floor: float =
     ``n_sigma`` robust standard deviations (1.4826 * MAD), or ``floor`` if larger.
 
     ``x`` is (n, k); NaNs are ignored and never flagged.
+
+    Parameters
+    ----------
+    x : (n, k) array
+        Samples in rows, signals in columns.
+    window : int
+        Rolling window, samples (centred).
+    n_sigma : float
+        How many robust standard deviations count as an outlier.
+    floor : float
+        The smallest deviation that counts, in the units of ``x``.
+
+    Returns
+    -------
+    (n, k) bool array
     """
     df = pd.DataFrame(x)
     roll = df.rolling(window, center=True, min_periods=max(3, window // 2))
@@ -48,6 +73,19 @@ def fill_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, int]:
     """Linearly interpolate NaN runs of at most ``max_gap`` samples inside each column.
 
     Leading/trailing NaNs and longer gaps are left as NaN. Returns (filled, count).
+
+    Parameters
+    ----------
+    x : (n, k) array
+        Samples in rows, signals in columns; NaN where missing.
+    max_gap : int
+        The longest gap filled, samples.
+
+    Returns
+    -------
+    filled : (n, k) array
+    count : int
+        Samples filled.
     """
     df = pd.DataFrame(x)
     filled = df.interpolate(method="linear", limit_area="inside", axis=0)
@@ -70,6 +108,20 @@ def fill_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, int]:
 def lowpass(x: np.ndarray, fs: float, cutoff_hz: float) -> np.ndarray:
     """Zero-phase Butterworth low-pass (order 4, ``sosfiltfilt``) over each
     contiguous finite run of each column; runs too short to pad are left as they are.
+
+    Parameters
+    ----------
+    x : (n, k) array
+        Samples in rows, signals in columns; NaN where missing.
+    fs : float
+        Sampling rate, Hz.
+    cutoff_hz : float
+        Cut-off frequency, Hz (below the Nyquist frequency ``fs / 2``).
+
+    Returns
+    -------
+    (n, k) array
+        A filtered copy.
     """
     sos = signal.butter(BUTTER_ORDER, cutoff_hz, btype="low", fs=fs, output="sos")
     padlen = 3 * (2 * len(sos) + 1)
@@ -86,10 +138,33 @@ def lowpass(x: np.ndarray, fs: float, cutoff_hz: float) -> np.ndarray:
 
 def clean(series: PoseSeries, min_visibility: float = 0.5, max_gap_s: float = 0.25,
           cutoff_hz: float = 6.0) -> tuple[PoseSeries, CleaningRecord]:
-    """Return a cleaned copy of ``series`` and a log of what was changed."""
+    """Return a cleaned copy of ``series`` and a log of what was changed.
+
+    Drops landmarks the model doubts (visibility below ``min_visibility``), outliers
+    (Hampel, 4 robust SD over ~0.3 s, at least 5% of the torso), fills gaps up to
+    ``max_gap_s`` linearly and low-passes every coordinate (zero-phase Butterworth).
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Landmarks as the model gave them.
+    min_visibility : float
+        Landmarks below this visibility (0-1) are dropped.
+    max_gap_s : float
+        Gaps up to this long (s) are filled.
+    cutoff_hz : float
+        Low-pass cut-off (Hz); no filtering when it is not below 0.95 x Nyquist.
+
+    Returns
+    -------
+    PoseSeries
+        A cleaned copy (same skeleton, times and video).
+    CleaningRecord
+        What was dropped, filled and filtered.
+    """
     n = len(series)
     fs = series.video.fps
-    xy = series.xy.astype(np.float64).reshape(n, -1)  # (n, 66): x0, y0, x1, y1, ...
+    xy = series.xy.astype(np.float64).reshape(n, -1)  # (n, 2K): x0, y0, x1, y1, ...
     vis = np.repeat(series.visibility, 2, axis=1)
     present = np.isfinite(xy)
     low = present & (vis < min_visibility)
@@ -130,12 +205,11 @@ def clean(series: PoseSeries, min_visibility: float = 0.5, max_gap_s: float = 0.
 
 
 def _median_torso(series: PoseSeries) -> float:
-    from formcheck.model.pose import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER
-
+    shoulders, hips = (list(series.skeleton.pair(part)) for part in ("shoulder", "hip"))
     # All-NaN rows (nobody detected) are expected here: no "Mean of empty slice" warnings.
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
-        sh = np.nanmean(series.xy[:, [L_SHOULDER, R_SHOULDER]], axis=1)
-        hp = np.nanmean(series.xy[:, [L_HIP, R_HIP]], axis=1)
+        sh = np.nanmean(series.xy[:, shoulders], axis=1)
+        hp = np.nanmean(series.xy[:, hips], axis=1)
     d = np.hypot(*(sh - hp).T)
     return float(np.nanmedian(d)) if np.isfinite(d).any() else float("nan")

@@ -8,7 +8,22 @@ import numpy as np
 
 def rotate_points(xy: np.ndarray, roll_deg: float, width: int, height: int) -> np.ndarray:
     """Rotate pixel coordinates (..., 2) about the frame centre so that a line at
-    ``roll_deg`` becomes level (undoing the camera roll)."""
+    ``roll_deg`` becomes level (undoing the camera roll).
+
+    Parameters
+    ----------
+    xy : (..., 2) array
+        Pixel coordinates (x right, y down).
+    roll_deg : float
+        The camera roll, degrees.
+    width, height : int
+        Frame size, px.
+
+    Returns
+    -------
+    (..., 2) array
+        Rotated coordinates, a new array of ``xy``'s dtype.
+    """
     a = np.radians(-roll_deg)
     c, s = np.cos(a), np.sin(a)
     cx, cy = width / 2.0, height / 2.0

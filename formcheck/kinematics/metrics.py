@@ -15,21 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.model.pose import (
-    L_ANKLE,
-    L_EAR,
-    L_HIP,
-    L_KNEE,
-    L_SHOULDER,
-    LM,
-    NOSE,
-    R_ANKLE,
-    R_EAR,
-    R_HIP,
-    R_KNEE,
-    R_SHOULDER,
-    PoseSeries,
-)
+from formcheck.model.pose import PoseSeries
 
 
 def _check_points(*arrays: np.ndarray) -> None:
@@ -48,6 +34,18 @@ def combine_sides(left: np.ndarray, right: np.ndarray, vis_left: np.ndarray,
 
     In a side view the far side is largely guessed by the model and comes with low
     visibility, so it contributes little. Where one side is missing the other is used.
+
+    Parameters
+    ----------
+    left, right : (n, 2) arrays, px (x right, y down)
+        The same point on each side.
+    vis_left, vis_right : (n,) arrays
+        The model's visibility of each, 0-1.
+
+    Returns
+    -------
+    (n, 2) array
+        The visibility-weighted point, px; NaN where neither side is known.
     """
     # A point counts only when both its coordinates are known.
     wl = np.where(np.isfinite(left).all(axis=1), np.clip(vis_left, 1e-3, 1.0), 0.0)
@@ -63,14 +61,25 @@ def body_points(series: PoseSeries) -> dict[str, np.ndarray]:
     """Side-combined key points of a series: nose, ear, shoulder, hip, knee, ankle
     (each (n, 2)), plus ``ankle_low``: the lower (stance-side) ankle of the two, and
     ``arm_shoulder``, ``elbow``, ``wrist``: the better-seen arm (:func:`near_arm`).
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned landmarks; its skeleton names the points.
+
+    Returns
+    -------
+    dict of str to (n, 2) array
+        Keys ``nose``, ``ear``, ``shoulder``, ``hip``, ``knee``, ``ankle``, ``ankle_low``,
+        ``arm_shoulder``, ``elbow``, ``wrist``; px, NaN where unknown.
     """
-    xy, v = series.xy.astype(np.float64), series.visibility
-    pts = {"nose": xy[:, NOSE]}
-    for name, (li, ri) in {"ear": (L_EAR, R_EAR), "shoulder": (L_SHOULDER, R_SHOULDER),
-                           "hip": (L_HIP, R_HIP), "knee": (L_KNEE, R_KNEE),
-                           "ankle": (L_ANKLE, R_ANKLE)}.items():
+    xy, v, sk = series.xy.astype(np.float64), series.visibility, series.skeleton
+    pts = {"nose": xy[:, sk.index("nose")]}
+    for name in ("ear", "shoulder", "hip", "knee", "ankle"):
+        li, ri = sk.pair(name)
         pts[name] = combine_sides(xy[:, li], xy[:, ri], v[:, li], v[:, ri])
-    la, ra = xy[:, L_ANKLE], xy[:, R_ANKLE]
+    li, ri = sk.pair("ankle")
+    la, ra = xy[:, li], xy[:, ri]
     lower_left = np.nan_to_num(la[:, 1], nan=-np.inf) >= np.nan_to_num(ra[:, 1], nan=-np.inf)
     low = np.where(lower_left[:, None], la, ra)
     low[~np.isfinite(la[:, 0]) & ~np.isfinite(ra[:, 0])] = np.nan
@@ -85,9 +94,19 @@ def near_arm(series: PoseSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     The arms swing in opposite phase, so unlike the trunk points the two sides cannot be
     averaged: each frame takes the side whose least visible of the three points is more
     visible (in a side view the near arm), or the only side with all three known.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned landmarks; its skeleton names the points.
+
+    Returns
+    -------
+    shoulder, elbow, wrist : (n, 2) arrays
+        The chosen arm's points, px.
     """
     xy, v = series.xy.astype(np.float64), series.visibility
-    sides = [[LM[f"{side}_{joint}"] for joint in ("shoulder", "elbow", "wrist")]
+    sides = [series.skeleton.indices(*(f"{side}_{joint}" for joint in ("shoulder", "elbow", "wrist")))
              for side in ("left", "right")]
     score = []
     for ids in sides:
@@ -100,7 +119,17 @@ def near_arm(series: PoseSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def torso_length(shoulder: np.ndarray, hip: np.ndarray) -> np.ndarray:
-    """Euclidean shoulder-hip distance per frame (px)."""
+    """Euclidean shoulder-hip distance per frame (px).
+
+    Parameters
+    ----------
+    shoulder, hip : (n, 2) arrays, px (x right, y down)
+
+    Returns
+    -------
+    (n,) array
+        px; NaN where a point is missing.
+    """
     _check_points(shoulder, hip)
     return np.hypot(*(shoulder - hip).T)
 
@@ -109,6 +138,16 @@ def facing_sign(nose: np.ndarray, ear: np.ndarray) -> int:
     """+1 if the runner faces right (nose ahead of the ears in +x), -1 if left, 0 if unclear.
 
     Decided once per clip from the median nose-minus-ear x offset.
+
+    Parameters
+    ----------
+    nose, ear : (n, 2) arrays, px (x right, y down)
+        Side-combined nose and ear.
+
+    Returns
+    -------
+    int
+        +1 facing right, -1 facing left, 0 when unclear.
     """
     _check_points(nose, ear)
     dx = nose[:, 0] - ear[:, 0]
@@ -125,6 +164,18 @@ def lean_from_vertical_deg(lower: np.ndarray, upper: np.ndarray, s: int) -> np.n
 
     ``atan2(s * (upper.x - lower.x), lower.y - upper.y)``: 0 for an upright segment,
     +10 when the upper end is tilted 10 degrees towards the facing direction.
+
+    Parameters
+    ----------
+    lower, upper : (n, 2) arrays, px (x right, y down)
+        The segment's ends.
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    (n,) array
+        Degrees; NaN where a point is missing.
     """
     _check_points(lower, upper)
     return _deg(np.arctan2(s * (upper[:, 0] - lower[:, 0]), lower[:, 1] - upper[:, 1]))
@@ -132,12 +183,36 @@ def lean_from_vertical_deg(lower: np.ndarray, upper: np.ndarray, s: int) -> np.n
 
 def trunk_lean_deg(shoulder: np.ndarray, hip: np.ndarray, s: int) -> np.ndarray:
     """Trunk (hip->shoulder) lean from vertical, + = forward. Teng & Powers (2015)
-    report about 4 deg (low) to 11 deg (high trunk flexion group) at 3.4 m/s."""
+    report about 4 deg (low) to 11 deg (high trunk flexion group) at 3.4 m/s.
+
+    Parameters
+    ----------
+    shoulder, hip : (n, 2) arrays, px (x right, y down)
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    (n,) array
+        Degrees; NaN where a point is missing.
+    """
     return lean_from_vertical_deg(hip, shoulder, s)
 
 
 def neck_lean_deg(ear: np.ndarray, shoulder: np.ndarray, s: int) -> np.ndarray:
-    """Neck (shoulder->ear) lean from vertical, + = ear ahead of the shoulder."""
+    """Neck (shoulder->ear) lean from vertical, + = ear ahead of the shoulder.
+
+    Parameters
+    ----------
+    ear, shoulder : (n, 2) arrays, px (x right, y down)
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    (n,) array
+        Degrees; NaN where a point is missing.
+    """
     return lean_from_vertical_deg(shoulder, ear, s)
 
 
@@ -148,6 +223,17 @@ def cva_proxy_deg(ear: np.ndarray, shoulder: np.ndarray, s: int) -> np.ndarray:
     90 = ear straight above the shoulder; lower = head further forward; above 90 =
     ear behind the shoulder. The clinical CVA uses C7 (behind the shoulder landmark),
     so this proxy reads higher than a clinical CVA for the same posture.
+
+    Parameters
+    ----------
+    ear, shoulder : (n, 2) arrays, px (x right, y down)
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    (n,) array
+        Degrees; NaN where a point is missing.
     """
     return 90.0 - neck_lean_deg(ear, shoulder, s)
 
@@ -157,6 +243,17 @@ def neck_trunk_angle_deg(ear: np.ndarray, shoulder: np.ndarray, hip: np.ndarray,
 
     0 when ear, shoulder and hip are in line; + when the neck tilts forward of the
     trunk line (head pushed forward); independent of a whole-body lean.
+
+    Parameters
+    ----------
+    ear, shoulder, hip : (n, 2) arrays, px (x right, y down)
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    (n,) array
+        Degrees; NaN where a point is missing.
     """
     return neck_lean_deg(ear, shoulder, s) - trunk_lean_deg(shoulder, hip, s)
 
@@ -166,6 +263,17 @@ def head_forward_offset_torso(ear: np.ndarray, shoulder: np.ndarray, hip: np.nda
 
     ``s * (ear.x - shoulder.x) / |shoulder - hip|``; + = head forward of the shoulders.
     Gravity acts vertically, so this horizontal offset is the neck's lever arm.
+
+    Parameters
+    ----------
+    ear, shoulder, hip : (n, 2) arrays, px (x right, y down)
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    (n,) array
+        Torso lengths (dimensionless); NaN where a point is missing.
     """
     _check_points(ear, shoulder, hip)
     return s * (ear[:, 0] - shoulder[:, 0]) / torso_length(shoulder, hip)
@@ -176,6 +284,15 @@ def shoulder_elevation_torso(ear: np.ndarray, shoulder: np.ndarray, hip: np.ndar
 
     The gap **shrinks when the shoulders are raised** towards the ears (tense,
     shrugged shoulders); a forward head also lowers it a little.
+
+    Parameters
+    ----------
+    ear, shoulder, hip : (n, 2) arrays, px (x right, y down)
+
+    Returns
+    -------
+    (n,) array
+        Torso lengths (dimensionless); NaN where a point is missing.
     """
     _check_points(ear, shoulder, hip)
     return (shoulder[:, 1] - ear[:, 1]) / torso_length(shoulder, hip)
@@ -186,6 +303,17 @@ def head_pitch_deg(ear: np.ndarray, nose: np.ndarray, s: int) -> np.ndarray:
 
     ``atan2(nose.y - ear.y, s * (nose.x - ear.x))``. A level gaze reads a little
     above 0 because the nose tip sits slightly below the ear canal.
+
+    Parameters
+    ----------
+    ear, nose : (n, 2) arrays, px (x right, y down)
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    (n,) array
+        Degrees; NaN where a point is missing.
     """
     _check_points(ear, nose)
     return _deg(np.arctan2(nose[:, 1] - ear[:, 1], s * (nose[:, 0] - ear[:, 0])))
@@ -198,6 +326,18 @@ def waist_bend_deg(shoulder: np.ndarray, hip: np.ndarray, ankle: np.ndarray, s: 
     from the ankles tilts both equally and gives ~0; bending forward at the waist
     gives a positive value. Meaningful during stance (the stance foot on the ground);
     the per-step value is the median over the stance frames.
+
+    Parameters
+    ----------
+    shoulder, hip, ankle : (n, 2) arrays, px (x right, y down)
+        ``ankle``: the stance (lower) ankle.
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    (n,) array
+        Degrees; NaN where a point is missing.
     """
     return trunk_lean_deg(shoulder, hip, s) - lean_from_vertical_deg(ankle, hip, s)
 
@@ -207,6 +347,16 @@ def tilt_deg(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
     ``atan2(right.y - left.y, |left.x - right.x|)``; the same whether the runner is
     seen from the front or from the back.
+
+    Parameters
+    ----------
+    left, right : (n, 2) arrays, px (x right, y down)
+        The left and right point of one pair (shoulders, ears).
+
+    Returns
+    -------
+    (n,) array
+        Degrees; NaN where a point is missing.
     """
     _check_points(left, right)
     return _deg(np.arctan2(right[:, 1] - left[:, 1], np.abs(left[:, 0] - right[:, 0])))
@@ -218,6 +368,16 @@ def elbow_angle_deg(shoulder: np.ndarray, elbow: np.ndarray, wrist: np.ndarray) 
     carriage of a runner (about 70-110 deg while running).
 
     ``atan2(|u x f|, u . f)``; independent of the facing direction and of a mirror image.
+
+    Parameters
+    ----------
+    shoulder, elbow, wrist : (n, 2) arrays, px (x right, y down)
+        One arm's points.
+
+    Returns
+    -------
+    (n,) array
+        Degrees in [0, 180]; NaN where a point is missing.
     """
     _check_points(shoulder, elbow, wrist)
     u, f = shoulder - elbow, wrist - elbow
@@ -225,7 +385,20 @@ def elbow_angle_deg(shoulder: np.ndarray, elbow: np.ndarray, wrist: np.ndarray) 
 
 
 def side_view_frame_metrics(pts: dict[str, np.ndarray], s: int) -> dict[str, np.ndarray]:
-    """All per-frame side-view metrics from :func:`body_points` output."""
+    """All per-frame side-view metrics from :func:`body_points` output.
+
+    Parameters
+    ----------
+    pts : dict of str to (n, 2) array
+        The points of :func:`body_points`.
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    dict of str to (n,) array
+        Metric key (:data:`formcheck.model.registry.SIDE_FRAME_METRICS`) -> per-frame values.
+    """
     ear, sh, hip, nose = pts["ear"], pts["shoulder"], pts["hip"], pts["nose"]
     return {
         "cva_deg": cva_proxy_deg(ear, sh, s),
@@ -241,11 +414,22 @@ def side_view_frame_metrics(pts: dict[str, np.ndarray], s: int) -> dict[str, np.
 
 def front_view_frame_metrics(series: PoseSeries) -> dict[str, np.ndarray]:
     """Per-frame front/back-view metrics: shoulder and head tilt, and each side's
-    ear-shoulder vertical gap in torso lengths (smaller = that shoulder raised)."""
-    xy = series.xy.astype(np.float64)
-    ls, rs, le, re = xy[:, L_SHOULDER], xy[:, R_SHOULDER], xy[:, L_EAR], xy[:, R_EAR]
+    ear-shoulder vertical gap in torso lengths (smaller = that shoulder raised).
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned (levelled) landmarks.
+
+    Returns
+    -------
+    dict of str to (n,) array
+        Metric key (:data:`formcheck.model.registry.FRONT_FRAME_METRICS`) -> per-frame values.
+    """
+    xy, sk = series.xy.astype(np.float64), series.skeleton
+    (ls, rs), (le, re), (lh, rh) = ((xy[:, i] for i in sk.pair(part)) for part in ("shoulder", "ear", "hip"))
     mid_sh = (ls + rs) / 2
-    mid_hip = (xy[:, L_HIP] + xy[:, R_HIP]) / 2
+    mid_hip = (lh + rh) / 2
     torso = np.abs(mid_hip[:, 1] - mid_sh[:, 1])
     return {
         "shoulder_tilt_deg": tilt_deg(ls, rs),

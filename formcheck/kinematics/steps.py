@@ -57,7 +57,22 @@ class NoRhythmError(ClipTooShortError):
 
 def time_windows(t: np.ndarray, detected: np.ndarray, window_s: float = 1.0) -> Steps:
     """Fixed windows in place of steps when no step rhythm is found, so posture can
-    still be summarised over the clip (cadence and bounce are then not measurable)."""
+    still be summarised over the clip (cadence and bounce are then not measurable).
+
+    Parameters
+    ----------
+    t : (n,) array
+        Frame times, s (increasing).
+    detected : (n,) bool array
+        Frames where the runner was found; a window needs 80% of them.
+    window_s : float
+        Window length, s.
+
+    Returns
+    -------
+    Steps
+        ``kind`` "windows", no cadence or period.
+    """
     bounds = []
     start = 0
     while start < len(t) - 1:
@@ -76,7 +91,22 @@ def _interp_nans(y: np.ndarray) -> np.ndarray:
 
 
 def bounce_signal(hip_y: np.ndarray, torso: np.ndarray, fps: float) -> np.ndarray:
-    """Hip vertical position (image y, down +) in torso lengths, with drift removed."""
+    """Hip vertical position (image y, down +) in torso lengths, with drift removed.
+
+    Parameters
+    ----------
+    hip_y : (n,) array
+        Hip height in image y (px, down +); NaN where missing.
+    torso : (n,) array
+        Torso length per frame, px (its median scales the signal).
+    fps : float
+        Frames per second of the series.
+
+    Returns
+    -------
+    (n,) array
+        Torso lengths, a rolling 1 s mean removed.
+    """
     scale = np.nanmedian(torso)
     y = hip_y / scale
     trend = pd.Series(y).rolling(max(3, int(round(fps))), center=True, min_periods=1).mean().to_numpy()
@@ -86,7 +116,24 @@ def bounce_signal(hip_y: np.ndarray, torso: np.ndarray, fps: float) -> np.ndarra
 def dominant_period(x: np.ndarray, fps: float, min_s: float = MIN_PERIOD_S,
                     max_s: float = MAX_PERIOD_S, strongest: bool = False) -> float:
     """Period (s) of a repeating signal from its autocorrelation (NaNs allowed),
-    searched between ``min_s`` and ``max_s`` and at most half the clip."""
+    searched between ``min_s`` and ``max_s`` and at most half the clip.
+
+    Parameters
+    ----------
+    x : (n,) array
+        The signal; NaN where missing.
+    fps : float
+        Frames per second of the series.
+    min_s, max_s : float
+        The period range searched, s.
+    strongest : bool
+        Take the highest autocorrelation peak instead of the first strong one.
+
+    Returns
+    -------
+    float
+        Period, s (a whole number of frames); NaN when no peak is found.
+    """
     ok = np.isfinite(x)
     if ok.sum() < 3:
         return float("nan")
@@ -140,6 +187,20 @@ def feet_alternate(feet: np.ndarray | None, period: float, fps: float) -> float:
     left-minus-right ankle vector has turned round: the correlation is near -1. After one
     *stride* (two steps) the same foot is ahead again: near +1. NaN when the feet are
     not seen well enough to say.
+
+    Parameters
+    ----------
+    feet : (n, 2) or (n,) array, or None
+        Left-minus-right ankle position (px), or one component of it; None when unknown.
+    period : float
+        The lag, s.
+    fps : float
+        Frames per second of the series.
+
+    Returns
+    -------
+    float
+        Correlation in [-1, 1]; NaN when unknown.
     """
     if feet is None or not np.isfinite(period):
         return float("nan")
@@ -154,7 +215,22 @@ def feet_step(feet: np.ndarray | None, fps: float, max_s: float) -> float:
     """The shortest lag (s) between :data:`MIN_PERIOD_S` and ``max_s`` at which the feet
     clearly reverse (:func:`feet_alternate` at a local minimum below :data:`FEET_REVERSE`):
     one step, read from the feet alone. NaN when they never clearly do (feet hidden,
-    blurred, or their labels mixed up)."""
+    blurred, or their labels mixed up).
+
+    Parameters
+    ----------
+    feet : (n, 2) or (n,) array, or None
+        Left-minus-right ankle position (px), or one component of it; None when unknown.
+    fps : float
+        Frames per second of the series.
+    max_s : float
+        The longest lag tried, s.
+
+    Returns
+    -------
+    float
+        One step, s; NaN when the feet never clearly reverse.
+    """
     if feet is None:
         return float("nan")
     lo = max(1, int(np.floor(MIN_PERIOD_S * fps)))
@@ -194,6 +270,20 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
     (:func:`feet_step`, more than 25% away), the hip rhythm is not the gait and NaN is
     returned (no rhythm): on a hand-held slow-motion clip the camera's bob gave a
     "176 steps/min" hip rhythm while the feet took 2.4 s per step.
+
+    Parameters
+    ----------
+    bounce : (n,) array
+        :func:`bounce_signal`.
+    feet : (n, 2) or (n,) array, or None
+        Left-minus-right ankle position (px), or one component of it; None when unknown.
+    fps : float
+        Frames per second of the series.
+
+    Returns
+    -------
+    float
+        Step period, s; NaN when no step rhythm is found.
     """
     p = dominant_period(bounce, fps)
     if not np.isfinite(p) or feet is None:
@@ -329,6 +419,22 @@ def bounce_amplitude(y: np.ndarray, torso: np.ndarray, fps: float, period: float
     shoulders' 0.87x and 0.84x (0.87x and 0.86x at 30 and 60 fps). A per-step max-min of the raw samples adds its own frame
     rate dependence: it misses the peak at low rates (by up to ``1 - cos(pi / N)`` of
     each half with ``N`` frames per step) and gains noise extremes at high ones.
+
+    Parameters
+    ----------
+    y : (n,) array
+        Height of a point on the trunk in image y (px, down +); NaN where missing.
+    torso : (n,) array
+        Torso length per frame, px (its median scales the result).
+    fps : float
+        Frames per second of the series.
+    period : float
+        Step period, s (NaN gives all NaN).
+
+    Returns
+    -------
+    (n,) array
+        Peak-to-peak bounce, torso lengths; NaN where unknown.
     """
     if not np.isfinite(period):
         return np.full(len(y), np.nan)
@@ -354,7 +460,20 @@ def refine_period(mid_times: np.ndarray, period: float) -> float:
     straight line through the times against the step number, leaving out the first and
     last (the ones the period's rounding bends). Intervals outside 0.6-1.6 ``period``
     (a gap, a missed step) break the line; the longest unbroken stretch is used. NaN
-    with fewer than 3 steps in it."""
+    with fewer than 3 steps in it.
+
+    Parameters
+    ----------
+    mid_times : (k,) array
+        Mid-stance times, s, in order.
+    period : float
+        The step period they were found with, s.
+
+    Returns
+    -------
+    float
+        Step period, s; NaN when too few steps line up.
+    """
     tm = np.asarray(mid_times, dtype=np.float64)[1:-1]
     if tm.size < 4:
         return float("nan")
@@ -376,6 +495,31 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
 
     ``feet`` is the left-minus-right ankle position, (n, 2) or one component (n,), used to tell a step
     from a stride. Raises :class:`ClipTooShortError` when no complete step is found.
+
+    Parameters
+    ----------
+    hip_y : (n,) array
+        Hip height in image y (px, down +); NaN where missing.
+    torso : (n,) array
+        Torso length per frame, px (its median scales the signal).
+    t : (n,) array
+        Frame times, s.
+    fps : float
+        Frames per second of the series.
+    feet : (n, 2) or (n,) array, or None
+        Left-minus-right ankle position (px), or one component of it; None when unknown.
+
+    Returns
+    -------
+    Steps
+        Mid-stances, valid step bounds and the cadence.
+
+    Raises
+    ------
+    NoRhythmError
+        No step rhythm in the hips.
+    ClipTooShortError
+        A rhythm, but no complete valid step.
     """
     x = bounce_signal(hip_y, torso, fps)
     period = step_period(x, feet, fps)
@@ -427,6 +571,24 @@ def gait_kind(hip_y: np.ndarray, ankle_gap: np.ndarray, torso: np.ndarray,
     (the body vaults over a stiff leg). So the correlation between the ankle gap and the
     hip height in image y (down +) is negative for running and positive for walking.
     Returns ("running" | "walking" | "unclear", correlation).
+
+    Parameters
+    ----------
+    hip_y : (n,) array
+        Hip height in image y (px, down +); NaN where missing.
+    torso : (n,) array
+        Torso length per frame, px (its median scales the signal).
+    ankle_gap : (n,) array
+        Horizontal distance between the ankles, px.
+    fps : float
+        Frames per second of the series.
+
+    Returns
+    -------
+    kind : str
+        "running", "walking" or "unclear".
+    correlation : float
+        Correlation of hip height and ankle gap; NaN when too few frames.
     """
     x = bounce_signal(hip_y, torso, fps)
     gap = ankle_gap / np.nanmedian(torso)

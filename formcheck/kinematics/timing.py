@@ -63,7 +63,22 @@ IRREGULAR_DT = 0.25
 
 def resolve_factor(given: float | None,
                    capture_factor: float | None) -> tuple[float, Literal["given", "metadata", "none"]]:
-    """The factor to apply and where it came from: ``--speed`` first, then the file."""
+    """The factor to apply and where it came from: ``--speed`` first, then the file.
+
+    Parameters
+    ----------
+    given : float or None
+        ``--speed`` (capture fps / playback fps).
+    capture_factor : float or None
+        The factor the file's capture-rate metadata states.
+
+    Returns
+    -------
+    factor : float
+        1.0 when neither is known.
+    source : str
+        "given", "metadata" or "none".
+    """
     if given is not None:
         return float(given), "given"
     if capture_factor is not None:
@@ -78,6 +93,17 @@ def propose_factor(playback_cadence_spm: float, gait: str) -> float | None:
     The factor is the phone rate (2, 4, 8) that puts the cadence in :data:`RUNNING_SPM`
     (the one nearest :data:`TYPICAL_RUNNING_SPM` if two do), else another whole factor that
     does, else ``TYPICAL_RUNNING_SPM / cadence`` rounded to a half.
+
+    Parameters
+    ----------
+    playback_cadence_spm : float
+        Cadence at playback speed, steps/min.
+    gait : str
+        "running", "walking" or "unclear" (:func:`~formcheck.kinematics.steps.gait_kind`).
+
+    Returns
+    -------
+    float or None
     """
     c = playback_cadence_spm
     if gait != "running" or not np.isfinite(c) or c <= 0 or c >= SLOW_MOTION_BELOW_SPM:
@@ -91,7 +117,19 @@ def propose_factor(playback_cadence_spm: float, gait: str) -> float | None:
 
 
 def proposal_message(factor: float, playback_cadence_spm: float) -> str:
-    """The line shown in the terminal, the summary's warnings and the report."""
+    """The line shown in the terminal, the summary's warnings and the report.
+
+    Parameters
+    ----------
+    factor : float
+        The proposed slow-motion factor.
+    playback_cadence_spm : float
+        Cadence at playback speed, steps/min.
+
+    Returns
+    -------
+    str
+    """
     return (f"this looks like ~{factor:g}x slow motion: a running gait at "
             f"{playback_cadence_spm:.0f} steps/min of playback is about "
             f"{playback_cadence_spm * factor:.0f} steps/min at real speed; pass --speed "
@@ -100,7 +138,20 @@ def proposal_message(factor: float, playback_cadence_spm: float) -> str:
 
 
 def real_time(series: PoseSeries, factor: float) -> PoseSeries:
-    """The same landmarks on a real-time clock: ``t / factor``, frame rate ``fps * factor``."""
+    """The same landmarks on a real-time clock: ``t / factor``, frame rate ``fps * factor``.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Landmarks on the playback clock.
+    factor : float
+        Capture fps / playback fps (1.0: real time already).
+
+    Returns
+    -------
+    PoseSeries
+        ``series`` itself when ``factor`` is 1, else a copy with new times and frame rate.
+    """
     if factor == 1.0:
         return series
     video = replace(series.video, fps=series.video.fps * factor)
@@ -115,6 +166,15 @@ def repeated_frames(change: np.ndarray) -> np.ndarray:
     under :data:`REPEAT_FRACTION` of the clip's median change and under
     :data:`REPEAT_MAX_LEVELS`. A run of two or more repeats is a pause (a frozen player):
     the frame it repeats is left out too, since it shows the same still moment.
+
+    Parameters
+    ----------
+    change : (n,) array
+        Per-frame mean absolute grey-level change (NaN where unknown).
+
+    Returns
+    -------
+    (n,) bool array
     """
     change = np.asarray(change, dtype=np.float64)
     ok = np.isfinite(change)
@@ -144,6 +204,18 @@ def timeline(t: np.ndarray, stated_fps: float) -> dict[str, Any]:
     Returns the stated rate, the rate from the median interval, the share of intervals
     further than :data:`IRREGULAR_DT` from the median, and ``variable`` (a VFR timeline:
     more than 2% of the intervals irregular).
+
+    Parameters
+    ----------
+    t : (n,) array
+        Frame times, s.
+    stated_fps : float
+        The container's frame rate.
+
+    Returns
+    -------
+    dict
+        ``stated_fps``, ``median_fps``, ``irregular_fraction``, ``variable``.
     """
     t = np.asarray(t, dtype=np.float64)
     dt = np.diff(t[np.isfinite(t)])
@@ -158,7 +230,19 @@ def timeline(t: np.ndarray, stated_fps: float) -> dict[str, Any]:
 
 
 def without_frames(series: PoseSeries, mask: np.ndarray) -> PoseSeries:
-    """``series`` with the frames in ``mask`` emptied (not detected), e.g. repeats."""
+    """``series`` with the frames in ``mask`` emptied (not detected), e.g. repeats.
+
+    Parameters
+    ----------
+    series : PoseSeries
+    mask : (n,) bool array
+        Frames to empty.
+
+    Returns
+    -------
+    PoseSeries
+        ``series`` itself when ``mask`` is empty, else a copy.
+    """
     if not mask.any():
         return series
     xy, z, vis, world = series.xy.copy(), series.z.copy(), series.visibility.copy(), series.world.copy()
@@ -176,6 +260,24 @@ def start_timing(raw: PoseSeries, given: float | None, capture: dict[str, Any] |
 
     ``capture`` is the file's capture-rate record (``factor`` key, or None); ``frame_change``
     the per-frame change measured while decoding, aligned with ``raw`` (ignored if not).
+
+    Parameters
+    ----------
+    raw : PoseSeries
+        The model's landmarks on the playback clock.
+    given : float or None
+        ``--speed``.
+    capture : dict or None
+        The capture-rate record of the file.
+    frame_change : (n,) array or None
+        Per-frame grey-level change from decoding.
+
+    Returns
+    -------
+    Timing
+        The clip's timing so far (slow motion is checked later, :func:`check_slow_motion`).
+    PoseSeries
+        The series to analyse.
     """
     factor, source = resolve_factor(given, (capture or {}).get("factor"))
     timing = TimingRecord(factor=factor, source=source, capture=capture,
@@ -216,6 +318,30 @@ def check_slow_motion(timing: TimingRecord, steps: Steps, hip_y: np.ndarray, tor
     the gait (``gap``: horizontal ankle gap, side view) judged on that clock too. When a
     short clip holds too few of its slow steps for that, the time the feet take to turn
     round (:func:`formcheck.kinematics.steps.feet_step`) times one step.
+
+    Parameters
+    ----------
+    timing : Timing
+        Filled in place (cadences, proposed factor, message).
+    steps : Steps
+        The steps found at the series' clock.
+    hip_y, torso : (n,) arrays
+        Hip height (image y, px) and torso length (px) per frame.
+    t : (n,) array
+        Frame times, s.
+    fps : float
+        Frames per second.
+    feet : (n, 2) array or None
+        Left-minus-right ankle position, px.
+    gap : (n,) array or None
+        Horizontal ankle gap (px; side view), for the gait.
+    gait : str
+        The gait judged at this clock.
+
+    Returns
+    -------
+    list of str
+        Warnings to show (empty when nothing suggests slow motion).
     """
     cadence = steps.cadence_spm if steps.kind == "steps" else float("nan")
     if not np.isfinite(cadence):

@@ -52,16 +52,8 @@ from typing import Any
 import numpy as np
 
 from formcheck.kinematics.metrics import body_points, facing_sign
-from formcheck.model.pose import (
-    L_EAR,
-    L_HIP,
-    L_SHOULDER,
-    NOSE,
-    R_EAR,
-    R_HIP,
-    R_SHOULDER,
-    PoseSeries,
-)
+from formcheck.model.pose import PoseSeries
+from formcheck.model.skeleton import Skeleton
 
 #: Class boundaries: the angle between the direction of running and the image plane.
 SIDE_MAX_OFF_DEG = 22.5
@@ -128,12 +120,24 @@ class ViewResult:
 
 
 def width_ratio(series: PoseSeries) -> float:
-    """Median shoulder and hip width in the image over the torso length (a descriptive cue)."""
+    """Median shoulder and hip width in the image over the torso length (a descriptive cue).
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned (levelled) landmarks; its skeleton names the points.
+
+    Returns
+    -------
+    float
+        The ratio (dimensionless); NaN when no frame has both pairs and a torso.
+    """
     xy = series.xy.astype(np.float64)
-    sh_w = np.abs(xy[:, L_SHOULDER, 0] - xy[:, R_SHOULDER, 0])
-    hip_w = np.abs(xy[:, L_HIP, 0] - xy[:, R_HIP, 0])
-    mid_sh = (xy[:, L_SHOULDER] + xy[:, R_SHOULDER]) / 2
-    mid_hip = (xy[:, L_HIP] + xy[:, R_HIP]) / 2
+    (ls, rs), (lh, rh) = ((xy[:, i] for i in series.skeleton.pair(part)) for part in ("shoulder", "hip"))
+    sh_w = np.abs(ls[:, 0] - rs[:, 0])
+    hip_w = np.abs(lh[:, 0] - rh[:, 0])
+    mid_sh = (ls + rs) / 2
+    mid_hip = (lh + rh) / 2
     torso = np.hypot(*(mid_sh - mid_hip).T)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (sh_w + hip_w) / 2 / torso
@@ -150,38 +154,97 @@ def _unit(v: np.ndarray) -> np.ndarray:
         return np.where(n > 1e-9, v / n, np.nan)
 
 
-def body_axis_yaw(world: np.ndarray) -> np.ndarray:
-    """Per-frame yaw (deg, [0, 360)) from the shoulder and hip axes of world landmarks (n, 33, 3).
+def body_axis_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Per-frame yaw (deg, [0, 360)) from the shoulder and hip axes of world landmarks
+    (n, K, 3) of ``skeleton``.
 
     ``l`` = mean of the unit ground-plane vectors right->left of shoulders and hips;
     ``yaw = atan2(l_x, l_z)``. NaN where either pair is missing.
+
+    Parameters
+    ----------
+    world : (n, K, 3) array
+        World landmarks, m.
+    skeleton : Skeleton
+        Names the K points.
+
+    Returns
+    -------
+    (n,) array
+        Yaw in degrees, [0, 360); NaN where a point is missing.
     """
     w = np.asarray(world, dtype=np.float64)
-    sh = _unit((w[:, L_SHOULDER] - w[:, R_SHOULDER])[:, [0, 2]])
-    hp = _unit((w[:, L_HIP] - w[:, R_HIP])[:, [0, 2]])
+    (ls, rs), (lh, rh) = skeleton.pair("shoulder"), skeleton.pair("hip")
+    sh = _unit((w[:, ls] - w[:, rs])[:, [0, 2]])
+    hp = _unit((w[:, lh] - w[:, rh])[:, [0, 2]])
     lv = sh + hp
     return np.degrees(np.arctan2(lv[:, 0], lv[:, 1])) % 360.0
 
 
-def head_world_yaw(world: np.ndarray) -> np.ndarray:
-    """Per-frame yaw (deg) from the nose relative to the mid-ear in world landmarks."""
+def head_world_yaw(world: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Per-frame yaw (deg) from the nose relative to the mid-ear in world landmarks
+    (n, K, 3) of ``skeleton``.
+
+    Parameters
+    ----------
+    world : (n, K, 3) array
+        World landmarks, m.
+    skeleton : Skeleton
+        Names the K points.
+
+    Returns
+    -------
+    (n,) array
+        Yaw in degrees, [0, 360); NaN where a point is missing.
+    """
     w = np.asarray(world, dtype=np.float64)
-    f = w[:, NOSE] - (w[:, L_EAR] + w[:, R_EAR]) / 2
+    le, re = skeleton.pair("ear")
+    f = w[:, skeleton.index("nose")] - (w[:, le] + w[:, re]) / 2
     return np.degrees(np.arctan2(-f[:, 2], f[:, 0])) % 360.0
 
 
-def head_image_yaw(xy: np.ndarray) -> np.ndarray:
-    """Per-frame yaw (deg) from the image: ear separation vs nose offset (px, (n, 33, 2))."""
+def head_image_yaw(xy: np.ndarray, skeleton: Skeleton) -> np.ndarray:
+    """Per-frame yaw (deg) from the image: ear separation vs nose offset (px, (n, K, 2)
+    points of ``skeleton``).
+
+    Parameters
+    ----------
+    xy : (n, K, 2) array
+        Image landmarks, px.
+    skeleton : Skeleton
+        Names the K points.
+
+    Returns
+    -------
+    (n,) array
+        Yaw in degrees, [0, 360); NaN where a point is missing.
+    """
     p = np.asarray(xy, dtype=np.float64)
-    across = (p[:, L_EAR, 0] - p[:, R_EAR, 0]) / EAR_BREADTH_CM
-    ahead = (p[:, NOSE, 0] - (p[:, L_EAR, 0] + p[:, R_EAR, 0]) / 2) / NOSE_AHEAD_CM
+    le, re = skeleton.pair("ear")
+    across = (p[:, le, 0] - p[:, re, 0]) / EAR_BREADTH_CM
+    ahead = (p[:, skeleton.index("nose"), 0] - (p[:, le, 0] + p[:, re, 0]) / 2) / NOSE_AHEAD_CM
     out = np.degrees(np.arctan2(across, ahead)) % 360.0
     out[~(np.isfinite(across) & np.isfinite(ahead))] = np.nan
     return out
 
 
 def circular_stats(deg: np.ndarray) -> tuple[float, float, int]:
-    """Circular mean (deg, [0, 360)), robust spread (1.4826 x MAD, deg) and count of ``deg``."""
+    """Circular mean (deg, [0, 360)), robust spread (1.4826 x MAD, deg) and count of ``deg``.
+
+    Parameters
+    ----------
+    deg : array
+        Angles in degrees (NaN ignored).
+
+    Returns
+    -------
+    mean : float
+        Circular mean, degrees in [0, 360); NaN when no angle is finite.
+    spread : float
+        1.4826 x the median absolute angular deviation from the mean, degrees.
+    count : int
+        Finite angles used.
+    """
     a = np.asarray(deg, dtype=np.float64)
     a = a[np.isfinite(a)]
     if a.size == 0:
@@ -192,12 +255,38 @@ def circular_stats(deg: np.ndarray) -> tuple[float, float, int]:
 
 
 def angle_diff(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
-    """Signed difference ``a - b`` wrapped to [-180, 180) degrees."""
+    """Signed difference ``a - b`` wrapped to [-180, 180) degrees.
+
+    Parameters
+    ----------
+    a, b : float or array
+        Angles in degrees.
+
+    Returns
+    -------
+    array
+        ``a - b`` in [-180, 180) degrees.
+    """
     return (np.asarray(a, dtype=np.float64) - b + 180.0) % 360.0 - 180.0
 
 
 def classify_yaw(yaw_deg: float) -> tuple[str, str | None, int]:
-    """(view, facing, facing_sign) of a yaw, by the class boundaries of the module docstring."""
+    """(view, facing, facing_sign) of a yaw, by the class boundaries of the module docstring.
+
+    Parameters
+    ----------
+    yaw_deg : float
+        The clip's yaw, degrees (NaN: unknown).
+
+    Returns
+    -------
+    view : str
+        "side", "oblique", "front", "back" or "unknown".
+    facing : str or None
+        "right" or "left" for side and oblique views, else None.
+    facing_sign : int
+        +1 facing right, -1 facing left, 0 for the other views.
+    """
     if not math.isfinite(yaw_deg):
         return "unknown", None, 0
     s, c = math.sin(math.radians(yaw_deg)), math.cos(math.radians(yaw_deg))
@@ -216,13 +305,27 @@ def estimate_yaw(series: PoseSeries) -> tuple[float, float, dict[str, Any]]:
     away from it, the left/right labels are taken as swapped and the axis turned by 180
     deg (the nose is where the face is; the labels are what the model guessed). Without
     world landmarks, the image head cue alone.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned (levelled) landmarks; its skeleton names the points.
+
+    Returns
+    -------
+    yaw : float
+        Degrees in [0, 360); NaN when no cue has enough frames.
+    spread : float
+        Frame-to-frame spread (robust SD), degrees.
+    cues : dict
+        Each cue's mean, spread and frames, and which one was ``used``.
     """
     det = series.detected
-    axis = body_axis_yaw(series.world)
+    axis = body_axis_yaw(series.world, series.skeleton)
     axis[~det] = np.nan
-    head_w = head_world_yaw(series.world)
+    head_w = head_world_yaw(series.world, series.skeleton)
     head_w[~det] = np.nan
-    head_i = head_image_yaw(series.xy)
+    head_i = head_image_yaw(series.xy, series.skeleton)
     head_i[~det] = np.nan
     a_m, a_sd, a_n = circular_stats(axis)
     hw_m, hw_sd, hw_n = circular_stats(head_w)
@@ -285,6 +388,17 @@ def detect_view(series: PoseSeries, forced: str = "auto") -> ViewResult:
     ``forced`` ("side", "front", "back", "oblique") overrides the class; for a forced
     side view the facing comes from the yaw when it is known, else from the nose
     relative to the ears.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned (levelled) landmarks; its skeleton names the points.
+    forced : str
+        "auto" to classify, or the view to take ("side", "front", "back", "oblique").
+
+    Returns
+    -------
+    ViewResult
     """
     ratio = width_ratio(series)
     yaw, sd, cues = estimate_yaw(series)
@@ -311,6 +425,18 @@ def stretch_forward(pts: dict[str, np.ndarray], cos_yaw: float) -> dict[str, np.
     Each point ``p`` becomes ``(hip.x + (p.x - hip.x) / |cos yaw|, p.y)`` per frame, so
     sagittal angles measured on the result are those of the runner's own plane (for
     points in the mid-sagittal plane; left/right midpoints are).
+
+    Parameters
+    ----------
+    pts : dict of str to (n, 2) array
+        Key points (px), ``hip`` among them.
+    cos_yaw : float
+        Cosine of the clip's yaw (its magnitude is floored at 1e-3).
+
+    Returns
+    -------
+    dict of str to (n, 2) array
+        New arrays; ``pts`` is not modified.
     """
     c = max(abs(cos_yaw), 1e-3)
     hip_x = pts["hip"][:, :1]
@@ -329,11 +455,23 @@ def midpoints(series: PoseSeries, pts: dict[str, np.ndarray]) -> dict[str, np.nd
     In an oblique view both sides are in sight, and the visibility-weighted mean of a side
     view would lean towards the near side: a lateral offset that the forward stretch of
     :func:`stretch_forward` would then magnify.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned (levelled) landmarks; its skeleton names the points.
+    pts : dict of str to (n, 2) array
+        The side-combined points of :func:`~formcheck.kinematics.metrics.body_points`.
+
+    Returns
+    -------
+    dict of str to (n, 2) array
+        A new dict; ``pts`` is not modified.
     """
     xy = series.xy.astype(np.float64)
     out = dict(pts)
-    for name, (li, ri) in {"ear": (L_EAR, R_EAR), "shoulder": (L_SHOULDER, R_SHOULDER),
-                           "hip": (L_HIP, R_HIP), "knee": (25, 26), "ankle": (27, 28)}.items():
+    for name in ("ear", "shoulder", "hip", "knee", "ankle"):
+        li, ri = series.skeleton.pair(name)
         mid = (xy[:, li] + xy[:, ri]) / 2
         ok = np.asarray(np.isfinite(mid).all(axis=1), dtype=bool)
         out[name] = np.where(ok[:, None], mid, pts[name])
@@ -362,6 +500,16 @@ def oblique_band(view: ViewResult) -> dict[str, float] | None:
     (less for the narrower ears); after the stretch the neck line tilts by about
     ``(w_sh^2 - w_ear^2) |sin yaw| / (D L_neck)`` (``perspective_neck_deg``, for D = 3 m:
     1.8 deg at 45 deg).
+
+    Parameters
+    ----------
+    view : ViewResult
+        The clip's view.
+
+    Returns
+    -------
+    dict or None
+        ``stretch``, ``yaw_uncertainty_deg``, ``angle_tan_rel``, ``perspective_neck_deg``.
     """
     if view.view != "oblique" or not math.isfinite(view.yaw_deg):
         return None
@@ -377,7 +525,18 @@ def oblique_band(view: ViewResult) -> dict[str, float] | None:
 
 
 def oblique_note(view: ViewResult) -> str:
-    """One line on the oblique correction and its error band (:func:`oblique_band`)."""
+    """One line on the oblique correction and its error band (:func:`oblique_band`).
+
+    Parameters
+    ----------
+    view : ViewResult
+        The clip's view.
+
+    Returns
+    -------
+    str
+        Empty unless the view is oblique.
+    """
     b = oblique_band(view)
     if b is None:
         return ""

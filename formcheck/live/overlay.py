@@ -18,7 +18,6 @@ import numpy as np
 
 from formcheck.live.cues import Cue
 from formcheck.live.pipeline import FrameResult
-from formcheck.model.pose import L_EAR, L_HIP, L_SHOULDER, R_EAR, R_HIP, R_SHOULDER, SKELETON
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +40,12 @@ def draw(rgb: np.ndarray, result: FrameResult, cue: Cue | None) -> np.ndarray:
     scale = max(h, w) / 640.0
     xy = result.xy
     if xy is not None:
-        for a, b in SKELETON:
+        sk = result.skeleton
+        for a, b in sk.edge_indices:
             if np.isfinite(xy[[a, b]]).all():
                 cv2.line(img, (int(xy[a, 0]), int(xy[a, 1])), (int(xy[b, 0]), int(xy[b, 1])),
                          (230, 230, 230), max(1, int(2 * scale)), cv2.LINE_AA)
-        chain = [_pt(xy, L_EAR, R_EAR), _pt(xy, L_SHOULDER, R_SHOULDER), _pt(xy, L_HIP, R_HIP)]
+        chain = [_pt(xy, *sk.pair(part)) for part in ("ear", "shoulder", "hip")]
         colour = LINE_BGR.get(result.line or "", (160, 160, 160))
         for p, q in itertools.pairwise(chain):
             if p is not None and q is not None:

@@ -31,17 +31,8 @@ from formcheck.kinematics.view import circular_stats, classify_yaw, head_image_y
 from formcheck.live.causal import DetectedStep, OneEuroFilter, StepDetector
 from formcheck.live.cues import Cue, CueEngine, judge, step_states, threshold_for
 from formcheck.model import registry
-from formcheck.model.pose import (
-    L_ANKLE,
-    L_HIP,
-    L_SHOULDER,
-    N_LANDMARKS,
-    R_ANKLE,
-    R_HIP,
-    R_SHOULDER,
-    PoseSeries,
-    VideoInfo,
-)
+from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.skeleton import DEFAULT, Skeleton
 from formcheck.pose.stream import PoseSample
 
 #: Per-step values taken as the median over the step's frames (as offline).
@@ -157,7 +148,7 @@ class FrameResult:
     captured_s: float
     width: int
     height: int
-    xy: np.ndarray | None  # (33, 2) smoothed landmarks, px; None without a runner
+    xy: np.ndarray | None  # (K, 2) smoothed landmarks, px; None without a runner
     visibility: np.ndarray | None
     status: str
     view: str  # "side", "not side", "unknown"
@@ -171,6 +162,7 @@ class FrameResult:
     done_s: float = math.nan  # clock time when this result was ready
     notice: str | None = None  # why there are no steps, on the frames where it is (re)said
     slow: bool = False  # frames come too slowly for the step detector (no steps, no cues)
+    skeleton: Skeleton = DEFAULT  # the K points of xy (the pose backend's)
 
     @property
     def latency_s(self) -> float:
@@ -185,7 +177,7 @@ class FrameResult:
         if self.xy is not None:
             pts = [[num(x, 1), num(y, 1), num(v, 2)] for (x, y), v in
                    zip(self.xy.tolist(), (self.visibility if self.visibility is not None
-                                          else np.zeros(N_LANDMARKS)).tolist(), strict=True)]
+                                          else np.zeros(len(self.xy))).tolist(), strict=True)]
         return {
             "index": self.index, "time_s": num(self.time_s), "width": self.width, "height": self.height,
             "landmarks": pts, "status": self.status, "view": self.view, "facing": self.facing,
@@ -253,11 +245,11 @@ class LivePipeline:
         self._slow_said = -math.inf  # when the too-slow notice was last given
 
     # -- view and facing over a sliding window (the offline rules)
-    def _view(self, xy: np.ndarray) -> tuple[str, int]:
+    def _view(self, xy: np.ndarray, skeleton: Skeleton) -> tuple[str, int]:
         """The offline view rule without world landmarks (:func:`formcheck.kinematics.view.
         estimate_yaw`'s image cue: ear separation against the nose's offset), over the
         window's frames: "side" with its facing sign, else "not side" or "unknown"."""
-        yaw = float(head_image_yaw(xy[None])[0])
+        yaw = float(head_image_yaw(xy[None], skeleton)[0])
         if math.isfinite(yaw):
             self._yaw.append(yaw)
         if len(self._yaw) < MIN_VIEW_FRAMES:
@@ -272,15 +264,18 @@ class LivePipeline:
         sample = self.pose(frame.rgb, t)
         h, w = frame.rgb.shape[:2]
         res = FrameResult(frame.index, t, float(getattr(frame, "captured_s", math.nan)),
-                          int(w), int(h), None, None, "no runner in view", "unknown", 0)
+                          int(w), int(h), None, None, "no runner in view", "unknown", 0,
+                          skeleton=sample.skeleton)
         if sample.found:
+            sk = sample.skeleton
             xy = np.array(sample.xy, dtype=np.float64)
             xy[sample.visibility < self.min_visibility] = np.nan
-            raw_view, s = self._view(np.asarray(sample.xy, dtype=np.float64))
-            sh = np.nanmean(xy[[L_SHOULDER, R_SHOULDER]], axis=0) if np.isfinite(
-                xy[[L_SHOULDER, R_SHOULDER], 0]).any() else np.full(2, np.nan)
-            hp = np.nanmean(xy[[L_HIP, R_HIP]], axis=0) if np.isfinite(
-                xy[[L_HIP, R_HIP], 0]).any() else np.full(2, np.nan)
+            raw_view, s = self._view(np.asarray(sample.xy, dtype=np.float64), sk)
+            shoulders, hips = list(sk.pair("shoulder")), list(sk.pair("hip"))
+            sh = np.nanmean(xy[shoulders], axis=0) if np.isfinite(
+                xy[shoulders, 0]).any() else np.full(2, np.nan)
+            hp = np.nanmean(xy[hips], axis=0) if np.isfinite(
+                xy[hips, 0]).any() else np.full(2, np.nan)
             torso_now = float(np.hypot(*(sh - hp)))
             if math.isfinite(torso_now) and torso_now > 0:
                 self._torso.append(torso_now)
@@ -289,9 +284,9 @@ class LivePipeline:
             res.xy, res.visibility = smooth, np.where(np.isfinite(smooth[:, 0]), sample.visibility, 0.0)
             res.view, res.facing = raw_view, s
             series = PoseSeries(np.array([t]), smooth[None].astype(np.float32),
-                                np.full((1, N_LANDMARKS), np.nan, np.float32),
+                                np.full((1, sk.n), np.nan, np.float32),
                                 res.visibility[None].astype(np.float32),
-                                np.full((1, N_LANDMARKS, 3), np.nan, np.float32), self._video)
+                                np.full((1, sk.n, 3), np.nan, np.float32), self._video, skeleton=sk)
             pts = body_points(series)
             if raw_view == "side" and s != 0:
                 m = {k: _one(v) for k, v in side_view_frame_metrics(pts, s).items()}
@@ -385,7 +380,8 @@ class LivePipeline:
         hip_y = _one(pts["hip"][:, 1])
         if not math.isfinite(torso) or torso <= 0:
             return
-        feet = (xy[L_ANKLE] - xy[R_ANKLE]) / torso
+        la, ra = res.skeleton.pair("ankle")
+        feet = (xy[la] - xy[ra]) / torso
         for det in self.steps.update(t, hip_y / torso, (float(feet[0]), float(feet[1]))):
             self._add_step(res, t, det)
 

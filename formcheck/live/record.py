@@ -31,7 +31,8 @@ import numpy as np
 
 from formcheck.errors import OutputError
 from formcheck.io.sources import SourceFrame
-from formcheck.model.pose import N_LANDMARKS, PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.skeleton import DEFAULT, Skeleton
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class SessionRecorder:
         self._t0: float | None = None
         self._size: tuple[int, int] | None = None
         self._poses: list[tuple[float, int, float, np.ndarray, np.ndarray]] = []
+        self._skeleton = DEFAULT  # the points of the landmarks kept (the pose backend's)
         self._closed = False
 
     # -- video
@@ -126,11 +128,13 @@ class SessionRecorder:
 
     # -- landmarks
     def add_pose(self, time_s: float, index: int, captured_s: float, xy: np.ndarray | None,
-                 visibility: np.ndarray | None) -> None:
-        """Keep one processed frame's landmarks (pixels) for ``landmarks.npz``."""
+                 visibility: np.ndarray | None, skeleton: Skeleton = DEFAULT) -> None:
+        """Keep one processed frame's landmarks (pixels, the points of ``skeleton``) for
+        ``landmarks.npz``."""
+        self._skeleton = skeleton
         if xy is None:
-            xy = np.full((N_LANDMARKS, 2), np.nan)
-            visibility = np.zeros(N_LANDMARKS)
+            xy = np.full((skeleton.n, 2), np.nan)
+            visibility = np.zeros(skeleton.n)
         assert visibility is not None
         self._poses.append((time_s, index, captured_s, np.asarray(xy, np.float32),
                             np.asarray(visibility, np.float32)))
@@ -172,7 +176,7 @@ class SessionRecorder:
         n = len(self._poses)
         w, h = self._size or (0, 0)
         info = VideoInfo(str(video or ""), self.fps, self.frames_written, w, h)
-        series = PoseSeries.empty(n, info)
+        series = PoseSeries.empty(n, info, self._skeleton)
         if n:
             series.t = np.array([p[0] for p in self._poses], np.float64)
             series.xy = np.stack([p[3] for p in self._poses])

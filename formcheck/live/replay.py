@@ -135,7 +135,7 @@ def replay_offline(path: str | Path, model: str | None = None,
 
     a = analyze(path, Settings(model=model, height_cm=height_cm, video=False, report=False, threads=1))
     cps = [float(c.t_s) for c in a.posture_segments.change_points] if a.posture_segments else []
-    faults = {f.code: f.severity for f in a.faults if f.status == "found"}
+    faults: dict[str, str] = {f.code: str(f.severity) for f in a.faults if f.status == "found"}
     return OfflineReplay(Path(path).name, int(a.steps.count), float(a.steps.cadence_spm), a.step_table,
                          cps, faults, str(a.view.view))
 

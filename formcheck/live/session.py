@@ -109,7 +109,7 @@ class LiveSession:
             self.steps += len(result.new_steps)
             if self.recorder is not None:
                 self.recorder.add_pose(frame.time_s, frame.index, frame.captured_s,
-                                       result.xy, result.visibility)
+                                       result.xy, result.visibility, result.skeleton)
             self.cues.extend(result.cues)
             if self.on_result is not None:
                 self.on_result(result)

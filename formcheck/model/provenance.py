@@ -26,7 +26,12 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
 
 def library_versions() -> dict[str, str | None]:
     """``{"python": "3.11.7", "mediapipe": "1.2.3", ...}``; None for a library not installed
-    (a new dict each call: the caller may change it)."""
+    (a new dict each call: the caller may change it).
+
+    Returns
+    -------
+    dict of str to str or None
+    """
     return dict(_library_versions())
 
 
@@ -46,7 +51,17 @@ def _library_versions() -> dict[str, str | None]:
 
 def version_differences(a: dict[str, str | None] | None, b: dict[str, str | None] | None) -> list[str]:
     """``["numpy 2.4.6 / 2.3.1", ...]``: the libraries whose recorded versions differ
-    (nothing where either side recorded none: a summary written before they were kept)."""
+    (nothing where either side recorded none: a summary written before they were kept).
+
+    Parameters
+    ----------
+    a, b : dict of str to str or None, or None
+        Two records of :func:`library_versions`.
+
+    Returns
+    -------
+    list of str
+    """
     if not a or not b:
         return []
     return [f"{name} {a.get(name)} / {b.get(name)}" for name in LIBRARIES

@@ -226,18 +226,46 @@ FAULT_BY_CODE: dict[str, FaultKind] = {f.code: f for f in FAULTS}
 
 
 def keys(metrics: Iterable[Metric]) -> tuple[str, ...]:
-    """The keys of ``metrics``, in their order."""
+    """The keys of ``metrics``, in their order.
+
+    Parameters
+    ----------
+    metrics : iterable of Metric
+
+    Returns
+    -------
+    tuple of str
+    """
     return tuple(m.key for m in metrics)
 
 
 def of_view(views: Views) -> tuple[Metric, ...]:
-    """The metrics measured in ``views`` ("side", "front" or "any"), in registry order."""
+    """The metrics measured in ``views`` ("side", "front" or "any"), in registry order.
+
+    Parameters
+    ----------
+    views : str
+        "side", "front" or "any".
+
+    Returns
+    -------
+    tuple of Metric
+    """
     return tuple(m for m in METRICS if m.views == views)
 
 
 def comparison_order(metrics: Iterable[Metric]) -> tuple[Metric, ...]:
     """``metrics`` in the order comparisons list them: side-view ones, then the ones
-    every view measures, then front/back-view ones (registry order within each)."""
+    every view measures, then front/back-view ones (registry order within each).
+
+    Parameters
+    ----------
+    metrics : iterable of Metric
+
+    Returns
+    -------
+    tuple of Metric
+    """
     ms = tuple(metrics)
     return tuple(m for v in ("side", "any", "front") for m in ms if m.views == v)
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from formcheck.errors import InputError, OutputError
+from formcheck.model.skeleton import DEFAULT, Skeleton
 from formcheck.pipeline.sources import resolve
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,9 @@ class Session:
     summary: dict[str, Any]  # summary.json as plain data (the validated result model)
     steps: pd.DataFrame
     frames: pd.DataFrame | None
-    xy: np.ndarray | None  # (n, 33, 2) cleaned landmarks, px
+    xy: np.ndarray | None  # (n, K, 2) cleaned landmarks, px
     video_info: Any = None  # formcheck.model.pose.VideoInfo of pose.npz, for reading frames
+    skeleton: Skeleton = DEFAULT  # the K points of xy (pose.npz's)
 
     @property
     def label(self) -> str:
@@ -59,9 +61,10 @@ class Session:
 
 def read_session(folder: Path) -> Session:
     """Read an analysis folder with :func:`formcheck.io.folder.read_analysis`."""
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
     from formcheck.io.folder import read_analysis
 
-    af = read_analysis(folder)
+    af = read_analysis(folder, SUMMARY_UPGRADES)
     steps = af.steps()
     if steps.empty:
         raise InputError(f"{folder} has no steps.csv (or no steps): nothing to compare")
@@ -69,7 +72,7 @@ def read_session(folder: Path) -> Session:
     pose = af.pose()
     return Session(Path(folder), af.result.to_json_dict(), steps, None if frames.empty else frames,
                    None if pose is None else np.asarray(pose.xy, dtype=float),
-                   None if pose is None else pose.video)
+                   None if pose is None else pose.video, DEFAULT if pose is None else pose.skeleton)
 
 
 # --------------------------------------------------------------------------- stills
@@ -119,7 +122,7 @@ def mid_stance_still(session: Session, label: str, read_image: bool = True) -> A
     if (read_image and frame is not None and session.video_info is not None
             and Path(session.video_info.path).is_file()):
         image = _read_frame(frame, session)
-    return Still(label, frame, xy, esh, image, session.summary.get("facing"), size)
+    return Still(label, frame, xy, esh, image, session.summary.get("facing"), size, session.skeleton)
 
 
 def _read_frame(frame: int, session: Session) -> np.ndarray | None:
@@ -241,7 +244,8 @@ def run_compare(ref_a: str | Path, ref_b: str | Path, out_dir: str | Path | None
 
     Returns the content of compare.json with ``output_dir`` added.
     """
-    from formcheck.io.folder import dump_json, prepare_out_dir
+    from formcheck.io.folder import prepare_out_dir
+    from formcheck.io.summary import dump_json
     from formcheck.render.compare import write_compare
 
     fa, fb = resolve(ref_a), resolve(ref_b)

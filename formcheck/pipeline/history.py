@@ -19,7 +19,8 @@ def run_history(refs: list[str], out_dir: str | Path | None = None,
     """``formcheck history NAME`` or ``formcheck history FOLDER...``."""
     from formcheck.assess.change import KEY_METRICS, consecutive_changes
     from formcheck.assess.reliability_table import mdc_table
-    from formcheck.io.folder import dump_json, prepare_out_dir
+    from formcheck.io.folder import prepare_out_dir
+    from formcheck.io.summary import dump_json
     from formcheck.pipeline.compare import read_session, write_atomically
     from formcheck.pipeline.sources import resolve_history
     from formcheck.render.history import HistoryData, write_history

@@ -20,6 +20,21 @@ import numpy as np
 
 from formcheck.errors import ModelError
 from formcheck.model.capture import ModelInfo
+from formcheck.model.skeleton import BLAZEPOSE
+
+#: The points this backend reports, in its order (33 BlazePose landmarks). Code outside
+#: pose/ reads a series' own ``skeleton``; pose/ builds its arrays with this one.
+SKELETON = BLAZEPOSE
+N_POINTS = SKELETON.n
+_SHOULDERS = list(SKELETON.pair("shoulder"))
+_HIPS = list(SKELETON.pair("hip"))
+
+
+def centre_scale(xy: np.ndarray) -> tuple[np.ndarray, float]:
+    """Shoulder-hip centre (px) and torso length (px) of one pose, (K, 2)."""
+    sh = np.nanmean(xy[_SHOULDERS], axis=0)
+    hp = np.nanmean(xy[_HIPS], axis=0)
+    return (sh + hp) / 2.0, float(np.hypot(*(sh - hp)))
 
 
 def create_landmarker(model: ModelInfo, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker

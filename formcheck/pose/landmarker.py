@@ -23,8 +23,8 @@ import numpy as np
 
 from formcheck.io.video import DecodeLog, Frame, iter_frames
 from formcheck.model.capture import ModelInfo
-from formcheck.model.pose import N_LANDMARKS, VideoInfo, centre_scale
-from formcheck.pose.blazepose import PoseFrame
+from formcheck.model.pose import VideoInfo
+from formcheck.pose.blazepose import N_POINTS, SKELETON, PoseFrame, centre_scale
 from formcheck.pose.blazepose import create_landmarker as _create
 from formcheck.pose.blazepose import mp_image as _mp_image
 
@@ -77,10 +77,10 @@ class _Growable:
         p = self.p
         new: dict[str, np.ndarray] = {
             "t": np.zeros(cap, np.float64),
-            "xy": np.full((cap, p, N_LANDMARKS, 2), np.nan, np.float32),
-            "z": np.full((cap, p, N_LANDMARKS), np.nan, np.float32),
-            "vis": np.zeros((cap, p, N_LANDMARKS), np.float32),
-            "world": np.full((cap, p, N_LANDMARKS, 3), np.nan, np.float32),
+            "xy": np.full((cap, p, N_POINTS, 2), np.nan, np.float32),
+            "z": np.full((cap, p, N_POINTS), np.nan, np.float32),
+            "vis": np.zeros((cap, p, N_POINTS), np.float32),
+            "world": np.full((cap, p, N_POINTS, 3), np.nan, np.float32),
             "count": np.zeros(cap, np.int8),
             "colour": np.full((cap, p, 6), np.nan, np.float32),
         }
@@ -105,8 +105,8 @@ def trunk_colour(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray:
     down from the shoulder centre (the shirt) and at the hip centre (shorts or
     trousers), each a square of a fifth of the torso length. NaN where unknown."""
     out = np.full(6, np.nan, np.float32)
-    sh = np.nanmean(xy[[11, 12]], axis=0)
-    hp = np.nanmean(xy[[23, 24]], axis=0)
+    sh = np.nanmean(xy[SKELETON.indices("left_shoulder", "right_shoulder")], axis=0)
+    hp = np.nanmean(xy[SKELETON.indices("left_hip", "right_hip")], axis=0)
     torso = float(np.hypot(*(sh - hp)))
     if not (np.all(np.isfinite(sh)) and np.all(np.isfinite(hp))) or torso < 5:
         return out

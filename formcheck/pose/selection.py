@@ -21,17 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.model.pose import (
-    L_ANKLE,
-    L_HIP,
-    L_SHOULDER,
-    R_ANKLE,
-    R_HIP,
-    R_SHOULDER,
-    PoseSeries,
-    VideoInfo,
-    centre_scale,
-)
+from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.pose.blazepose import SKELETON, centre_scale
 from formcheck.pose.landmarker import Candidates
 
 MIN_VIS = 0.3
@@ -143,12 +134,13 @@ def gait_score(xy: np.ndarray, vis: np.ndarray) -> float:
     Alternating feet (running, walking) give a large spread; standing still or
     jumping with both feet together give about zero.
     """
-    ok = (vis[:, L_ANKLE] > MIN_VIS) & (vis[:, R_ANKLE] > MIN_VIS)
+    la, ra = SKELETON.pair("ankle")
+    ok = (vis[:, la] > MIN_VIS) & (vis[:, ra] > MIN_VIS)
     if ok.sum() < 5:
         return 0.0
-    torso = np.hypot(*(np.nanmean(xy[:, [L_SHOULDER, R_SHOULDER]], axis=1)
-                       - np.nanmean(xy[:, [L_HIP, R_HIP]], axis=1)).T)
-    dy = (xy[ok, L_ANKLE, 1] - xy[ok, R_ANKLE, 1]) / np.nanmedian(torso[ok])
+    torso = np.hypot(*(np.nanmean(xy[:, list(SKELETON.pair("shoulder"))], axis=1)
+                       - np.nanmean(xy[:, list(SKELETON.pair("hip"))], axis=1)).T)
+    dy = (xy[ok, la, 1] - xy[ok, ra, 1]) / np.nanmedian(torso[ok])
     return float(np.nanpercentile(dy, 90) - np.nanpercentile(dy, 10))
 
 
@@ -192,7 +184,7 @@ def _same_clothes(a: Track, b: Track) -> bool:
 
 def select_runner(c: Candidates, video: VideoInfo, people_seen: int) -> PoseSeries:
     """Pick the runner's track and return it as a :class:`PoseSeries`."""
-    series = PoseSeries.empty(c.n_frames, video)
+    series = PoseSeries.empty(c.n_frames, video, SKELETON)
     series.t[:] = c.t
     tracks = [t for t in link_tracks(c) if len(t.frames) >= 3]
     if not tracks:

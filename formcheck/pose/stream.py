@@ -20,22 +20,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.model.pose import N_LANDMARKS
-from formcheck.pose.blazepose import PoseFrame, create_landmarker, mp_image
+from formcheck.model.skeleton import Skeleton
+from formcheck.pose.blazepose import N_POINTS, SKELETON, PoseFrame, create_landmarker, mp_image
 from formcheck.pose.bundle import ModelInfo
 
 
 @dataclass(frozen=True)
 class PoseSample:
-    """One frame's pose: ``xy`` (33, 2) pixels (NaN when nobody was found),
-    ``visibility`` (33,) in [0, 1]."""
+    """One frame's pose: ``xy`` (K, 2) pixels (NaN when nobody was found),
+    ``visibility`` (K,) in [0, 1]; the K points of ``skeleton`` (the backend's)."""
 
     xy: np.ndarray
     visibility: np.ndarray
+    skeleton: Skeleton = SKELETON
 
     @classmethod
     def missing(cls) -> PoseSample:
-        return cls(np.full((N_LANDMARKS, 2), np.nan), np.zeros(N_LANDMARKS))
+        return cls(np.full((N_POINTS, 2), np.nan), np.zeros(N_POINTS))
 
     @classmethod
     def from_frame(cls, frame: PoseFrame) -> PoseSample:

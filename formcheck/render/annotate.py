@@ -25,7 +25,6 @@ import numpy as np
 
 from formcheck.assess.analysis import Analysis
 from formcheck.assess.norms import THRESHOLDS, Threshold
-from formcheck.model.pose import L_EAR, L_SHOULDER, NOSE, R_EAR, R_SHOULDER, SKELETON
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +68,10 @@ class _Overlay:
         self.n = n
         self.view = analysis.view.view
         self.xy = analysis.pose.xy.astype(np.float64)
+        sk = analysis.pose.skeleton
+        self.edges = sk.edge_indices
+        self.level_pairs = (sk.pair("shoulder"), sk.pair("ear"))
+        self.details = sk.detail_indices  # face details: too small to read
         self.ok = np.asarray(np.isfinite(self.xy).all(axis=2))
         self.pts = np.nan_to_num(self.xy).round().astype(np.int32)
         unit = min(width, height) / 720.0
@@ -119,7 +122,7 @@ class _Overlay:
         aa = cv2.LINE_AA
         ok: np.ndarray = self.ok[i]
         p: np.ndarray = self.pts[i]
-        for a, b in SKELETON:
+        for a, b in self.edges:
             if ok[a] and ok[b]:
                 cv2.line(img, tuple(p[a]), tuple(p[b]), BONE, self.thick, aa)
         if self.view in ("side", "oblique"):
@@ -136,11 +139,11 @@ class _Overlay:
                     cv2.circle(img, kp[k], self.radius + 2, WHITE, -1, aa)
         elif self.view in ("front", "back"):
             col = STATUS_COLORS[self.shoulders[i]]
-            for a, b in ((L_SHOULDER, R_SHOULDER), (L_EAR, R_EAR)):
+            for a, b in self.level_pairs:
                 if ok[a] and ok[b]:
                     cv2.line(img, tuple(p[a]), tuple(p[b]), col, self.line, aa)
         for j in np.flatnonzero(ok):
-            if j > NOSE and j < 11:  # face details: skip, too small to read
+            if j in self.details:
                 continue
             cv2.circle(img, tuple(p[j]), self.radius, JOINT, -1, aa)
         self._panel(img, i)

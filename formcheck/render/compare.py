@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from formcheck.model.pose import L_HIP, L_SHOULDER, R_HIP, R_SHOULDER, SKELETON
+from formcheck.model.skeleton import DEFAULT, Skeleton
 from formcheck.render.report_draw import DARK, GREEN, GREY, SEV_COLORS, crop_box, wrap
 
 PAGE_IN = (11.69, 8.27)  # A4 landscape
@@ -44,9 +44,9 @@ VERDICT_COLORS = {
 class Still:
     """One session's runner at mid-stance.
 
-    ``xy``: the frame's 33 landmarks (px) or None; ``esh``: the near-side ear, shoulder
-    and hip (3, 2) in px (frames.csv key points); ``image``: the RGB frame or None;
-    ``facing``: "left"/"right"; ``size_wh``: frame size.
+    ``xy``: the frame's landmarks (px), the points of ``skeleton``, or None; ``esh``: the
+    near-side ear, shoulder and hip (3, 2) in px (frames.csv key points); ``image``: the
+    RGB frame or None; ``facing``: "left"/"right"; ``size_wh``: frame size.
     """
 
     label: str
@@ -56,6 +56,7 @@ class Still:
     image: np.ndarray | None
     facing: str | None
     size_wh: tuple[int, int]
+    skeleton: Skeleton = DEFAULT
 
 
 def fmt(v: float | None, unit: str) -> str:
@@ -84,7 +85,7 @@ def _still(ax: Axes, st: Still, color: str) -> None:
     ax.set_ylim(y1, y0)
     ax.set_aspect("equal")
     if st.xy is not None and np.isfinite(st.xy).any():
-        for a, b in SKELETON:
+        for a, b in st.skeleton.edge_indices:
             ax.plot(st.xy[[a, b], 0], st.xy[[a, b], 1], color="white", lw=1.0, alpha=0.8)
     if st.esh is not None and np.isfinite(st.esh).all():
         ax.plot(st.esh[:, 0], st.esh[:, 1], "-o", color=color, lw=2.5, ms=4)
@@ -112,12 +113,12 @@ def normalised_line(st: Still) -> np.ndarray | None:
 
 
 def normalised_skeleton(st: Still) -> np.ndarray | None:
-    """All 33 landmarks with the same transform as :func:`normalised_line` (hip at the
+    """All landmarks with the same transform as :func:`normalised_line` (hip at the
     landmarks' hip midpoint, scaled by their shoulder-hip distance)."""
     if st.xy is None:
         return None
-    sh = np.nanmean(st.xy[[L_SHOULDER, R_SHOULDER]], axis=0)
-    hp = np.nanmean(st.xy[[L_HIP, R_HIP]], axis=0)
+    sh = np.nanmean(st.xy[list(st.skeleton.pair("shoulder"))], axis=0)
+    hp = np.nanmean(st.xy[list(st.skeleton.pair("hip"))], axis=0)
     torso = float(np.hypot(*(sh - hp)))
     if not np.isfinite(torso) or torso <= 0:
         return None
@@ -132,7 +133,7 @@ def _overlay(ax: Axes, a: Still, b: Still) -> None:
     for st, color in ((a, COLOR_A), (b, COLOR_B)):
         sk = normalised_skeleton(st)
         if sk is not None:
-            for i, j in SKELETON:
+            for i, j in st.skeleton.edge_indices:
                 ax.plot(sk[[i, j], 0], sk[[i, j], 1], color=color, lw=0.8, alpha=0.35)
         line = normalised_line(st)
         if line is not None:

@@ -43,10 +43,11 @@ from formcheck.assess.norms import (
     WHOLE_BODY_LEAN_MAX_BEND,
     Threshold,
 )
-from formcheck.assess.verdict import SHOWN_DRIFT, THRESHOLD_BY_METRIC
+from formcheck.assess.verdict import SHOWN_DRIFT, SUMMARY_UPGRADES, THRESHOLD_BY_METRIC
 from formcheck.io.folder import read_analysis
 from formcheck.model import registry
 from formcheck.model.results import AnalysisResult
+from formcheck.model.skeleton import DEFAULT, Skeleton
 from formcheck.render.report_draw import (
     DARK,
     GREEN,
@@ -111,9 +112,10 @@ class ReportData:
     summary: dict[str, Any]
     frames: pd.DataFrame
     steps: pd.DataFrame
-    xy: np.ndarray | None = None  # (n, 33, 2) cleaned landmarks from pose.npz
+    xy: np.ndarray | None = None  # (n, K, 2) cleaned landmarks from pose.npz
     stills: dict[str, np.ndarray] = field(default_factory=dict)  # "worst"/"best" -> RGB
     result: AnalysisResult | None = None
+    skeleton: Skeleton = DEFAULT  # the points of xy (pose.npz's)
 
     @property
     def view(self) -> str:
@@ -144,11 +146,12 @@ def _read_rgb(path: Path | None) -> np.ndarray | None:
 def load_folder(folder: str | Path) -> ReportData:
     """Read an analysis folder (through :func:`formcheck.io.folder.read_analysis`).
     Raises :class:`InputError` when it is not one."""
-    af = read_analysis(folder)
+    af = read_analysis(folder, SUMMARY_UPGRADES)
     pose = af.pose()
     stills = {label: img for label in ("worst", "best") if (img := _read_rgb(af.still(label))) is not None}
     return ReportData(af.path, af.result.to_json_dict(), af.frames(), af.steps(),
-                      None if pose is None else pose.xy.astype(np.float64), stills, af.result)
+                      None if pose is None else pose.xy.astype(np.float64), stills, af.result,
+                      DEFAULT if pose is None else pose.skeleton)
 
 
 # --- formatting ------------------------------------------------------------------------
@@ -304,7 +307,7 @@ def _still_panel(fig: Figure, rect: tuple[float, float, float, float], data: Rep
                 transform=ax.transAxes, color=GREY, fontsize=9)
         return ax
     draw_still(ax, data.stills.get(label), xy, row, data.view, data.summary.get("facing"), size, aspect,
-               _segment_colors(data, frame), f"{caption}{t}")
+               _segment_colors(data, frame), f"{caption}{t}", skeleton=data.skeleton)
     return ax
 
 
@@ -785,7 +788,7 @@ def build_method_page(data: ReportData, page: int, pages: int) -> Figure:
     view = data.view
     left = [Block("Method and limits", 12, "bold", gap_after=0.6)]
     method = [
-        "A markerless pose model (MediaPipe Pose Landmarker) finds 33 body landmarks in every frame. "
+        f"A markerless pose model (MediaPipe Pose Landmarker) finds {data.skeleton.n} body landmarks in every frame. "
         "Angles and distances are computed in pixels, after dropping unsure landmarks, filling short gaps "
         "and smoothing.",
         f"Camera view: {view}, from the direction the body faces (its shoulder and hip axes and the head "

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from formcheck.assess.norms import MEASUREMENT_ERROR_DEG, Threshold
-from formcheck.model.pose import SKELETON
+from formcheck.model.skeleton import DEFAULT, Skeleton
 
 #: Status colours (within norm, then severities); the video uses the same greens/ambers/reds.
 GREEN = "#2f9e44"
@@ -236,10 +236,10 @@ def angle_arc(ax: Axes, center: np.ndarray, u: np.ndarray, v: np.ndarray, radius
 
 def draw_still(ax: Axes, image: np.ndarray | None, xy: np.ndarray | None, row: dict[str, Any] | None,
                view: str, facing: str | None, size_wh: tuple[int, int], aspect: float,
-               colors: dict[str, str], title: str, max_px: int = 700) -> None:
+               colors: dict[str, str], title: str, max_px: int = 700, skeleton: Skeleton = DEFAULT) -> None:
     """One evidence still: cropped frame, skeleton, ear-shoulder-hip line and angles.
 
-    ``xy`` are the frame's 33 cleaned landmarks (px), ``row`` the frame's row of
+    ``xy`` are the frame's cleaned landmarks (px), the points of ``skeleton``; ``row`` the frame's row of
     frames.csv (side-combined key points and per-frame metrics). ``colors`` gives
     the colours of the 'neck' (ear-shoulder) and 'trunk' (shoulder-hip) segments.
     """
@@ -270,7 +270,7 @@ def draw_still(ax: Axes, image: np.ndarray | None, xy: np.ndarray | None, row: d
                 color="white", fontsize=9)
         return
     scale_px = (y1 - y0) / 100.0  # line widths relative to the crop
-    for a, b in SKELETON:
+    for a, b in skeleton.edge_indices:
         ax.plot(xy[[a, b], 0], xy[[a, b], 1], color="white", lw=1.2, alpha=0.85, solid_capstyle="round")
     ax.plot(xy[:, 0], xy[:, 1], "o", ms=2.2, color="#74c0fc", mec="none")
     if row is None:
@@ -299,10 +299,8 @@ def draw_still(ax: Axes, image: np.ndarray | None, xy: np.ndarray | None, row: d
             angle_arc(ax, hip, np.array([0.0, -1.0]), sh - hip, 2.2 * r, f"trunk {lean:.0f}°",
                       colors.get("trunk", GREEN))
     elif view in ("front", "back"):
-        from formcheck.model.pose import L_EAR, L_SHOULDER, R_EAR, R_SHOULDER
-
-        for (li, ri), key, name in (((L_SHOULDER, R_SHOULDER), "shoulder_tilt_deg", "shoulders"),
-                                    ((L_EAR, R_EAR), "head_tilt_deg", "head")):
+        for (li, ri), key, name in ((skeleton.pair("shoulder"), "shoulder_tilt_deg", "shoulders"),
+                                    (skeleton.pair("ear"), "head_tilt_deg", "head")):
             p, q = xy[li], xy[ri]
             if not (np.isfinite(p).all() and np.isfinite(q).all()):
                 continue

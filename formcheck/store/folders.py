@@ -62,13 +62,14 @@ def read_folder(folder: str | Path) -> FolderFacts:
     the analysis's checklist: one entry per fault formcheck looks for, with its status.
     Raises :class:`InputError` when ``folder`` holds no valid analysis.
     """
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
     from formcheck.io.folder import SUMMARY, read_analysis
 
     p = Path(folder).expanduser()
     if not p.is_dir():
         raise InputError(f"{p} is not a folder" if p.exists() else f"folder not found: {p}")
     p = p.resolve()
-    result = read_analysis(p).result
+    result = read_analysis(p, SUMMARY_UPGRADES).result
     try:
         mtime = (p / SUMMARY).stat().st_mtime
     except OSError as exc:

@@ -42,6 +42,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from formcheck.model.skeleton import BLAZEPOSE
 from formcheck.synth.runner import _NOSE_TIP, _TORSO, Kinematics, RunnerSpec
 
 _SS = 2  # the supersampling factor of formcheck.synth.draw
@@ -538,20 +539,25 @@ def camera_truth(spec: RunnerSpec, kin: Kinematics) -> dict[str, Any]:
 
 
 #: BlazePose landmark index -> the 3D joint that stands in for it.
+#: The drawn joint that stands for each BlazePose point (the hand's points sit at the wrist).
 _LANDMARK_JOINTS = {
-    0: "nose", 1: "eye_left", 2: "eye_left", 3: "eye_left", 4: "eye_right", 5: "eye_right",
-    6: "eye_right", 7: "ear_left", 8: "ear_right", 9: "mouth_left", 10: "mouth_right",
-    11: "shoulder_left", 12: "shoulder_right", 13: "elbow_left", 14: "elbow_right",
-    15: "wrist_left", 16: "wrist_right", 17: "wrist_left", 18: "wrist_right", 19: "wrist_left",
-    20: "wrist_right", 21: "wrist_left", 22: "wrist_right", 23: "hip_left", 24: "hip_right",
-    25: "knee_left", 26: "knee_right", 27: "ankle_left", 28: "ankle_right", 29: "heel_left",
-    30: "heel_right", 31: "toe_left", 32: "toe_right",
+    "nose": "nose", "left_eye_inner": "eye_left", "left_eye": "eye_left", "left_eye_outer": "eye_left",
+    "right_eye_inner": "eye_right", "right_eye": "eye_right", "right_eye_outer": "eye_right",
+    "left_ear": "ear_left", "right_ear": "ear_right", "mouth_left": "mouth_left",
+    "mouth_right": "mouth_right", "left_shoulder": "shoulder_left", "right_shoulder": "shoulder_right",
+    "left_elbow": "elbow_left", "right_elbow": "elbow_right", "left_wrist": "wrist_left",
+    "right_wrist": "wrist_right", "left_pinky": "wrist_left", "right_pinky": "wrist_right",
+    "left_index": "wrist_left", "right_index": "wrist_right", "left_thumb": "wrist_left",
+    "right_thumb": "wrist_right", "left_hip": "hip_left", "right_hip": "hip_right",
+    "left_knee": "knee_left", "right_knee": "knee_right", "left_ankle": "ankle_left",
+    "right_ankle": "ankle_right", "left_heel": "heel_left", "right_heel": "heel_right",
+    "left_foot_index": "toe_left", "right_foot_index": "toe_right",
 }
 
 
 def landmarks(spec: RunnerSpec, kin: Kinematics) -> tuple[np.ndarray, np.ndarray]:
-    """Exact BlazePose-like landmarks of the drawn joints: image ``xy`` (n, 33, 2) px and
-    ``world`` (n, 33, 3) m.
+    """Exact BlazePose-like landmarks of the drawn joints: image ``xy`` (n, K, 2) px and
+    ``world`` (n, K, 3) m, the K points of :data:`~formcheck.model.skeleton.BLAZEPOSE`.
 
     ``world`` is what MediaPipe's world landmarks stand for: metres, origin at the hip
     midpoint, axes of the camera (x right, y down, z away from the camera). Mouth corners
@@ -568,10 +574,11 @@ def landmarks(spec: RunnerSpec, kin: Kinematics) -> tuple[np.ndarray, np.ndarray
         body[name] = body["ear"] + off
     cam = Camera(spec, kin.floor_y)
     pts = scene_points(spec, kin, body)
-    order = [_LANDMARK_JOINTS[i] for i in range(33)]
-    scene = np.stack([pts[k] for k in order], axis=1)  # (n, 33, 3)
+    order = [_LANDMARK_JOINTS[p] for p in BLAZEPOSE.points]
+    scene = np.stack([pts[k] for k in order], axis=1)  # (n, K, 3)
     xy = cam.project(scene)
     c = cam.to_camera(scene)
-    mid_hip = (c[:, 23] + c[:, 24]) / 2
+    li, ri = BLAZEPOSE.pair("hip")
+    mid_hip = (c[:, li] + c[:, ri]) / 2
     world = (c - mid_hip[:, None, :]) * spec.cm_per_px / 100.0
     return xy, world

@@ -26,7 +26,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from formcheck.model.pose import LM, N_LANDMARKS, PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.skeleton import BLAZEPOSE
 from formcheck.synth.runner import Kinematics, RunnerSpec, simulate
 
 
@@ -46,7 +47,8 @@ def pose_series(spec: RunnerSpec, kin: Kinematics | None = None, *, hip_asym: fl
     kin = kin or simulate(spec)
     j = kin.joints
     n = kin.n
-    xy = np.full((n, N_LANDMARKS, 2), np.nan, np.float64)
+    sk = BLAZEPOSE  # the synthetic runner imitates MediaPipe Pose's points
+    xy = np.full((n, sk.n, 2), np.nan, np.float64)
     near, far = ("right", "left") if spec.facing == "right" else ("left", "right")
     hip = j["hip"].copy()
     if hip_asym:
@@ -70,13 +72,13 @@ def pose_series(spec: RunnerSpec, kin: Kinematics | None = None, *, hip_asym: fl
     for mouth in ("mouth_left", "mouth_right"):
         put[mouth] = 0.5 * (j["nose"] + j["ear"])
     for name, p in put.items():
-        xy[:, LM[name]] = p
+        xy[:, sk.index(name)] = p
     if ankle_swap:
         phase = np.mod(kin.t * spec.cadence_spm / 120.0, 1.0)
         swap = (phase >= 0.45) & (phase < 0.70)
         for a, b in (("left_ankle", "right_ankle"), ("left_heel", "right_heel"),
                      ("left_foot_index", "right_foot_index")):
-            ia, ib = LM[a], LM[b]
+            ia, ib = sk.index(a), sk.index(b)
             xa = xy[swap, ia].copy()
             xy[swap, ia] = xy[swap, ib]
             xy[swap, ib] = xa
@@ -85,7 +87,7 @@ def pose_series(spec: RunnerSpec, kin: Kinematics | None = None, *, hip_asym: fl
     video = VideoInfo(f"synthetic:{spec.cadence_spm:g}spm@{spec.fps:g}fps", spec.fps, n,
                       spec.width, spec.height)
     vis = np.where(np.isfinite(xy[..., 0]), 0.99, 0.0).astype(np.float32)
-    z = np.zeros((n, N_LANDMARKS), np.float32)
-    world = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
+    z = np.zeros((n, sk.n), np.float32)
+    world = np.full((n, sk.n, 3), np.nan, np.float32)
     return PoseSeries(kin.t.astype(np.float64), xy.astype(np.float32), z, vis, world, video,
-                      {"method": "synthetic"})
+                      {"method": "synthetic"}, skeleton=sk)

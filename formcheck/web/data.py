@@ -59,9 +59,10 @@ def summary(folder: Path) -> dict[str, Any]:
 
 @lru_cache(maxsize=64)
 def _summary(path: str, _mtime: int) -> dict[str, Any]:
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
     from formcheck.io.folder import read_analysis
 
-    return read_analysis(Path(path).parent).result.to_json_dict()
+    return read_analysis(Path(path).parent, SUMMARY_UPGRADES).result.to_json_dict()
 
 
 def norm_bands(metric: str) -> dict[str, Any] | None:
@@ -80,9 +81,10 @@ def timeline(folder: Path) -> dict[str, Any]:
 
 @lru_cache(maxsize=32)
 def _timeline(summary_path: str, _mtime: int) -> dict[str, Any]:
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
     from formcheck.io.folder import read_analysis
 
-    folder = read_analysis(Path(summary_path).parent)
+    folder = read_analysis(Path(summary_path).parent, SUMMARY_UPGRADES)
     s = folder.result.to_json_dict()
     frames = folder.frames()
     times = _values(frames["time_s"]) if "time_s" in frames else []

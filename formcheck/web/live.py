@@ -52,7 +52,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from formcheck.errors import FormcheckError
-from formcheck.model.pose import L_EAR, L_HIP, L_SHOULDER, R_EAR, R_HIP, R_SHOULDER, SKELETON
+from formcheck.pose.blazepose import SKELETON
 
 if TYPE_CHECKING:
     import numpy as np
@@ -384,8 +384,8 @@ async def live_start(request: Request) -> Response:
         run = await asyncio.to_thread(hub.start, athlete)
     except LiveError as exc:
         return _error(exc)
-    chain = {"ear": [L_EAR, R_EAR], "shoulder": [L_SHOULDER, R_SHOULDER], "hip": [L_HIP, R_HIP]}
-    return JSONResponse({"session": run.id, "skeleton": [list(p) for p in SKELETON], "chain": chain,
+    chain = {part: list(SKELETON.pair(part)) for part in ("ear", "shoulder", "hip")}
+    return JSONResponse({"session": run.id, "skeleton": [list(p) for p in SKELETON.edge_indices], "chain": chain,
                          "max_frame_bytes": MAX_FRAME_BYTES, "max_side": MAX_FRAME_SIDE,
                          "idle_end_s": IDLE_END_S}, status_code=201)
 
