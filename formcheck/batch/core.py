@@ -193,8 +193,7 @@ def completed_summary(
         why = f"analysis revision {result.analysis_revision}"
     elif (result.made_with or {}).get("mediapipe") != library_versions()["mediapipe"]:
         why = f"mediapipe {(result.made_with or {}).get('mediapipe')}"
-    elif ((done := _recorded_settings(result)) is not None
-          and ((settings.video and not done.get("video")) or (settings.report and not done.get("report")))):
+    elif _output_missing(settings, result):
         why = "an output now asked for is missing"
     if why or result is None:
         log.debug("%s: analysing again (%s)", video.name, why)
@@ -202,10 +201,12 @@ def completed_summary(
     return result.to_json_dict()
 
 
-def _recorded_settings(result: Any) -> dict[str, Any]:
-    """The settings a done analysis recorded (``SettingsRecord`` is generated from
-    ``Settings`` at import, so the type checker cannot see its fields)."""
-    return dict(result.settings.model_dump())
+def _output_missing(settings: Settings, result: Any) -> bool:
+    """Whether ``settings`` ask for an output (video, report) the done analysis did not
+    write. Its settings are read as a dict: ``SettingsRecord`` is generated from
+    ``Settings`` at import, so the type checker cannot see its fields."""
+    done = dict(result.settings.model_dump())
+    return bool((settings.video and not done.get("video")) or (settings.report and not done.get("report")))
 
 
 def remove_stale_staging(out: Path) -> int:
