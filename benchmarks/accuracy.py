@@ -604,19 +604,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     records = []
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Each clip in a fresh interpreter: a synthetic clip rendered after others in one
-    # process can come out different (tests/test_accuracy.py does the same).
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               max_tasks_per_child=1)
-    with pool, tempfile.TemporaryDirectory(prefix="formcheck_accuracy_") as tmp:
+    with tempfile.TemporaryDirectory(prefix="formcheck_accuracy_") as tmp:
         work = args.workdir or Path(tmp)
         for c in args.conditions:
             for k in range(args.seeds):
                 extra = {"duration_s": args.duration} if args.duration else {}
-                r = pool.submit(evaluate, c, work, scale=args.scale, seed_offset=100 * k, **extra).result()
+                r = evaluate(c, work, scale=args.scale, seed_offset=100 * k, **extra)
                 records.append(r)
                 marks = " ".join(
                     f"{m}:{'ok' if judge(r, m)['ok'] else 'NO'}" for m in CHECKS
