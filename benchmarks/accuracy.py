@@ -144,19 +144,7 @@ CHECKS: dict[str, Check] = {
 #: metrics (the analysis fails). Each must fail on the condition's first seed (the one
 #: ``tests/test_accuracy.py`` runs, as a strict xfail); the report shows what every seed
 #: measured. The reasons name mechanisms only: the numbers are in the report.
-_FAR = (
-    "a runner this small in the frame is lost by MediaPipe's person detector in part of "
-    "the frames, so steps are missed and the readings drift (seed-dependent)"
-)
-_FAR_720 = (
-    "a runner this small in a 16:9 frame is found only by the zoomed search and tracked in "
-    "a region that follows it; on that enlarged crop the model follows more of the bounce "
-    "than on a runner who fills the frame, so the reading is above the expected fraction"
-)
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("far_25pct_720p", "vertical_oscillation_torso"): _FAR_720,
-    ("far_25pct", "vertical_oscillation_torso"): _FAR,
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def check_for(condition: str, metric: str) -> Check:
