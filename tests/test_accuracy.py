@@ -46,32 +46,17 @@ def _case(condition: str, metric: str) -> Any:
 CASES = [_case(c, m) for c in CONDITIONS for m in ACC.CHECKS]
 
 
-def _evaluate_in_child(condition: str, workdir: str) -> dict[str, Any]:
-    return _load_benchmark().evaluate(condition, workdir)
-
-
 @pytest.fixture(scope="module")
 def record(tmp_path_factory: pytest.TempPathFactory):
-    """Condition name -> evaluation record; each condition is rendered and analysed once,
-    in a fresh interpreter of its own: a synthetic clip rendered after others in one
-    process can come out different (measured: walker_in_front's passer-by stood elsewhere
-    in 76 of 120 frames after the footage conditions before it, and its cadence read 167.4
-    instead of 169.8), so a record must not depend on which conditions ran before it."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+    """Condition name -> evaluation record; each condition is rendered and analysed once."""
     cache: dict[str, dict[str, Any]] = {}
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               max_tasks_per_child=1)
 
     def get(condition: str) -> dict[str, Any]:
         if condition not in cache:
-            workdir = str(tmp_path_factory.mktemp(condition))
-            cache[condition] = pool.submit(_evaluate_in_child, condition, workdir).result()
+            cache[condition] = ACC.evaluate(condition, tmp_path_factory.mktemp(condition))
         return cache[condition]
 
-    yield get
-    pool.shutdown()
+    return get
 
 
 @pytest.mark.slow

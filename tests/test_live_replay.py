@@ -97,14 +97,7 @@ def _tolerance(offline_steps: int) -> float:
 
 
 #: Rendered clips where live and offline do not agree yet, with what was measured.
-KNOWN = {
-    "left_200_3cm_30fps_green": (
-        "3 cm bounce at 200 steps/min: the hip rhythm and the feet's own step disagree, and "
-        "since the feet's reading is set aside where the hips' autocorrelation at the feet's "
-        "lag is below -0.5 (taken as ankle labels swapped), offline counts 37 of the 40 steps "
-        "and the live window 31; without that rule this test passes, but slowed-down "
-        "clips with swapped ankle labels print a wrong cadence"),
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.slow
@@ -157,6 +150,12 @@ def test_real_clip_live_steps_agree_with_offline(name, clip_dir):
 
 @pytest.mark.slow
 @pytest.mark.realclips
+@pytest.mark.xfail(strict=True, reason=(
+    "offline's one clip-wide period counts strides after the runner speeds up at about 17.5 s: "
+    "57 offline against 60 live (tolerance 2.85); over 0-17 s they agree (live 44, the test "
+    "above). Live had 59 "
+    "until a short window's three-step hip period (1.0-1.07 s at 9-12 s) was taken as one "
+    "step; the step it adds is the last one, at 21.96 s"))
 def test_real_grass_clip_whole_clip_count(clip_dir):
     """Over the whole clip too (a strict xfail while offline counted strides after the runner
     sped up: 55 offline against 59 live; since the step period is refined from the

@@ -7,7 +7,7 @@ import pytest
 
 from formcheck.errors import ClipTooShortError
 from formcheck.kinematics.cleaning import clean, fill_gaps, hampel_mask, lowpass
-from formcheck.kinematics.steps import detect_steps, dominant_period
+from formcheck.kinematics.steps import bounce_signal, detect_steps, dominant_period, step_period
 from formcheck.model.pose import PoseSeries, VideoInfo
 
 
@@ -40,6 +40,30 @@ def test_strong_left_right_asymmetry_still_counts_steps_not_strides() -> None:
     t, y, feet = bounce(170.0, 30.0, 10.0, asym=0.8)
     steps = detect_steps(y, np.full_like(y, 100.0), t, 30.0, feet)
     assert steps.cadence_spm == pytest.approx(170.0, abs=2.0)
+
+
+def test_stride_term_larger_than_the_bounce_counts_steps_when_the_feet_are_clean() -> None:
+    """A small bounce under a left/right difference twice its size (the hips' correlation
+    after one step is (1 - 4) / (1 + 4) = -0.6): the feet, reversing after a step and
+    back after a stride, still make it a step. 6 s at 200 steps/min, as in a live window
+    on a 3 cm runner (before: the stride, 100 steps/min)."""
+    t, y, feet = bounce(200.0, 30.0, 6.0, asym=2.0, noise=0.3)
+    steps = detect_steps(y, np.full_like(y, 100.0), t, 30.0, feet)
+    assert steps.period_s == pytest.approx(0.3, abs=1.0 / 30.0)
+    assert steps.cadence_spm == pytest.approx(200.0, rel=0.01)
+
+
+def test_hip_period_of_three_steps_is_one_step() -> None:
+    """Hips whose autocorrelation peaks at three steps (a component repeating every third
+    step, as a short window's noise can give) pass the feet's test (they reverse after
+    any odd number of steps); the feet's own step is taken (before: 0.9 s)."""
+    fps, step = 30.0, 0.3
+    t = np.arange(int(6.0 * fps)) / fps
+    y = 400 + 10 * np.cos(2 * np.pi * t / (3 * step)) + 5 * np.cos(2 * np.pi * t / step)
+    feet = 30 * np.sin(np.pi * t / step)
+    x = bounce_signal(y, np.full_like(y, 100.0), fps)
+    assert dominant_period(x, fps) == pytest.approx(3 * step, abs=1.0 / fps)  # the premise
+    assert step_period(x, feet, fps) == pytest.approx(step, abs=1.0 / fps)
 
 
 def test_mid_stance_is_lowest_hip() -> None:

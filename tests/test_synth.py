@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import platform
+import subprocess
+import sys
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -167,6 +171,51 @@ def test_render_clip_writes_video_and_truth(tmp_path):
     # the video matches the in-memory render up to compression
     direct = next(iter_frames(spec))
     assert np.mean(np.abs(direct.astype(float) - frames[0])) < 6.0
+
+
+def _decoded(path: Path) -> list[np.ndarray]:
+    import av
+
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def test_render_clip_is_the_same_after_other_renders(tmp_path):
+    """A clip rendered again after other clips in the same process is the same clip.
+
+    Measured before the encoder options were fixed: walker_in_front rendered after
+    baseline differed in 76 of 120 decoded frames (the encoder read memory left over from
+    the earlier render)."""
+    from formcheck.synth.runner import condition_spec
+
+    first = render_clip(condition_spec("walker_in_front"), tmp_path / "a.mp4")
+    for name in ("baseline", "far_25pct"):
+        render_clip(condition_spec(name), tmp_path / f"{name}.mp4")
+    again = render_clip(condition_spec("walker_in_front"), tmp_path / "b.mp4")
+    assert first == {**again, "video": first["video"]}
+    a, b = _decoded(tmp_path / "a.mp4"), _decoded(tmp_path / "b.mp4")
+    assert len(a) == len(b) == first["frames"]
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if not np.array_equal(x, y)]
+    assert not differ, f"{len(differ)} of {len(a)} frames differ, from frame {differ[0]}"
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="MALLOC_PERTURB_ is a glibc setting")
+def test_render_clip_does_not_read_uninitialised_memory(tmp_path):
+    """The same clip, rendered in two interpreters whose fresh heap memory holds different
+    bytes (glibc's MALLOC_PERTURB_), is the same file: what an encoder reads without
+    having written it cannot reach the clip."""
+    code = (
+        "import sys; from formcheck.synth.render import render_clip; "
+        "from formcheck.synth.runner import condition_spec; "
+        "render_clip(condition_spec('walker_in_front'), sys.argv[1])"
+    )
+    written = []
+    for perturb in ("1", "85"):
+        out = tmp_path / f"perturb{perturb}.mp4"
+        env = {**os.environ, "MALLOC_PERTURB_": perturb}
+        subprocess.run([sys.executable, "-c", code, str(out)], env=env, check=True, timeout=300)
+        written.append(out.read_bytes())
+    assert written[0] == written[1]
 
 
 MP_SPECS = {

@@ -209,6 +209,8 @@ def feet_alternate(feet: np.ndarray | None, period: float, fps: float) -> float:
 
 #: The feet "clearly reverse" when their correlation one step later is below this.
 FEET_REVERSE = -0.5
+#: ... and "clearly come back" when their correlation one stride later is above this.
+FEET_RETURN = 0.5
 
 
 def feet_step(feet: np.ndarray | None, fps: float, max_s: float) -> float:
@@ -264,7 +266,17 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
     term relative to step term) gives ``(1 - a^2) / (1 + a^2) >= 0`` for ``a <= 1``; -0.5
     lies between the two. The feet test is a sign: a clean alternation gives -1 at the
     step and +1 at the stride; the model's occasional left/right label swaps only pull
-    both towards 0.
+    both towards 0. So where the feet are read cleanly, coming back over ``P`` (at least
+    :data:`FEET_RETURN`) and reversing over ``P / 2`` (at most :data:`FEET_REVERSE`),
+    ``P / 2`` cannot be half a step (the feet would be side by side, near 0) and it is
+    taken whatever the hips say: their reading below -0.5 is then a left/right difference
+    larger than the bounce (``a > 1.7``), as a 3 cm bounce at 200 steps/min gave over a
+    6 s live window (-0.50 to -0.53 with the feet at +0.92 and -0.91). Feet that clearly
+    come back over ``P`` but are blurred over ``P / 2`` still halve it where the hips
+    come back (see the code).
+
+    A hip period over which the feet reverse may still be three steps (the feet reverse
+    after any odd number): :func:`_odd_multiple_to_step` takes the feet's own step then.
 
     When the feet do not turn round over the final period but clearly do over another
     (:func:`feet_step`, more than 25% away), the hip rhythm is not the gait and NaN is
@@ -291,10 +303,22 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
     while p / 2.0 >= MIN_PERIOD_S and not feet_alternate(feet, p, fps) < 0:
         half = p / 2.0
         hips_back = _lag_correlation(bounce, int(round(half * fps)))
-        if feet_alternate(feet, half, fps) < 0 and hips_back > -0.5:
+        feet_half = feet_alternate(feet, half, fps)
+        # Feet that clearly come back over P make P a whole stride even where their
+        # reading over P / 2 is blurred (a short live window at 24 fps read +0.83 over
+        # the 0.7 s stride and about 0 over the 0.35 s step); the hips still decide
+        # against half a step, as when the model labels the ankles near/far and the
+        # feet come back after every step. Feet that also clearly reverse over P / 2
+        # are read cleanly (label swaps pull both towards 0): then P / 2 is a step
+        # whatever the hips say, since a left/right difference larger than a small
+        # bounce gives (1 - a^2) / (1 + a^2) < -0.5 for a > 1.73.
+        feet_back = feet_alternate(feet, p, fps) >= FEET_RETURN
+        clean = feet_back and feet_half <= FEET_REVERSE
+        if (feet_half < 0 or feet_back) and (hips_back > -0.5 or clean):
             p = half
         else:
             break
+    p = _odd_multiple_to_step(bounce, feet, fps, p)
     # A hip rhythm over which the feet do not turn round, on a clip where they clearly
     # turn round over another time, is not the steps (camera shake, a bobbing
     # hand-held phone; or steps slower than the search range, as in slow motion).
@@ -308,6 +332,27 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
         if (np.isfinite(own) and not 0.75 <= p / own <= 1.33
                 and not _lag_correlation(bounce, int(round(own * fps))) < -0.5):
             return float("nan")
+    return p
+
+
+def _odd_multiple_to_step(bounce: np.ndarray, feet: np.ndarray, fps: float, p: float) -> float:
+    """One step where the hip period ``p`` is three (or five...) of them.
+
+    The feet turn round after every odd number of steps, so their test passes a hip
+    period of three steps as readily as one (a short live window's autocorrelation peaked
+    at 0.9 s on a 0.3 s step with a 3 cm bounce). The feet's shortest clear reversal
+    (:func:`feet_step`) is then the step, if ``p`` is an odd multiple of it (within 10%)
+    and the hips come back after it (autocorrelation above -0.5: not half a step, see
+    :func:`step_period`)."""
+    if not feet_alternate(feet, p, fps) < 0:
+        return p
+    own = feet_step(feet, fps, p)
+    if not np.isfinite(own):
+        return p
+    k = int(round(p / own))
+    if (k >= 3 and k % 2 == 1 and abs(p / (k * own) - 1.0) < 0.1
+            and _lag_correlation(bounce, int(round(own * fps))) > -0.5):
+        return own
     return p
 
 

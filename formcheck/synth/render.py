@@ -39,7 +39,16 @@ from formcheck.synth.runner import (
     simulate_bystander,
 )
 
-__all__ = ["compute_truth", "iter_frames", "main", "render_clip", "render_condition", "render_frame", "render_samples", "stored_frame"]
+__all__ = ["REPEATABLE_X264", "compute_truth", "iter_frames", "main", "render_clip", "render_condition", "render_frame", "render_samples", "stored_frame"]
+
+#: libx264 options that make an encode depend on its input frames only. With the
+#: macroblock tree (``mbtree``, on in the ``medium`` preset) the libx264 in PyAV's FFmpeg
+#: reads memory it has not written: the same frames encoded with glibc's
+#: ``MALLOC_PERTURB_`` at 1 and at 85 gave different files, and a clip rendered after
+#: other clips in one process differed from its first render in 76 of 120 decoded frames
+#: (walker_in_front, where the passer-by crosses; cadence 167.4 instead of 169.8).
+#: With the tree off, every value of ``MALLOC_PERTURB_`` gives the same file.
+REPEATABLE_X264: dict[str, str] = {"mbtree": "0"}
 
 
 def compute_truth(
@@ -324,12 +333,9 @@ def render_clip(spec: RunnerSpec, path: str | Path, crf: int | None = None) -> d
                 stored_wh = (spec.height, spec.width)
         stream.width, stream.height = stored_wh
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": "medium"}
+        stream.options = {"crf": str(crf), "preset": "medium", **REPEATABLE_X264}
         for frame in iter_frames(spec, kin):
-            # a copy: the renderer may reuse its frame buffer for the next frame while the
-            # encoder still reads this one (without it, two renders of one spec in one
-            # process differed in up to 76 of 120 frames)
-            vf = av.VideoFrame.from_ndarray(np.array(stored_frame(spec, frame), copy=True), format="rgb24")
+            vf = av.VideoFrame.from_ndarray(stored_frame(spec, frame), format="rgb24")
             for packet in stream.encode(vf):
                 container.mux(packet)
         for packet in stream.encode():
