@@ -17,7 +17,8 @@ from formcheck.assess.norms import THRESHOLDS
 from formcheck.assess.verdict import CHECKS, THRESHOLD_BY_METRIC
 from formcheck.kinematics import metrics as M
 from formcheck.model import registry
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import BLAZEPOSE as SK
 
 NOSE = SK.index("nose")
@@ -32,7 +33,7 @@ STEP_PLACE_COLUMNS = {"step", "frame_start", "frame_end", "mid_stance_frame", "t
 
 def _random_series(n: int = 5) -> PoseSeries:
     rng = np.random.default_rng(0)
-    s = PoseSeries.empty(n, VideoInfo("x.mp4", 30.0, n, 640, 480))
+    s = PoseSeries.empty(n, VideoMeta("x.mp4", 30.0, n, 640, 480))
     s.xy[:] = rng.uniform(100, 400, size=(n, N_LANDMARKS, 2))
     s.visibility[:] = 0.9
     return s

@@ -8,7 +8,8 @@ import pytest
 from formcheck.errors import ClipTooShortError
 from formcheck.kinematics.cleaning import clean, fill_gaps, hampel_mask, lowpass
 from formcheck.kinematics.steps import bounce_signal, detect_steps, dominant_period, step_period
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 
 
 def bounce(cadence: float, fps: float, seconds: float, asym: float = 0.0, noise: float = 0.0,
@@ -129,7 +130,7 @@ def test_lowpass_is_zero_phase() -> None:
 
 
 def test_clean_drops_low_visibility_and_logs() -> None:
-    video = VideoInfo("x.mp4", 30.0, 90, 640, 480)
+    video = VideoMeta("x.mp4", 30.0, 90, 640, 480)
     s = PoseSeries.empty(90, video)
     s.xy[:] = 100.0
     s.xy[:, 23:25, 1] = 300.0  # hips below shoulders so the torso has a length
@@ -143,7 +144,7 @@ def test_clean_drops_low_visibility_and_logs() -> None:
 
 
 def test_outlier_drops_both_coordinates() -> None:
-    video = VideoInfo("x.mp4", 30.0, 90, 640, 480)
+    video = VideoMeta("x.mp4", 30.0, 90, 640, 480)
     s = PoseSeries.empty(90, video)
     s.xy[:] = 100.0
     s.xy[:, 23:25, 1] = 300.0

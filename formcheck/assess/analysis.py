@@ -52,7 +52,7 @@ from formcheck.kinematics.view import (
 )
 from formcheck.model import registry
 from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
 from formcheck.model.provenance import library_versions
 from formcheck.model.results import (
     SCHEMA_VERSION,
@@ -62,6 +62,7 @@ from formcheck.model.results import (
     FaultRecord,
     PostureSegments,
     TimingRecord,
+    VideoMeta,
     json_ready,
 )
 from formcheck.model.settings import Settings
@@ -89,7 +90,7 @@ POINTS = ("nose", "ear", "shoulder", "hip", "knee", "ankle", "ankle_low")
 class Analysis:
     """Everything one clip's analysis produced (the outputs module writes it)."""
 
-    video: VideoInfo
+    video: VideoMeta
     model: ModelInfo
     settings: Settings
     raw: PoseSeries
@@ -121,7 +122,7 @@ class Analysis:
             "formcheck_version": __version__,
             "analysis_revision": ANALYSIS_REVISION,
             "made_with": library_versions(),
-            "video": self.video.to_dict(),
+            "video": self.video.model_dump(),
             "model": self.model.to_dict(),
             "settings": dataclasses.asdict(self.settings),
             "settings_fingerprint": self.settings.fingerprint(),
@@ -390,7 +391,7 @@ def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
     return analysis
 
 
-def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, settings: Settings,
+def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelInfo, settings: Settings,
                     timings: dict[str, float] | None = None, t_start: float | None = None,
                     tilt: TiltEstimate | None = None, capture: dict[str, Any] | None = None,
                     frame_change: np.ndarray | None = None) -> Analysis:
@@ -406,7 +407,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     ----------
     raw : PoseSeries
         The selected runner's landmarks as the model gave them.
-    video : VideoInfo
+    video : VideoMeta
         The clip.
     model : ModelInfo
         The pose model used.

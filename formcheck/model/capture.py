@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.model.pose import PoseSeries, VideoInfo
-from formcheck.model.results import DecodeStats
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import DecodeStats, VideoMeta
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Extracted:
     """The runner's raw landmarks and what was learnt about the clip on the way."""
 
     raw: PoseSeries
-    video: VideoInfo
+    video: VideoMeta
     model: ModelInfo
     tilt: TiltEstimate
     decode: DecodeStats

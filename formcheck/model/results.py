@@ -25,10 +25,10 @@ import math
 import sys
 import typing
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_serializer, model_validator
 
 from formcheck.model.settings import Settings
 
@@ -45,8 +45,18 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=False)
 
 
+_VIDEO_POSITIONAL = ("path", "fps", "frames", "width", "height", "rotation", "codec")
+
+
 class VideoMeta(_Record):
     """The clip as decoded."""
+
+    # The pipeline's record of the clip too (what formcheck.io.video reads frames by):
+    # immutable and hashable; built by keyword from a folder, or positionally,
+    # VideoMeta(path, fps, frames, width, height, rotation=0, codec=""), where duration_s
+    # is frames / fps (0 without a frame rate) and an unknown codec is ""; replace() keeps
+    # them in step. Written rounded: fps to 4 decimals, duration_s to 3.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     path: str
     fps: float = Field(description="frames per second of the file (playback rate)")
@@ -56,6 +66,40 @@ class VideoMeta(_Record):
     duration_s: float
     rotation: int = Field(default=0, description="display-matrix rotation in the file, deg")
     codec: str | None = None
+
+    if TYPE_CHECKING:
+        def __init__(self, path: str, fps: float, frames: int, width: int, height: int,
+                     rotation: int = 0, codec: str | None = "", **data: Any) -> None: ...
+    else:
+        def __init__(self, *args: Any, **data: Any) -> None:
+            if len(args) > len(_VIDEO_POSITIONAL):
+                raise TypeError(f"VideoMeta takes at most {len(_VIDEO_POSITIONAL)} positional arguments")
+            super().__init__(**dict(zip(_VIDEO_POSITIONAL, args, strict=False)), **data)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _made_here(cls, data: Any) -> Any:
+        # Made by the pipeline (a folder's record has its duration): the duration from the
+        # frames and the frame rate, an unknown codec "". Anything else is left to validation.
+        if isinstance(data, dict) and "duration_s" not in data:
+            fps, frames = data.get("fps"), data.get("frames")
+            if isinstance(fps, int | float | np.number) and isinstance(frames, int | float | np.number):
+                data = {**data, "duration_s": frames / fps if fps > 0 else 0.0}
+                data.setdefault("codec", "")
+        return data
+
+    def replace(self, **changes: Any) -> VideoMeta:
+        """A copy with ``changes``; ``duration_s`` follows ``frames`` and ``fps``."""
+        data = {k: getattr(self, k) for k in _VIDEO_POSITIONAL}
+        return VideoMeta(**{**data, **(self.model_extra or {}), **changes})
+
+    @field_serializer("fps")
+    def _fps(self, fps: float) -> float:
+        return round(fps, 4)
+
+    @field_serializer("duration_s")
+    def _duration(self, t: float) -> float:
+        return round(t, 3)
 
 
 class ModelMeta(_Record):

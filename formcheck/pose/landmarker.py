@@ -23,7 +23,7 @@ import numpy as np
 
 from formcheck.io.video import DecodeLog, Frame, iter_frames
 from formcheck.model.capture import ModelInfo
-from formcheck.model.pose import VideoInfo
+from formcheck.model.results import VideoMeta
 from formcheck.pose.blazepose import N_POINTS, SKELETON, PoseFrame, centre_scale
 from formcheck.pose.blazepose import create_landmarker as _create
 from formcheck.pose.blazepose import mp_image as _mp_image
@@ -252,7 +252,7 @@ class Extraction:
 
 
 def _extract_range(
-    video: VideoInfo,
+    video: VideoMeta,
     model: ModelInfo,
     progress: Callable[[int], None] | None = None,
     on_frame: Callable[[Frame], None] | None = None,
@@ -346,7 +346,7 @@ def _extract_range(
 
 
 def extract(
-    video: VideoInfo,
+    video: VideoMeta,
     model: ModelInfo,
     progress: Callable[[int], None] | None = None,
     on_frame: Callable[[Frame], None] | None = None,
