@@ -225,15 +225,14 @@ def test_elbow_angle_of_the_synthetic_runner(flex: float) -> None:
     angle at the elbow is 180 - flex. 2 deg: half a pixel of noise on a 30-40 px forearm
     is about 1 deg per frame, and the medians shrink that; a per-step (half-stride)
     median would be off by up to the 12 deg swing."""
-    from pathlib import Path
 
     from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.capture import ModelInfo
+    from formcheck.model.results import ModelMeta
     from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series
     from formcheck.synth.runner import RunnerSpec
 
     ps = pose_series(RunnerSpec(cadence_spm=170, fps=30, duration_s=6.0, elbow_flex_deg=flex), noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False),
+    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
                         Settings(video=False, report=False))
     assert a.metrics["elbow_angle_deg"]["median"] == pytest.approx(180.0 - flex, abs=2.0)

@@ -159,16 +159,15 @@ def test_a_clip_too_slow_for_the_filter_is_summarised_unfiltered() -> None:
     """At 10 fps the 6 Hz cut-off is above the Nyquist frequency (5 Hz): no low-pass
     filter, ``cutoff_hz`` None, and the summary record takes that (it once required a
     number, so such a clip failed when its summary was written)."""
-    from pathlib import Path
 
     from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.capture import ModelInfo
+    from formcheck.model.results import ModelMeta
     from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series
     from formcheck.synth.runner import RunnerSpec
 
     ps = pose_series(RunnerSpec(cadence_spm=170, fps=10, duration_s=8.0), noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False),
+    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
                         Settings(video=False, report=False))
     result = a.result()
     assert result.cleaning.cutoff_hz is None

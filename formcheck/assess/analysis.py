@@ -51,7 +51,7 @@ from formcheck.kinematics.view import (
     stretch_forward,
 )
 from formcheck.model import registry
-from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
+from formcheck.model.capture import Extracted, TiltEstimate
 from formcheck.model.pose import PoseSeries
 from formcheck.model.provenance import library_versions
 from formcheck.model.results import (
@@ -60,6 +60,7 @@ from formcheck.model.results import (
     CleaningRecord,
     DecodeStats,
     FaultRecord,
+    ModelMeta,
     PostureSegments,
     TimingRecord,
     VideoMeta,
@@ -91,7 +92,7 @@ class Analysis:
     """Everything one clip's analysis produced (the outputs module writes it)."""
 
     video: VideoMeta
-    model: ModelInfo
+    model: ModelMeta
     settings: Settings
     raw: PoseSeries
     pose: PoseSeries
@@ -123,7 +124,7 @@ class Analysis:
             "analysis_revision": ANALYSIS_REVISION,
             "made_with": library_versions(),
             "video": self.video.model_dump(),
-            "model": self.model.to_dict(),
+            "model": self.model.model_dump(),
             "settings": dataclasses.asdict(self.settings),
             "settings_fingerprint": self.settings.fingerprint(),
             "detection": {
@@ -391,7 +392,7 @@ def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
     return analysis
 
 
-def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelInfo, settings: Settings,
+def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, settings: Settings,
                     timings: dict[str, float] | None = None, t_start: float | None = None,
                     tilt: TiltEstimate | None = None, capture: dict[str, Any] | None = None,
                     frame_change: np.ndarray | None = None) -> Analysis:
@@ -409,7 +410,7 @@ def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelInfo, setting
         The selected runner's landmarks as the model gave them.
     video : VideoMeta
         The clip.
-    model : ModelInfo
+    model : ModelMeta
         The pose model used.
     settings : Settings
         Analysis settings.

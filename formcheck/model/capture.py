@@ -4,25 +4,12 @@ and everything the pose pass hands to the analysis (:class:`Extracted`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from formcheck.model.pose import PoseSeries
-from formcheck.model.results import DecodeStats, VideoMeta
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    path: Path
-    name: str
-    sha256: str
-    bundled: bool
-
-    def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "sha256": self.sha256, "bundled": self.bundled,
-                "path": str(self.path)}
+from formcheck.model.results import DecodeStats, ModelMeta, VideoMeta
 
 
 @dataclass(frozen=True)
@@ -50,7 +37,7 @@ class Extracted:
 
     raw: PoseSeries
     video: VideoMeta
-    model: ModelInfo
+    model: ModelMeta
     tilt: TiltEstimate
     decode: DecodeStats
     warnings: list[str] = field(default_factory=list)

@@ -105,6 +105,10 @@ class VideoMeta(_Record):
 class ModelMeta(_Record):
     """The pose model bundle used."""
 
+    # The pipeline's record of the model too (formcheck.pose.bundle.resolve_model makes it),
+    # immutable and hashable; path is the bundle's file as a string.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     name: str
     sha256: str
     bundled: bool
