@@ -51,12 +51,14 @@ from formcheck.kinematics.view import (
     stretch_forward,
 )
 from formcheck.model import registry
-from formcheck.model.capture import Extracted, TiltEstimate
+from formcheck.model.capture import Extracted
 from formcheck.model.pose import PoseSeries
 from formcheck.model.provenance import library_versions
 from formcheck.model.results import (
     SCHEMA_VERSION,
+    TILT_METHOD,
     AnalysisResult,
+    CameraTilt,
     CleaningRecord,
     DecodeStats,
     FaultRecord,
@@ -109,7 +111,7 @@ class Analysis:
     timings: dict[str, float] = field(default_factory=dict)
     decode: DecodeStats = field(default_factory=DecodeStats)
     warnings: list[str] = field(default_factory=list)
-    tilt: TiltEstimate | None = None
+    tilt: CameraTilt | None = None
     gait: dict[str, Any] = field(default_factory=dict)
     timing: TimingRecord = field(default_factory=TimingRecord)
     posture_segments: PostureSegments | None = None
@@ -134,7 +136,7 @@ class Analysis:
                 "runner_selection": self.raw.selection,
             },
             "cleaning": self.cleaning.model_dump(),
-            "camera_tilt": self.tilt.to_dict() if self.tilt else None,
+            "camera_tilt": self.tilt.model_dump() if self.tilt else None,
             "view": self.view.view,
             "facing": self.view.facing,
             "view_detail": self.view.to_dict(),
@@ -394,7 +396,7 @@ def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
 
 def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, settings: Settings,
                     timings: dict[str, float] | None = None, t_start: float | None = None,
-                    tilt: TiltEstimate | None = None, capture: dict[str, Any] | None = None,
+                    tilt: CameraTilt | None = None, capture: dict[str, Any] | None = None,
                     frame_change: np.ndarray | None = None) -> Analysis:
     """Everything after pose extraction: pure computation on the landmark arrays.
 
@@ -418,7 +420,7 @@ def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, setting
         Stage timings so far, s (the analysis adds its own).
     t_start : float, optional
         ``time.perf_counter()`` when the analysis started (default: now).
-    tilt : TiltEstimate, optional
+    tilt : CameraTilt, optional
         The camera roll estimate.
     capture : dict, optional
         The file's capture-rate record.
@@ -436,7 +438,8 @@ def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, setting
     """
     timings = dict(timings or {})
     t2 = t_start if t_start is not None else time.perf_counter()
-    tilt = tilt or TiltEstimate(None, 0, None, False, "not estimated")
+    tilt = tilt or CameraTilt(roll_deg=None, lines=0, spread_deg=None, applied=False, note="not estimated",
+                              method=TILT_METHOD)
     timing, series = start_timing(raw, settings.speed, capture, frame_change)
     fps = series.video.fps  # frames per second of real time
     pose, clog = clean(series, settings.min_visibility, settings.max_gap_s, settings.cutoff_hz)

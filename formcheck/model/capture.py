@@ -9,26 +9,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.model.pose import PoseSeries
-from formcheck.model.results import DecodeStats, ModelMeta, VideoMeta
-
-
-@dataclass(frozen=True)
-class TiltEstimate:
-    """Estimated camera roll (deg). Positive: lines that should be level slope down to
-    the right in the image (y grows downwards), i.e. the frame is rotated clockwise."""
-
-    roll_deg: float | None
-    lines: int
-    spread_deg: float | None
-    applied: bool
-    note: str
-    warn: bool = False  #: large but uncertain: worth a warning, not a correction
-
-    def to_dict(self) -> dict[str, object]:
-        r = None if self.roll_deg is None else round(self.roll_deg, 2)
-        s = None if self.spread_deg is None else round(self.spread_deg, 2)
-        return {"roll_deg": r, "lines": self.lines, "spread_deg": s, "applied": self.applied,
-                "note": self.note, "method": "background lines (Canny + Hough), runner masked"}
+from formcheck.model.results import CameraTilt, DecodeStats, ModelMeta, VideoMeta
 
 
 @dataclass
@@ -38,7 +19,7 @@ class Extracted:
     raw: PoseSeries
     video: VideoMeta
     model: ModelMeta
-    tilt: TiltEstimate
+    tilt: CameraTilt
     decode: DecodeStats
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)

@@ -159,8 +159,19 @@ class CleaningRecord(_Record):
     points_filled: int
 
 
+#: How formcheck.pose.tilt estimates the roll (the ``method`` it records).
+TILT_METHOD = "background lines (Canny + Hough), runner masked"
+#: A roll at least this large (deg) that was not applied (too uncertain) is worth a warning.
+TILT_WARN_DEG = 2.0
+
+
 class CameraTilt(_Record):
     """Camera roll estimated from background lines."""
+
+    # The pipeline's record too (formcheck.pose.tilt.estimate_roll makes it), immutable.
+    # Positive roll: lines that should be level slope down to the right in the image (y
+    # grows downwards), i.e. the frame is rotated clockwise. Written rounded to 0.01 deg.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     roll_deg: float | None
     lines: int
@@ -168,6 +179,15 @@ class CameraTilt(_Record):
     applied: bool
     note: str
     method: str = ""
+
+    @property
+    def warn(self) -> bool:
+        """Large but uncertain (not applied): worth a warning, not a correction."""
+        return not self.applied and self.roll_deg is not None and abs(self.roll_deg) >= TILT_WARN_DEG
+
+    @field_serializer("roll_deg", "spread_deg")
+    def _centi(self, deg: float | None) -> float | None:
+        return None if deg is None else round(deg, 2)
 
 
 class ViewDetail(_Record):
