@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,9 +25,9 @@ CADENCE_REL_TOL = 0.01
 
 def _analyse(series: PoseSeries, **settings):
     from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.capture import ModelInfo
+    from formcheck.model.results import ModelMeta
 
-    model = ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False)
+    model = ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic")
     return finish_analysis(series, series.video, model, Settings(video=False, report=False, **settings))
 
 

@@ -9,7 +9,8 @@ import pytest
 from formcheck.assess.faults import SEVERITY_RANK, find_faults
 from formcheck.assess.norms import THRESHOLDS, WHOLE_BODY_LEAN_MAX_BEND
 from formcheck.kinematics.view import detect_view
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import BLAZEPOSE as SK
 from formcheck.pose.landmarker import Candidates
 from formcheck.pose.selection import select_runner
@@ -118,7 +119,7 @@ def _person(n: int, cx: float, size: float, runner: bool, fps: float = 30.0) -> 
 
 def test_runner_chosen_over_larger_bystander() -> None:
     n = 120
-    video = VideoInfo("x.mp4", 30.0, n, 1280, 720)
+    video = VideoMeta("x.mp4", 30.0, n, 1280, 720)
     runner = _person(n, 500.0, 100.0, runner=True)
     bystander = _person(n, 900.0, 160.0, runner=False)  # bigger, standing still
     xy = np.full((n, 2, N_LANDMARKS, 2), np.nan, np.float32)
@@ -137,7 +138,7 @@ def test_runner_chosen_over_larger_bystander() -> None:
 
 def test_view_side_vs_front() -> None:
     n = 60
-    video = VideoInfo("x.mp4", 30.0, n, 640, 480)
+    video = VideoMeta("x.mp4", 30.0, n, 640, 480)
     side = PoseSeries.empty(n, video)
     side.xy[:] = _person(n, 300.0, 100.0, runner=True)
     side.visibility[:] = 0.9

@@ -11,11 +11,12 @@ import pytest
 from formcheck.errors import InputError
 from formcheck.io.config import read_settings
 from formcheck.io.landmarks import load_pose, save_pose
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 
 
 def test_pose_series_round_trip(tmp_path: Path) -> None:
-    s = PoseSeries.empty(4, VideoInfo("clip.mp4", 25.0, 4, 640, 480, 90, "h264"))
+    s = PoseSeries.empty(4, VideoMeta("clip.mp4", 25.0, 4, 640, 480, 90, "h264"))
     rng = np.random.default_rng(3)
     s.xy[1:3] = rng.uniform(0, 400, size=s.xy[1:3].shape)
     s.visibility[1:3] = 0.7
@@ -59,7 +60,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def _series() -> PoseSeries:
-    s = PoseSeries.empty(5, VideoInfo("clip.mp4", 30.0, 5, 320, 240))
+    s = PoseSeries.empty(5, VideoMeta("clip.mp4", 30.0, 5, 320, 240))
     s.xy[:] = np.random.default_rng(7).uniform(0, 300, s.xy.shape)
     s.visibility[:] = 0.8
     return s

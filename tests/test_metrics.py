@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formcheck.kinematics import metrics as M
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import BLAZEPOSE as SK
 
 
@@ -110,7 +111,7 @@ def test_elbow_angle_missing_point_gives_nan() -> None:
 
 def test_near_arm_is_the_better_seen_arm_per_frame() -> None:
     """The arms swing in opposite phase: each frame takes one whole arm, never a mix."""
-    series = PoseSeries.empty(3, VideoInfo("x.mp4", 30.0, 3, 640, 480))
+    series = PoseSeries.empty(3, VideoMeta("x.mp4", 30.0, 3, 640, 480))
     for side, x in (("left", 100.0), ("right", 500.0)):
         for joint, y in (("shoulder", 100.0), ("elbow", 160.0), ("wrist", 200.0)):
             series.xy[:, SK.index(f"{side}_{joint}")] = (x, y)
@@ -198,7 +199,7 @@ def test_nan_in_one_frame_stays_in_that_frame(points, hole) -> None:
 
 
 def test_series_mirror_keeps_metrics() -> None:
-    video = VideoInfo("x.mp4", 30.0, 3, 640, 480)
+    video = VideoMeta("x.mp4", 30.0, 3, 640, 480)
     series = PoseSeries.empty(3, video)
     rng = np.random.default_rng(1)
     series.xy[:] = rng.uniform(100, 400, size=series.xy.shape).astype(np.float32)
@@ -224,15 +225,14 @@ def test_elbow_angle_of_the_synthetic_runner(flex: float) -> None:
     angle at the elbow is 180 - flex. 2 deg: half a pixel of noise on a 30-40 px forearm
     is about 1 deg per frame, and the medians shrink that; a per-step (half-stride)
     median would be off by up to the 12 deg swing."""
-    from pathlib import Path
 
     from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.capture import ModelInfo
+    from formcheck.model.results import ModelMeta
     from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series
     from formcheck.synth.runner import RunnerSpec
 
     ps = pose_series(RunnerSpec(cadence_spm=170, fps=30, duration_s=6.0, elbow_flex_deg=flex), noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False),
+    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
                         Settings(video=False, report=False))
     assert a.metrics["elbow_angle_deg"]["median"] == pytest.approx(180.0 - flex, abs=2.0)

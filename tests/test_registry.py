@@ -8,8 +8,6 @@ the threshold's worse direction.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -17,7 +15,8 @@ from formcheck.assess.norms import THRESHOLDS
 from formcheck.assess.verdict import CHECKS, THRESHOLD_BY_METRIC
 from formcheck.kinematics import metrics as M
 from formcheck.model import registry
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import BLAZEPOSE as SK
 
 NOSE = SK.index("nose")
@@ -32,7 +31,7 @@ STEP_PLACE_COLUMNS = {"step", "frame_start", "frame_end", "mid_stance_frame", "t
 
 def _random_series(n: int = 5) -> PoseSeries:
     rng = np.random.default_rng(0)
-    s = PoseSeries.empty(n, VideoInfo("x.mp4", 30.0, n, 640, 480))
+    s = PoseSeries.empty(n, VideoMeta("x.mp4", 30.0, n, 640, 480))
     s.xy[:] = rng.uniform(100, 400, size=(n, N_LANDMARKS, 2))
     s.visibility[:] = 0.9
     return s
@@ -51,13 +50,13 @@ def test_whole_analysis_computes_exactly_the_registry_metrics() -> None:
     made): the per-step table has one column per side-view and every-view entry, the
     per-frame table one per side-view per-frame entry, the summary one per entry."""
     from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.capture import ModelInfo
+    from formcheck.model.results import ModelMeta
     from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series
     from formcheck.synth.runner import RunnerSpec
 
     ps = pose_series(RunnerSpec(cadence_spm=170, fps=30, duration_s=6.0), noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False),
+    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
                         Settings(video=False, report=False, height_cm=175.0))
     assert a.view.sagittal
     side_any = {m.key for m in registry.METRICS if m.views in ("side", "any")}
@@ -123,14 +122,14 @@ def test_clock_metrics_are_exactly_those_withheld_for_a_proposed_slow_motion() -
     withholds the rates; the registry's ``clock`` metrics are exactly the ones withheld
     (front-view metrics aside: a side view does not measure them)."""
     from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.capture import ModelInfo
+    from formcheck.model.results import ModelMeta
     from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series, slow_motion_spec
     from formcheck.synth.runner import RunnerSpec
 
     real = RunnerSpec(cadence_spm=170, fps=30, duration_s=6.0, vertical_oscillation_cm=7.0)
     ps = pose_series(slow_motion_spec(real, 2), hip_asym=0.3, noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False),
+    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
                         Settings(video=False, report=False, height_cm=175.0))
     assert a.timing.source == "proposed"
     withheld = {k for k, v in a.metrics.items() if not v["measurable"]}

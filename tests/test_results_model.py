@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from formcheck.assess.verdict import SUMMARY_UPGRADES
 from formcheck.errors import InputError
@@ -14,9 +15,12 @@ from formcheck.io.folder import read_analysis
 from formcheck.io.migrate import migrate_summary
 from formcheck.model.results import (
     SCHEMA_VERSION,
+    TILT_WARN_DEG,
     AnalysisResult,
+    CameraTilt,
     FaultRecord,
     MetricSummary,
+    VideoMeta,
     json_schema,
 )
 
@@ -138,3 +142,31 @@ def test_a_fresh_analysis_round_trips_through_the_reader(sample_analyses):
     assert af.result.to_json_dict() == fresh
     assert len(af.frames()) == af.result.video.frames
     assert len(af.steps()) == af.result.steps
+
+
+def test_the_pipelines_video_record_is_the_summarys():
+    """VideoMeta built positionally by the pipeline: duration from frames and fps, an
+    unknown codec "", immutable and hashable (a set of clips), written rounded as
+    summary.json always was; a folder's record keeps what the folder says."""
+    v = VideoMeta("clip.mp4", 30000 / 1001, 300, 640, 480)
+    assert v.duration_s == pytest.approx(300 * 1001 / 30000) and v.codec == ""
+    assert v.model_dump() == {"path": "clip.mp4", "fps": 29.97, "frames": 300, "width": 640,
+                              "height": 480, "duration_s": 10.01, "rotation": 0, "codec": ""}
+    assert len({v, VideoMeta("clip.mp4", 30000 / 1001, 300, 640, 480)}) == 1
+    with pytest.raises(ValidationError):
+        v.fps = 25.0  # type: ignore[misc]
+    twice = v.replace(fps=v.fps * 2)
+    assert twice.duration_s == pytest.approx(v.duration_s / 2) and twice.frames == 300
+    read = VideoMeta.model_validate({"path": "a.mp4", "fps": 25.0, "frames": 10, "width": 2,
+                                     "height": 2, "duration_s": 0.4})
+    assert read.codec is None and read.duration_s == 0.4
+    with pytest.raises(ValidationError):  # a damaged folder record is a validation error
+        VideoMeta.model_validate({"path": "a.mp4", "fps": 25.0, "frames": 10, "width": 2})
+
+
+@pytest.mark.parametrize(("roll", "applied", "warn"), [
+    (TILT_WARN_DEG + 0.5, False, True), (-(TILT_WARN_DEG + 0.5), False, True),
+    (TILT_WARN_DEG - 0.5, False, False), (TILT_WARN_DEG + 0.5, True, False), (None, False, False)])
+def test_a_large_roll_not_applied_is_warned_about(roll, applied, warn):
+    tilt = CameraTilt(roll_deg=roll, lines=20, spread_deg=3.0, applied=applied, note="")
+    assert tilt.warn is warn

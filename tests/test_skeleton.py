@@ -10,7 +10,8 @@ from formcheck.errors import InputError
 from formcheck.io.landmarks import load_pose, save_pose
 from formcheck.kinematics.metrics import body_points
 from formcheck.model import skeleton as skeleton_module
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import BLAZEPOSE, DEFAULT, Skeleton
 
 #: The drawing edges as index pairs before the skeleton was named (model/pose.py SKELETON).
@@ -70,7 +71,7 @@ def test_unknown_names_give_one_clear_error():
 
 
 def _toy_series(n: int = 4) -> PoseSeries:
-    s = PoseSeries.empty(n, VideoInfo("toy.mp4", 25.0, n, 320, 240), TOY)
+    s = PoseSeries.empty(n, VideoMeta("toy.mp4", 25.0, n, 320, 240), TOY)
     rng = np.random.default_rng(1)
     s.xy[:] = rng.uniform(10, 300, s.xy.shape)
     s.visibility[:] = 0.9
@@ -99,7 +100,7 @@ def test_a_landmark_file_keeps_another_skeleton(tmp_path, monkeypatch):
 
 
 def test_a_blazepose_file_keeps_its_old_layout(tmp_path):
-    s = PoseSeries.empty(3, VideoInfo("x.mp4", 30.0, 3, 640, 480))
+    s = PoseSeries.empty(3, VideoMeta("x.mp4", 30.0, 3, 640, 480))
     save_pose(s, tmp_path / "pose.npz")
     with np.load(tmp_path / "pose.npz") as data:
         assert sorted(data.files) == ["selection", "t", "video", "visibility", "world", "xy", "z"]

@@ -8,7 +8,8 @@ import pytest
 from formcheck.errors import ClipTooShortError
 from formcheck.kinematics.cleaning import clean, fill_gaps, hampel_mask, lowpass
 from formcheck.kinematics.steps import bounce_signal, detect_steps, dominant_period, step_period
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 
 
 def bounce(cadence: float, fps: float, seconds: float, asym: float = 0.0, noise: float = 0.0,
@@ -129,7 +130,7 @@ def test_lowpass_is_zero_phase() -> None:
 
 
 def test_clean_drops_low_visibility_and_logs() -> None:
-    video = VideoInfo("x.mp4", 30.0, 90, 640, 480)
+    video = VideoMeta("x.mp4", 30.0, 90, 640, 480)
     s = PoseSeries.empty(90, video)
     s.xy[:] = 100.0
     s.xy[:, 23:25, 1] = 300.0  # hips below shoulders so the torso has a length
@@ -143,7 +144,7 @@ def test_clean_drops_low_visibility_and_logs() -> None:
 
 
 def test_outlier_drops_both_coordinates() -> None:
-    video = VideoInfo("x.mp4", 30.0, 90, 640, 480)
+    video = VideoMeta("x.mp4", 30.0, 90, 640, 480)
     s = PoseSeries.empty(90, video)
     s.xy[:] = 100.0
     s.xy[:, 23:25, 1] = 300.0
@@ -158,16 +159,15 @@ def test_a_clip_too_slow_for_the_filter_is_summarised_unfiltered() -> None:
     """At 10 fps the 6 Hz cut-off is above the Nyquist frequency (5 Hz): no low-pass
     filter, ``cutoff_hz`` None, and the summary record takes that (it once required a
     number, so such a clip failed when its summary was written)."""
-    from pathlib import Path
 
     from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.capture import ModelInfo
+    from formcheck.model.results import ModelMeta
     from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series
     from formcheck.synth.runner import RunnerSpec
 
     ps = pose_series(RunnerSpec(cadence_spm=170, fps=10, duration_s=8.0), noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False),
+    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
                         Settings(video=False, report=False))
     result = a.result()
     assert result.cleaning.cutoff_hz is None

@@ -42,9 +42,9 @@ BOUNCE_TOL = 0.15
 
 def _analyse(series: PoseSeries, capture=None, frame_change=None, **settings):
     from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.capture import ModelInfo
+    from formcheck.model.results import ModelMeta
 
-    model = ModelInfo(Path("synthetic"), "synthetic", "0" * 64, False)
+    model = ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic")
     return finish_analysis(series, series.video, model, Settings(video=False, report=False, **settings),
                            capture=capture, frame_change=frame_change)
 

@@ -25,7 +25,8 @@ from formcheck.kinematics.view import (
     estimate_yaw,
     stretch_forward,
 )
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import BLAZEPOSE
 from formcheck.synth import body3d
 from formcheck.synth.render import compute_truth, render_frame
@@ -51,7 +52,7 @@ def _series(spec: RunnerSpec, world: bool = True, noise_m: float = 0.0, seed: in
     kin = _sim(spec)
     xy, w = body3d.landmarks(spec, kin)
     n = kin.n
-    s = PoseSeries.empty(n, VideoInfo("synthetic.mp4", spec.fps, n, spec.width, spec.height))
+    s = PoseSeries.empty(n, VideoMeta("synthetic.mp4", spec.fps, n, spec.width, spec.height))
     rng = np.random.default_rng(seed)
     if noise_m:
         w = w + rng.normal(0.0, noise_m, w.shape)
@@ -137,7 +138,7 @@ def test_image_head_cue_without_world_landmarks(yaw: float) -> None:
 
 
 def test_no_landmarks_is_unknown() -> None:
-    s = PoseSeries.empty(20, VideoInfo("x.mp4", 30.0, 20, 320, 240))
+    s = PoseSeries.empty(20, VideoMeta("x.mp4", 30.0, 20, 320, 240))
     v = detect_view(s)
     assert v.view == "unknown" and v.facing is None and v.facing_sign == 0
 
@@ -245,7 +246,7 @@ def test_pose_model_reads_the_view_of_rendered_runners(camera_height_cm: float |
     for yaw in range(0, 360, 45):
         spec = replace(SMALL, duration_s=0.6, yaw_deg=float(yaw), camera_height_cm=camera_height_cm, seed=3)
         n = spec.n_frames
-        s = PoseSeries.empty(n, VideoInfo("synthetic.mp4", spec.fps, n, spec.width, spec.height))
+        s = PoseSeries.empty(n, VideoMeta("synthetic.mp4", spec.fps, n, spec.width, spec.height))
         lm = _create(model, True, 1)
         try:
             for i, frame in enumerate(iter_frames(spec)):
@@ -275,13 +276,13 @@ def test_analysis_measures_what_each_view_supports(yaw: float) -> None:
     angles.
     """
     from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.capture import ModelInfo
+    from formcheck.model.results import ModelMeta
     from formcheck.model.settings import Settings
 
     spec = replace(SMALL, duration_s=4.0, cadence_spm=170.0, yaw_deg=yaw)
     truth, _ = compute_truth(spec, _sim(spec))
     s = _series(spec)
-    a = finish_analysis(s, s.video, ModelInfo(Path("none"), "synthetic", "", False), Settings())
+    a = finish_analysis(s, s.video, ModelMeta(name="synthetic", sha256="", bundled=False, path="none"), Settings())
     assert a.view.view == body3d.view_label(yaw) and a.view.facing == body3d.facing_label(yaw)
     m = a.metrics
     assert m["cadence_spm"]["median"] == pytest.approx(170.0, abs=3.0)

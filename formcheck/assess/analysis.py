@@ -51,17 +51,21 @@ from formcheck.kinematics.view import (
     stretch_forward,
 )
 from formcheck.model import registry
-from formcheck.model.capture import Extracted, ModelInfo, TiltEstimate
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.capture import Extracted
+from formcheck.model.pose import PoseSeries
 from formcheck.model.provenance import library_versions
 from formcheck.model.results import (
     SCHEMA_VERSION,
+    TILT_METHOD,
     AnalysisResult,
+    CameraTilt,
     CleaningRecord,
     DecodeStats,
     FaultRecord,
+    ModelMeta,
     PostureSegments,
     TimingRecord,
+    VideoMeta,
     json_ready,
 )
 from formcheck.model.settings import Settings
@@ -89,8 +93,8 @@ POINTS = ("nose", "ear", "shoulder", "hip", "knee", "ankle", "ankle_low")
 class Analysis:
     """Everything one clip's analysis produced (the outputs module writes it)."""
 
-    video: VideoInfo
-    model: ModelInfo
+    video: VideoMeta
+    model: ModelMeta
     settings: Settings
     raw: PoseSeries
     pose: PoseSeries
@@ -107,7 +111,7 @@ class Analysis:
     timings: dict[str, float] = field(default_factory=dict)
     decode: DecodeStats = field(default_factory=DecodeStats)
     warnings: list[str] = field(default_factory=list)
-    tilt: TiltEstimate | None = None
+    tilt: CameraTilt | None = None
     gait: dict[str, Any] = field(default_factory=dict)
     timing: TimingRecord = field(default_factory=TimingRecord)
     posture_segments: PostureSegments | None = None
@@ -121,8 +125,8 @@ class Analysis:
             "formcheck_version": __version__,
             "analysis_revision": ANALYSIS_REVISION,
             "made_with": library_versions(),
-            "video": self.video.to_dict(),
-            "model": self.model.to_dict(),
+            "video": self.video.model_dump(),
+            "model": self.model.model_dump(),
             "settings": dataclasses.asdict(self.settings),
             "settings_fingerprint": self.settings.fingerprint(),
             "detection": {
@@ -132,7 +136,7 @@ class Analysis:
                 "runner_selection": self.raw.selection,
             },
             "cleaning": self.cleaning.model_dump(),
-            "camera_tilt": self.tilt.to_dict() if self.tilt else None,
+            "camera_tilt": self.tilt.model_dump() if self.tilt else None,
             "view": self.view.view,
             "facing": self.view.facing,
             "view_detail": self.view.to_dict(),
@@ -390,9 +394,9 @@ def analyze_extracted(ex: Extracted, settings: Settings) -> Analysis:
     return analysis
 
 
-def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, settings: Settings,
+def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, settings: Settings,
                     timings: dict[str, float] | None = None, t_start: float | None = None,
-                    tilt: TiltEstimate | None = None, capture: dict[str, Any] | None = None,
+                    tilt: CameraTilt | None = None, capture: dict[str, Any] | None = None,
                     frame_change: np.ndarray | None = None) -> Analysis:
     """Everything after pose extraction: pure computation on the landmark arrays.
 
@@ -406,9 +410,9 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     ----------
     raw : PoseSeries
         The selected runner's landmarks as the model gave them.
-    video : VideoInfo
+    video : VideoMeta
         The clip.
-    model : ModelInfo
+    model : ModelMeta
         The pose model used.
     settings : Settings
         Analysis settings.
@@ -416,7 +420,7 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
         Stage timings so far, s (the analysis adds its own).
     t_start : float, optional
         ``time.perf_counter()`` when the analysis started (default: now).
-    tilt : TiltEstimate, optional
+    tilt : CameraTilt, optional
         The camera roll estimate.
     capture : dict, optional
         The file's capture-rate record.
@@ -434,7 +438,8 @@ def finish_analysis(raw: PoseSeries, video: VideoInfo, model: ModelInfo, setting
     """
     timings = dict(timings or {})
     t2 = t_start if t_start is not None else time.perf_counter()
-    tilt = tilt or TiltEstimate(None, 0, None, False, "not estimated")
+    tilt = tilt or CameraTilt(roll_deg=None, lines=0, spread_deg=None, applied=False, note="not estimated",
+                              method=TILT_METHOD)
     timing, series = start_timing(raw, settings.speed, capture, frame_change)
     fps = series.video.fps  # frames per second of real time
     pose, clog = clean(series, settings.min_visibility, settings.max_gap_s, settings.cutoff_hz)

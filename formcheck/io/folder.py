@@ -38,7 +38,8 @@ from formcheck.model.results import AnalysisResult
 if TYPE_CHECKING:
     import pandas as pd
 
-    from formcheck.model.pose import PoseSeries, VideoInfo
+    from formcheck.model.pose import PoseSeries
+    from formcheck.model.results import VideoMeta
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class Analysis(Protocol):
     """What the folder writer reads of an analysis
     (:class:`formcheck.assess.analysis.Analysis` has it; io does not import assess)."""
 
-    video: VideoInfo
+    video: VideoMeta
     raw: PoseSeries
     pose: PoseSeries
     frames: pd.DataFrame

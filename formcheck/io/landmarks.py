@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from formcheck.errors import InputError
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import DEFAULT, SKELETONS
 
 
@@ -32,7 +33,7 @@ def save_pose(series: PoseSeries, path: str | Path) -> None:
     """
     arrays: dict[str, Any] = dict(
         t=series.t, xy=series.xy, z=series.z, visibility=series.visibility, world=series.world,
-        video=json.dumps(series.video.to_dict()), selection=json.dumps(series.selection),
+        video=json.dumps(series.video.model_dump()), selection=json.dumps(series.selection),
     )
     if series.skeleton != DEFAULT:
         arrays["skeleton"] = series.skeleton.name
@@ -60,7 +61,7 @@ def load_pose(path: str | Path) -> PoseSeries:
     """
     with np.load(path, allow_pickle=False) as data:
         v = json.loads(str(data["video"]))
-        video = VideoInfo(v["path"], v["fps"], v["frames"], v["width"], v["height"],
+        video = VideoMeta(v["path"], v["fps"], v["frames"], v["width"], v["height"],
                           v.get("rotation", 0), v.get("codec", ""))
         name = str(data["skeleton"]) if "skeleton" in data.files else DEFAULT.name
         if name not in SKELETONS:

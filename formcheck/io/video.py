@@ -24,8 +24,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import InputError, VideoReadError
-from formcheck.model.pose import VideoInfo
-from formcheck.model.results import DecodeStats
+from formcheck.model.results import DecodeStats, VideoMeta
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +168,7 @@ def _rotation_cw(frame: av.VideoFrame) -> int:
     return (-rot) % 360
 
 
-def probe(path: str | Path) -> VideoInfo:
+def probe(path: str | Path) -> VideoMeta:
     """Read a clip's size, frame rate and frame count; fail clearly if it is not a video.
 
     The frame count is what the container states (or, when it states none, the number
@@ -182,7 +181,7 @@ def probe(path: str | Path) -> VideoInfo:
 
     Returns
     -------
-    VideoInfo
+    VideoMeta
         As displayed (rotation applied to width and height).
 
     Raises
@@ -215,7 +214,7 @@ def probe(path: str | Path) -> VideoInfo:
         container.close()
     if frames <= 0:
         frames = count_packets(p)
-    return VideoInfo(str(p), fps, frames, int(width), int(height), rotation, codec)
+    return VideoMeta(str(p), fps, frames, int(width), int(height), rotation, codec)
 
 
 def count_packets(path: Path) -> int:
@@ -230,7 +229,7 @@ def count_packets(path: Path) -> int:
         container.close()
 
 
-def _upright_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
+def _upright_rgb(frame: av.VideoFrame, info: VideoMeta) -> np.ndarray:
     rgb: np.ndarray = frame.to_ndarray(format="rgb24")
     rot = _rotation_cw(frame)
     if rot in _ROTATE:
@@ -240,7 +239,7 @@ def _upright_rgb(frame: av.VideoFrame, info: VideoInfo) -> np.ndarray:
     return rgb
 
 
-def _decode(info: VideoInfo, stats: DecodeLog | None = None, start_s: float | None = None,
+def _decode(info: VideoMeta, stats: DecodeLog | None = None, start_s: float | None = None,
             end_s: float | None = None) -> Iterator[Frame]:
     """Decode frames with ``start_s <= time < end_s`` (the whole clip by default).
 
@@ -294,7 +293,7 @@ def _decode(info: VideoInfo, stats: DecodeLog | None = None, start_s: float | No
 _END = object()
 
 
-def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeLog | None = None,
+def iter_frames(info: VideoMeta, prefetch: int = 0, stats: DecodeLog | None = None,
                 start_s: float | None = None, end_s: float | None = None) -> Iterator[Frame]:
     """Yield the clip's frames (or those with ``start_s <= time < end_s``) in order as
     upright RGB arrays.
@@ -304,7 +303,7 @@ def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeLog | None = No
 
     Parameters
     ----------
-    info : VideoInfo
+    info : VideoMeta
         The clip (:func:`probe`).
     prefetch : int
         Frames decoded ahead in a background thread (0: decode in this thread).
@@ -356,7 +355,7 @@ def iter_frames(info: VideoInfo, prefetch: int = 0, stats: DecodeLog | None = No
         thread.join(timeout=5)
 
 
-def read_frames(info: VideoInfo, indices: list[int],
+def read_frames(info: VideoMeta, indices: list[int],
                 times: dict[int, float] | None = None) -> dict[int, np.ndarray]:
     """Return a few frames (upright RGB) by index, for the report's stills.
 
@@ -366,7 +365,7 @@ def read_frames(info: VideoInfo, indices: list[int],
 
     Parameters
     ----------
-    info : VideoInfo
+    info : VideoMeta
         The clip (:func:`probe`).
     indices : list of int
         Frame indices.
@@ -403,7 +402,7 @@ def read_frames(info: VideoInfo, indices: list[int],
     return out
 
 
-def read_frame(info: VideoInfo, index: int) -> np.ndarray | None:
+def read_frame(info: VideoMeta, index: int) -> np.ndarray | None:
     """Return one frame (upright RGB) by index, or None if it cannot be read."""
     return read_frames(info, [index]).get(index)
 

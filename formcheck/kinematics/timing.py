@@ -154,7 +154,7 @@ def real_time(series: PoseSeries, factor: float) -> PoseSeries:
     """
     if factor == 1.0:
         return series
-    video = replace(series.video, fps=series.video.fps * factor)
+    video = series.video.replace(fps=series.video.fps * factor)
     return replace(series, t=series.t / factor, video=video)
 
 

@@ -31,7 +31,8 @@ from formcheck.kinematics.view import circular_stats, classify_yaw, head_image_y
 from formcheck.live.causal import DetectedStep, OneEuroFilter, StepDetector
 from formcheck.live.cues import Cue, CueEngine, judge, step_states, threshold_for
 from formcheck.model import registry
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import DEFAULT, Skeleton
 from formcheck.pose.stream import PoseSample
 
@@ -229,7 +230,7 @@ class LivePipeline:
         self.min_visibility = min_visibility
         self.smoother = smoother or OneEuroFilter()
         self.steps = StepDetector()
-        self._video = VideoInfo("live", 30.0, 1, 0, 0)
+        self._video = VideoMeta("live", 30.0, 1, 0, 0)
         self._yaw: deque[float] = deque(maxlen=WINDOW_FRAMES)  # head yaw from the image (deg)
         self._torso: deque[float] = deque(maxlen=WINDOW_FRAMES)
         self._rows: list[_Row] = []

@@ -31,7 +31,8 @@ import numpy as np
 
 from formcheck.errors import OutputError
 from formcheck.io.sources import SourceFrame
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import DEFAULT, Skeleton
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ class SessionRecorder:
     def _write_landmarks(self, video: Path | None) -> None:
         n = len(self._poses)
         w, h = self._size or (0, 0)
-        info = VideoInfo(str(video or ""), self.fps, self.frames_written, w, h)
+        info = VideoMeta(str(video or ""), self.fps, self.frames_written, w, h)
         series = PoseSeries.empty(n, info, self._skeleton)
         if n:
             series.t = np.array([p[0] for p in self._poses], np.float64)
@@ -186,7 +187,7 @@ class SessionRecorder:
         with tmp.open("wb") as fh:
             np.savez_compressed(
                 fh, t=series.t, xy=series.xy, z=series.z, visibility=series.visibility,
-                world=series.world, video=json.dumps(info.to_dict()),
+                world=series.world, video=json.dumps(info.model_dump()),
                 selection=json.dumps(series.selection),
                 frame_index=np.array([p[1] for p in self._poses], np.int64),
                 captured_s=np.array([p[2] for p in self._poses], np.float64))

@@ -4,44 +4,12 @@ and everything the pose pass hands to the analysis (:class:`Extracted`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from formcheck.model.pose import PoseSeries, VideoInfo
-from formcheck.model.results import DecodeStats
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    path: Path
-    name: str
-    sha256: str
-    bundled: bool
-
-    def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "sha256": self.sha256, "bundled": self.bundled,
-                "path": str(self.path)}
-
-
-@dataclass(frozen=True)
-class TiltEstimate:
-    """Estimated camera roll (deg). Positive: lines that should be level slope down to
-    the right in the image (y grows downwards), i.e. the frame is rotated clockwise."""
-
-    roll_deg: float | None
-    lines: int
-    spread_deg: float | None
-    applied: bool
-    note: str
-    warn: bool = False  #: large but uncertain: worth a warning, not a correction
-
-    def to_dict(self) -> dict[str, object]:
-        r = None if self.roll_deg is None else round(self.roll_deg, 2)
-        s = None if self.spread_deg is None else round(self.spread_deg, 2)
-        return {"roll_deg": r, "lines": self.lines, "spread_deg": s, "applied": self.applied,
-                "note": self.note, "method": "background lines (Canny + Hough), runner masked"}
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import CameraTilt, DecodeStats, ModelMeta, VideoMeta
 
 
 @dataclass
@@ -49,9 +17,9 @@ class Extracted:
     """The runner's raw landmarks and what was learnt about the clip on the way."""
 
     raw: PoseSeries
-    video: VideoInfo
-    model: ModelInfo
-    tilt: TiltEstimate
+    video: VideoMeta
+    model: ModelMeta
+    tilt: CameraTilt
     decode: DecodeStats
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)

@@ -16,36 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import DEFAULT, Skeleton
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """What is known about the clip, as displayed (after rotation metadata)."""
-
-    path: str
-    fps: float
-    frames: int
-    width: int
-    height: int
-    rotation: int = 0
-    codec: str = ""
-
-    @property
-    def duration_s(self) -> float:
-        return self.frames / self.fps if self.fps > 0 else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "fps": round(self.fps, 4),
-            "frames": self.frames,
-            "width": self.width,
-            "height": self.height,
-            "duration_s": round(self.duration_s, 3),
-            "rotation": self.rotation,
-            "codec": self.codec,
-        }
 
 
 @dataclass
@@ -65,7 +37,7 @@ class PoseSeries:
         The model's visibility in [0, 1]; 0 where not detected.
     world : (n, K, 3) float32
         World landmarks in metres (hip-centred, the model's axes); NaN where missing.
-    video : VideoInfo
+    video : VideoMeta
     selection : dict
         How the runner was chosen (method, number of people seen, reason).
     skeleton : Skeleton
@@ -78,7 +50,7 @@ class PoseSeries:
     z: np.ndarray
     visibility: np.ndarray
     world: np.ndarray
-    video: VideoInfo
+    video: VideoMeta
     selection: dict[str, Any] = field(default_factory=dict)
     skeleton: Skeleton = field(default=DEFAULT, kw_only=True)
 
@@ -120,14 +92,14 @@ class PoseSeries:
         return ~np.isnan(self.xy[:, li, 0]) | ~np.isnan(self.xy[:, ri, 0])
 
     @classmethod
-    def empty(cls, n: int, video: VideoInfo, skeleton: Skeleton = DEFAULT) -> PoseSeries:
+    def empty(cls, n: int, video: VideoMeta, skeleton: Skeleton = DEFAULT) -> PoseSeries:
         """An all-missing series of ``n`` frames, to be filled by the extractor.
 
         Parameters
         ----------
         n : int
             Number of frames.
-        video : VideoInfo
+        video : VideoMeta
             The clip; its frame rate spaces the times (30 fps when unknown).
         skeleton : Skeleton
             The points of each frame.

@@ -25,10 +25,10 @@ import math
 import sys
 import typing
 from pathlib import PurePath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_serializer, model_validator
 
 from formcheck.model.settings import Settings
 
@@ -45,8 +45,18 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=False)
 
 
+_VIDEO_POSITIONAL = ("path", "fps", "frames", "width", "height", "rotation", "codec")
+
+
 class VideoMeta(_Record):
     """The clip as decoded."""
+
+    # The pipeline's record of the clip too (what formcheck.io.video reads frames by):
+    # immutable and hashable; built by keyword from a folder, or positionally,
+    # VideoMeta(path, fps, frames, width, height, rotation=0, codec=""), where duration_s
+    # is frames / fps (0 without a frame rate) and an unknown codec is ""; replace() keeps
+    # them in step. Written rounded: fps to 4 decimals, duration_s to 3.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     path: str
     fps: float = Field(description="frames per second of the file (playback rate)")
@@ -57,9 +67,47 @@ class VideoMeta(_Record):
     rotation: int = Field(default=0, description="display-matrix rotation in the file, deg")
     codec: str | None = None
 
+    if TYPE_CHECKING:
+        def __init__(self, path: str, fps: float, frames: int, width: int, height: int,
+                     rotation: int = 0, codec: str | None = "", **data: Any) -> None: ...
+    else:
+        def __init__(self, *args: Any, **data: Any) -> None:
+            if len(args) > len(_VIDEO_POSITIONAL):
+                raise TypeError(f"VideoMeta takes at most {len(_VIDEO_POSITIONAL)} positional arguments")
+            super().__init__(**dict(zip(_VIDEO_POSITIONAL, args, strict=False)), **data)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _made_here(cls, data: Any) -> Any:
+        # Made by the pipeline (a folder's record has its duration): the duration from the
+        # frames and the frame rate, an unknown codec "". Anything else is left to validation.
+        if isinstance(data, dict) and "duration_s" not in data:
+            fps, frames = data.get("fps"), data.get("frames")
+            if isinstance(fps, int | float | np.number) and isinstance(frames, int | float | np.number):
+                data = {**data, "duration_s": frames / fps if fps > 0 else 0.0}
+                data.setdefault("codec", "")
+        return data
+
+    def replace(self, **changes: Any) -> VideoMeta:
+        """A copy with ``changes``; ``duration_s`` follows ``frames`` and ``fps``."""
+        data = {k: getattr(self, k) for k in _VIDEO_POSITIONAL}
+        return VideoMeta(**{**data, **(self.model_extra or {}), **changes})
+
+    @field_serializer("fps")
+    def _fps(self, fps: float) -> float:
+        return round(fps, 4)
+
+    @field_serializer("duration_s")
+    def _duration(self, t: float) -> float:
+        return round(t, 3)
+
 
 class ModelMeta(_Record):
     """The pose model bundle used."""
+
+    # The pipeline's record of the model too (formcheck.pose.bundle.resolve_model makes it),
+    # immutable and hashable; path is the bundle's file as a string.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     name: str
     sha256: str
@@ -111,8 +159,19 @@ class CleaningRecord(_Record):
     points_filled: int
 
 
+#: How formcheck.pose.tilt estimates the roll (the ``method`` it records).
+TILT_METHOD = "background lines (Canny + Hough), runner masked"
+#: A roll at least this large (deg) that was not applied (too uncertain) is worth a warning.
+TILT_WARN_DEG = 2.0
+
+
 class CameraTilt(_Record):
     """Camera roll estimated from background lines."""
+
+    # The pipeline's record too (formcheck.pose.tilt.estimate_roll makes it), immutable.
+    # Positive roll: lines that should be level slope down to the right in the image (y
+    # grows downwards), i.e. the frame is rotated clockwise. Written rounded to 0.01 deg.
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     roll_deg: float | None
     lines: int
@@ -120,6 +179,15 @@ class CameraTilt(_Record):
     applied: bool
     note: str
     method: str = ""
+
+    @property
+    def warn(self) -> bool:
+        """Large but uncertain (not applied): worth a warning, not a correction."""
+        return not self.applied and self.roll_deg is not None and abs(self.roll_deg) >= TILT_WARN_DEG
+
+    @field_serializer("roll_deg", "spread_deg")
+    def _centi(self, deg: float | None) -> float | None:
+        return None if deg is None else round(deg, 2)
 
 
 class ViewDetail(_Record):

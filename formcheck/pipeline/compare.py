@@ -47,7 +47,7 @@ class Session:
     steps: pd.DataFrame
     frames: pd.DataFrame | None
     xy: np.ndarray | None  # (n, K, 2) cleaned landmarks, px
-    video_info: Any = None  # formcheck.model.pose.VideoInfo of pose.npz, for reading frames
+    video_info: Any = None  # formcheck.model.results.VideoMeta of pose.npz, for reading frames
     skeleton: Skeleton = DEFAULT  # the K points of xy (pose.npz's)
 
     @property

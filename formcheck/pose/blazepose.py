@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from formcheck.errors import ModelError
-from formcheck.model.capture import ModelInfo
+from formcheck.model.results import ModelMeta
 from formcheck.model.skeleton import BLAZEPOSE
 
 #: The points this backend reports, in its order (33 BlazePose landmarks). Code outside
@@ -37,7 +37,7 @@ def centre_scale(xy: np.ndarray) -> tuple[np.ndarray, float]:
     return (sh + hp) / 2.0, float(np.hypot(*(sh - hp)))
 
 
-def create_landmarker(model: ModelInfo, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker
+def create_landmarker(model: ModelMeta, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker
     """A Pose Landmarker for ``model``: VIDEO mode (tracking, timestamps) or IMAGE mode.
 
     Raises

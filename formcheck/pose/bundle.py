@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from formcheck.errors import ModelError
-from formcheck.model.capture import ModelInfo
+from formcheck.model.results import ModelMeta
 
 DEFAULT_MODEL_NAME = "pose_landmarker_full.task"
 _BUNDLE_MEMBERS = {"pose_detector.tflite", "pose_landmarks_detector.tflite"}
@@ -51,7 +51,7 @@ def sha256_of(path: Path) -> str:
     return _sha256(path, st.st_mtime_ns, st.st_size)
 
 
-def resolve_model(path: str | Path | None = None) -> ModelInfo:
+def resolve_model(path: str | Path | None = None) -> ModelMeta:
     """Return the model to use, verified.
 
     ``None`` means the bundled model, whose checksum must match the recorded one.
@@ -69,7 +69,7 @@ def resolve_model(path: str | Path | None = None) -> ModelInfo:
                 f"bundled model {p.name} is damaged (sha256 {got[:12]}..., expected "
                 f"{expected[:12]}...); rebuild it with 'python models/build_model.py'"
             )
-        return ModelInfo(p, p.name, got, bundled=True)
+        return ModelMeta(name=p.name, sha256=got, bundled=True, path=str(p))
 
     p = Path(path).expanduser()
     if not p.is_file():
@@ -83,4 +83,4 @@ def resolve_model(path: str | Path | None = None) -> ModelInfo:
         raise ModelError(
             f"{p.name} is not a Pose Landmarker bundle (needs {', '.join(sorted(_BUNDLE_MEMBERS))})"
         )
-    return ModelInfo(p.resolve(), p.name, sha256_of(p), bundled=False)
+    return ModelMeta(name=p.name, sha256=sha256_of(p), bundled=False, path=str(p.resolve()))

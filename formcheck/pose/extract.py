@@ -17,7 +17,8 @@ from formcheck.errors import NoRunnerFoundError
 from formcheck.io.timing import read_capture_rate
 from formcheck.io.video import probe
 from formcheck.model.capture import Extracted
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.settings import Settings
 from formcheck.pose.bundle import resolve_model
 from formcheck.pose.tilt import FrameSampler, estimate_roll
@@ -60,7 +61,7 @@ def extract_runner(video_path: str, settings: Settings,
     timings = {"pose": time.perf_counter() - t0}
     if cand.n_frames != video.frames:
         log.info("%s: %d frames decoded (container says %d)", video_path, cand.n_frames, video.frames)
-        video = VideoInfo(video.path, video.fps, cand.n_frames, video.width, video.height,
+        video = VideoMeta(video.path, video.fps, cand.n_frames, video.width, video.height,
                           video.rotation, video.codec)
     decode = ext.decode.record(total)
     warnings = []

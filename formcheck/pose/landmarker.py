@@ -22,8 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.io.video import DecodeLog, Frame, iter_frames
-from formcheck.model.capture import ModelInfo
-from formcheck.model.pose import VideoInfo
+from formcheck.model.results import ModelMeta, VideoMeta
 from formcheck.pose.blazepose import N_POINTS, SKELETON, PoseFrame, centre_scale
 from formcheck.pose.blazepose import create_landmarker as _create
 from formcheck.pose.blazepose import mp_image as _mp_image
@@ -154,7 +153,7 @@ class _SharedCounter:
     segment threads behind a lock: it is used once every few seconds, and one copy of
     the model saves about 100 MB over one per thread."""
 
-    def __init__(self, model: ModelInfo) -> None:
+    def __init__(self, model: ModelMeta) -> None:
         self._landmarker = _create(model, video_mode=False, num_poses=MAX_PEOPLE)
         self._lock = threading.Lock()
 
@@ -196,7 +195,7 @@ class _Zoom:
     runner inside the region, which is re-centred on the runner every frame (like a
     camera panning with them). Landmarks are mapped back to full-frame pixels."""
 
-    def __init__(self, model: ModelInfo, cx: float, cy: float, torso: float, width: int, height: int) -> None:
+    def __init__(self, model: ModelMeta, cx: float, cy: float, torso: float, width: int, height: int) -> None:
         self.model, self.width, self.height = model, width, height
         self.tracker = _create(model, video_mode=True, num_poses=1)
         self.cx, self.cy = cx, cy
@@ -252,8 +251,8 @@ class Extraction:
 
 
 def _extract_range(
-    video: VideoInfo,
-    model: ModelInfo,
+    video: VideoMeta,
+    model: ModelMeta,
     progress: Callable[[int], None] | None = None,
     on_frame: Callable[[Frame], None] | None = None,
     prefetch: int = 8,
@@ -346,8 +345,8 @@ def _extract_range(
 
 
 def extract(
-    video: VideoInfo,
-    model: ModelInfo,
+    video: VideoMeta,
+    model: ModelMeta,
     progress: Callable[[int], None] | None = None,
     on_frame: Callable[[Frame], None] | None = None,
     prefetch: int = 8,

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.pose.blazepose import SKELETON, centre_scale
 from formcheck.pose.landmarker import Candidates
 
@@ -182,7 +183,7 @@ def _same_clothes(a: Track, b: Track) -> bool:
     return not colour_distance(a.colour, b.colour)[1] > COLOUR_GATE
 
 
-def select_runner(c: Candidates, video: VideoInfo, people_seen: int) -> PoseSeries:
+def select_runner(c: Candidates, video: VideoMeta, people_seen: int) -> PoseSeries:
     """Pick the runner's track and return it as a :class:`PoseSeries`."""
     series = PoseSeries.empty(c.n_frames, video, SKELETON)
     series.t[:] = c.t

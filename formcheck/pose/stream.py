@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from formcheck.model.results import ModelMeta
 from formcheck.model.skeleton import Skeleton
 from formcheck.pose.blazepose import N_POINTS, SKELETON, PoseFrame, create_landmarker, mp_image
-from formcheck.pose.bundle import ModelInfo
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class PoseTracker:
     the live mode's :class:`PoseSample`.
     """
 
-    def __init__(self, model: ModelInfo, max_side: int | None = 640) -> None:
+    def __init__(self, model: ModelMeta, max_side: int | None = 640) -> None:
         self.model = model
         self.max_side = max_side
         self._landmarker = create_landmarker(model, video_mode=True, num_poses=1)

@@ -17,14 +17,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from formcheck.model.capture import TiltEstimate
+from formcheck.model.results import TILT_METHOD, TILT_WARN_DEG, CameraTilt
 
 MAX_SIDE = 640
 NEAR_AXIS_DEG = 12.0
 MIN_LINES = 8
 MAX_SPREAD_DEG = 1.5
 MIN_CORRECTION_DEG = 1.0
-WARN_DEG = 2.0
 
 
 class FrameSampler:
@@ -58,7 +57,7 @@ def _segments(gray: np.ndarray, mask_box: tuple[int, int, int, int] | None) -> n
     return np.zeros((0, 4)) if lines is None else np.asarray(lines).reshape(-1, 4).astype(float)
 
 
-def estimate_roll(sampler: FrameSampler, boxes: dict[float, tuple[float, float, float, float]]) -> TiltEstimate:
+def estimate_roll(sampler: FrameSampler, boxes: dict[float, tuple[float, float, float, float]]) -> CameraTilt:
     """Estimate the camera roll from the sampled frames.
 
     ``boxes`` maps a sampled frame's time -> the runner's box (x0, y0, x1, y1) in
@@ -86,8 +85,7 @@ def estimate_roll(sampler: FrameSampler, boxes: dict[float, tuple[float, float, 
             devs.append(dev)
             weights.append(float(np.hypot(dx, dy)))
     if len(devs) < MIN_LINES:
-        return TiltEstimate(None, len(devs), None, False,
-                            "not estimated: too few straight lines in the background")
+        return _tilt(None, len(devs), None, False, "not estimated: too few straight lines in the background")
     d, w = np.asarray(devs), np.asarray(weights)
     order = np.argsort(d)
     cum = np.cumsum(w[order])
@@ -95,13 +93,17 @@ def estimate_roll(sampler: FrameSampler, boxes: dict[float, tuple[float, float, 
     spread = float(np.average(np.abs(d - roll), weights=w))
     sure = spread <= MAX_SPREAD_DEG
     if sure and abs(roll) >= MIN_CORRECTION_DEG:
-        return TiltEstimate(roll, len(devs), spread, True,
-                            f"camera rolled {roll:+.1f} deg: angles corrected")
+        return _tilt(roll, len(devs), spread, True, f"camera rolled {roll:+.1f} deg: angles corrected")
     if sure:
-        return TiltEstimate(roll, len(devs), spread, False, "camera level (within 1 deg)")
+        return _tilt(roll, len(devs), spread, False, "camera level (within 1 deg)")
     note = "uncertain estimate, not applied"
-    if abs(roll) >= WARN_DEG:
+    if abs(roll) >= TILT_WARN_DEG:
         note += f": the camera may be rolled by about {roll:+.0f} deg, so lean angles may be off by that much"
-    return TiltEstimate(roll, len(devs), spread, False, note, warn=abs(roll) >= WARN_DEG)
+    return _tilt(roll, len(devs), spread, False, note)  # CameraTilt.warn: abs(roll) >= TILT_WARN_DEG
+
+
+def _tilt(roll: float | None, lines: int, spread: float | None, applied: bool, note: str) -> CameraTilt:
+    return CameraTilt(roll_deg=roll, lines=lines, spread_deg=spread, applied=applied, note=note,
+                      method=TILT_METHOD)
 
 

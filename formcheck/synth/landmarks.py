@@ -26,7 +26,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from formcheck.model.pose import PoseSeries, VideoInfo
+from formcheck.model.pose import PoseSeries
+from formcheck.model.results import VideoMeta
 from formcheck.model.skeleton import BLAZEPOSE
 from formcheck.synth.runner import Kinematics, RunnerSpec, simulate
 
@@ -84,7 +85,7 @@ def pose_series(spec: RunnerSpec, kin: Kinematics | None = None, *, hip_asym: fl
             xy[swap, ib] = xa
     if noise_px:
         xy += np.random.default_rng(seed).normal(0.0, noise_px, xy.shape)
-    video = VideoInfo(f"synthetic:{spec.cadence_spm:g}spm@{spec.fps:g}fps", spec.fps, n,
+    video = VideoMeta(f"synthetic:{spec.cadence_spm:g}spm@{spec.fps:g}fps", spec.fps, n,
                       spec.width, spec.height)
     vis = np.where(np.isfinite(xy[..., 0]), 0.99, 0.0).astype(np.float32)
     z = np.zeros((n, sk.n), np.float32)
