@@ -209,6 +209,30 @@ def neck_moment(ear: np.ndarray, shoulder: np.ndarray, torso_px: np.ndarray, s: 
     ear for the head's centre of mass, so M indexes the *extra* moment that a forward
     head adds and the bounce multiplies; it is not the total neck moment.
     Returns (moment, load_factor) per frame, where load_factor = (g + a_v) / g.
+
+    Parameters
+    ----------
+    ear : numpy.ndarray
+        (n, 2) ear position per frame, pixels (x, y with y down); NaN where missing.
+    shoulder : numpy.ndarray
+        (n, 2) shoulder position per frame, pixels.
+    torso_px : numpy.ndarray
+        Torso length per frame, pixels; its NaN-median sets the pixel-to-metre scale.
+    s : int
+        Facing sign (+1 or -1): which image direction counts as forward.
+    fps : float
+        Frame rate (frames per second), for the acceleration.
+    height_cm : float
+        Runner's height, cm.
+    mass_kg : float
+        Runner's body mass, kg.
+
+    Returns
+    -------
+    moment : numpy.ndarray
+        (n,) moment per frame, N m; NaN where the ear's acceleration is unknown.
+    load_factor : numpy.ndarray
+        (n,) ``(g + a_v) / g`` per frame; NaN where the acceleration is unknown.
     """
     m_per_px = (TORSO_HEIGHT_FRACTION * height_cm / 100.0) / np.nanmedian(torso_px)
     y_up_m = -ear[:, 1] * m_per_px

@@ -64,9 +64,18 @@ def sem_from_groups(groups: Sequence[Sequence[float]]) -> tuple[float, int]:
     ``(x_g1, x_g2)`` this is ``sqrt(sum_g d_g^2 / 2G)``. Non-finite readings are
     dropped; groups with fewer than two readings add nothing.
 
+    Parameters
+    ----------
+    groups : sequence of sequence of float
+        Per runner, the repeated readings of one metric (same units throughout).
+
     Returns
     -------
-    (sem, df) ; ``(nan, 0)`` with no group of two or more readings.
+    sem : float
+        The standard error of measurement, in the readings' units; NaN with no group of
+        two or more readings.
+    df : int
+        The within-runner degrees of freedom; 0 with no such group.
     """
     ss, df = 0.0, 0
     for g in groups:
@@ -143,6 +152,17 @@ def block_length(x: np.ndarray) -> float:
     clipped to ``[1, min(3 sqrt(n), n/3)]``. Uncorrelated steps give ``b = 1`` (the
     ordinary bootstrap); a series with slow drift gives long blocks. Non-finite values
     are dropped first.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The per-step series, in step order; non-finite values are dropped.
+
+    Returns
+    -------
+    float
+        The block length in steps, at least 1 (1 with fewer than 8 finite values or no
+        variation).
     """
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
@@ -185,6 +205,22 @@ def circular_block_indices(n: int, block: int, n_boot: int, rng: np.random.Gener
     Each resample joins ``ceil(n / block)`` blocks of ``block`` consecutive indices, each
     starting at a uniformly drawn step and wrapping from the last step to the first
     (Politis & Romano 1992), cut to length ``n``.
+
+    Parameters
+    ----------
+    n : int
+        Length of the series (and of each resample).
+    block : int
+        Block length, clipped to ``[1, n]``.
+    n_boot : int
+        Number of resamples.
+    rng : numpy.random.Generator
+        Source of the block starts.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer array of shape ``(n_boot, n)``, indices into the series.
     """
     block = max(1, min(int(block), n))
     n_blocks = -(-n // block)
@@ -199,6 +235,24 @@ def bootstrap_medians(x: np.ndarray, n_boot: int, rng: np.random.Generator,
 
     Returns the ``n_boot`` replicate medians and the block length used (rounded
     :func:`block_length` unless given).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The per-step series; non-finite values are dropped.
+    n_boot : int
+        Number of bootstrap replicates.
+    rng : numpy.random.Generator
+        Random generator for the resampling.
+    block : float, optional
+        Block length in steps (rounded, at least 1); None: :func:`block_length` of ``x``.
+
+    Returns
+    -------
+    medians : numpy.ndarray
+        ``(n_boot,)`` replicate medians.
+    block : int
+        The block length used.
     """
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
@@ -223,12 +277,36 @@ def fixed_b_critical_value(b: float) -> float:
     """The 97.5% quantile of the fixed-b t statistic with the Bartlett kernel (Kiefer &
     Vogelsang 2005, their polynomial fit): ``1.96 + 2.9694 b + 0.4160 b^2 - 0.5324 b^3``.
     It widens the interval for the extra spread of a HAC variance estimated from the same
-    steps."""
+    steps.
+
+    Parameters
+    ----------
+    b : float
+        The Bartlett bandwidth as a fraction of the sample size (e.g. :data:`HAC_B`).
+
+    Returns
+    -------
+    float
+        The critical value (1.96 at ``b = 0``).
+    """
     return Z95 + 2.9694 * b + 0.4160 * b * b - 0.5324 * b ** 3
 
 
 def bartlett_lrv(u: np.ndarray, lags: int) -> float:
-    """Long-run variance of ``u`` (Newey-West, Bartlett weights ``1 - k / lags``)."""
+    """Long-run variance of ``u`` (Newey-West, Bartlett weights ``1 - k / lags``).
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        The series (1-D, all finite), demeaned here.
+    lags : int
+        The Bartlett bandwidth; autocovariances up to lag ``lags - 1`` are used.
+
+    Returns
+    -------
+    float
+        The long-run variance, at least 0.
+    """
     u = np.asarray(u, dtype=float)
     n = u.size
     uc = u - u.mean()
@@ -242,7 +320,22 @@ def density_at(x: np.ndarray, at: float) -> tuple[float, float]:
     """Density of ``x`` at ``at`` and the bandwidth ``h``: a Gaussian kernel estimate
     (Silverman's bandwidth) with its ``h^2`` smoothing bias removed by Richardson
     extrapolation, ``2 f_h - f_{h sqrt 2}`` (the plain estimate when that is not
-    positive). NaN when ``x`` does not vary."""
+    positive). NaN when ``x`` does not vary.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The sample (1-D, finite values).
+    at : float
+        Where to evaluate the density, in the units of ``x``.
+
+    Returns
+    -------
+    density : float
+        The density estimate at ``at`` (per unit of ``x``); NaN when ``x`` does not vary.
+    h : float
+        The kernel bandwidth, in the units of ``x``; NaN when ``x`` does not vary.
+    """
     x = np.asarray(x, dtype=float)
     n = x.size
     sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
@@ -270,6 +363,20 @@ def median_variance(x: np.ndarray, b: float | None = None) -> tuple[float, int]:
     median the raw indicator's variance is exactly 1/4 in every sample, so the fixed-b
     critical value, made for a variance estimated with its own noise, over-covered (0.97
     with independent steps). 0 for a constant series.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The per-step series (1-D, finite values), in step order.
+    b : float, optional
+        Bartlett bandwidth as a fraction of the steps; None: :data:`HAC_B`.
+
+    Returns
+    -------
+    variance : float
+        The variance of the median, in squared units of ``x``; 0 for a constant series.
+    lags : int
+        The Bartlett lags used, ``max(1, ceil(b n))``.
     """
     x = np.asarray(x, dtype=float)
     n = x.size
@@ -310,6 +417,30 @@ def change_ci(a: np.ndarray, b: np.ndarray, n_boot: int = 4000, level: float = 0
     steps (0.83-0.93 at lag-1 0.3-0.7). ``n_boot`` and ``rng`` are accepted for
     compatibility and unused; only ``level`` 0.95 is supported. Needs at least 3 finite
     values per session.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Per-step values of the first session (non-finite values dropped).
+    b : numpy.ndarray
+        Per-step values of the second session, same units.
+    n_boot : int, optional
+        Unused (kept for compatibility).
+    level : float, optional
+        Interval level; only 0.95 is supported.
+    rng : numpy.random.Generator or int or None, optional
+        Unused (kept for compatibility).
+
+    Returns
+    -------
+    ChangeCI
+        Both medians, the change ``B - A``, its 95% interval, the finite step counts and the
+        Bartlett lags of each session.
+
+    Raises
+    ------
+    ValueError
+        ``level`` other than 0.95, or fewer than 3 finite values in either session.
     """
     if abs(level - 0.95) > 1e-9:
         raise ValueError("only a 95% interval is supported (the fixed-b critical value is for 95%)")

@@ -101,6 +101,20 @@ class ClipContext:
 
     @classmethod
     def from_frames(cls, frames: pd.DataFrame | None) -> ClipContext:
+        """The context of a clip from its per-frame table: only the torso length is known.
+
+        Parameters
+        ----------
+        frames : pandas.DataFrame or None
+            The per-frame table (``frames.csv``); its ``shoulder_x``, ``shoulder_y``, ``hip_x``
+            and ``hip_y`` columns (pixels) give the torso length.
+
+        Returns
+        -------
+        ClipContext
+            With ``torso_px`` the median shoulder-hip distance (pixels), NaN when never
+            measured; the defaults when ``frames`` is None or lacks those columns.
+        """
         need = ("shoulder_x", "shoulder_y", "hip_x", "hip_y")
         if frames is None or not all(c in frames for c in need):
             return cls()
@@ -120,6 +134,26 @@ class ClipContext:
         e`` (see :data:`formcheck.assess.norms.SHOULDER_WIDTH_TORSO`), so the median of
         ``(y_far - y_near) / torso`` gives the angle ``e``. Unknown when the depth order
         of the shoulders is unclear in most frames (a front or back view).
+
+        Parameters
+        ----------
+        xy : numpy.ndarray
+            (n, K, 2) landmark positions, pixels, levelled; NaN where missing.
+        z : numpy.ndarray
+            (n, K) MediaPipe relative depth (image-width units, smaller is nearer).
+        visibility : numpy.ndarray
+            (n, K) landmark visibility, 0-1.
+        detected : numpy.ndarray
+            (n,) bool, whether the runner was found in the frame; only those frames are used.
+        skeleton : Skeleton
+            The landmark layout of the K points.
+
+        Returns
+        -------
+        ClipContext
+            Torso length (pixels), the camera-side ear's and the nose's median visibility, and
+            the camera pitch (deg; None when unknown) with its uncertainty; the defaults when
+            no frame has the runner.
         """
         det = np.asarray(detected, bool)
         if det.sum() == 0:
@@ -342,7 +376,28 @@ def judge(median: float, th: Threshold, err: dict[str, float], n_measured: int, 
 
 def decide_status(median: float, th: Threshold, err: dict[str, float], n_measured: int,
                   n_steps: int) -> tuple[str, str]:
-    """(status, confidence text) of :func:`judge`."""
+    """(status, confidence text) of :func:`judge`.
+
+    Parameters
+    ----------
+    median : float
+        The clip median of the metric.
+    th : Threshold
+        The fault's threshold.
+    err : dict of str to float
+        :func:`measurement_error` (its ``total`` is used).
+    n_measured : int
+        Steps in which the metric was measured.
+    n_steps : int
+        Steps in the clip.
+
+    Returns
+    -------
+    status : str
+        The judgement's status (see :func:`judge`).
+    text : str
+        Its confidence text.
+    """
     j = judge(median, th, err, n_measured, n_steps)
     return j.status, j.text
 

@@ -93,6 +93,18 @@ def cva_proxy_from_clinical(clinical_deg: float, tragus_c7_torso: float = TRAGUS
     and forward run ``d cos(c) + PROXY_EXTRA_FORWARD_TORSO``; the proxy is its angle
     above horizontal. The shoulder landmark sits far below C7, so the proxy reads
     ~20 deg higher and moves only about half as much as the clinical angle.
+
+    Parameters
+    ----------
+    clinical_deg : float
+        Clinical craniovertebral angle (C7-tragus line above horizontal), deg.
+    tragus_c7_torso : float, optional
+        Length of the C7-tragus line, in torso lengths.
+
+    Returns
+    -------
+    float
+        The proxy angle, deg above horizontal.
     """
     c = math.radians(clinical_deg)
     return math.degrees(math.atan2(tragus_c7_torso * math.sin(c) + PROXY_EXTRA_HEIGHT_TORSO,
@@ -114,7 +126,18 @@ GAZE_DOWN_EXTREME = 60.0
 
 
 def gaze_proxy_from_pitch(pitch_down_deg: float) -> float:
-    """The ear->nose reading (deg below horizontal) of a head pitched down from level."""
+    """The ear->nose reading (deg below horizontal) of a head pitched down from level.
+
+    Parameters
+    ----------
+    pitch_down_deg : float
+        Head pitch down from level, deg (negative: pitched up).
+
+    Returns
+    -------
+    float
+        The ear->nose angle, deg below horizontal.
+    """
     return GAZE_LEVEL_DEG + GAZE_SLOPE * pitch_down_deg
 
 
@@ -342,6 +365,17 @@ def cva_camera_bias_deg(pitch_deg: float) -> float:
     Geometry above: with ``e = -pitch_deg`` the angle of the line of sight rising to
     the shoulders, the shoulder->ear line (up ``U``, forward ``F``, ear ``b`` further
     from the camera) appears with height ``U cos e - b sin e``.
+
+    Parameters
+    ----------
+    pitch_deg : float
+        Camera pitch relative to the shoulders, deg (+ above looking down, - below looking
+        up).
+
+    Returns
+    -------
+    float
+        The bias, deg: how much lower the proxy reads than from a level camera.
     """
     e = math.radians(-pitch_deg)
     up = EAR_SHOULDER_UP_TORSO * math.cos(e) - EAR_BEHIND_SHOULDER_TORSO * math.sin(e)

@@ -108,7 +108,22 @@ def _split(y: np.ndarray, lo: int, hi: int, limit: float, sigma: float,
 def metric_change_points(values: np.ndarray, limit: float,
                          min_steps: int = CHANGE_MIN_STEPS) -> list[tuple[int, float, float]]:
     """Change points of one per-step series (NaN steps skipped): a list of
-    (index into ``values``, median before, median after), sorted by index."""
+    (index into ``values``, median before, median after), sorted by index.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The per-step values of one metric, in step order; NaN for unmeasured steps.
+    limit : float
+        The smallest change of the median that counts, in the metric's units.
+    min_steps : int, optional
+        The fewest finite steps on either side of a change point.
+
+    Returns
+    -------
+    list of tuple of (int, float, float)
+        Empty with fewer than ``2 * min_steps`` finite steps or no noise estimate.
+    """
     values = np.asarray(values, dtype=float)
     ok = np.flatnonzero(np.isfinite(values))
     y = values[ok]
@@ -129,6 +144,19 @@ def segment_steps(steps: pd.DataFrame, min_steps: int = CHANGE_MIN_STEPS) -> Pos
 
     ``steps`` needs ``t_start_s``, ``t_end_s``, ``frame_start`` and the metrics of
     :data:`CHANGE_LIMITS` that the view measures (missing ones are skipped).
+
+    Parameters
+    ----------
+    steps : pandas.DataFrame
+        The per-step table.
+    min_steps : int, optional
+        The fewest steps on either side of a change point; change points of several
+        metrics closer than this are merged.
+
+    Returns
+    -------
+    PostureSegments
+        The change points and the segments between them.
     """
     n = len(steps)
     events: list[tuple[int, str, float, float, float]] = []  # step, metric, before, after, limit

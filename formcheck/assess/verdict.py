@@ -47,7 +47,18 @@ THRESHOLD_BY_METRIC["right_shoulder_elevation_torso"] = THRESHOLDS["raised_shoul
 
 
 def fault_code_of(th: Threshold) -> str:
-    """The fault a threshold raises (the torso variant of the bounce is the same fault)."""
+    """The fault a threshold raises (the torso variant of the bounce is the same fault).
+
+    Parameters
+    ----------
+    th : Threshold
+        A fault threshold.
+
+    Returns
+    -------
+    str
+        The threshold's fault code without a ``_torso`` suffix.
+    """
     return th.fault.removesuffix("_torso")
 
 

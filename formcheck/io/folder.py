@@ -277,7 +277,23 @@ class AnalysisFolder:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def file(self, name: str) -> Path | None:
-        """The path of output ``name`` (one of :data:`OUTPUT_FILES`) if the folder has it."""
+        """The path of output ``name`` (one of :data:`OUTPUT_FILES`) if the folder has it.
+
+        Parameters
+        ----------
+        name : str
+            A file name from :data:`OUTPUT_FILES` (e.g. ``"steps.csv"``).
+
+        Returns
+        -------
+        Path or None
+            The file's path; None when the folder lacks it.
+
+        Raises
+        ------
+        ValueError
+            ``name`` is not one of :data:`OUTPUT_FILES`.
+        """
         if name not in OUTPUT_FILES:
             raise ValueError(f"not an analysis output: {name!r}")
         p = self.path / name
@@ -311,7 +327,23 @@ class AnalysisFolder:
         return self._cache["pose"]
 
     def still(self, label: str) -> Path | None:
-        """``evidence_worst.jpg`` / ``evidence_best.jpg`` for label "worst" / "best"."""
+        """``evidence_worst.jpg`` / ``evidence_best.jpg`` for label "worst" / "best".
+
+        Parameters
+        ----------
+        label : str
+            ``"worst"`` or ``"best"``.
+
+        Returns
+        -------
+        Path or None
+            The image's path; None when the folder lacks it.
+
+        Raises
+        ------
+        ValueError
+            A label that names no output file.
+        """
         return self.file(f"evidence_{label}.jpg")
 
 

@@ -87,10 +87,23 @@ class Clock(Protocol):
 
     def now(self) -> float: ...
 
-    def sleep(self, seconds: float) -> None: ...
+    def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` (nothing when not positive).
+
+        Parameters
+        ----------
+        seconds : float
+            How long to wait, seconds.
+        """
 
     def spent(self, seconds: float) -> None:
-        """The consumer reports that processing one frame took ``seconds`` of real time."""
+        """The consumer reports that processing one frame took ``seconds`` of real time.
+
+        Parameters
+        ----------
+        seconds : float
+            The measured processing time, seconds.
+        """
 
 
 class RealClock:
@@ -100,10 +113,24 @@ class RealClock:
         return time.monotonic()
 
     def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` of wall time (nothing when not positive).
+
+        Parameters
+        ----------
+        seconds : float
+            How long to sleep, seconds.
+        """
         if seconds > 0:
             time.sleep(seconds)
 
     def spent(self, seconds: float) -> None:
+        """Nothing: the real time has already passed.
+
+        Parameters
+        ----------
+        seconds : float
+            The measured processing time, seconds (ignored).
+        """
         return None
 
 
@@ -123,10 +150,24 @@ class SimulatedClock:
         return self._t
 
     def sleep(self, seconds: float) -> None:
+        """Advance the simulated time by ``seconds`` at once (nothing when not positive).
+
+        Parameters
+        ----------
+        seconds : float
+            How far to advance, seconds.
+        """
         if seconds > 0:
             self._t += seconds
 
     def spent(self, seconds: float) -> None:
+        """Advance the simulated time by ``cost_s``, or by ``seconds`` when ``cost_s`` is None.
+
+        Parameters
+        ----------
+        seconds : float
+            The measured processing time, seconds (negative counts as 0).
+        """
         self._t += self.cost_s if self.cost_s is not None else max(0.0, seconds)
 
 
@@ -254,6 +295,13 @@ class LatestFrameSlot:
         self.replaced = 0
 
     def put(self, frame: SourceFrame) -> None:
+        """Leave ``frame`` for the reader, replacing (and counting in ``replaced``) an unread one.
+
+        Parameters
+        ----------
+        frame : SourceFrame
+            The newest frame.
+        """
         with self._cond:
             if self._frame is not None:
                 self.replaced += 1
@@ -261,13 +309,33 @@ class LatestFrameSlot:
             self._cond.notify_all()
 
     def finish(self, reason: str) -> None:
+        """End the stream; the first reason given is kept.
+
+        Parameters
+        ----------
+        reason : str
+            Why the stream ended, returned by :meth:`get` once the slot is drained.
+        """
         with self._cond:
             if self._finished is None:
                 self._finished = reason
             self._cond.notify_all()
 
     def get(self, timeout: float) -> tuple[SourceFrame | None, str | None]:
-        """(frame, None); (None, reason) once finished and drained; (None, None) on timeout."""
+        """(frame, None); (None, reason) once finished and drained; (None, None) on timeout.
+
+        Parameters
+        ----------
+        timeout : float
+            The longest wait for a frame, seconds.
+
+        Returns
+        -------
+        frame : SourceFrame or None
+            The newest unread frame, or None.
+        reason : str or None
+            The finish reason once the stream ended and no frame is left, else None.
+        """
         deadline = time.monotonic() + timeout
         with self._cond:
             while self._frame is None and self._finished is None:

@@ -61,7 +61,21 @@ def _number(text: object) -> float | None:
 
 
 def capture_rate_from_tags(tags: dict[str, str], playback_fps: float) -> CaptureRate:
-    """The capture rate from a clip's metadata tags (container and stream merged)."""
+    """The capture rate from a clip's metadata tags (container and stream merged).
+
+    Parameters
+    ----------
+    tags : dict of str to str
+        The metadata tags (keys matched case-insensitively).
+    playback_fps : float
+        The stream's stated (playback) frame rate, frames per second.
+
+    Returns
+    -------
+    CaptureRate
+        The slow-motion factor (None when the tags do not say), the capture and playback
+        rates, the tag it came from and a sentence explaining it.
+    """
     low = {k.lower(): v for k, v in tags.items()}
     capture = _number(low.get(ANDROID_CAPTURE_FPS)) if ANDROID_CAPTURE_FPS in low else None
     if capture is not None and playback_fps > 0:

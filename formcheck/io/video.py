@@ -58,7 +58,18 @@ class DecodeLog:
     change: list[float] = field(default_factory=list)
 
     def record(self, frames_stated: int) -> DecodeStats:
-        """The summary's ``decode`` record, for a file that states ``frames_stated`` frames."""
+        """The summary's ``decode`` record, for a file that states ``frames_stated`` frames.
+
+        Parameters
+        ----------
+        frames_stated : int
+            The frame count the file states.
+
+        Returns
+        -------
+        DecodeStats
+            Frames decoded and stated, bad packets and decoder errors.
+        """
         return DecodeStats(frames_decoded=self.frames, frames_stated=frames_stated,
                            bad_packets=self.bad_packets, errors=self.errors)
 
@@ -68,7 +79,18 @@ THUMB_SIZE = (32, 18)
 
 
 def thumbnail(rgb: np.ndarray) -> np.ndarray:
-    """A small grey version of the frame (float32, 0-255), averaged over pixel areas."""
+    """A small grey version of the frame (float32, 0-255), averaged over pixel areas.
+
+    Parameters
+    ----------
+    rgb : numpy.ndarray
+        (height, width, 3) RGB frame.
+
+    Returns
+    -------
+    numpy.ndarray
+        (18, 32) float32 grey levels (:data:`THUMB_SIZE`).
+    """
     small = cv2.resize(rgb, THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
     return np.asarray(small.mean(axis=2))
 
@@ -84,7 +106,19 @@ def luma_thumbnail(frame: av.VideoFrame) -> np.ndarray | None:
     an 8-bit luma plane. Limited-range luma (16-235) is stretched to 0-255 so that grey
     level differences read on the same scale as :func:`thumbnail`'s. Not rotated: only
     differences between frames of one clip are compared, and they do not depend on the
-    orientation."""
+    orientation.
+
+    Parameters
+    ----------
+    frame : av.VideoFrame
+        A decoded frame.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        (18, 32) float32 grey levels, 0-255 scale; None for a pixel format without an
+        8-bit luma plane.
+    """
     full = _LUMA_FORMATS.get(frame.format.name)
     if full is None:
         return None
@@ -218,7 +252,23 @@ def probe(path: str | Path) -> VideoMeta:
 
 
 def count_packets(path: Path) -> int:
-    """Number of video packets (about one per frame), without decoding."""
+    """Number of video packets (about one per frame), without decoding.
+
+    Parameters
+    ----------
+    path : Path
+        The video file.
+
+    Returns
+    -------
+    int
+        The number of non-empty video packets; 0 when demuxing fails.
+
+    Raises
+    ------
+    VideoReadError
+        The file cannot be opened as a video or holds no video stream.
+    """
     container = _open(path)
     try:
         stream = container.streams.video[0]
@@ -403,7 +453,20 @@ def read_frames(info: VideoMeta, indices: list[int],
 
 
 def read_frame(info: VideoMeta, index: int) -> np.ndarray | None:
-    """Return one frame (upright RGB) by index, or None if it cannot be read."""
+    """Return one frame (upright RGB) by index, or None if it cannot be read.
+
+    Parameters
+    ----------
+    info : VideoMeta
+        The clip (its path, size and rotation).
+    index : int
+        0-based frame index.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        (height, width, 3) uint8 RGB frame, upright; None when it cannot be read.
+    """
     return read_frames(info, [index]).get(index)
 
 

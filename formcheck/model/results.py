@@ -437,10 +437,33 @@ class AnalysisResult(_Record):
     timings_s: dict[str, float] = Field(default_factory=dict)
 
     def metric(self, name: str) -> MetricSummary:
-        """The summary of ``name``; an unmeasured placeholder when the folder lacks it."""
+        """The summary of ``name``; an unmeasured placeholder when the folder lacks it.
+
+        Parameters
+        ----------
+        name : str
+            A metric name (a key of ``metrics``).
+
+        Returns
+        -------
+        MetricSummary
+            The metric's summary, or one with no values and the reason "not in this analysis".
+        """
         return self.metrics.get(name) or MetricSummary(reason="not in this analysis")
 
     def fault(self, code: str) -> FaultRecord | None:
+        """The fault record with code ``code``, or None when the analysis has none.
+
+        Parameters
+        ----------
+        code : str
+            A fault code (e.g. ``"forward_head"``).
+
+        Returns
+        -------
+        FaultRecord or None
+            The first fault with that code; None when no fault has it.
+        """
         return next((f for f in self.faults if f.code == code), None)
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -450,7 +473,20 @@ class AnalysisResult(_Record):
 
 def json_ready(obj: Any) -> Any:
     """``obj`` with numpy scalars and arrays made plain, non-finite floats made ``None``
-    and paths made strings: what JSON (and the model) accepts."""
+    and paths made strings: what JSON (and the model) accepts.
+
+    Parameters
+    ----------
+    obj : Any
+        A value, possibly nested in dicts, lists and tuples.
+
+    Returns
+    -------
+    Any
+        The same structure with dict keys made strings, tuples and arrays made lists, numpy
+        booleans, integers and floats made Python ones, NaN and infinities made None and
+        paths made strings; anything else unchanged.
+    """
     if isinstance(obj, dict):
         return {str(k): json_ready(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
