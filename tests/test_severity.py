@@ -169,6 +169,19 @@ def test_camera_angle_unknown_without_a_depth_order() -> None:
     assert measurement_error(VALS, "cva_deg", ctx)["camera_pitch"] == pytest.approx(cva_camera_bias_deg(-25.0))
 
 
+def test_frames_without_hips_give_no_numpy_warning() -> None:
+    """A runner found with the hips out of the picture in some frames is normal input: the
+    camera reading uses the other frames and nothing is printed."""
+    import warnings
+
+    xy, z, vis, det = _side_pose(60, -10.0, +1)
+    xy[:20, list(SK.pair("hip"))] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ctx = ClipContext.from_pose(xy, z, vis, det, SK)
+    assert ctx.camera_pitch_deg == pytest.approx(-10.0, abs=0.5)
+
+
 def test_ear_visibility_counts_missing_frames_as_unseen() -> None:
     xy, z, vis, det = _side_pose(60, 0.0, +1)
     vis[:, [L_EAR, R_EAR]] = 0.9

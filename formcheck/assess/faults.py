@@ -25,6 +25,7 @@ A median within the norm gives no fault record at all.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,8 +164,12 @@ class ClipContext:
         vis = np.nan_to_num(np.asarray(visibility, np.float64)[det], nan=0.0)
         (ls, rs), (le, re) = skeleton.pair("shoulder"), skeleton.pair("ear")
         nose = skeleton.index("nose")
-        shoulder = np.nanmean(p[:, [ls, rs]], axis=1)
-        hip = np.nanmean(p[:, list(skeleton.pair("hip"))], axis=1)
+        # A frame with the runner found but a pair of points missing (hips out of the
+        # picture) is expected: NaN there, no "Mean of empty slice" warning.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            shoulder = np.nanmean(p[:, [ls, rs]], axis=1)
+            hip = np.nanmean(p[:, list(skeleton.pair("hip"))], axis=1)
         torso_f = np.hypot(*(shoulder - hip).T)
         torso = float(np.nanmedian(torso_f)) if np.isfinite(torso_f).any() else float("nan")
         ctx = cls(torso)
