@@ -254,3 +254,28 @@ def test_key_number_colour_is_the_judged_fault_not_the_median_band(forward_head_
         assert head.get_color() == status_color(severity)
     else:
         assert "possible" in head.get_text() and head.get_color() == DARK
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("error", [2.5, 8.4])
+def test_key_number_error_strip_is_the_clips_own(forward_head_dir, tmp_path, error):
+    """The grey strip around the fault threshold is this clip's measurement error (the
+    fault's stated total), not a fixed 5 deg, where the fault was judged."""
+    from matplotlib.patches import Rectangle
+
+    from formcheck.assess.verdict import THRESHOLD_BY_METRIC
+    from formcheck.render.report import LABELS
+
+    folder = tmp_path / "f"
+    shutil.copytree(forward_head_dir, folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    fault = next(f for f in summary["faults"] if f["code"] == "forward_head")
+    fault["evidence"]["measurement_error"]["total"] = error
+    (folder / "summary.json").write_text(json.dumps(summary))
+    fig = build_figures(load_folder(folder))[0]
+    ax = next(a for a in fig.axes if a.get_title() == LABELS["cva_deg"])
+    mild = THRESHOLD_BY_METRIC["cva_deg"].mild
+    spans = [(p.get_x(), p.get_x() + p.get_width()) for p in ax.patches if isinstance(p, Rectangle)]
+    assert (pytest.approx(mild - error), pytest.approx(mild + error)) in spans, spans
+    legend = next(t.get_text() for t in fig.texts if "grey strip" in t.get_text())
+    assert "measurement error" in legend and "5°" not in legend

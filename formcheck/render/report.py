@@ -322,8 +322,10 @@ def _key_rows(data: ReportData) -> list[str]:
 def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float, bottom: float) -> list[Axes]:
     rows = _key_rows(data)
     fig.text(x0, top, "Key numbers", fontsize=12, fontweight="bold", color=DARK, va="top")
-    fig.text(x1, top, "◆ median of the steps   ━ most steps (p10-p90)   grey strip: ±"
-             f"{MEASUREMENT_ERROR_DEG:g}° error   bands: ",
+    # The strip is the clip's own error where its fault was judged (the fault text gives
+    # it), else the typical markerless one.
+    fig.text(x1, top, "◆ median of the steps   ━ most steps (p10-p90)   grey strip: ± measurement error   "
+             "bands: ",
              fontsize=7.5, color=GREY, va="top", ha="right")
     legend_y = top - 0.028
     xs = x1
@@ -365,7 +367,7 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
                  va="center", fontweight="bold" if sev else "normal")
         ax = fig.add_axes((x0 + label_w, y + 0.4 * row_h, x1 - x0 - label_w, 0.45 * row_h))
         bullet(ax, m.get("median"), m.get("p10"), m.get("p90"), th, ref[:2] if ref else None, sev,
-               unit == "deg")
+               unit == "deg", error=_clip_error(data, th) if th is not None else None)
         ax.set_title(label, fontsize=1, alpha=0)  # invisible: lets tests find the row
         axes.append(ax)
     return axes
@@ -375,6 +377,15 @@ def _fault_status(data: ReportData, th: Threshold) -> str | None:
     """The status of ``th``'s fault in the summary (None when it was not judged)."""
     f = next((f for f in data.summary.get("faults") or [] if f.get("code") == th.fault), None)
     return f.get("status", "found") if f else None
+
+
+def _clip_error(data: ReportData, th: Threshold) -> float | None:
+    """This clip's measurement error (one SD, the fault's own total) for ``th``'s metric, when
+    the fault was judged; None otherwise (the typical markerless error is drawn then)."""
+    f = next((f for f in data.summary.get("faults") or [] if f.get("code") == th.fault), None)
+    total = ((f or {}).get("evidence") or {}).get("measurement_error") or {}
+    value = total.get("total")
+    return float(value) if value is not None and value > 0 else None
 
 
 def _judged_severity(data: ReportData, th: Threshold) -> str | None:

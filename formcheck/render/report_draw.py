@@ -160,8 +160,10 @@ def value_range(values: Sequence[float | None], th: Threshold | None = None,
 
 def bullet(ax: Axes, median: float | None, p10: float | None, p90: float | None,
            th: Threshold | None, ref: tuple[float, float] | None, severity: str | None,
-           deg: bool) -> None:
-    """A one-line chart: coloured norm bands, the p10-p90 spread and the median."""
+           deg: bool, error: float | None = None) -> None:
+    """A one-line chart: coloured norm bands, the p10-p90 spread and the median; for an
+    angle, a grey strip of +/- ``error`` (the clip's own, else the typical markerless
+    error) around the fault threshold."""
     lo, hi = value_range([median, p10, p90], th, ref)
     ax.set_xlim(lo, hi)
     ax.set_ylim(-1, 1)
@@ -175,7 +177,8 @@ def bullet(ax: Axes, median: float | None, p10: float | None, p90: float | None,
         shade_zones(ax, th, horizontal=True, alpha=0.35)
         ticks = [th.severe, th.moderate, th.mild]
         if deg:  # the markerless error band around the fault threshold
-            ax.axvspan(th.mild - MEASUREMENT_ERROR_DEG, th.mild + MEASUREMENT_ERROR_DEG, ymin=0.82,
+            half = error if error is not None else MEASUREMENT_ERROR_DEG
+            ax.axvspan(th.mild - half, th.mild + half, ymin=0.82,
                        ymax=1.0, color=GREY, alpha=0.35, lw=0)
     elif ref is not None:
         ax.axvspan(lo, hi, color="#e9ecef", lw=0)
