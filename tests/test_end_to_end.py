@@ -119,12 +119,13 @@ def mirrored(tmp_path_factory: pytest.TempPathFactory) -> dict:
     import numpy as np
 
     from formcheck.pipeline.run import run_analysis
+    from formcheck.synth.render import REPEATABLE_X264  # the same mirror bytes on every run
 
     src = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_forward_head.mp4"
     dst = tmp_path / "mirrored.mp4"
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         s_in = inp.streams.video[0]
-        s_out = out.add_stream("libx264", rate=s_in.average_rate)
+        s_out = out.add_stream("libx264", rate=s_in.average_rate, options=dict(REPEATABLE_X264))
         s_out.width, s_out.height, s_out.pix_fmt = s_in.width, s_in.height, "yuv420p"
         for frame in inp.decode(s_in):
             img = np.ascontiguousarray(frame.to_ndarray(format="rgb24")[:, ::-1])
