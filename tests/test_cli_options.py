@@ -66,6 +66,20 @@ def test_config_file_is_overridden_by_the_options_given(tmp_path: Path) -> None:
     assert (s.height_cm, s.mass_kg, s.report, s.video) == (185.0, 60.0, False, True)
 
 
+@pytest.mark.parametrize("command", ["analyze", "batch"])
+def test_the_config_view_holds_unless_view_is_given(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    """``--view`` not given leaves the config file's view (it used to reset it to auto)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clips").mkdir()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[formcheck]\nview = "side"\n')
+    src = "clips/run.mp4" if command == "analyze" else "clips"
+    assert _settings_of(monkeypatch, [command, src, "--config", str(cfg), "-q"]).view == "side"
+    assert _settings_of(monkeypatch, [command, src, "--config", str(cfg), "--view", "front", "-q"]).view == "front"
+    assert _settings_of(monkeypatch, [command, src, "-q"]).view == "auto"
+
+
 def test_a_bad_value_is_an_input_error() -> None:
     with pytest.raises(InputError, match="height"):
         analysis_settings(height_cm=20.0)

@@ -23,7 +23,8 @@ MassOpt = Annotated[float | None, typer.Option(
     "--mass-kg", help="Runner's body mass: scales the neck-load estimate.")]
 ModelOpt = Annotated[Path | None, typer.Option(
     "--model", help="A Pose Landmarker .task bundle [default: the bundled full model].")]
-ViewOpt = Annotated[str, typer.Option("--view", help="Camera view: auto, side, front or back.")]
+ViewOpt = Annotated[str | None, typer.Option(
+    "--view", help="Camera view: auto, side, front or back [default: the config's, else auto].")]
 SlowMotionOpt = Annotated[float | None, typer.Option(
     "--speed", help="Slow-motion factor: capture fps / playback fps (2 = filmed at 60, played at 30) "
                     "[default: from the file, else 1].")]
