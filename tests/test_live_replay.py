@@ -65,12 +65,22 @@ CLIPS: dict[str, tuple[RunnerSpec, float | None]] = {
 #: Real clips played at their real speed (the slowed-down ones are left out: the live
 #: mode takes time as it comes; so are those where offline withholds the cadence because
 #: step and stride cannot be told: the bystander's occluded treadmill runner, the city
-#: clip). Name -> the stretch (s) over which offline's one period holds: on the grass clip
-#: the runner speeds up (pace 6:30 -> 2:10 per km) and from about 17.5 s offline's
-#: clip-wide period makes it count strides (0.45-0.55 s) where the feet reverse every
-#: 0.28-0.30 s; the live window follows the pace.
+#: clip). Name -> the stretch (s) compared: on the grass clip the runner speeds up (pace
+#: 6:30 -> 2:10 per km, an edit at 17.47 s: about 195 then 235 steps/min), and until
+#: offline followed the pace (stretch by stretch, :func:`formcheck.kinematics.steps.detect_steps`)
+#: it counted strides after 17.5 s; 0-17 s is kept as the stretch both compared on.
 REAL: dict[str, float] = {"treadmill_side_male_garage_portrait_01.mp4": math.inf,
                           "outdoor_side_male_grass_barefoot_pace_portrait_02.mp4": 17.0}
+
+#: Real clips where live and offline do not agree yet, with what was measured.
+REAL_KNOWN: dict[str, str] = {
+    "outdoor_side_male_grass_barefoot_pace_portrait_02.mp4": (
+        "live misses steps the eye sees: over 0-17 s live 44, offline 49 (tolerance 2.45). "
+        "Mid-stances seen frame by frame every 9.5-10.5 frames at 8.5 s (frames 254-296) and "
+        "13.5-14.8 s (405-443); live has no step from frame 253 to 265 nor from 398 to 436 (a "
+        "small bounce there: offline's old clip-wide amplitude test dropped 3 of those steps "
+        "too, and its count matched live's 44 by chance)"),
+}
 
 _cache: dict[str, Comparison] = {}
 
@@ -138,7 +148,9 @@ def test_upright_runner_gets_no_forward_head_cue(name, clip_dir):
 
 @pytest.mark.slow
 @pytest.mark.realclips
-@pytest.mark.parametrize("name", list(REAL))
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=REAL_KNOWN[n])) if n in REAL_KNOWN else n
+    for n in REAL])
 def test_real_clip_live_steps_agree_with_offline(name, clip_dir):
     c = _comparison(name, clip_dir)
     assert c.offline is not None
@@ -151,15 +163,15 @@ def test_real_clip_live_steps_agree_with_offline(name, clip_dir):
 @pytest.mark.slow
 @pytest.mark.realclips
 @pytest.mark.xfail(strict=True, reason=(
-    "offline's one clip-wide period counts strides after the runner speeds up at about 17.5 s: "
-    "57 offline against 60 live (tolerance 2.85); over 0-17 s they agree (live 44, the test "
-    "above). Live had 59 "
-    "until a short window's three-step hip period (1.0-1.07 s at 9-12 s) was taken as one "
-    "step; the step it adds is the last one, at 21.96 s"))
+    "live misses steps: 60 live against 68 offline (tolerance 3.4). Offline follows the "
+    "pace since it is read stretch by stretch (it counted strides after the runner sped up "
+    "at 17.5 s: 57); from 16 s to the end the eye sees 24 mid-stances, offline finds 23 "
+    "(the one at 21.77 s, in the clip's last half second, is lost), live 21. Live also "
+    "misses 5 steps before 17 s (see REAL_KNOWN)"))
 def test_real_grass_clip_whole_clip_count(clip_dir):
-    """Over the whole clip too (a strict xfail while offline counted strides after the runner
-    sped up: 55 offline against 59 live; since the step period is refined from the
-    mid-stances found, offline counts 57)."""
+    """Over the whole clip too (a strict xfail: offline counted strides after the runner
+    sped up, 55 and then 57 against live's 59-60; now that offline follows the pace it is
+    live that counts too few)."""
     c = _comparison("outdoor_side_male_grass_barefoot_pace_portrait_02.mp4", clip_dir)
     assert c.offline is not None
     assert abs(c.live.n_steps - c.offline.n_steps) <= _tolerance(c.offline.n_steps), c.row()

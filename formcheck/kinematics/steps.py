@@ -12,6 +12,11 @@ and highest in flight. Steps are the intervals between successive lowest points.
 3. Mid-stance: one per turn of the phase of the bounce band-passed around the
    step frequency (:func:`_phase_crossings`). Steps with almost no bounce (hands on
    the rails), missing data or an implausible duration are not counted.
+4. A runner who changes pace within the clip (a jog then a sprint, or an edit between
+   the two) is followed stretch by stretch: the period is also read over short sliding
+   windows, and where it leaves the clip-wide band the clip is cut into stretches of
+   steady period, each band-passed around its own (:func:`local_periods`,
+   :func:`period_stretches`).
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ class Steps:
     cadence_spm: float  # 60 / mean duration of the valid steps
 
     kind: str = "steps"  # "steps", or "windows" when no step rhythm was found
+    #: (t_start, t_end, period) of each stretch of steady period (s) where the runner's
+    #: pace changed too much for one clip-wide period; empty when one period held
+    stretches: tuple[tuple[float, float, float], ...] = ()
 
     @property
     def count(self) -> int:
@@ -534,12 +542,239 @@ def refine_period(mid_times: np.ndarray, period: float) -> float:
     return float(np.polyfit(np.arange(seg.size, dtype=np.float64), seg, 1)[0])
 
 
+#: Sliding windows for the local step period (s, hop s): 3 s holds 7 steps at 150
+#: steps/min (4 at 90; the autocorrelation searches periods up to half the window, 1.5 s,
+#: past :data:`MAX_PERIOD_S`), enough for the feet's alternation (:func:`step_period`) to
+#: tell a step from a stride, and short enough that a pace change shows in full windows
+#: on both sides of it (4 s of a new pace at the end of the grass clip).
+LOCAL_WINDOW_S = 3.0
+LOCAL_HOP_S = 0.5
+#: A local period within this ratio of the clip-wide one is followed by the clip-wide band
+#: (:data:`BAND`, 0.7-1.4 of the step frequency, passes a step 15% shorter or longer
+#: almost unchanged, while the stride term at half the frequency stays outside it); a
+#: stretch of steady period is the same: its windows agree within this ratio.
+STEADY_RATIO = 1.15
+#: A local period more than this ratio away from the clip-wide one is not a pace change
+#: but the window taking a stride (2x) or half a step for the step: within one running
+#: clip a runner's cadence stays within about 150-240 steps/min (jog to sprint, 1.6x).
+MAX_PACE_RATIO = 1.6
+#: A stretch needs this many consecutive windows agreeing (1 s of hop, 4 s of footage):
+#: a single window's reading may be a chance peak; a runner's new pace lasts.
+MIN_STRETCH_WINDOWS = 3
+
+
+def local_periods(x: np.ndarray, feet: np.ndarray | None, fps: float,
+                  window_s: float = LOCAL_WINDOW_S, hop_s: float = LOCAL_HOP_S) -> tuple[np.ndarray, np.ndarray]:
+    """The step period (:func:`step_period`) over sliding windows of the bounce.
+
+    Parameters
+    ----------
+    x : (n,) array
+        :func:`bounce_signal`.
+    feet : (n, 2) or (n,) array, or None
+        Left-minus-right ankle position (px); None when unknown.
+    fps : float
+        Frames per second of the series.
+    window_s, hop_s : float
+        Window length and hop, s.
+
+    Returns
+    -------
+    centres : (k,) int array
+        The frame at the centre of each window.
+    periods : (k,) array
+        Step period of each window, s; NaN where no step rhythm shows.
+    """
+    n_win = int(round(window_s * fps))
+    hop = max(1, int(round(hop_s * fps)))
+    starts = np.arange(0, max(len(x) - n_win, -1) + 1, hop)
+    periods = np.full(len(starts), np.nan)
+    for k, a in enumerate(starts):
+        seg = x[a: a + n_win]
+        if np.isfinite(seg).mean() < 0.8:
+            continue
+        f = None if feet is None else feet[a: a + n_win]
+        if f is not None and not np.isfinite(f).any():
+            f = None
+        periods[k] = step_period(seg, f, fps)
+    return starts + n_win // 2, periods
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of steady step period: frames ``[first, last]`` of window centres that
+    agree, and their median period (s)."""
+
+    first: int
+    last: int
+    period: float
+
+
+def _group(centres: np.ndarray, periods: np.ndarray) -> list[Stretch]:
+    """Consecutive readings within :data:`STEADY_RATIO` of their group's median; NaN
+    readings neither join nor break a group."""
+    groups: list[list[int]] = []
+    for k in np.flatnonzero(np.isfinite(periods)):
+        if groups and abs(np.log(periods[k] / np.median(periods[groups[-1]]))) <= np.log(STEADY_RATIO):
+            groups[-1].append(int(k))
+        else:
+            groups.append([int(k)])
+    return [Stretch(int(centres[g[0]]), int(centres[g[-1]]), float(np.median(periods[g]))) for g in groups
+            if len(g) >= MIN_STRETCH_WINDOWS] if groups else []
+
+
+def period_stretches(centres: np.ndarray, periods: np.ndarray, clip_period: float) -> list[Stretch]:
+    """Stretches of steady step period where one clip-wide period does not hold.
+
+    The runner's pace is read from :func:`local_periods`. Readings more than
+    :data:`MAX_PACE_RATIO` from ``clip_period`` are dropped (a window that took a stride
+    or half a step: no runner changes pace that much within a clip). When every reading
+    left lies within :data:`STEADY_RATIO` of ``clip_period``, one period serves the whole
+    clip: the list is empty. Otherwise consecutive readings that agree form stretches;
+    a run of fewer than :data:`MIN_STRETCH_WINDOWS` is dropped, and the grouping is
+    repeated so that the readings on either side of it join again. Fewer than two
+    stretches: empty (one period still serves).
+
+    Parameters
+    ----------
+    centres : (k,) int array
+        Window centre frames (:func:`local_periods`).
+    periods : (k,) array
+        Their step periods, s (NaN where none).
+    clip_period : float
+        The clip-wide step period, s.
+
+    Returns
+    -------
+    list of Stretch
+        In time order; empty when one period holds.
+    """
+    p = np.asarray(periods, dtype=np.float64).copy()
+    with np.errstate(invalid="ignore"):
+        ratio = np.abs(np.log(p / clip_period))
+    p[~(ratio <= np.log(MAX_PACE_RATIO))] = np.nan
+    if not np.isfinite(clip_period) or not (ratio[np.isfinite(p)] > np.log(STEADY_RATIO)).any():
+        return []
+    for _ in range(3):
+        kept = _group(centres, p)
+        keep = np.zeros(len(p), dtype=bool)
+        for st in kept:
+            keep |= (centres >= st.first) & (centres <= st.last)
+        if (np.isfinite(p) == (keep & np.isfinite(p))).all():
+            break
+        p[~keep] = np.nan
+    stretches = _group(centres, p)
+    return stretches if len(stretches) >= 2 else []
+
+
+def _mids_for_period(x: np.ndarray, t: np.ndarray, fps: float, period: float,
+                     span: tuple[float, float] | None = None
+                     ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Mid-stances for one step period: band-pass around it, the phase's turns, then the
+    period refined from the mid-stances found (those within ``span``, s) and the same
+    again around it. Returns the period used, the mid-stance frames, their times and the
+    envelope per frame."""
+    xf = _bandpass(_interp_nans(x), fps, period)
+    mids, mid_times, envelope = _phase_crossings(xf, t, period, fps)
+    # The autocorrelation's period is a whole number of frames (8 frames, 0.333 s, for a
+    # 0.353 s step at 24 fps). Filtering and padding around it bend the first and last
+    # steps, so the period is refined from the mid-stances found and the band-pass and
+    # phase taken again around it.
+    inside = mid_times if span is None else mid_times[(mid_times >= span[0]) & (mid_times <= span[1])]
+    refined = refine_period(inside, period)
+    if np.isfinite(refined) and abs(refined - period) > 0.25 / fps:
+        period = refined
+        xf = _bandpass(_interp_nans(x), fps, period)
+        mids, mid_times, envelope = _phase_crossings(xf, t, period, fps)
+    return period, mids, mid_times, envelope
+
+
+def _irregularity(times: np.ndarray, split: float, before: float, after: float) -> float:
+    """How far the intervals between ``times`` are from the step period they should have
+    (``before`` the split, ``after`` it): the sum of squared log ratios."""
+    d = np.diff(times)
+    if d.size == 0:
+        return 0.0
+    expected = np.where(times[1:] < split, before, after)
+    return float(np.sum(np.log(d / expected) ** 2))
+
+
+def _dedupe(times: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Indices of ``times`` (sorted) keeping none closer than half its period to the last kept."""
+    keep: list[int] = []
+    for k in range(len(times)):
+        if not keep or times[k] - times[keep[-1]] >= 0.5 * period[k]:
+            keep.append(k)
+    return np.asarray(keep, dtype=int)
+
+
+def _stitch(x: np.ndarray, t: np.ndarray, fps: float, stretches: list[Stretch]
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[float, float, float]]]:
+    """Mid-stances of a clip whose pace changes: each stretch's own band-pass and phase,
+    cut over where the rhythm changes.
+
+    Between two stretches lies a gap (the windows there straddle both paces, or read
+    nothing). The cut is put where the mid-stances of the stretch before, followed by
+    those of the stretch after, are most regular (each interval nearest the period of
+    its own side); a mid-stance within half a period of the last one kept is a repeat.
+    Returns frames, times, the envelope and the period per frame, and the stretches as
+    (t_start, t_end, period)."""
+    found = []
+    for k, st in enumerate(stretches):
+        lo = t[0] if k == 0 else t[stretches[k - 1].last]
+        hi = t[-1] if k == len(stretches) - 1 else t[stretches[k + 1].first]
+        found.append(_mids_for_period(x, t, fps, st.period, (lo, hi)))
+    cuts = [t[0]]
+    for k in range(len(stretches) - 1):
+        (pa, _, ta, _), (pb, _, tb, _) = found[k], found[k + 1]
+        ca, cb = t[stretches[k].last], t[stretches[k + 1].first]
+        near_a = ta[(ta >= ca - 2.0 * pa) & (ta <= cb + 2.0 * pb)]
+        near_b = tb[(tb >= ca - 2.0 * pa) & (tb <= cb + 2.0 * pb)]
+        candidates = np.unique(np.concatenate([[ca, cb], near_a[(near_a >= ca) & (near_a <= cb)],
+                                               near_b[(near_b >= ca) & (near_b <= cb)]]))
+        best, best_cost = 0.5 * (ca + cb), np.inf
+        for c in candidates:
+            joined = np.concatenate([near_a[near_a < c], near_b[near_b >= c]])
+            per = np.where(joined < c, pa, pb)
+            joined = joined[_dedupe(joined, per)]
+            cost = _irregularity(joined, c, pa, pb)
+            if cost < best_cost - 1e-12:
+                best, best_cost = float(c), cost
+        cuts.append(best)
+    cuts.append(np.inf)
+    n = len(x)
+    frames, times, periods = [], [], []
+    envelope = np.full(n, np.nan)
+    period_of = np.full(n, np.nan)
+    out_stretches = []
+    for k, (p, m, tm, env) in enumerate(found):
+        sel = (tm >= cuts[k]) & (tm < cuts[k + 1])
+        frames.append(m[sel])
+        times.append(tm[sel])
+        periods.append(np.full(int(sel.sum()), p))
+        rows = (t >= cuts[k]) & (t < cuts[k + 1])
+        envelope[rows] = env[rows]
+        period_of[rows] = p
+        out_stretches.append((float(max(cuts[k], t[0])), float(min(cuts[k + 1], t[-1])), float(p)))
+    f, tm, per = np.concatenate(frames), np.concatenate(times), np.concatenate(periods)
+    keep = _dedupe(tm, per)
+    return f[keep].astype(int), tm[keep], envelope, period_of, out_stretches
+
+
 def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float,
                  feet: np.ndarray | None = None) -> Steps:
     """Find mid-stance instants (lowest hip) and the cadence.
 
     ``feet`` is the left-minus-right ankle position, (n, 2) or one component (n,), used to tell a step
     from a stride. Raises :class:`ClipTooShortError` when no complete step is found.
+
+    One step period serves the clip unless the runner's pace changes too much for it
+    (:func:`period_stretches`, on clips of at least two :data:`LOCAL_WINDOW_S` windows):
+    a band-pass around one period that a sprint at the end of a jog lies at the edge of
+    passes the stride (a left/right difference, which the pose model adds at speed) as
+    strongly as the step, and strides were counted for steps. Each stretch of steady
+    pace then gets its own period, band-pass and phase (:func:`_stitch`), and a step's
+    duration is judged against the period of its own stretch.
 
     Parameters
     ----------
@@ -572,27 +807,42 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
         raise NoRhythmError(
             "no running rhythm found: the clip is too short or the runner's hips are not "
             "visible long enough to see a single complete step")
-    xf = _bandpass(_interp_nans(x), fps, period)
-    mids, mid_times, envelope = _phase_crossings(xf, t, period, fps)
-    # The autocorrelation's period is a whole number of frames (8 frames, 0.333 s, for a
-    # 0.353 s step at 24 fps). Filtering and padding around it bend the first and last
-    # steps, so the period is refined from the mid-stances found and the band-pass and
-    # phase taken again around it.
-    refined = refine_period(mid_times, period)
-    if np.isfinite(refined) and abs(refined - period) > 0.25 / fps:
-        period = refined
-        xf = _bandpass(_interp_nans(x), fps, period)
-        mids, mid_times, envelope = _phase_crossings(xf, t, period, fps)
+    period, mids, mid_times, envelope = _mids_for_period(x, t, fps, period)
+    period_of = np.full(len(x), period)
+    stretches: list[tuple[float, float, float]] = []
+    if len(x) >= 2 * LOCAL_WINDOW_S * fps:
+        centres, local = local_periods(x, feet, fps)
+        found = period_stretches(centres, local, period)
+        if not found and np.isfinite(local).any():
+            # The clip-wide period itself may be wrong where the pace changes: over two
+            # paces the feet's reversal (the step) lies at two lags, so their test is
+            # blurred and the hips' stride may win. The windows' typical pace is then
+            # the reference instead.
+            found = period_stretches(centres, local, float(np.nanmedian(local)))
+        if found:
+            mids, mid_times, envelope, period_of, stretches = _stitch(x, t, fps, found)
     if len(mids) < 2:
         raise ClipTooShortError("the clip is too short for one complete step")
     times = {int(m): float(tm) for m, tm in zip(mids, mid_times, strict=True)}
     durations = np.diff(mid_times)
-    strong = np.nanmedian(envelope[np.isfinite(x)]) if np.isfinite(x).any() else np.nan
+    # A step's bounce is judged against the clip's, or against its own pace's where that
+    # is smaller: the body's vertical oscillation falls as the cadence rises (less
+    # flight time per step), so a sprint's steps after a jog bounce less than the jog's
+    # without being hands-on-the-rails steps.
+    seen = np.isfinite(x)
+    strong = np.full(len(x), np.nanmedian(envelope[seen]) if seen.any() else np.nan)
+    for p in np.unique(period_of[np.isfinite(period_of)]):
+        rows = (period_of == p) & seen
+        if rows.any():
+            strong[period_of == p] = min(strong[0], float(np.nanmedian(envelope[rows])))
     bounds = []
     for a, b, d in zip(mids[:-1], mids[1:], durations, strict=True):
-        ok_time = 0.6 * period <= d <= 1.6 * period
+        # a step across a change of pace may be as short as the shorter period or as
+        # long as the longer one
+        p_lo, p_hi = min(period_of[a], period_of[b]), max(period_of[a], period_of[b])
+        ok_time = 0.6 * p_lo <= d <= 1.6 * p_hi
         seg_env = envelope[a:b]
-        ok_amp = np.isfinite(seg_env).all() and np.median(seg_env) >= 0.3 * strong
+        ok_amp = np.isfinite(seg_env).all() and np.median(seg_env) >= 0.3 * strong[b]
         ok_data = np.isfinite(x[a: b + 1]).mean() >= 0.8
         if ok_time and ok_amp and ok_data:
             bounds.append((int(a), int(b)))
@@ -600,7 +850,8 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
         raise ClipTooShortError("the clip is too short for one complete step")
     valid = np.array([times[b] - times[a] for a, b in bounds])
     peaks = np.asarray(mids)
-    return Steps(peaks.astype(int), bounds, times, period, 60.0 / float(np.mean(valid)))
+    return Steps(peaks.astype(int), bounds, times, period, 60.0 / float(np.mean(valid)),
+                 stretches=tuple(stretches))
 
 
 RUNNING_MAX_CORR = -0.15

@@ -22,7 +22,7 @@ is, frame for frame, the runner of cadence ``C / k`` at ``F`` fps; build it with
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -92,3 +92,65 @@ def pose_series(spec: RunnerSpec, kin: Kinematics | None = None, *, hip_asym: fl
     world = np.full((n, sk.n, 3), np.nan, np.float32)
     return PoseSeries(kin.t.astype(np.float64), xy.astype(np.float32), z, vis, world, video,
                       {"method": "synthetic"}, skeleton=sk)
+
+
+@dataclass(frozen=True)
+class CadenceChange:
+    """A cadence that changes within a clip: ``start_spm`` until ``t0_s``, then linearly to
+    ``end_spm`` at ``t1_s`` (``t1_s == t0_s``: an abrupt change), ``end_spm`` after.
+
+    The runner's motion is the constant-cadence runner's at a warped time: its step
+    phase advances by ``cadence(t) / 60`` steps per second, so each step is a whole
+    step of the runner model, only shorter or longer (:func:`pose_series_changing`).
+    """
+
+    start_spm: float
+    end_spm: float
+    t0_s: float
+    t1_s: float
+
+    def __post_init__(self) -> None:
+        if not (self.start_spm > 0 and self.end_spm > 0 and 0 <= self.t0_s <= self.t1_s):
+            raise ValueError("cadences must be positive and 0 <= t0_s <= t1_s")
+
+    def cadence(self, t: np.ndarray) -> np.ndarray:
+        """Cadence (steps/min) at times ``t`` (s)."""
+        t = np.asarray(t, dtype=np.float64)
+        if self.t1_s == self.t0_s:
+            return np.where(t < self.t0_s, self.start_spm, self.end_spm)
+        u = np.clip((t - self.t0_s) / (self.t1_s - self.t0_s), 0.0, 1.0)
+        return self.start_spm + u * (self.end_spm - self.start_spm)
+
+    def steps(self, t: np.ndarray) -> np.ndarray:
+        """Steps taken from 0 to ``t`` (the integral of the cadence / 60), exactly."""
+        t = np.asarray(t, dtype=np.float64)
+        a = np.minimum(t, self.t0_s)
+        ramp = np.clip(t, self.t0_s, self.t1_s) - self.t0_s
+        after = np.maximum(t - self.t1_s, 0.0)
+        mid = 0.5 * (self.start_spm + self.cadence(self.t0_s + ramp)) * ramp
+        return (self.start_spm * a + mid + self.end_spm * after) / 60.0
+
+    def mid_stances(self, t_end: float) -> np.ndarray:
+        """True mid-stance times (lowest hip) in ``[0, t_end]``: where the step phase of the
+        runner model passes its mid-stance (:func:`formcheck.synth.runner.simulate`)."""
+        from formcheck.synth.runner import _MIDSTANCE
+
+        grid = np.linspace(0.0, t_end, int(t_end * 2000) + 2)
+        phase = self.steps(grid)
+        first = 2.0 * _MIDSTANCE  # the step phase of mid-stance
+        k = np.arange(np.ceil(phase[0] - first), np.floor(phase[-1] - first) + 1)
+        return np.interp(k + first, phase, grid)
+
+
+def pose_series_changing(spec: RunnerSpec, change: CadenceChange, **faults: float | bool | int) -> PoseSeries:
+    """:func:`pose_series` of ``spec``'s runner with the cadence of ``change`` (``spec``'s
+    own cadence is not used). Frame ``i`` shows the runner of cadence ``start_spm`` at the
+    time ``steps(i / fps) * 60 / start_spm``; the series keeps the frame times ``i / fps``.
+    ``faults`` go to :func:`pose_series` (their stride terms follow the warped phase)."""
+    base = replace(spec, cadence_spm=change.start_spm)
+    t = np.arange(base.n_frames) / base.fps
+    warped = change.steps(t) * 60.0 / change.start_spm
+    ps = pose_series(base, simulate(base, times=warped), **faults)  # type: ignore[arg-type]
+    ps.t = t
+    ps.video = ps.video.replace(path=f"synthetic:{change.start_spm:g}->{change.end_spm:g}spm@{spec.fps:g}fps")
+    return ps
