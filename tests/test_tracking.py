@@ -76,3 +76,57 @@ def test_without_colour_position_alone_swaps_them():
     position-only linking (the reason colour is used)."""
     cand, slot_a = side_by_side(0.15, 0.1, colours=False)
     assert identity_swaps(cand, slot_a) > 0
+
+
+# --- the census: how many people are in view, whichever way they face ---------------
+
+class _Landmark:
+    def __init__(self, x: float, y: float) -> None:
+        self.x, self.y, self.z, self.visibility = x, y, 0.0, 0.9
+
+
+class _OneSidedDetector:
+    """A detector that is not mirror-symmetric, like the real one on the treadmill clip
+    with a bystander (both people in its first frame, only one in the mirror image):
+    it sees a person (a bright square) only in the left half of the image."""
+
+    def detect(self, image):
+        rgb = image.numpy_view()
+        h, w = rgb.shape[:2]
+        poses = []
+        for x0 in range(0, w // 2, 10):
+            if rgb[h // 2, x0, 0] > 128:
+                cx, cy = (x0 + 5) / w, 0.5
+                poses.append([_Landmark(cx, cy + (0.2 if i in (23, 24) else -0.2 if i in (11, 12) else 0.0))
+                              for i in range(N_LANDMARKS)])
+        return type("Result", (), {"pose_landmarks": poses, "pose_world_landmarks": []})()
+
+
+def _census(rgb: np.ndarray) -> np.ndarray:
+    import threading
+
+    from formcheck.pose.landmarker import _SharedCounter
+
+    counter = object.__new__(_SharedCounter)  # no model file: the detector above
+    counter._landmarker, counter._lock = _OneSidedDetector(), threading.Lock()
+    return counter.people(rgb)
+
+
+def test_census_counts_the_same_people_in_a_clip_and_its_mirror_image() -> None:
+    pytest.importorskip("mediapipe")
+    rgb = np.zeros((100, 200, 3), np.uint8)
+    rgb[45:55, 40:50] = 255  # a person on the left, seen by the one-sided detector
+    rgb[45:55, 150:160] = 255  # and one on the right, which it misses
+    found, mirrored = _census(rgb), _census(np.ascontiguousarray(rgb[:, ::-1]))
+    assert len(found) == len(mirrored) == 2
+    xs = sorted(float(np.nanmean(p[:, 0])) for p in found)
+    assert xs == pytest.approx([45.0, 155.0], abs=1e-6)  # mapped back to where they stand
+    assert sorted(200.0 - float(np.nanmean(p[:, 0])) for p in mirrored) == pytest.approx(xs, abs=1e-6)
+
+
+def test_census_counts_one_person_once_when_both_images_see_them() -> None:
+    pytest.importorskip("mediapipe")
+    rgb = np.zeros((100, 200, 3), np.uint8)
+    rgb[45:55, 90:100] = 255  # near the middle: the detector sees them in both images
+    rgb[45:55, 100:110] = 255
+    assert len(_census(rgb)) == 1

@@ -5,7 +5,8 @@ Design
 * VIDEO running mode, one landmarker per clip (it keeps tracking state), closed
   explicitly, with strictly increasing integer millisecond timestamps.
 * One streaming pass. A census every 2 s (IMAGE mode, up to ``MAX_PEOPLE`` poses,
-  on the frame already decoded) counts the people in view. While it sees one person
+  on the frame already decoded and on its mirror image, so that the count does not
+  depend on which way the people face) counts the people in view. While it sees one person
   the clip is tracked with ``num_poses=1`` (fastest); once it sees several, every
   frame keeps up to two candidate poses and :mod:`formcheck.pose.selection` links them
   into tracks and picks the runner afterwards.
@@ -161,6 +162,26 @@ class _SharedCounter:
         with self._lock:
             return self._landmarker.detect(image).pose_landmarks or []
 
+    def people(self, rgb: np.ndarray) -> np.ndarray:
+        """The distinct people (P, 33, 2; px of ``rgb``) found in the frame or in its mirror
+        image (mapped back): the count then does not depend on which way anyone faces.
+
+        The detector is not mirror-symmetric: the treadmill clip with a bystander showed
+        both people in its first frame, and its mirror image only the bystander (the
+        runner, bent over the rails, was missed), so the mirror was tracked with one pose
+        for 2 s and lost the runner there. Looking at both images costs one more detection
+        per census (every ``CENSUS_EVERY_S``)."""
+        height, width = rgb.shape[:2]
+        found = PoseFrame.from_mediapipe(self.detect(_mp_image(rgb)), width, height, dtype=np.float64).xy
+        flipped = PoseFrame.from_mediapipe(self.detect(_mp_image(rgb[:, ::-1])), width, height,
+                                           dtype=np.float64).xy
+        flipped[..., 0] = width - flipped[..., 0]  # pixel i of the flip is pixel width - 1 - i
+        people = list(found)
+        for pose in flipped:
+            if not any(_same_person(pose, other) for other in people):
+                people.append(pose)
+        return np.array(people, dtype=np.float64).reshape(-1, N_POINTS, 2)
+
     def close(self) -> None:
         self._landmarker.close()
 
@@ -289,14 +310,11 @@ def _extract_range(
             last_ts = ts
             image = _mp_image(frame.rgb)
             if multi_from is None and i % every == 0:
-                found = counter.detect(image)
+                found = counter.people(frame.rgb)
                 people = len(found)
                 if people == 1 and i > 0 and arrays["count"][i - 1] > 0:
                     # One person found, but is it the one being tracked? If not, two are in view.
-                    tracked = arrays["xy"][i - 1, 0]
-                    other = PoseFrame.from_mediapipe(found[:1], video.width, video.height,
-                                                     dtype=np.float64).xy[0]
-                    if not _same_person(tracked, other):
+                    if not _same_person(arrays["xy"][i - 1, 0], found[0]):
                         people = 2
                 census.append((i, people))
                 if people > 1:
