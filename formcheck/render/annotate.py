@@ -241,10 +241,19 @@ class _RgbBox:
     """``with _RgbBox(yuv, w, h, box) as (rgb, origin)``: the part of an I420 frame inside
     ``box`` (widened to even edges) as an RGB array to draw on; written back on exit."""
 
+    #: Box widths are rounded up to a multiple of this: OpenCV's I420 <-> RGB conversions
+    #: run their vector code on 128-pixel runs of a row and the rest pixel by pixel, which
+    #: made a 350 px wide box cost more than a whole 1280 px frame (4.5x per pixel).
+    WIDTH_STEP = 128
+
     def __init__(self, yuv: np.ndarray, w: int, h: int, box: tuple[int, int, int, int]):
         x0, y0, x1, y1 = box
         self.x0, self.y0 = x0 - x0 % 2, y0 - y0 % 2
         self.x1, self.y1 = min(w, x1 + x1 % 2), min(h, y1 + y1 % 2)
+        wide = -(-(self.x1 - self.x0) // self.WIDTH_STEP) * self.WIDTH_STEP
+        if wide <= w:  # widen to the right, or to the left at the frame's right edge
+            self.x0 = min(self.x0, w - wide)
+            self.x1 = self.x0 + wide
         flat = yuv.reshape(-1)
         n, q = w * h, w * h // 4
         self.planes = (flat[:n].reshape(h, w), flat[n:n + q].reshape(h // 2, w // 2),
