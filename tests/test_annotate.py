@@ -13,7 +13,7 @@ import pytest
 
 from formcheck.assess.norms import THRESHOLDS
 from formcheck.model.settings import Settings
-from formcheck.render.annotate import status_codes, write_annotated_video
+from formcheck.render.annotate import output_size, status_codes, write_annotated_video
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_forward_head.mp4"
 
@@ -86,6 +86,34 @@ def test_source_pixels_are_kept_outside_the_overlay(annotated):
     assert src is not None and out.shape == src.shape
     region = (slice(400, 470), slice(10, 120))  # floor, bottom left corner
     assert np.abs(out[region].astype(int) - src[region].astype(int)).mean() < 6
+
+
+@pytest.mark.slow
+def test_a_size_cap_scales_the_frames_and_the_overlay_with_them(analysis, tmp_path):
+    """Capped at 240 lines, the 640x480 clip is written at 320x240, every frame, and the
+    neck segment is red at the half-scale place of the worst forward-head frame."""
+    path = write_annotated_video(analysis, tmp_path, max_short_side=240)
+    frame = analysis.faults[0].frame
+    info, n, rgb = _decode(path, keep=frame)
+    assert (info["width"], info["height"]) == (320, 240) and n == len(analysis.frames) == 300
+    row = analysis.frames.iloc[frame]
+    x = int(round((row.ear_x + row.shoulder_x) / 4))
+    y = int(round((row.ear_y + row.shoulder_y) / 4))
+    patch = rgb[y - 1: y + 2, x - 1: x + 2].reshape(-1, 3).mean(axis=0)
+    assert patch[0] > 150 and patch[1] < 100 and patch[2] < 100, patch
+
+
+@pytest.mark.parametrize(("size", "cap", "expected"), [
+    ((1280, 720), 720, (1280, 720)),    # 720p: unchanged
+    ((1920, 1080), 720, (1280, 720)),   # 1080p landscape: scaled to 720p
+    ((1080, 1920), 720, (720, 1280)),   # a phone's portrait clip: the shorter side is the width
+    ((3840, 2160), 720, (1280, 720)),   # 4K
+    ((1921, 1081), 0, (1920, 1080)),    # no cap: the odd last row and column are cropped
+    ((641, 481), 720, (640, 480)),      # smaller than the cap: only cropped
+    ((1000, 750), 720, (960, 720)),     # scaled, sides even
+])
+def test_output_size(size, cap, expected):
+    assert output_size(*size, cap) == expected
 
 
 def test_status_codes():

@@ -106,3 +106,24 @@ def test_an_output_flag_marked_not_analysis_stays_out_of_the_fingerprint() -> No
         bases=(Settings,), frozen=True)
     assert with_trc(trc=True).fingerprint() == with_trc().fingerprint()
     assert with_trc(smooth=True).fingerprint() != with_trc().fingerprint()
+
+
+def test_video_size_from_analyze_batch_and_a_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--video-size reaches the settings in both commands, overrides the config file, is
+    refused out of range in one line, and leaves the fingerprint alone (an output size)."""
+    from formcheck.model.settings import Settings
+    from formcheck.render.annotate import MAX_SHORT_SIDE
+
+    assert Settings().video_size == MAX_SHORT_SIDE == 720
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "clips").mkdir()
+    a = _settings_of(monkeypatch, ["analyze", "clips/run.mp4", "--video-size", "480", "-q"])
+    b = _settings_of(monkeypatch, ["batch", "clips", "--video-size", "480", "-q"])
+    assert a.video_size == b.video_size == 480
+    assert a.fingerprint() == Settings().fingerprint()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[formcheck]\nvideo_size = 0\n")
+    assert analysis_settings(cfg).video_size == 0
+    assert analysis_settings(cfg, video_size=1080).video_size == 1080
+    with pytest.raises(InputError, match="--video-size 50 "):
+        analysis_settings(video_size=50)

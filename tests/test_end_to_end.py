@@ -162,7 +162,7 @@ def test_mirrored_clip_keeps_every_severity(mirrored: dict, sample_analyses: dic
 def test_failed_writer_leaves_no_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import formcheck.pipeline.run as pipeline
 
-    def broken_writer(analysis, folder):
+    def broken_writer(analysis, folder, **options):  # options: max_short_side
         (folder / "report.pdf").write_text("half")
         raise OutputError("disk full (simulated)")
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from formcheck.errors import FormcheckError, VideoReadError
-from formcheck.io.video import iter_frames, probe, read_frames
+from formcheck.io.video import iter_frames, iter_i420, probe, read_frames
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_clean.mp4"
 
@@ -56,6 +56,48 @@ def test_rotation_metadata_gives_upright_frames_like_a_player(tmp_path: Path, ro
     ys, xs = np.nonzero(frame[..., 0] > 128)
     ys2, xs2 = np.nonzero(bgr[..., 2] > 128)
     assert abs(ys.mean() - ys2.mean()) < 2 and abs(xs.mean() - xs2.mean()) < 2
+
+
+def _yuv444_clip(path: Path, frames: list) -> Path:
+    """Like ``write_clip`` but yuv444p: not the plain 4:2:0 that ``iter_i420`` passes through."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv444p"
+        for f in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270, "yuv444p"])
+def test_i420_frames_are_the_rgb_frames_upright(tmp_path: Path, rotation: int | str) -> None:
+    """The annotated video's frames (I420, passed through or converted) show what
+    :func:`iter_frames` shows: same size, same place of the marker block, colours within
+    the few levels two BT.601 conversions differ by (x264 keeps the block's edges soft)."""
+    if rotation == "yuv444p":
+        img = np.zeros((48, 96, 3), np.uint8)
+        img[:12, :12] = (255, 0, 0)
+        clip = _yuv444_clip(tmp_path / "c444.mp4", [img] * 6)
+    else:
+        clip = marker_clip(tmp_path / f"rot{rotation}.mp4")
+        if rotation:
+            set_display_rotation(clip, rotation)
+    info = probe(clip)
+    rgbs = [f.rgb for f in iter_frames(info)]
+    yuvs = list(iter_i420(info, prefetch=2))
+    assert len(yuvs) == len(rgbs) == 6
+    for yuv, rgb in zip(yuvs, rgbs, strict=True):
+        assert yuv.dtype == np.uint8 and yuv.shape == (info.height * 3 // 2, info.width)
+        back = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+        ys, xs = np.nonzero(rgb[..., 0] > 128)
+        ys2, xs2 = np.nonzero(back[..., 0] > 128)
+        assert abs(ys.mean() - ys2.mean()) < 1 and abs(xs.mean() - xs2.mean()) < 1
+        if rotation != "yuv444p":  # the same 4:2:0 samples: only the conversion differs
+            assert np.abs(back.astype(int) - rgb).mean() < 2
 
 
 def test_non_ascii_file_name(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ from formcheck.cli.options import (
     QuietOpt,
     SlowMotionOpt,
     VerboseOpt,
+    VideoSizeOpt,
     ViewOpt,
     analysis_settings,
     model_path,
@@ -76,6 +77,7 @@ def analyze(
     view: ViewOpt = None,
     speed: SlowMotionOpt = None,
     no_video: NoVideoOpt = False,
+    video_size: VideoSizeOpt = None,
     no_report: NoReportOpt = False,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -98,7 +100,8 @@ def analyze(
     rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
 
     settings = analysis_settings(config, model=model, view=view, height_cm=height_cm, mass_kg=mass_kg,
-                                 speed=speed, no_video=no_video, no_report=no_report)
+                                 speed=speed, no_video=no_video, no_report=no_report,
+                                 video_size=video_size)
     out_dir = out or default_out_dir(video)
     console = _stderr_console()
     if quiet or not console.is_terminal:
@@ -190,6 +193,7 @@ def batch(
     view: ViewOpt = None,
     speed: SlowMotionOpt = None,
     no_video: NoVideoOpt = False,
+    video_size: VideoSizeOpt = None,
     no_report: NoReportOpt = False,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -215,7 +219,8 @@ def batch(
     rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
 
     settings = analysis_settings(config, model=model, view=view, height_cm=height_cm, mass_kg=mass_kg,
-                                 speed=speed, no_video=no_video, no_report=no_report)
+                                 speed=speed, no_video=no_video, no_report=no_report,
+                                 video_size=video_size)
     console = _stderr_console()
     kwargs: dict[str, Any] = dict(workers=workers, scheduler=scheduler, force=force, pattern=pattern,
                   recursive=recursive)

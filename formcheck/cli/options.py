@@ -30,6 +30,9 @@ SlowMotionOpt = Annotated[float | None, typer.Option(
                     "[default: from the file, else 1].")]
 NoVideoOpt = Annotated[bool, typer.Option("--no-video", help="Do not write annotated.mp4.")]
 NoReportOpt = Annotated[bool, typer.Option("--no-report", help="Do not write report.pdf / report.png.")]
+VideoSizeOpt = Annotated[int | None, typer.Option(
+    "--video-size", help="annotated.mp4's shorter side at most, px; larger clips are scaled down "
+    "(0: the source's size) [default: 720].")]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="TOML file with settings ([formcheck] table).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
@@ -48,7 +51,7 @@ def model_path(model: Path | None) -> str | None:
 def analysis_settings(config: Path | None = None, *, model: Path | None = None, view: str | None = None,
                       height_cm: float | None = None, mass_kg: float | None = None,
                       speed: float | None = None, no_video: bool = False,
-                      no_report: bool = False) -> Settings:
+                      no_report: bool = False, video_size: int | None = None) -> Settings:
     """The settings of an analysis from the shared options.
 
     Parameters
@@ -60,6 +63,8 @@ def analysis_settings(config: Path | None = None, *, model: Path | None = None, 
         the config's (or the default) value.
     no_video, no_report : bool
         ``--no-video``, ``--no-report``.
+    video_size : int or None
+        ``--video-size``; None leaves the config's (or the default) value.
 
     Returns
     -------
@@ -71,7 +76,7 @@ def analysis_settings(config: Path | None = None, *, model: Path | None = None, 
 
     base = read_settings(config) if config else Settings()
     settings = base.replace(model=model_path(model), view=view, height_cm=height_cm, mass_kg=mass_kg,
-                            speed=speed)
+                            speed=speed, video_size=video_size)
     if no_video:
         settings = settings.replace(video=False)
     if no_report:

@@ -15,7 +15,7 @@ import datetime
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -289,11 +289,33 @@ def _upright_rgb(frame: av.VideoFrame, info: VideoMeta) -> np.ndarray:
     return rgb
 
 
+def _upright_i420(frame: av.VideoFrame, info: VideoMeta) -> np.ndarray:
+    """The frame upright as I420 (see :func:`iter_i420`)."""
+    w, h = info.width - info.width % 2, info.height - info.height % 2
+    rot = _rotation_cw(frame)
+    fw, fh = (frame.height, frame.width) if rot in (90, 270) else (frame.width, frame.height)
+    if (frame.format.name == "yuv420p" and frame.color_range != 2  # 2: full ("JPEG") range
+            and frame.width % 2 == 0 and frame.height % 2 == 0 and (fw, fh) == (w, h)):
+        yuv: np.ndarray = frame.to_ndarray(format="yuv420p")  # the decoder's samples, copied
+        if rot not in _ROTATE:
+            return yuv
+        n, q = frame.width * frame.height, frame.width * frame.height // 4
+        flat = yuv.reshape(-1)
+        planes = (flat[:n].reshape(frame.height, frame.width),
+                  flat[n:n + q].reshape(frame.height // 2, frame.width // 2),
+                  flat[n + q:].reshape(frame.height // 2, frame.width // 2))
+        return np.concatenate([cv2.rotate(pl, _ROTATE[rot]).reshape(-1) for pl in planes]).reshape(h * 3 // 2, w)
+    rgb = np.ascontiguousarray(_upright_rgb(frame, info)[:h, :w])
+    return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420))
+
+
 def _decode(info: VideoMeta, stats: DecodeLog | None = None, start_s: float | None = None,
-            end_s: float | None = None) -> Iterator[Frame]:
+            end_s: float | None = None,
+            convert: Callable[[av.VideoFrame, VideoMeta], np.ndarray] = _upright_rgb) -> Iterator[Frame]:
     """Decode frames with ``start_s <= time < end_s`` (the whole clip by default).
 
-    Frame indices count from the first frame yielded."""
+    Frame indices count from the first frame yielded; ``convert`` makes each frame's
+    pixels (upright RGB by default)."""
     path = Path(info.path)
     track = stats is not None  # measure frame changes only for a caller who keeps them
     stats = stats if stats is not None else DecodeLog()
@@ -328,7 +350,7 @@ def _decode(info: VideoMeta, stats: DecodeLog | None = None, start_s: float | No
                     return
                 if track:
                     thumb = luma_thumbnail(frame)
-                rgb = _upright_rgb(frame, info)
+                rgb = convert(frame, info)
                 if track:
                     thumb = thumb if thumb is not None else thumbnail(rgb)
                     stats.change.append(frame_change(prev_thumb, thumb))
@@ -344,7 +366,8 @@ _END = object()
 
 
 def iter_frames(info: VideoMeta, prefetch: int = 0, stats: DecodeLog | None = None,
-                start_s: float | None = None, end_s: float | None = None) -> Iterator[Frame]:
+                start_s: float | None = None, end_s: float | None = None,
+                _convert: Callable[[av.VideoFrame, VideoMeta], np.ndarray] = _upright_rgb) -> Iterator[Frame]:
     """Yield the clip's frames (or those with ``start_s <= time < end_s``) in order as
     upright RGB arrays.
 
@@ -367,7 +390,7 @@ def iter_frames(info: VideoMeta, prefetch: int = 0, stats: DecodeLog | None = No
     Frame
     """
     if prefetch <= 0:
-        yield from _decode(info, stats, start_s, end_s)
+        yield from _decode(info, stats, start_s, end_s, _convert)
         return
     frame_bytes = max(1, info.width * info.height * 3)
     depth = max(2, min(prefetch, PREFETCH_BYTES // frame_bytes))
@@ -376,7 +399,7 @@ def iter_frames(info: VideoMeta, prefetch: int = 0, stats: DecodeLog | None = No
 
     def worker() -> None:
         try:
-            for frame in _decode(info, stats, start_s, end_s):
+            for frame in _decode(info, stats, start_s, end_s, _convert):
                 while not stop.is_set():
                     try:
                         q.put(frame, timeout=0.1)
@@ -403,6 +426,31 @@ def iter_frames(info: VideoMeta, prefetch: int = 0, stats: DecodeLog | None = No
     finally:
         stop.set()
         thread.join(timeout=5)
+
+
+def iter_i420(info: VideoMeta, prefetch: int = 0) -> Iterator[np.ndarray]:
+    """Yield the clip's frames in order, upright, as I420 (planar YUV 4:2:0) arrays.
+
+    For re-encoding (the annotated video) without colour conversions: a plain 8-bit
+    limited-range yuv420p frame (nearly every camera and phone clip) is the decoder's own
+    samples, copied (its rotation applied plane by plane); any other frame is converted
+    from RGB by OpenCV (BT.601).
+
+    Parameters
+    ----------
+    info : VideoMeta
+        The clip (:func:`probe`).
+    prefetch : int
+        Frames decoded ahead in a background thread (0: decode in this thread).
+
+    Yields
+    ------
+    numpy.ndarray
+        (H * 3 / 2, W) uint8: the Y plane (H, W), then U and V (H/2 x W/2 each) packed;
+        W and H are the upright size, cropped to even.
+    """
+    for frame in iter_frames(info, prefetch, _convert=_upright_i420):
+        yield frame.rgb  # the pixels ``_upright_i420`` made
 
 
 def read_frames(info: VideoMeta, indices: list[int],

@@ -52,9 +52,11 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
     analysis = analyze_extracted(extracted, settings)
     writers: list[Callable[[Analysis, Path], Any]] = []
     if settings.video:
+        from functools import partial
+
         from formcheck.render.annotate import write_annotated_video
 
-        writers.append(write_annotated_video)
+        writers.append(partial(write_annotated_video, max_short_side=settings.video_size))
     write_analysis(analysis, out, writers, [_report_writer] if settings.report else [])
     return analysis.result()
 
