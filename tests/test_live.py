@@ -245,6 +245,66 @@ def test_step_detector_finds_each_low_point_with_dropped_frames():
     assert np.abs(err).max() < 1.5 / 30  # the phase of the fundamental: within the sampling gaps
 
 
+def _even_bounce(amp_at=None):
+    """A clean 180 steps/min bounce at 30 fps, 10 s, lowest hip at t = k * period;
+    ``amp_at(t)`` scales it (default 1)."""
+    period = 60 / 180
+    t = np.arange(0, 10, 1 / 30)
+    amp = 0.08 * (amp_at(t) if amp_at else 1.0)
+    return period, t, amp * np.cos(2 * np.pi * t / period)
+
+
+def _lose(monkeypatch, lost=(), weak=()):
+    """Make the window's phase lose the low points at the times ``lost`` (as on real
+    footage where a weak, uneven bounce turns the phase once over two steps), and its
+    envelope cancel (x0.05) over the spans ``weak``, in every analysis."""
+    from formcheck.live import causal
+
+    real = causal._phase_crossings
+
+    def lossy(xf, grid, period, fs):
+        frames, times, env = real(xf, grid, period, fs)
+        keep = np.array([all(abs(tc - tl) > 0.3 * period for tl in lost) for tc in times], dtype=bool)
+        env = env.copy()
+        for a, b in weak:
+            env[(grid >= a) & (grid <= b)] *= 0.05
+        return frames[keep], times[keep], env
+
+    monkeypatch.setattr(causal, "_phase_crossings", lossy)
+
+
+def test_step_detector_counts_two_steps_where_the_phase_lost_a_low_point(monkeypatch):
+    """A gap of two periods between confirmed mid-stances is two steps (MERGED), split
+    evenly; a gap of three is not (runners do not take 1.5-period steps)."""
+    period, t, y = _even_bounce()
+    clean = _detect(t, y)[1]
+    assert all(s.valid for s in clean) and len(clean) == 29  # 30 low points, all confirmed
+    _lose(monkeypatch, lost=[15 * period])
+    steps = _detect(t, y)[1]
+    valid = [s for s in steps if s.valid]
+    assert len(valid) == len(steps) == 29
+    mid = [s.t_end_s for s in valid if abs(s.t_end_s - 15 * period) < 0.5 * period]
+    assert len(mid) == 1 and abs(mid[0] - 15 * period) < 0.1 * period
+    _lose(monkeypatch, lost=[15 * period, 16 * period])
+    steps = _detect(t, y)[1]
+    assert len([s for s in steps if s.valid]) == 26  # 14 -> 17 is not a step
+    assert [round((s.t_end_s - s.t_start_s) / period) for s in steps if not s.valid] == [3]
+
+
+def test_step_detector_counts_a_step_whose_fundamental_cancels_but_whose_hips_bounce(monkeypatch):
+    """The band-passed envelope of a step can cancel while the hips rise and fall by a
+    whole bounce: the step counts on its own excursion (MIN_SWING_RATIO). A step whose
+    hips truly barely move (a fifth of the bounce) still does not."""
+    period, t, y = _even_bounce()
+    _lose(monkeypatch, weak=[(14 * period, 16 * period)])
+    assert all(s.valid for s in _detect(t, y)[1])
+    period, t, y = _even_bounce(lambda t: np.where((t > 12.5 * period) & (t < 17.5 * period), 0.2, 1.0))
+    steps = _detect(t, y)[1]
+    low = [s for s in steps if 13.5 * period < s.t_start_s and s.t_end_s < 16.5 * period]
+    assert len(low) == 2 and not any(s.valid for s in low)
+    assert all(s.valid for s in steps if s.t_end_s < 12 * period or s.t_start_s > 18 * period)
+
+
 def test_step_detector_ignores_wobbles_and_respects_the_minimum_period():
     t = np.arange(0, 5, 1 / 60)
     wobble = 0.001 * np.cos(2 * np.pi * 3 * t)  # a step rhythm, but a bounce under the noise floor
