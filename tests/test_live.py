@@ -400,9 +400,14 @@ def test_paced_source_drops_exactly_what_real_time_would(tiny_clip, cost):
 
 def test_paced_source_on_the_real_clock_takes_the_clip_duration(tiny_clip):
     start = time.monotonic()
-    frames = list(PacedFileSource(tiny_clip))
+    src = PacedFileSource(tiny_clip)
+    frames = list(src)
     elapsed = time.monotonic() - start
-    assert len(frames) == 30 and elapsed >= 29 / 30 - 0.02  # the last frame is due at 29/30 s
+    assert elapsed >= 29 / 30 - 0.02  # the last frame is due at 29/30 s
+    # A frame whose decode came late on a loaded machine is dropped as a camera drops it
+    # (the newest due frame wins); every frame is either handed over or counted dropped.
+    assert src.stats.delivered + src.stats.dropped == 30 and len(frames) == src.stats.delivered
+    assert frames[-1].index == 29
 
 
 def test_file_source_delivers_every_frame(tiny_clip):
