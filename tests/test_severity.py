@@ -361,6 +361,12 @@ MIRROR_KNOWN = {
     "treadmill_side_male_with_bystander_occluder_05.mp4": "forward_head: possible (68.3 [63.5, 73.0], "
     "facing left) vs found (66.2 [61.6, 70.8]); head_pitch_deg 12.2 vs 18.7 against 5.7 (9 vs 11 steps: "
     "the same 9 plus two where he reaches for the rails)",
+    "outdoor_side_male_grass_barefoot_pace_portrait_02.mp4": "form_drift: none in the clip, possible in "
+    "its mirror (waist bend -4.3 -> +4.4 over the thirds, SE 7.9). Since offline follows a change of "
+    "pace (analysis revision 6) the clip finds the pace after the edit at 17.5 s (3 windows of 3 s read "
+    "0.258-0.267 s) and counts 68 steps; in the mirror only 2 of the 4 windows after the edit read a "
+    "rhythm (0.283, 0.258 s; 3 needed), so the last stretch keeps the 0.308 s period and 5 steps after "
+    "the edit are missed (63), whose waist bends make the drift",
 }
 REAL = sorted(p.name for p in SHARED_VIDEOS.glob("*.mp4")) if SHARED_VIDEOS.is_dir() else []
 
