@@ -67,13 +67,11 @@ class _Overlay:
         n = len(fr)
         self.n = n
         self.view = analysis.view.view
-        self.xy = analysis.pose.xy.astype(np.float64)
+        self.xy = analysis.pose.xy  # (n, K, 2) float32; pixel positions are taken per frame (memory)
         sk = analysis.pose.skeleton
         self.edges = sk.edge_indices
         self.level_pairs = (sk.pair("shoulder"), sk.pair("ear"))
         self.details = sk.detail_indices  # face details: too small to read
-        self.ok = np.asarray(np.isfinite(self.xy).all(axis=2))
-        self.pts = np.nan_to_num(self.xy).round().astype(np.int32)
         unit = min(width, height) / 720.0
         self.thick = max(1, int(round(2 * unit)))
         self.line = max(2, int(round(5 * unit)))
@@ -120,8 +118,9 @@ class _Overlay:
         if i >= self.n:
             return
         aa = cv2.LINE_AA
-        ok: np.ndarray = self.ok[i]
-        p: np.ndarray = self.pts[i]
+        xy = self.xy[i].astype(np.float64)
+        ok: np.ndarray = np.isfinite(xy).all(axis=1)
+        p: np.ndarray = np.nan_to_num(xy).round().astype(np.int32)
         for a, b in self.edges:
             if ok[a] and ok[b]:
                 cv2.line(img, tuple(p[a]), tuple(p[b]), BONE, self.thick, aa)
