@@ -658,7 +658,7 @@ def _bars(ax: Axes, x: np.ndarray, heights: np.ndarray, colors: list[str], width
     left, right, top = x[ok] - width / 2, x[ok] + width / 2, heights[ok]
     zero = np.zeros_like(top)
     verts = np.stack([np.c_[left, zero], np.c_[left, top], np.c_[right, top], np.c_[right, zero]], axis=1)
-    bars = PolyCollection(verts, facecolors=[c for c, k in zip(colors, ok, strict=True) if k],
+    bars = PolyCollection(list(verts), facecolors=[c for c, k in zip(colors, ok, strict=True) if k],
                           edgecolors=DARK, linewidths=0.4)
     bars.sticky_edges.y.append(0.0)  # as ax.bar: no margin below the bars' base
     ax.add_collection(bars)
