@@ -39,6 +39,15 @@ def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
+#: Columns of an (n, k) array processed together by the column-wise filters: their
+#: temporaries then take a few columns' memory, not the whole array's, on a long clip.
+COLUMN_BLOCK = 8
+
+
+def _column_blocks(k: int) -> list[slice]:
+    return [slice(j, min(k, j + COLUMN_BLOCK)) for j in range(0, k, COLUMN_BLOCK)]
+
+
 def hampel_mask(x: np.ndarray, window: int, n_sigma: float = 3.0, floor: float = 0.0) -> np.ndarray:
     """Boolean mask of samples that differ from the rolling median by more than
     ``n_sigma`` robust standard deviations (1.4826 * MAD), or ``floor`` if larger.
@@ -60,13 +69,17 @@ def hampel_mask(x: np.ndarray, window: int, n_sigma: float = 3.0, floor: float =
     -------
     (n, k) bool array
     """
-    df = pd.DataFrame(x)
-    roll = df.rolling(window, center=True, min_periods=max(3, window // 2))
-    med = roll.median().to_numpy()
-    mad = (df - med).abs().rolling(window, center=True, min_periods=max(3, window // 2)).median()
-    thresh = np.maximum(n_sigma * 1.4826 * mad.to_numpy(), floor)
-    with np.errstate(invalid="ignore"):
-        return np.abs(x - med) > thresh
+    out = np.zeros(x.shape, bool)
+    for cols in _column_blocks(x.shape[1]):  # columns are independent: a few at a time (memory)
+        part = x[:, cols]
+        df = pd.DataFrame(part)
+        roll = df.rolling(window, center=True, min_periods=max(3, window // 2))
+        med = roll.median().to_numpy()
+        mad = (df - med).abs().rolling(window, center=True, min_periods=max(3, window // 2)).median()
+        thresh = np.maximum(n_sigma * 1.4826 * mad.to_numpy(), floor)
+        with np.errstate(invalid="ignore"):
+            out[:, cols] = np.abs(part - med) > thresh
+    return out
 
 
 def fill_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, int]:
@@ -87,11 +100,13 @@ def fill_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, int]:
     count : int
         Samples filled.
     """
-    df = pd.DataFrame(x)
-    filled = df.interpolate(method="linear", limit_area="inside", axis=0)
+    isnan = np.isnan(x)
+    out = np.array(x, copy=True)
+    for cols in _column_blocks(x.shape[1]):  # columns are independent: a few at a time (memory)
+        if isnan[:, cols].any():
+            out[:, cols] = pd.DataFrame(x[:, cols]).interpolate(method="linear", limit_area="inside",
+                                                                 axis=0).to_numpy()
     # Undo fills in gaps longer than max_gap.
-    isnan = df.isna().to_numpy()
-    out = filled.to_numpy().copy()
     n = 0
     for j in range(x.shape[1]):
         col = isnan[:, j]

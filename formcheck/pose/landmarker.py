@@ -96,7 +96,11 @@ class _Growable:
         return self.n - 1
 
     def finish(self) -> Candidates:
-        a = {k: v[: self.n].copy() for k, v in self.arrays.items()}
+        # Views when little capacity is spare (the usual case: sized from the frame count),
+        # else copies that let the spare rows go; a copy would double the arrays' memory.
+        spare = self.arrays["t"].shape[0] - self.n
+        a = {k: v[: self.n] if spare <= 64 + self.n // 100 else v[: self.n].copy()
+             for k, v in self.arrays.items()}
         return Candidates(a["t"], a["xy"], a["z"], a["vis"], a["world"], a["count"], a["colour"])
 
 

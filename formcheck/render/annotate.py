@@ -78,13 +78,14 @@ class _Overlay:
         n = len(fr)
         self.n = n
         self.view = analysis.view.view
-        self.xy = analysis.pose.xy.astype(np.float64) * np.asarray(scale)
+        # (n, K, 2) float32 as the analysis holds it; the pixel positions (times ``scale``)
+        # are taken per frame (:meth:`_points`), not kept for every frame (memory).
+        self.xy = analysis.pose.xy
+        self.scale = np.asarray(scale, np.float64)
         sk = analysis.pose.skeleton
         self.edges = sk.edge_indices
         self.level_pairs = (sk.pair("shoulder"), sk.pair("ear"))
         self.details = sk.detail_indices  # face details: too small to read
-        self.ok = np.asarray(np.isfinite(self.xy).all(axis=2))
-        self.pts = np.nan_to_num(self.xy).round().astype(np.int32)
         unit = min(width, height) / 720.0
         self.thick = max(1, int(round(2 * unit)))
         self.line = max(2, int(round(5 * unit)))
@@ -149,10 +150,17 @@ class _Overlay:
             with _RgbBox(yuv, w, h, box) as (rgb, origin):
                 self._panel(rgb, i, origin, w, h, texts)
 
+    def _points(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Frame ``i``'s landmarks: which are known (K,) and their pixel positions (K, 2)
+        int32 in the written frame."""
+        xy = self.xy[i].astype(np.float64) * self.scale
+        return np.isfinite(xy).all(axis=1), np.nan_to_num(xy).round().astype(np.int32)
+
     def skeleton_box(self, i: int, w: int, h: int) -> tuple[int, int, int, int] | None:
         """(x0, y0, x1, y1): what :meth:`draw_skeleton` draws on frame ``i`` lies inside
         it (within a ``w`` x ``h`` frame); None when it draws nothing."""
-        p = self.pts[i][self.ok[i]]
+        ok, p = self._points(i)
+        p = p[ok]
         if self.view in ("side", "oblique"):
             p = np.concatenate([p, *[v[1][i][None] for v in self.key.values() if v[0][i]]])
         if not len(p):
@@ -167,8 +175,8 @@ class _Overlay:
         """The skeleton and the posture lines of frame ``i``, on ``img`` whose top left
         corner is at ``origin`` in the frame."""
         aa = cv2.LINE_AA
-        ok: np.ndarray = self.ok[i]
-        p: np.ndarray = self.pts[i] - np.asarray(origin, np.int32)
+        ok, p = self._points(i)
+        p = p - np.asarray(origin, np.int32)
         for a, b in self.edges:
             if ok[a] and ok[b]:
                 cv2.line(img, tuple(p[a]), tuple(p[b]), BONE, self.thick, aa)
