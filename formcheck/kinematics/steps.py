@@ -369,6 +369,15 @@ def _odd_multiple_to_step(bounce: np.ndarray, feet: np.ndarray, fps: float, p: f
 #: its place even when alternate bounces differ; real step-to-step changes of a few
 #: per cent pass.
 BAND = (0.7, 1.4)
+#: A counted step lasts this many step periods, mid-stance to mid-stance: real steps vary
+#: by 10-20% around the period; a shorter one is a second low point within one step, a
+#: longer one two steps run together (or a pause). Offline, live and the period's
+#: refinement judge steps with the same range.
+STEP_DURATION = (0.6, 1.6)
+#: A counted step's bounce (the band-passed envelope over the step) is at least this share
+#: of the typical step's: hands on the rails or a runner standing still keep a rhythm in the
+#: signal's phase but next to no bounce. Offline and live use the same share.
+MIN_BOUNCE_SHARE = 0.3
 
 
 def _whole_periods(period_frames: float, at_least: float, at_most: int) -> int:
@@ -531,7 +540,7 @@ def refine_period(mid_times: np.ndarray, period: float) -> float:
     if tm.size < 4:
         return float("nan")
     d = np.diff(tm)
-    good = (d >= 0.6 * period) & (d <= 1.6 * period)
+    good = (d >= STEP_DURATION[0] * period) & (d <= STEP_DURATION[1] * period)
     runs = true_runs(good)
     if not runs:
         return float("nan")
@@ -840,9 +849,9 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
         # a step across a change of pace may be as short as the shorter period or as
         # long as the longer one
         p_lo, p_hi = min(period_of[a], period_of[b]), max(period_of[a], period_of[b])
-        ok_time = 0.6 * p_lo <= d <= 1.6 * p_hi
+        ok_time = STEP_DURATION[0] * p_lo <= d <= STEP_DURATION[1] * p_hi
         seg_env = envelope[a:b]
-        ok_amp = np.isfinite(seg_env).all() and np.median(seg_env) >= 0.3 * strong[b]
+        ok_amp = np.isfinite(seg_env).all() and np.median(seg_env) >= MIN_BOUNCE_SHARE * strong[b]
         ok_data = np.isfinite(x[a: b + 1]).mean() >= 0.8
         if ok_time and ok_amp and ok_data:
             bounds.append((int(a), int(b)))

@@ -16,7 +16,9 @@ import numpy as np
 
 from formcheck.kinematics.steps import (
     MAX_PERIOD_S,
+    MIN_BOUNCE_SHARE,
     MIN_PERIOD_S,
+    STEP_DURATION,
     _bandpass,
     _interp_nans,
     _lag_correlation,
@@ -128,9 +130,9 @@ MAX_GAP_S = 0.25
 
 #: A step whose fundamental is weak still counts when its hips rise and fall (max - min
 #: of the drift-removed height over the step) by at least this fraction of the window's
-#: typical step: the offline fraction for the envelope (0.3), taken on the raw
+#: typical step: the share the envelope needs (offline too), taken on the raw
 #: excursion. Hands on the rails give next to no excursion and stay out.
-MIN_SWING_RATIO = 0.3
+MIN_SWING_RATIO = MIN_BOUNCE_SHARE
 
 
 def _excursion(x: np.ndarray, grid: np.ndarray, t0: float, t1: float) -> float:
@@ -151,7 +153,7 @@ def _step_excursions(x: np.ndarray, grid: np.ndarray, times: np.ndarray) -> np.n
 #: phase of the short window may turn once over two steps (its low point lost between
 #: two analyses). Offline sees both sides of such a step and keeps it. Each half is then
 #: within 0.8-1.2 periods, the spread of real steps.
-MERGED = (1.6, 2.4)
+MERGED = (STEP_DURATION[1], 2.4)
 
 
 @dataclass(frozen=True)
@@ -309,10 +311,10 @@ class StepDetector:
                 continue
             a, b = np.searchsorted(grid, [prev, tc])
             d = tc - prev
-            ok_time = 0.6 * period <= d <= 1.6 * period
+            ok_time = STEP_DURATION[0] * period <= d <= STEP_DURATION[1] * period
             seg = env[a:b]
             ok_amp = (seg.size > 0 and bool(np.isfinite(seg).all())
-                      and float(np.median(seg)) >= max(0.3 * strong, 0.5 * self.min_bounce))
+                      and float(np.median(seg)) >= max(MIN_BOUNCE_SHARE * strong, 0.5 * self.min_bounce))
             if not ok_amp and seg.size > 0 and bool(np.isfinite(seg).all()):
                 # The envelope is that of the step's fundamental, which cancels where
                 # successive low points are unevenly spaced or a tracking jump rings
