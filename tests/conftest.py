@@ -54,16 +54,17 @@ def real_clip(name: str) -> Path:
     return path
 
 
-def write_clip(path: Path, frames: list, fps: int = 30) -> Path:
-    """Encode RGB frames (H, W, 3 uint8) as an H.264 MP4, the same bytes on every run (see
-    :data:`formcheck.synth.render.REPEATABLE_X264`: tests analyse these clips)."""
+def write_clip(path: Path, frames: list, fps: int = 30, pix_fmt: str = "yuv420p") -> Path:
+    """Encode RGB frames (H, W, 3 uint8) as an H.264 MP4 (``pix_fmt`` samples), the same
+    bytes on every run (see :data:`formcheck.synth.render.REPEATABLE_X264`: tests analyse
+    these clips)."""
     import av
 
     from formcheck.synth.render import REPEATABLE_X264
 
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=fps, options=dict(REPEATABLE_X264))
-        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], pix_fmt
         for f in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
                 out.mux(packet)

@@ -58,21 +58,6 @@ def test_rotation_metadata_gives_upright_frames_like_a_player(tmp_path: Path, ro
     assert abs(ys.mean() - ys2.mean()) < 2 and abs(xs.mean() - xs2.mean()) < 2
 
 
-def _yuv444_clip(path: Path, frames: list) -> Path:
-    """Like ``write_clip`` but yuv444p: not the plain 4:2:0 that ``iter_i420`` passes through."""
-    import av
-
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv444p"
-        for f in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270, "yuv444p"])
 def test_i420_frames_are_the_rgb_frames_upright(tmp_path: Path, rotation: int | str) -> None:
     """The annotated video's frames (I420, passed through or converted) show what
@@ -81,7 +66,7 @@ def test_i420_frames_are_the_rgb_frames_upright(tmp_path: Path, rotation: int | 
     if rotation == "yuv444p":
         img = np.zeros((48, 96, 3), np.uint8)
         img[:12, :12] = (255, 0, 0)
-        clip = _yuv444_clip(tmp_path / "c444.mp4", [img] * 6)
+        clip = write_clip(tmp_path / "c444.mp4", [img] * 6, pix_fmt="yuv444p")  # not passed through
     else:
         clip = marker_clip(tmp_path / f"rot{rotation}.mp4")
         if rotation:
