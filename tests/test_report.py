@@ -250,10 +250,27 @@ def test_key_number_colour_is_the_judged_fault_not_the_median_band(forward_head_
     (folder / "summary.json").write_text(json.dumps(summary))
     fig = build_figures(load_folder(folder))[0]
     head = next(t for t in fig.texts if re.match(r"^\d+°  ·  norm ≥", t.get_text()))
+    # the fault's badge on page 1: its severity in the severity's colour when found; a
+    # possible fault's badge says "POSSIBLE" in grey, whatever its severity
+    from matplotlib.colors import to_rgba
+
+    from formcheck.render.report_draw import GREY, SEV_COLORS
+
+    title = next(t for t in fig.texts if t.get_gid() == "fault:forward_head")
+    badges = [t for t in fig.texts if t.get_text() in {"MILD", "MODERATE", "SEVERE", "POSSIBLE"}]
+    badge = min(badges, key=lambda t: abs(t.get_position()[1] - title.get_position()[1]))
+    assert abs(badge.get_position()[1] - title.get_position()[1]) < 0.02
+    verdict = next(t for t in fig.texts if t.get_gid() == "verdict")
     if status == "found":
         assert head.get_color() == status_color(severity)
+        assert badge.get_text() == severity.upper()
+        assert badge.get_bbox_patch().get_facecolor() == to_rgba(SEV_COLORS[severity])
     else:
         assert "possible" in head.get_text() and head.get_color() == DARK
+        assert badge.get_text() == "POSSIBLE"
+        assert badge.get_bbox_patch().get_facecolor() == to_rgba(GREY)
+        if not any(f.get("status", "found") == "found" for f in summary["faults"]):
+            assert verdict.get_color() == GREY
 
 
 @pytest.mark.slow

@@ -181,7 +181,19 @@ def test_upload_follow_read_compare_download(clips: dict[str, Path], driver, tmp
         from formcheck.web.data import faults as folder_faults
 
         expected = folder_faults(summary.folder)
+        # each fault's badge: its severity when found, "possible" (not coloured as a
+        # severity) when formcheck is not sure; the heading counts only the sure ones
+        sure = [f for f in expected if f.get("status", "found") == "found"]
+        heading = d.find_element(By.ID, "verdict-h").text
+        assert heading.startswith(f"{len(sure)} fault" if sure else "No fault found for sure"), heading
+        assert ("uncertain" in heading) == (len(sure) < len(expected)), heading
         for btn, fault in zip(faults, expected, strict=True):
+            badge = btn.find_element(By.CSS_SELECTOR, ".badge")
+            status = fault.get("status", "found")
+            word = {"found": fault["severity"], "possible": "possible"}.get(status, "unclear")
+            assert badge.text.strip().lower() == word and word in badge.get_attribute("class")
+            prefix = {"possible": "Possibly", "not_measurable": "Cannot tell here"}.get(status)
+            assert prefix is None or prefix in btn.text
             d.execute_script("arguments[0].focus()", btn)
             btn.send_keys(Keys.ENTER)
             wait_until(lambda: not d.execute_script("return document.getElementById('video').seeking"), 10,

@@ -35,6 +35,49 @@ CHECKS = ("forward_head", "waist_lean", "raised_shoulders", "gaze_down", "excess
 
 TITLES = registry.FAULT_TITLES
 
+#: How a fault's title starts when formcheck is not sure of it.
+STATUS_PREFIX = {"found": "", "possible": "Possibly: ", "not_measurable": "Cannot tell here: "}
+
+
+def fault_title(fault: Mapping[str, Any]) -> str:
+    """The fault's name, prefixed with how sure formcheck is when it is not sure.
+
+    Parameters
+    ----------
+    fault : mapping
+        A fault of ``summary.json`` (``code``, ``status``, ``message``).
+
+    Returns
+    -------
+    str
+        e.g. "Head held forward of the shoulders" or "Possibly: looking down".
+    """
+    name = TITLES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
+    prefix = STATUS_PREFIX.get(fault.get("status", "found"), "")
+    return prefix + (name[0].lower() + name[1:] if prefix else name)
+
+
+def fault_badge(fault: Mapping[str, Any]) -> str:
+    """The word on a fault's badge: its severity when the fault is found, else "possible"
+    (or "unclear"): an uncertain fault must not look as certain as a found one, so every
+    renderer shows it without its severity's colour (the severity is in its checklist line).
+
+    Parameters
+    ----------
+    fault : mapping
+        A fault of ``summary.json`` (``severity``, ``status``).
+
+    Returns
+    -------
+    str
+        "mild", "moderate" or "severe" when found; "possible" or "unclear" otherwise.
+    """
+    status = fault.get("status", "found")
+    if status == "found":
+        return str(fault["severity"])
+    return "possible" if status == "possible" else "unclear"
+
+
 #: Metrics whose drift is shown but has no limit (front/back view).
 SHOWN_DRIFT = ("left_shoulder_elevation_torso", "right_shoulder_elevation_torso",
                "shoulder_tilt_deg", "head_tilt_deg")

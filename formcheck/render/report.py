@@ -34,7 +34,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from formcheck.assess.faults import MESSAGES
+from formcheck.assess import verdict as verdict_rules
 from formcheck.assess.norms import (
     ADVICE,
     MEASUREMENT_ERROR_DEG,
@@ -44,7 +44,12 @@ from formcheck.assess.norms import (
     WHOLE_BODY_LEAN_MAX_BEND,
     Threshold,
 )
-from formcheck.assess.verdict import SHOWN_DRIFT, SUMMARY_UPGRADES, THRESHOLD_BY_METRIC
+from formcheck.assess.verdict import (
+    SHOWN_DRIFT,
+    SUMMARY_UPGRADES,
+    THRESHOLD_BY_METRIC,
+    fault_title,
+)
 from formcheck.io.folder import read_analysis
 from formcheck.model import registry
 from formcheck.model.results import AnalysisResult
@@ -188,14 +193,10 @@ def bounce_metric(data: ReportData) -> str:
     return "vertical_oscillation_cm" if cm.get("measurable") else "vertical_oscillation_torso"
 
 
-STATUS_PREFIX = {"found": "", "possible": "Possibly: ", "not_measurable": "Cannot tell here: "}
-
-
-def fault_title(fault: dict[str, Any]) -> str:
-    """The fault's name, prefixed with how sure formcheck is when it is not sure."""
-    name = MESSAGES.get(fault.get("code", ""), str(fault.get("message", "")).split(":")[0])
-    prefix = STATUS_PREFIX.get(fault.get("status", "found"), "")
-    return prefix + (name[0].lower() + name[1:] if prefix else name)
+def fault_badge(fault: dict[str, Any]) -> tuple[str, str]:
+    """The badge beside a fault: (word, colour); grey unless the fault is found."""
+    word = verdict_rules.fault_badge(fault)
+    return word, SEV_COLORS.get(word, GREY)
 
 
 def evidence_text(fault: dict[str, Any]) -> str:
@@ -421,12 +422,14 @@ def build_summary_page(data: ReportData, pages: int = 1) -> Figure:
         unsure = len(faults) - n
         head = (f"{n} form fault{'s' if n != 1 else ''} found" if n else "No form fault found for sure") + \
             (f", {unsure} uncertain" if unsure else "")
+        first_found = next((f for f in s["faults"] if f.get("status", "found") == "found"), None)
         blocks.append(Block(head, 15, "bold",
-                            SEV_COLORS[faults[0]["severity"]], gap_after=0.2, gid="verdict"))
+                            SEV_COLORS[first_found["severity"]] if first_found else GREY,
+                            gap_after=0.2, gid="verdict"))
         blocks.append(Block("Most important first. Change one thing at a time.", 9, color=GREY,
                             style="italic", gap_after=0.9))
         for f, raw in zip(faults, s["faults"], strict=True):
-            blocks.append(Block(f["title"], 11, "bold", badge=(f["severity"], SEV_COLORS[f["severity"]]),
+            blocks.append(Block(f["title"], 11, "bold", badge=fault_badge(raw),
                                 gap_after=0.25, gid=f"fault:{f['code']}"))
             blocks.append(Block("Change: " + f["change"], 9.5, indent_in=TextColumn.BADGE_IN, gap_after=0.2))
             blocks.append(Block(evidence_text(raw), 8, color=GREY, indent_in=TextColumn.BADGE_IN,
@@ -738,7 +741,7 @@ def build_advice_page(data: ReportData, page: int, pages: int) -> Figure:
     left: list[Block] = [Block("Drills and cues for what was found", 12, "bold", gap_after=0.6)]
     if faults:
         for f in faults:
-            left.append(Block(fault_title(f), 11.5, "bold", badge=(f["severity"], SEV_COLORS[f["severity"]]),
+            left.append(Block(fault_title(f), 11.5, "bold", badge=fault_badge(f),
                               gap_after=0.3))
             if f["code"] in WHY:
                 left.append(Block(WHY[f["code"]], 9.5, color="#495057", style="italic",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.assess.norms import THRESHOLDS
+from formcheck.assess.verdict import fault_badge, fault_title
 from formcheck.model import registry
 
 #: Metrics drawn on the session timeline (per frame, from frames.csv), in menu order.
@@ -116,7 +117,9 @@ def faults(folder: Path) -> list[dict[str, Any]]:
     for f in summary(folder).get("faults", []):
         ev = f.get("evidence") or {}
         worst = ev.get("worst") or {}
-        out.append({**f, "seek_s": worst.get("time_s"), "seek_frame": worst.get("frame"),
+        out.append({**f, "title": fault_title(f), "badge": fault_badge(f),
+                    "sure": f.get("status", "found") == "found",
+                    "seek_s": worst.get("time_s"), "seek_frame": worst.get("frame"),
                     "norm": norm_bands(ev.get("metric", ""))})
     return out
 
