@@ -205,7 +205,9 @@ class StepDetector:
     * **Start-up.** Nothing can be said before :data:`MIN_WINDOW_S` of history; then
       the low points already in the window are confirmed at once (none are lost), but
       the frames before the view was decided never reach the detector: **at most one
-      step fewer at the start**.
+      step fewer at the start**. A rhythm (at start-up and after any analysis without
+      one) counts once two successive analyses found it (:data:`MIN_RHYTHM_ANALYSES`):
+      0.1 s later, no step lost.
     * **The period is local** (the last 6 s, not the whole clip) and the offline
       amplitude test compares a step with the window's bounce, not the clip's: a
       runner who keeps a steady rhythm gets the same steps; a pace change is followed
