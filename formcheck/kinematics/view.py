@@ -304,7 +304,7 @@ def estimate_yaw(series: PoseSeries) -> tuple[float, float, dict[str, Any]]:
     if the head (world nose direction, else the image head cue) points more than 90 deg
     away from it, the left/right labels are taken as swapped and the axis turned by 180
     deg (the nose is where the face is; the labels are what the model guessed). Without
-    world landmarks, the image head cue alone.
+    world landmarks, the image head cue alone (:func:`combine_yaw_cues`).
 
     Parameters
     ----------
@@ -327,6 +327,25 @@ def estimate_yaw(series: PoseSeries) -> tuple[float, float, dict[str, Any]]:
     head_w[~det] = np.nan
     head_i = head_image_yaw(series.xy, series.skeleton)
     head_i[~det] = np.nan
+    return combine_yaw_cues(axis, head_w, head_i)
+
+
+def combine_yaw_cues(axis: np.ndarray, head_w: np.ndarray,
+                     head_i: np.ndarray) -> tuple[float, float, dict[str, Any]]:
+    """The yaw of a set of frames from their per-frame cues (the rule of :func:`estimate_yaw`,
+    which the live mode applies to a sliding window of frames).
+
+    Parameters
+    ----------
+    axis, head_w, head_i : (n,) arrays
+        Per-frame yaw (deg) from :func:`body_axis_yaw`, :func:`head_world_yaw` and
+        :func:`head_image_yaw`; NaN where a frame lacks the cue.
+
+    Returns
+    -------
+    yaw, spread, cues
+        As :func:`estimate_yaw`.
+    """
     a_m, a_sd, a_n = circular_stats(axis)
     hw_m, hw_sd, hw_n = circular_stats(head_w)
     hi_m, hi_sd, hi_n = circular_stats(head_i)
@@ -382,6 +401,30 @@ def _oblique_needs_the_image(yaw: float, sd: float, view: str, facing: str | Non
     return float(img_yaw), float(img.get("sd_deg") or float("nan")), i_view, i_facing, i_sign
 
 
+def classify_cues(yaw: float, sd: float, cues: dict[str, Any]
+                  ) -> tuple[float, float, str, str | None, int, dict[str, Any]]:
+    """The view of a yaw from :func:`combine_yaw_cues`: :func:`classify_yaw`, and an oblique
+    view read from the world landmarks stands only where the image agrees
+    (:func:`_oblique_needs_the_image`). The rule of :func:`detect_view`, which the live
+    mode applies to a sliding window of frames.
+
+    Parameters
+    ----------
+    yaw, sd, cues
+        From :func:`combine_yaw_cues` (or :func:`estimate_yaw`); ``cues`` is updated.
+
+    Returns
+    -------
+    yaw, sd, view, facing, facing_sign, cues
+        The yaw and spread the view was read from, the view, the facing ("left", "right"
+        or None) and its sign, and the cues.
+    """
+    view, facing, sign = classify_yaw(yaw)
+    if view == "oblique" and cues.get("used") == "body_axis_world":
+        yaw, sd, view, facing, sign = _oblique_needs_the_image(yaw, sd, view, facing, sign, cues)
+    return yaw, sd, view, facing, sign, cues
+
+
 def detect_view(series: PoseSeries, forced: str = "auto") -> ViewResult:
     """Classify the clip's view from the body's yaw; facing for side and oblique views.
 
@@ -401,10 +444,7 @@ def detect_view(series: PoseSeries, forced: str = "auto") -> ViewResult:
     ViewResult
     """
     ratio = width_ratio(series)
-    yaw, sd, cues = estimate_yaw(series)
-    view, facing, sign = classify_yaw(yaw)
-    if view == "oblique" and cues.get("used") == "body_axis_world":
-        yaw, sd, view, facing, sign = _oblique_needs_the_image(yaw, sd, view, facing, sign, cues)
+    yaw, sd, view, facing, sign, cues = classify_cues(*estimate_yaw(series))
     method = "detected"
     if forced != "auto":
         method = "given"

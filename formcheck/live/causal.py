@@ -124,6 +124,16 @@ MIN_BOUNCE_TORSO = 0.003
 #: detector asks for 0.3, after one step or one stride (a small bounce with a left/right
 #: difference repeats better after a stride). A running bounce repeats at 0.5-0.95.
 MIN_RHYTHM_CORR = 0.3
+#: A rhythm counts only once this many successive analyses (:data:`REDO_S` apart) have
+#: found one. The window moves by 0.1 s between two analyses (2% of its samples): a
+#: runner's rhythm is found again, a chance peak of the autocorrelation over pose jitter
+#: is not. Measured on real footage (issue 19): on the lab treadmill clip (slowed down
+#: about 10x, one real step every ~3 s of playback, the hips moving 0.25 px a frame) a
+#: single analysis at 26.16 s took the jitter for a 0.27 s rhythm (bounce 0.0035 torso
+#: lengths, just over :data:`MIN_BOUNCE_TORSO`) and confirmed 19 "steps" back to 20.2 s at
+#: once; the analyses before and after found none. A real rhythm costs 0.1 s of delay
+#: here, no step (the low points stay in the window and are confirmed at the next one).
+MIN_RHYTHM_ANALYSES = 2
 #: Sample gaps longer than this are not bridged (as offline: ``Settings.max_gap_s``).
 MAX_GAP_S = 0.25
 
@@ -195,7 +205,9 @@ class StepDetector:
     * **Start-up.** Nothing can be said before :data:`MIN_WINDOW_S` of history; then
       the low points already in the window are confirmed at once (none are lost), but
       the frames before the view was decided never reach the detector: **at most one
-      step fewer at the start**.
+      step fewer at the start**. A rhythm (at start-up and after any analysis without
+      one) counts once two successive analyses found it (:data:`MIN_RHYTHM_ANALYSES`):
+      0.1 s later, no step lost.
     * **The period is local** (the last 6 s, not the whole clip) and the offline
       amplitude test compares a step with the window's bounce, not the clip's: a
       runner who keeps a steady rhythm gets the same steps; a pace change is followed
@@ -228,6 +240,7 @@ class StepDetector:
         self._last_redo = -math.inf
         self.period_s = math.nan
         self.bounce = math.nan  # median peak-to-peak bounce over the window (torso lengths)
+        self._rhythm_runs = 0  # successive analyses that found a rhythm
         self.mids: list[float] = []
 
     def reset(self) -> None:
@@ -291,7 +304,11 @@ class StepDetector:
         self.period_s = period
         if not np.isfinite(period):
             self.bounce = math.nan
+            self._rhythm_runs = 0
             return []
+        self._rhythm_runs += 1
+        if self._rhythm_runs < MIN_RHYTHM_ANALYSES:
+            return []  # not yet found twice (see MIN_RHYTHM_ANALYSES)
         xf = _bandpass(_interp_nans(x), fs, period)
         xf[gap] = np.nan
         _frames, times, env = _phase_crossings(xf, grid, period, fs)

@@ -9,9 +9,10 @@ when a step is confirmed, its posture values (defined as in the offline step tab
 :mod:`formcheck.assess.norms`).
 
 The view and the facing direction are decided from the last few seconds of frames
-(the offline rules, applied to a sliding window). Posture cues need a side view;
-in another view the frames are still shown and recorded, with a status line saying why
-there are no cues.
+(the offline rules, applied to a sliding window: see :meth:`LivePipeline._view`).
+Posture cues need a side or oblique view (oblique: forward offsets stretched by
+``1 / |cos yaw|``, as offline); in a front or back view the frames are still shown and
+recorded, with a status line saying why there are no cues.
 """
 
 from __future__ import annotations
@@ -27,7 +28,15 @@ import numpy as np
 
 from formcheck.assess.norms import TORSO_HEIGHT_FRACTION
 from formcheck.kinematics.metrics import body_points, side_view_frame_metrics
-from formcheck.kinematics.view import circular_stats, classify_yaw, head_image_yaw
+from formcheck.kinematics.view import (
+    body_axis_yaw,
+    classify_cues,
+    combine_yaw_cues,
+    head_image_yaw,
+    head_world_yaw,
+    midpoints,
+    stretch_forward,
+)
 from formcheck.live.causal import DetectedStep, OneEuroFilter, StepDetector
 from formcheck.live.cues import Cue, CueEngine, judge, step_states, threshold_for
 from formcheck.model import registry
@@ -38,10 +47,16 @@ from formcheck.pose.stream import PoseSample
 
 #: Per-step values taken as the median over the step's frames (as offline).
 MEDIAN_METRICS = registry.SIDE_STEP_MEDIANS
-#: The view and facing are decided over this many recent frames with a runner.
+#: The view and facing are decided over this many recent frames with a runner (2 s at
+#: 30 processed frames/s, 6 s at the slowest rate the step detector works with): long
+#: enough for the trunk's counter-rotation over a stride to average out of the body-axis
+#: yaw (offline averages it over the whole clip), short enough to follow a runner who
+#: turns (a camera that tracks a runner going past it sees the front first, then the side).
 WINDOW_FRAMES = 60
 #: At least this many frames with a runner before the view is decided.
 MIN_VIEW_FRAMES = 10
+#: The views whose sagittal angles are measured (oblique after the stretch), as offline.
+SAGITTAL = ("side", "oblique")
 
 PoseFn = Callable[[np.ndarray, float], PoseSample]
 
@@ -106,7 +121,7 @@ def why_no_steps(recent: list[tuple[float, bool, str, float]], frame_height: int
     found = [r for r in recent if r[1]]
     if len(found) < 0.5 * len(recent):
         return "no runner in view (or too small or dark to be found)"
-    side = [r for r in found if r[2] == "side"]
+    side = [r for r in found if r[2] in SAGITTAL]
     if len(side) < 0.5 * len(found):
         return "not a side view (film the runner from the side)"
     torso = [r[3] for r in side if math.isfinite(r[3])]
@@ -152,7 +167,7 @@ class FrameResult:
     xy: np.ndarray | None  # (K, 2) smoothed landmarks, px; None without a runner
     visibility: np.ndarray | None
     status: str
-    view: str  # "side", "not side", "unknown"
+    view: str  # "side", "oblique", "front", "back", "unknown" (see LivePipeline._view)
     facing: int
     metrics: dict[str, float] = field(default_factory=dict)
     line: str | None = None
@@ -231,7 +246,9 @@ class LivePipeline:
         self.smoother = smoother or OneEuroFilter()
         self.steps = StepDetector()
         self._video = VideoMeta("live", 30.0, 1, 0, 0)
-        self._yaw: deque[float] = deque(maxlen=WINDOW_FRAMES)  # head yaw from the image (deg)
+        # per frame with a runner: (body-axis yaw from the world landmarks, head yaw from
+        # the world landmarks, head yaw from the image), deg, NaN where a cue is missing
+        self._yaw: deque[tuple[float, float, float]] = deque(maxlen=WINDOW_FRAMES)
         self._torso: deque[float] = deque(maxlen=WINDOW_FRAMES)
         self._rows: list[_Row] = []
         self._last_mid: float | None = None
@@ -246,17 +263,38 @@ class LivePipeline:
         self._slow_said = -math.inf  # when the too-slow notice was last given
 
     # -- view and facing over a sliding window (the offline rules)
-    def _view(self, xy: np.ndarray, skeleton: Skeleton) -> tuple[str, int]:
-        """The offline view rule without world landmarks (:func:`formcheck.kinematics.view.
-        estimate_yaw`'s image cue: ear separation against the nose's offset), over the
-        window's frames: "side" with its facing sign, else "not side" or "unknown"."""
-        yaw = float(head_image_yaw(xy[None], skeleton)[0])
-        if math.isfinite(yaw):
-            self._yaw.append(yaw)
+    def _view(self, sample: PoseSample) -> tuple[str, int, float]:
+        """The view, its facing sign and ``|cos yaw|`` from the window's frames: the offline
+        rule itself (:func:`formcheck.kinematics.view.combine_yaw_cues` and
+        :func:`~formcheck.kinematics.view.classify_cues`, as ``detect_view`` applies them
+        to the whole clip): the body axis from the world landmarks, turned by 180 deg where
+        the head points the other way; an oblique reading of it stands only where the image
+        head cue is not side; without world landmarks (a pose function that gives none)
+        the image head cue alone.
+
+        Differences from offline, each from having no future frames: the window holds the
+        last :data:`WINDOW_FRAMES` frames, not the whole clip, so a runner who turns is
+        classed by where they face now (offline: by the clip's mean, which can read side
+        on a clip whose first seconds face the camera), and the first
+        :data:`MIN_VIEW_FRAMES` frames are "unknown". The landmarks are the model's raw
+        ones (offline: cleaned, every frame of the selected runner).
+        """
+        sk = sample.skeleton
+        xy = np.asarray(sample.xy, dtype=np.float64)[None]
+        if sample.world is not None:
+            world = np.asarray(sample.world, dtype=np.float64)[None]
+            axis, head_w = float(body_axis_yaw(world, sk)[0]), float(head_world_yaw(world, sk)[0])
+        else:
+            axis = head_w = math.nan
+        cues = (axis, head_w, float(head_image_yaw(xy, sk)[0]))
+        if any(math.isfinite(c) for c in cues):
+            self._yaw.append(cues)
         if len(self._yaw) < MIN_VIEW_FRAMES:
-            return "unknown", 0
-        view, _facing, sign = classify_yaw(circular_stats(np.asarray(self._yaw))[0])
-        return ("side", sign) if view == "side" else ("not side", 0)
+            return "unknown", 0, 1.0
+        a = np.asarray(self._yaw)
+        yaw, _sd, view, _facing, sign, _cues = classify_cues(*combine_yaw_cues(a[:, 0], a[:, 1], a[:, 2]))
+        cos = abs(math.cos(math.radians(yaw))) if math.isfinite(yaw) else 1.0
+        return view, sign, cos
 
     def process(self, frame: Any) -> FrameResult:
         """One frame (anything with ``index``, ``time_s``, ``rgb``, ``captured_s``)."""
@@ -271,7 +309,7 @@ class LivePipeline:
             sk = sample.skeleton
             xy = np.array(sample.xy, dtype=np.float64)
             xy[sample.visibility < self.min_visibility] = np.nan
-            raw_view, s = self._view(np.asarray(sample.xy, dtype=np.float64), sk)
+            raw_view, s, cos_yaw = self._view(sample)
             shoulders, hips = list(sk.pair("shoulder")), list(sk.pair("hip"))
             sh = np.nanmean(xy[shoulders], axis=0) if np.isfinite(
                 xy[shoulders, 0]).any() else np.full(2, np.nan)
@@ -289,7 +327,9 @@ class LivePipeline:
                                 res.visibility[None].astype(np.float32),
                                 np.full((1, sk.n, 3), np.nan, np.float32), self._video, skeleton=sk)
             pts = body_points(series)
-            if raw_view == "side" and s != 0:
+            if raw_view == "oblique":  # both sides in view: as offline (analysis._per_frame_table)
+                pts = stretch_forward(midpoints(series, pts), cos_yaw)
+            if raw_view in SAGITTAL and s != 0:
                 m = {k: _one(v) for k, v in side_view_frame_metrics(pts, s).items()}
                 res.metrics = m
                 res.status = "tracking"

@@ -28,11 +28,14 @@ from formcheck.pose.blazepose import N_POINTS, SKELETON, PoseFrame, create_landm
 @dataclass(frozen=True)
 class PoseSample:
     """One frame's pose: ``xy`` (K, 2) pixels (NaN when nobody was found),
-    ``visibility`` (K,) in [0, 1]; the K points of ``skeleton`` (the backend's)."""
+    ``visibility`` (K,) in [0, 1]; the K points of ``skeleton`` (the backend's);
+    ``world`` (K, 3) the model's world landmarks (m, hips at the origin), None where the
+    backend gives none (the live view decision then uses the image alone)."""
 
     xy: np.ndarray
     visibility: np.ndarray
     skeleton: Skeleton = SKELETON
+    world: np.ndarray | None = None
 
     @classmethod
     def missing(cls) -> PoseSample:
@@ -43,7 +46,7 @@ class PoseSample:
         """The first pose of ``frame`` (missing when it holds none)."""
         if not len(frame):
             return cls.missing()
-        return cls(frame.xy[0], frame.visibility[0])
+        return cls(frame.xy[0], frame.visibility[0], world=frame.world[0])
 
     @property
     def found(self) -> bool:
