@@ -177,9 +177,10 @@ class _SharedCounter:
         with self._lock:
             return self._landmarker.detect(image).pose_landmarks or []
 
-    def people(self, rgb: np.ndarray) -> np.ndarray:
+    def people(self, rgb: np.ndarray, image=None) -> np.ndarray:
         """The distinct people (P, 33, 2; px of ``rgb``) found in the frame or in its mirror
         image (mapped back): the count then does not depend on which way anyone faces.
+        ``image``: ``rgb`` already wrapped by :func:`~formcheck.pose.blazepose.mp_image`.
 
         The detector is not mirror-symmetric: the treadmill clip with a bystander showed
         both people in its first frame, and its mirror image only the bystander (the
@@ -187,7 +188,8 @@ class _SharedCounter:
         for 2 s and lost the runner there. Looking at both images costs one more detection
         per census (every ``CENSUS_EVERY_S``)."""
         height, width = rgb.shape[:2]
-        found = PoseFrame.from_mediapipe(self.detect(_mp_image(rgb)), width, height, dtype=np.float64).xy
+        found = PoseFrame.from_mediapipe(self.detect(image if image is not None else _mp_image(rgb)),
+                                         width, height, dtype=np.float64).xy
         # cv2.flip: the same pixels as rgb[:, ::-1] made contiguous, at a fraction of numpy's
         # cost for a negative-stride copy (19 ms for a 720p frame on a loaded machine).
         flipped = PoseFrame.from_mediapipe(self.detect(_mp_image(cv2.flip(rgb, 1))), width, height,
@@ -325,9 +327,10 @@ def _extract_range(
             arrays["t"][i] = frame.time_s
             ts = max(int(round(frame.time_s * 1000.0)), last_ts + 1)
             last_ts = ts
-            image = _mp_image(frame.rgb)
+            image = None  # the frame as MediaPipe's image (a copy), made once if needed
             if multi_from is None and i % every == 0:
-                found = counter.people(frame.rgb)
+                image = _mp_image(frame.rgb)
+                found = counter.people(frame.rgb, image)
                 people = len(found)
                 if people == 1 and i > 0 and arrays["count"][i - 1] > 0:
                     # One person found, but is it the one being tracked? If not, two are in view.
@@ -342,6 +345,8 @@ def _extract_range(
                         zoom.close()
                         zoom = None
             if zoom is None:
+                if image is None:
+                    image = _mp_image(frame.rgb)
                 n = _fill(arrays, i, tracker.detect_for_video(image, ts), video.width, video.height,
                           rgb=frame.rgb)
                 lost = 0 if n else lost + 1
