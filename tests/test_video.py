@@ -162,3 +162,21 @@ def test_luma_thumbnail_reads_grey_levels_like_the_rgb_thumbnail() -> None:
         assert thumb is not None and thumb.shape == (18, 32)
         assert np.max(np.abs(thumb - thumbnail(rgb))) <= 255 / 219 + 1.0, fmt
     assert luma_thumbnail(frame) is None  # no luma plane: the caller falls back to the RGB one
+
+
+@pytest.mark.parametrize("height,width", [(720, 1280), (1080, 1920), (2160, 3840), (360, 640), (54, 96),
+                                          (480, 640), (36, 64), (1280, 720)])
+def test_area_shrink_is_opencvs_area_resize(height: int, width: int) -> None:
+    """The frame-change thumbnail's block averages are OpenCV's INTER_AREA numbers exactly
+    (a repeated frame is judged on them, so a faster path must not move one level), on
+    noise, on smooth content (where the rounding ties are) and on a strided view like the
+    decoder's plane; sizes that are not whole multiples of the thumbnail go to OpenCV."""
+    from formcheck.io.video import THUMB_SIZE, _area_shrink
+
+    rng = np.random.default_rng(height + width)
+    noise = rng.integers(0, 256, (height, width + 32), dtype=np.uint8)
+    smooth = cv2.GaussianBlur(noise, (0, 0), 6)
+    for image in (noise[:, :width], np.ascontiguousarray(smooth[:, :width]),
+                  np.full((height, width), 255, np.uint8)):
+        expected = cv2.resize(image, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+        assert np.array_equal(_area_shrink(image), expected)
