@@ -335,9 +335,9 @@ def assert_mirror_invariant(a, b) -> None:
 @pytest.mark.parametrize("key", [
     (40.0, 30.0, "mild"),
     pytest.param((100.0, 30.0, "severe"), marks=pytest.mark.xfail(
-        strict=True, reason="gaze_down: found severe in the clip (facing right, head pitch 41.7 [31.7, 51.7]), "
-        "possible in its mirror (33.6 [23.4, 43.8]; mild 23.9): with the facing correction (analysis "
-        "revision 8) the two readings are 8.1 apart within the stated 9.9 (12.1 before), but only the "
+        strict=True, reason="gaze_down: found severe in the clip (facing right, head pitch 41.7 [32.0, 51.4]), "
+        "possible in its mirror (33.6 [23.7, 43.5]; mild 23.9): with the facing correction (analysis "
+        "revision 8) the two readings are 8.1 apart within the stated 9.7 (12.1 before), but only the "
         "clip's interval clears the threshold; the forward head agrees")),
 ])
 def test_synthetic_clip_and_its_mirror_agree(grid_results: dict, key: tuple, tmp_path: Path) -> None:

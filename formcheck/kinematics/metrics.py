@@ -407,7 +407,7 @@ FACING_LEFT_SHARE = 0.2
 #: The spread that is left after the correction: SD of the 7 clips' L - R about its mean
 #: (head pitch 1.55, CVA 1.04 deg) shared by the two facings as independent parts (/ sqrt 2);
 #: an error term of the two metrics (formcheck.assess.norms.ERROR_MODELS).
-FACING_RESIDUAL_DEG = {"cva_deg": round(1.04 / np.sqrt(2), 2), "head_pitch_deg": round(1.55 / np.sqrt(2), 2)}
+FACING_RESIDUAL_DEG = {"cva_deg": round(1.04 / 2**0.5, 2), "head_pitch_deg": round(1.55 / 2**0.5, 2)}
 
 
 def facing_correction_deg(metric: str, s: int) -> float:
