@@ -390,8 +390,8 @@ def elbow_angle_deg(shoulder: np.ndarray, elbow: np.ndarray, wrist: np.ndarray) 
 #: the same frames flipped left-right (``tests/test_severity.py::_mirror``) give, with the
 #: runner facing left minus facing right, these clip medians (mean over the 7 real
 #: side-view clips of ../shared/videos: garage, bystander (census fix), clean 1080p, city,
-#: grass, slow-mo lab, walker; measured 2026-12-06 at analysis revision 7,
-#: /work/notes/mirror.md and facing.md). Head pitch L - R: -5.78, -6.44, -2.61, -2.40, -3.41,
+#: grass, slow-mo lab, walker; measured 2026-12-06 at analysis revision 7; docs/
+#: head_calibration.md, "The facing correction"). Head pitch L - R: -5.78, -6.44, -2.61, -2.40, -3.41,
 #: -3.87, -3.29 (7 of 7 steeper facing right); CVA proxy: +1.94, +2.11, +1.67, +2.16, -0.82,
 #: +1.08, +1.10 (6 of 7 lower facing right). It is the model's, not the scene's: the rendered
 #: runner of the severity grid (12 renders, right-facing, and their mirrors) reads
