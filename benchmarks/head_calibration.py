@@ -40,6 +40,8 @@ def _points(videos: Path, cache: Path, clip: str) -> tuple[pd.DataFrame, int, np
 
 
 def measure(videos: Path, cache: Path) -> pd.DataFrame:
+    from formcheck.kinematics.metrics import facing_correction_deg
+
     ann = pd.read_csv(ROOT / "tests" / "data" / "head_landmarks.csv")
     rows = []
     for clip, g in ann.groupby("clip", sort=False):
@@ -63,15 +65,17 @@ def measure(videos: Path, cache: Path) -> pd.DataFrame:
                 """Angle of p->q above horizontal, towards the facing direction (deg)."""
                 return float(np.degrees(np.arctan2(p[1] - q[1], s * (q[0] - p[0]))))
 
+            # formcheck's readings: the geometry plus the facing correction (kinematics.metrics)
             row = {"clip": clip, "frame": int(a.frame), "annotation": a.annotation, "torso_px": torso,
-                   "tilt_clin": -up(tr, ca), "pitch_mp": -up(ear, nose), "eyeline_mp": -up(ear, eye)}
+                   "tilt_clin": -up(tr, ca), "pitch_mp": -up(ear, nose) + facing_correction_deg("head_pitch_deg", s),
+                   "eyeline_mp": -up(ear, eye)}
             if a.annotation == "neck_and_head":
                 c7 = np.array([a.c7_x, a.c7_y])
                 rep = g[(g.annotation == "c7_repeat") & (g.frame == a.frame)]
                 if len(rep):
                     row.update(c7_repeat_down=(rep.c7_y.iloc[0] - c7[1]) / torso,
                                c7_repeat_fwd=s * (rep.c7_x.iloc[0] - c7[0]) / torso)
-                row.update(cva_clin=up(c7, tr), cva_mp=up(sh, ear),
+                row.update(cva_clin=up(c7, tr), cva_mp=up(sh, ear) + facing_correction_deg("cva_deg", s),
                            ear_fwd=s * (ear[0] - tr[0]) / torso, ear_down=(ear[1] - tr[1]) / torso,
                            sh_fwd=s * (sh[0] - c7[0]) / torso, sh_down=(sh[1] - c7[1]) / torso,
                            tragus_c7=float(np.hypot(*(tr - c7))) / torso)

@@ -232,6 +232,9 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
     - ``landmark_guess``: the model's own doubt about the ear / nose (``1 -
       visibility``) times how far a guessed point can sit from the real one
       (``GUESSED_POINT_TORSO``), turning the line as above.
+    - ``facing`` (the two head angles): how far MediaPipe's left/right bias can still
+      be from the correction :func:`~formcheck.kinematics.metrics.facing_correction_deg`
+      takes off (``ErrorModel.facing``).
 
     Metrics without an :class:`ErrorModel` get the step-to-step part only.
 
@@ -258,6 +261,8 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
         lo, hi, known = _camera_range(ctx)
         parts["between_people"] = em.person
         parts["calibration"] = em.calibration
+        if em.facing:
+            parts["facing"] = em.facing
         if metric == "cva_deg":
             # the bias grows monotonically with the angle: the worst is at an end
             cam = max(abs(cva_camera_bias_deg(lo)), abs(cva_camera_bias_deg(hi)))
@@ -288,7 +293,8 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
 
 def _fmt_err(err: dict[str, float], unit: str) -> str:
     names = {"between_people": "between people", "calibration": "calibration", "camera_pitch": "camera pitch",
-             "runner_size": "runner size", "step_to_step": "step to step", "landmark_guess": "ear/nose guessed"}
+             "runner_size": "runner size", "step_to_step": "step to step", "landmark_guess": "ear/nose guessed",
+             "facing": "facing"}
     # terms under 5% of the total add under 0.2% to it in quadrature: not worth a word
     floor = 0.05 * err["total"] if np.isfinite(err["total"]) else 0.0
     bits = [f"{names[k]} {v:.2g}" for k, v in err.items() if k != "total" and np.isfinite(v) and v > floor]

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from formcheck.kinematics.metrics import FACING_RESIDUAL_DEG
 from formcheck.model import registry
 
 MEASUREMENT_ERROR_DEG = 5.0
@@ -287,6 +288,9 @@ class ErrorModel:
     head_points: tuple[str, ...] = ()
     #: Distance metrics (torso lengths) that a guessed ear moves one for one.
     guess_moves_distance: bool = False
+    #: What is left of MediaPipe's facing bias after the correction (deg, one SD;
+    #: :data:`formcheck.kinematics.metrics.FACING_RESIDUAL_DEG`).
+    facing: float = 0.0
 
 
 #: A phone held at chest height to a tripod at hip height or a high shelf: an unknown
@@ -384,23 +388,29 @@ def cva_camera_bias_deg(pitch_deg: float) -> float:
 
 ERROR_MODELS: dict[str, ErrorModel] = {
     "cva_deg": ErrorModel(
-        3.4, 2.0, 55.0, 3.5,
-        "between people: SD of the clip-mean residual of the proxy against the clinical CVA "
-        "(through cva_proxy_from_clinical), 5 real clips, 39 hand-annotated frames; calibration: "
+        3.7, 2.0, 55.0, 3.5,
+        "between people: SD of the clip-mean residual of the proxy (with the facing correction) against "
+        "the clinical CVA (through cva_proxy_from_clinical), 5 real clips, 39 hand-annotated frames; calibration: "
         "half the spread of the cut-off between two C7 annotation passes. Camera pitch: "
         "synthetic runner, -4.0 deg at 20 deg below (the largest of -20..+20 deg, head 5 and 25 deg "
         "forward). Runner size: synthetic runner, -0.9 / -2.6 deg at 43 / 33 px of torso against "
         "53 px (benchmarks/head_bias.py); the size, visibility and camera-height terms are "
-        "geometric (LANDMARK_BLUR_PX, GUESSED_POINT_TORSO, cva_camera_bias_deg)",
-        calibration=CVA_CALIBRATION_DEG, line_torso=EAR_SHOULDER_TORSO, head_points=("ear",)),
+        "geometric (LANDMARK_BLUR_PX, GUESSED_POINT_TORSO, cva_camera_bias_deg)"
+        "; facing: the spread of MediaPipe's left/right bias left after its correction, 7 real clips "
+        "and their mirror images (kinematics.metrics.FACING_RESIDUAL_DEG)",
+        calibration=CVA_CALIBRATION_DEG, line_torso=EAR_SHOULDER_TORSO, head_points=("ear",),
+        facing=FACING_RESIDUAL_DEG["cva_deg"]),
     "head_pitch_deg": ErrorModel(
-        5.2, 1.0, 55.0, 5.0,
-        "between people: SD of the clip-mean residual of the ear->nose pitch against the "
-        "annotated tragus->eye-corner line (13 re-annotated frames; 2.5 on 39 coarser ones), 5 real "
+        4.6, 1.0, 55.0, 5.0,
+        "between people: SD of the clip-mean residual of the ear->nose pitch (with the facing "
+        "correction) against the annotated tragus->eye-corner line (13 re-annotated frames; 1.6 on 39 "
+        "coarser ones), 5 real "
         "clips. Camera pitch: synthetic runner, within +/-2 deg over -20..+20 deg. Runner size: "
         "synthetic runner, +1.8 / +3.2 deg at 43 / 33 px of torso (benchmarks/head_bias.py); "
-        "size and visibility terms geometric on the ear->nose line",
-        line_torso=EAR_NOSE_TORSO, head_points=("ear", "nose")),
+        "size and visibility terms geometric on the ear->nose line; facing: the spread of MediaPipe's "
+        "left/right bias left after its correction, 7 real clips and their mirror images "
+        "(kinematics.metrics.FACING_RESIDUAL_DEG)",
+        line_torso=EAR_NOSE_TORSO, head_points=("ear", "nose"), facing=FACING_RESIDUAL_DEG["head_pitch_deg"]),
     "trunk_lean_deg": ErrorModel(
         MEASUREMENT_ERROR_DEG, 0.0, 55.0, 0.0,
         "markerless pose vs markers, 5-8 deg at the joints in treadmill running (Van Hooren et "

@@ -5,7 +5,9 @@ Conventions
 * Points are ``(n, 2)`` arrays of pixel coordinates ``(x, y)``; **y grows downwards**.
 * ``s`` is the facing sign: +1 when the runner faces the viewer's right (+x),
   -1 when facing left. Forward offsets are ``s * dx``, so a mirror image (x -> W - x,
-  which also flips ``s``) gives identical values.
+  which also flips ``s``) gives identical values (the per-frame head angles of
+  :func:`side_view_frame_metrics` then differ by exactly :func:`facing_correction_deg`,
+  which undoes MediaPipe's own facing bias).
 * Angles are in degrees. Lengths are normalised by the torso length (shoulder-hip
   distance in the same frame), which makes them independent of zoom and distance.
 * Missing input (NaN) gives NaN output, never a made-up number.
@@ -384,6 +386,50 @@ def elbow_angle_deg(shoulder: np.ndarray, elbow: np.ndarray, wrist: np.ndarray) 
     return _deg(np.arctan2(np.abs(u[:, 0] * f[:, 1] - u[:, 1] * f[:, 0]), (u * f).sum(axis=1)))
 
 
+#: MediaPipe reads a runner's head differently when the runner faces left and right:
+#: the same frames flipped left-right (``tests/test_severity.py::_mirror``) give, with the
+#: runner facing left minus facing right, these clip medians (mean over the 7 real
+#: side-view clips of ../shared/videos: garage, bystander (census fix), clean 1080p, city,
+#: grass, slow-mo lab, walker; measured 2026-12-06 at analysis revision 7; docs/
+#: head_calibration.md, "The facing correction"). Head pitch L - R: -5.78, -6.44, -2.61, -2.40, -3.41,
+#: -3.87, -3.29 (7 of 7 steeper facing right); CVA proxy: +1.94, +2.11, +1.67, +2.16, -0.82,
+#: +1.08, +1.10 (6 of 7 lower facing right). It is the model's, not the scene's: the rendered
+#: runner of the severity grid (12 renders, right-facing, and their mirrors) reads
+#: -2.58 +/- 1.13 (SE) and +0.81 +/- 0.27 the same way; formcheck's geometry is exactly
+#: mirror-symmetric (tests/test_metrics.py).
+FACING_BIAS_LR_DEG = {"cva_deg": 1.32, "head_pitch_deg": -3.97}
+#: Share of that difference taken off a left-facing reading (the rest, ``1 - share``, is
+#: added to a right-facing one, so the two agree). The head thresholds were calibrated on
+#: 4 left-facing clips and 1 right-facing (31 and 8 of the 39 annotated frames,
+#: docs/head_calibration.md): a share of 0.2 leaves the mean of the calibration clips, and
+#: so the thresholds, where they were (4 x -0.2 + 1 x 0.8 = 0).
+FACING_LEFT_SHARE = 0.2
+#: The spread that is left after the correction: SD of the 7 clips' L - R about its mean
+#: (head pitch 1.55, CVA 1.04 deg) shared by the two facings as independent parts (/ sqrt 2);
+#: an error term of the two metrics (formcheck.assess.norms.ERROR_MODELS).
+FACING_RESIDUAL_DEG = {"cva_deg": round(1.04 / 2**0.5, 2), "head_pitch_deg": round(1.55 / 2**0.5, 2)}
+
+
+def facing_correction_deg(metric: str, s: int) -> float:
+    """What is added to a head angle read for a runner facing ``s`` (+1 right, -1 left),
+    so that a clip and its mirror image read the same (see :data:`FACING_BIAS_LR_DEG`).
+
+    Parameters
+    ----------
+    metric : str
+        "cva_deg" or "head_pitch_deg"; any other metric gets 0.
+    s : int
+        Facing sign: +1 facing right (towards +x), -1 facing left.
+
+    Returns
+    -------
+    float
+        Degrees to add to the geometric reading.
+    """
+    d = FACING_BIAS_LR_DEG.get(metric, 0.0)
+    return -FACING_LEFT_SHARE * d if s < 0 else (1.0 - FACING_LEFT_SHARE) * d
+
+
 def side_view_frame_metrics(pts: dict[str, np.ndarray], s: int) -> dict[str, np.ndarray]:
     """All per-frame side-view metrics from :func:`body_points` output.
 
@@ -398,16 +444,19 @@ def side_view_frame_metrics(pts: dict[str, np.ndarray], s: int) -> dict[str, np.
     -------
     dict of str to (n,) array
         Metric key (:data:`formcheck.model.registry.SIDE_FRAME_METRICS`) -> per-frame values.
+        ``cva_deg`` and ``head_pitch_deg`` carry :func:`facing_correction_deg` (the
+        geometric functions above do not); the other metrics are the geometry alone.
     """
     ear, sh, hip, nose = pts["ear"], pts["shoulder"], pts["hip"], pts["nose"]
     return {
-        "cva_deg": cva_proxy_deg(ear, sh, s),
+        # the two head angles read the geometry, corrected for MediaPipe's facing bias
+        "cva_deg": cva_proxy_deg(ear, sh, s) + facing_correction_deg("cva_deg", s),
         "head_forward_offset_torso": head_forward_offset_torso(ear, sh, hip, s),
         "neck_trunk_angle_deg": neck_trunk_angle_deg(ear, sh, hip, s),
         "trunk_lean_deg": trunk_lean_deg(sh, hip, s),
         "waist_bend_deg": waist_bend_deg(sh, hip, pts["ankle_low"], s),
         "shoulder_elevation_torso": shoulder_elevation_torso(ear, sh, hip),
-        "head_pitch_deg": head_pitch_deg(ear, nose, s),
+        "head_pitch_deg": head_pitch_deg(ear, nose, s) + facing_correction_deg("head_pitch_deg", s),
         "elbow_angle_deg": elbow_angle_deg(pts["arm_shoulder"], pts["elbow"], pts["wrist"]),
     }
 
