@@ -5,7 +5,7 @@ from three kinds of record, and writes ``docs/reliability.md`` and the table tha
 ``formcheck compare`` judges changes against (``formcheck/assess/reliability_table.py``)::
 
     python benchmarks/reliability.py                 # analyses are cached in benchmarks/.cache
-    python benchmarks/reliability.py --videos /work/shared/videos --repeats 5
+    python benchmarks/reliability.py --videos ../shared/videos --repeats 5
 
 Records (each a group of readings of one runner under one condition):
 
@@ -510,8 +510,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=5, help="synthetic repeats per runner")
     p.add_argument("--no-write", action="store_true", help="print the table only")
     args = p.parse_args(argv)
-    if not args.videos.is_dir():
-        args.videos = Path("/work/shared/videos")
     records, left_out = collect_real(args.videos) if args.videos.is_dir() else ([], [])
     records += collect_synth(args.repeats)
     tab = table(records)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SHARED_VIDEOS as SHARED
 
 from formcheck.assess.change import KEY_METRICS
 from formcheck.assess.reliability_table import mdc_table
@@ -17,11 +18,6 @@ from formcheck.cli.app import main
 from formcheck.pipeline.compare import Session, compare_sessions, mid_stance_still
 from formcheck.render.compare import normalised_line, write_compare
 from formcheck.render.compare_video import step_alignment
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "videos"
-if not SHARED.is_dir():
-    SHARED = Path("/work/shared/videos")
-
 
 # --------------------------------------------------------------------------- no model
 
@@ -232,7 +228,7 @@ def test_whole_body_lean_leaves_the_bounce(synthetic_pairs, tmp_path):
     "trunk (thigh + lean), so its hip angle does close by 10 deg: the drawn joints read "
     "-5.1 -> +2.9 (stance median) and -6.9 -> +3.1 (mid-stance). The runner, not the metric, "
     "is wrong first (tests/test_waist_bend.py); with the runner fixed the metric must also "
-    "be taken at mid-stance (branch waist-wip: -10.0 -> -10.1, 'no real change')"))
+    "be taken at mid-stance (measured with both: -10.0 -> -10.1, 'no real change')"))
 def test_whole_body_lean_leaves_the_bend_at_the_hips(synthetic_pairs, tmp_path):
     from formcheck.pipeline.compare import run_compare
 

@@ -27,8 +27,8 @@ def _lean(lo: np.ndarray, up: np.ndarray, s: int) -> np.ndarray:
     "forward under a trunk leaning forward: the hip angle closes by twice the lean, a bend "
     "at the hips. On the drawn joints the waist bend at mid-stance (lowest hip) reads -17.3 / "
     "-7.3 / +2.7 deg at lean 0 / 5 / 10 with no bend, which is the lean leak the compare "
-    "test measures. th - lean fixes it (branch waist-wip), but moves the accuracy suite's "
-    "calibrations (bounce ratio 0.87 now reads 1.00; see /work/notes/waist.md)"))
+    "test measures. th - lean fixes it (measured), but moves the accuracy suite's "
+    "calibrations (bounce ratio 0.87 then reads 1.00), which need re-deriving with it"))
 @pytest.mark.parametrize("facing", ["right", "left"])
 def test_synthetic_whole_body_lean_tilts_the_legs_with_the_trunk(facing):
     """body_lean_deg turns the whole figure: every knee and ankle, seen from the hip,
