@@ -106,16 +106,72 @@ def load_truth(clip: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def sample_analyses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    """The three bundled sample clips analysed once per session (tables only)."""
+def sample_analyses(offline) -> dict[str, dict]:
+    """The three bundled sample clips analysed once per session (tables only; the
+    analyses are :func:`offline`'s, shared with the golden test)."""
     from formcheck.model.settings import Settings
-    from formcheck.pipeline.run import run_analysis
 
-    out = tmp_path_factory.mktemp("samples")
     settings = Settings(video=False, report=False)
     results = {}
     for name in ("forward_head", "clean", "waist_bend"):
         clip = SAMPLES / f"runner_side_{name}.mp4"
-        summary = run_analysis(clip, out / name, settings)
-        results[name] = {"summary": summary, "truth": load_truth(clip), "dir": out / name}
+        summary = offline.summary(clip, settings)
+        results[name] = {"summary": summary, "truth": load_truth(clip), "dir": Path(summary["output_dir"])}
     return results
+
+
+class OfflineAnalyses:
+    """Offline analyses of clips, each run once per test session and shared by the tests
+    that read it (the golden values, the regression checks, the mirror test).
+
+    Keyed by the clip's resolved path and its :class:`~formcheck.model.settings.Settings`
+    with ``threads`` resolved to the landmarkers actually run (``threads`` moves results,
+    see tests/golden.py: threads=0 on a 2-core machine is threads=2, on 1 core it is
+    not). Only table-only settings (``video=False, report=False``), whose run writes
+    nothing more than the tables and ``summary.json``. The analysis is the one
+    :func:`formcheck.pipeline.run.analyze` gives and the summary is what
+    :func:`formcheck.pipeline.run.run_analysis` returns for it (its ``result()``, written
+    with :func:`formcheck.io.folder.write_analysis`, plus ``output_dir``);
+    tests/test_golden.py checks that equality on a sample clip. Tests must not modify
+    what they get: the summary is a copy each time, the analysis is shared.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._done: dict = {}
+        self.runs = 0  # pose passes actually run
+
+    def _get(self, clip: Path | str, settings):
+        import dataclasses
+
+        if settings.video or settings.report:
+            raise ValueError("OfflineAnalyses holds table-only analyses (video=False, report=False)")
+        key = (Path(clip).resolve(), dataclasses.replace(settings, threads=settings.pose_threads()))
+        if key not in self._done:
+            from formcheck.io.folder import write_analysis
+            from formcheck.pipeline.run import analyze
+
+            analysis = analyze(str(clip), settings)
+            out = self.root / f"{len(self._done):03d}" / Path(clip).stem
+            write_analysis(analysis, out)
+            summary = analysis.result().to_json_dict()
+            summary["output_dir"] = str(out)
+            self._done[key] = (analysis, summary)
+            self.runs += 1
+        return self._done[key]
+
+    def analysis(self, clip: Path | str, settings):
+        """The in-memory analysis (shared: read it, do not change it)."""
+        return self._get(clip, settings)[0]
+
+    def summary(self, clip: Path | str, settings) -> dict:
+        """``run_analysis``'s summary (a fresh copy; ``output_dir`` holds the tables)."""
+        import copy
+
+        return copy.deepcopy(self._get(clip, settings)[1])
+
+
+@pytest.fixture(scope="session")
+def offline(tmp_path_factory: pytest.TempPathFactory) -> OfflineAnalyses:
+    """The session's :class:`OfflineAnalyses` (runs the pose model: mark users slow)."""
+    return OfflineAnalyses(tmp_path_factory.mktemp("offline"))

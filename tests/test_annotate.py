@@ -19,10 +19,9 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_fo
 
 
 @pytest.fixture(scope="session")
-def analysis():
-    from formcheck.pipeline.run import analyze
-
-    return analyze(str(SAMPLE), Settings(video=False, report=False))
+def analysis(offline):
+    """The sample's analysis, shared with the other tests that read it (conftest)."""
+    return offline.analysis(SAMPLE, Settings(video=False, report=False))
 
 
 @pytest.fixture(scope="session")

@@ -28,9 +28,18 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, SHARED_VIDEOS, real_clip
-from golden import RevisionNotRaised, differences, expected_values, key_values, record, values_hash
+from golden import (
+    GOLDEN_THREADS,
+    RevisionNotRaised,
+    differences,
+    expected_values,
+    key_values,
+    record,
+    values_hash,
+)
 
 import formcheck
+from formcheck.model.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN_FILES = {name: json.loads((DATA / name).read_text())
@@ -38,6 +47,9 @@ GOLDEN_FILES = {name: json.loads((DATA / name).read_text())
 SAMPLE_GOLDEN = GOLDEN_FILES["golden_summaries.json"]["clips"]
 REAL_GOLDEN = GOLDEN_FILES["golden_real_clips.json"]["clips"]
 _expected = expected_values
+#: What tests/golden.py's ``analyse`` runs (the recorder), here through conftest's shared
+#: ``offline`` analyses (the same summary, see test_threads_change_the_speed_not_the_results).
+GOLDEN_SETTINGS = Settings(video=False, report=False, threads=GOLDEN_THREADS)
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_FILES))
@@ -103,38 +115,42 @@ def test_every_real_clip_is_recorded() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SAMPLE_GOLDEN))
-def test_sample_clip_results_unchanged(name: str) -> None:
-    from golden import analyse
-
-    got = key_values(analyse(SAMPLES / name))
+def test_sample_clip_results_unchanged(name: str, offline) -> None:
+    got = key_values(offline.summary(SAMPLES / name, GOLDEN_SETTINGS))
     assert differences(_expected(SAMPLE_GOLDEN[name]), got) == []
 
 
 @pytest.mark.slow
 @pytest.mark.realclips
 @pytest.mark.parametrize("name", sorted(REAL_GOLDEN))
-def test_real_clip_results_unchanged(name: str) -> None:
-    from golden import analyse
-
-    got = key_values(analyse(real_clip(name)))
+def test_real_clip_results_unchanged(name: str, offline) -> None:
+    got = key_values(offline.summary(real_clip(name), GOLDEN_SETTINGS))
     assert differences(_expected(REAL_GOLDEN[name]), got) == []
 
 
 @pytest.mark.slow
-def test_threads_change_the_speed_not_the_results() -> None:
+def test_threads_change_the_speed_not_the_results(offline) -> None:
     """``Settings.threads`` is left out of the settings fingerprint (batch resume, compare)
     because the clip is always tracked in the same time ranges: one landmarker working
-    through both gives exactly the numbers two side by side give."""
+    through both gives exactly the numbers two side by side give.
+
+    Also the tests' shared analyses (conftest's ``offline``, which the golden checks
+    read) give exactly the summary ``run_analysis`` gives."""
     import tempfile
 
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import run_analysis
 
     clip = SAMPLES / "runner_side_clean.mp4"
-    got = {}
+    got, full = {}, {}
     for threads in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
-            got[threads] = key_values(run_analysis(clip, Path(tmp) / "out",
-                                                   Settings(video=False, report=False, threads=threads)))
+            full[threads] = run_analysis(clip, Path(tmp) / "out",
+                                         Settings(video=False, report=False, threads=threads))
+            got[threads] = key_values(full[threads])
+    shared = offline.summary(clip, Settings(video=False, report=False, threads=2))
+    # all but where it was written and how long each stage took
+    assert ({k: v for k, v in shared.items() if k not in ("output_dir", "timings_s")}
+            == {k: v for k, v in full[2].items() if k not in ("output_dir", "timings_s")})
     assert got[1]["steps"] > 0
     assert differences(got[2], got[1]) == []

@@ -13,15 +13,13 @@ NOTEBOOK = ROOT / "notebooks" / "explore_results.ipynb"
 
 
 @pytest.fixture(scope="session")
-def sample_results(tmp_path_factory) -> tuple[Path, Path]:
-    from formcheck.pipeline.run import run_analysis
-
-    base = tmp_path_factory.mktemp("nb")
+def sample_results(offline) -> tuple[Path, Path]:
+    """Two analysis folders (named after their clips), the session's shared analyses
+    (conftest's ``offline``: the notebook only reads them)."""
     out = []
     for clip in ("runner_side_forward_head", "runner_side_clean"):
-        run_analysis(ROOT / "sample_videos" / f"{clip}.mp4", base / clip,
-                     Settings(video=False, report=False))
-        out.append(base / clip)
+        summary = offline.summary(ROOT / "sample_videos" / f"{clip}.mp4", Settings(video=False, report=False))
+        out.append(Path(summary["output_dir"]))
     return out[0], out[1]
 
 

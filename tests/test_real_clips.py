@@ -53,16 +53,13 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory: pytest.TempPathFactory):
-    from formcheck.pipeline.run import run_analysis
-
+def analysed(offline):
+    """The clip's summary, from the session's shared analyses (conftest's ``offline``)."""
     cache: dict[str, dict] = {}
 
     def get(name: str) -> dict:
         if name not in cache:
-            clip = real_clip(name)
-            out = tmp_path_factory.mktemp(name.split(".")[0])
-            cache[name] = run_analysis(clip, out, Settings(video=False, report=False))
+            cache[name] = offline.summary(real_clip(name), Settings(video=False, report=False))
         return cache[name]
 
     return get

@@ -46,8 +46,16 @@ def forward_head_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def clean_dir(tmp_path_factory) -> Path:
-    return _analyse("runner_side_clean.mp4", tmp_path_factory.mktemp("clean"))
+def clean_dir(tmp_path_factory, offline) -> Path:
+    """The clean sample's folder with its report: the session's shared tables-only
+    analysis (conftest's ``offline``) copied and the report written from the copy, as
+    ``run_analysis`` writes it from the staged files (forward_head_dir runs that path)."""
+    shared = Path(offline.summary(SAMPLES / "runner_side_clean.mp4",
+                                  Settings(video=False, report=False))["output_dir"])
+    out = tmp_path_factory.mktemp("clean") / "clean"
+    shutil.copytree(shared, out)
+    write_report(out)
+    return out
 
 
 def pdf_page_count(path: Path) -> int:

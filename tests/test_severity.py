@@ -373,13 +373,13 @@ REAL = sorted(p.name for p in SHARED_VIDEOS.glob("*.mp4")) if SHARED_VIDEOS.is_d
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=MIRROR_KNOWN[n])) if n in MIRROR_KNOWN else n
     for n in REAL] or ["(no real clips)"])
-def test_real_clip_and_its_mirror_agree(name: str, tmp_path: Path) -> None:
+def test_real_clip_and_its_mirror_agree(name: str, tmp_path: Path, offline) -> None:
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import analyze
 
 
     src = real_clip(name)
     settings = Settings(video=False, report=False)
-    a = analyze(str(src), settings)
+    a = offline.analysis(src, settings)  # the clip's own analysis is shared (conftest)
     b = analyze(str(_mirror(src, tmp_path / "mirror.mp4")), settings)
     assert_mirror_invariant(a, b)
