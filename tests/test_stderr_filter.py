@@ -92,7 +92,8 @@ def test_library_never_redirects_descriptor_two():
 
 @pytest.mark.slow
 def test_real_landmarker_says_nothing_through_the_filter():
-    """The installed wheel, not sample lines: a child process starts a landmarker, detects
+    """The installed wheel, not sample lines: a child process starts two landmarkers at
+    once (two threads, as the pose pass does), each detects
     on two frames (one blank, one with the synthetic runner) and closes it inside the CLI's
     filter. Nothing may reach stderr; a wheel that logs in a new format fails here. The
     same child without the filter must talk (else this test could not fail)."""
@@ -104,11 +105,19 @@ def test_real_landmarker_says_nothing_through_the_filter():
         from formcheck.pose.bundle import resolve_model
         from formcheck.pose.landmarker import _create, _mp_image
         ctx = native_chatter_filtered() if sys.argv[1] == "filtered" else contextlib.nullcontext()
-        with ctx:
+        import threading
+        def run():
             lm = _create(resolve_model(), video_mode=True, num_poses=1)
             for i, frame in enumerate((np.zeros((96, 64, 3), np.uint8), np.full((96, 64, 3), 200, np.uint8))):
                 lm.detect_for_video(_mp_image(frame), i * 33)
             lm.close()
+        with ctx:
+            # two landmarkers started at once in two threads, as the pose pass does: their
+            # log writes interleave within a line
+            start = threading.Barrier(2)
+            threads = [threading.Thread(target=lambda: (start.wait(), run())) for _ in range(2)]
+            for t in threads: t.start()
+            for t in threads: t.join()
         """
     )
     raw = subprocess.run([sys.executable, "-c", code, "raw"], capture_output=True, timeout=120)
@@ -130,6 +139,11 @@ def test_real_landmarker_says_nothing_through_the_filter():
     (b"INFO:     127.0.0.1:5000 - GET / HTTP/1.1 200", False),
     (b"formcheck: error: clip.mp4: no person found", False),
     (b"WARNING: your disk is full", False),
+    # two threads' log writes interleaved (the severity and the rest are separate writes)
+    (b"INFO: INFO: [environment.cc:36] Creating LiteRT environment with options", True),
+    (b"[model_load.cc:402] Sparsity tensors may not yet be fully supported.", True),
+    (b"INFO: ERROR: [model_load.cc:12] the model could not be read", False),
+    (b"[1/3] clip.mp4 done", False),
 ])
 def test_native_log_is_known_by_its_format(line, native):
     assert is_native_log(line) is native

@@ -40,8 +40,12 @@ NATIVE_LOG = re.compile(
     # logger is set up), thread id, file:line] (F, fatal, is kept:
     # it is the only word on why the process is about to stop)
     rb"[IWE]\d{4} [\d:.]+\s+\d+\s+\S+:\d+\]"
-    # LiteRT / TFLite logger with a source location: INFO: [file.cc:12] ..., WARNING: [...]
-    rb"|(?:INFO|WARNING|VERBOSE|DEBUG): \[[^\]\s]+:\d+\]"
+    # LiteRT / TFLite logger with a source location: INFO: [file.cc:12] ..., WARNING: [...].
+    # It writes the severity and the rest in separate writes, so two landmarkers starting in
+    # two threads interleave them: "INFO: INFO: [environment.cc:36] ..." and a line left
+    # with the location alone, "[model_load.cc:402] ..." (seen with mediapipe 1.2.3)
+    rb"|(?:(?:INFO|WARNING|VERBOSE|DEBUG): )+\[[^\]\s]+:\d+\]"
+    rb"|\[[\w./-]+\.(?:cc|cpp|c|h):\d+\] "
     # the start-up banners of the TFLite runtime and of the absl logger
     rb"|INFO: (?:Created|Initialized) TensorFlow Lite"
     rb"|WARNING: Logging before InitGoogle\(\)"
