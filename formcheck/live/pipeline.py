@@ -60,6 +60,8 @@ SAGITTAL = ("side", "oblique")
 
 PoseFn = Callable[[np.ndarray, float], PoseSample]
 
+#: After the tracker moves to another person the status says so for this long (s).
+SWITCH_SAY_S = 2.0
 #: After this long without a step (s) the status says why, and keeps saying it.
 NO_STEP_S = 5.0
 #: A runner whose torso (shoulders to hips) is shorter than this (px) is too small for the
@@ -261,6 +263,7 @@ class LivePipeline:
         self.rate = math.nan  # processed frames per second (NaN until measured)
         self.slow = False  # too slow for the step detector: no steps, no cues
         self._slow_said = -math.inf  # when the too-slow notice was last given
+        self._switch: tuple[float, str] | None = None  # last change of person (time, text)
 
     # -- view and facing over a sliding window (the offline rules)
     def _view(self, sample: PoseSample) -> tuple[str, int, float]:
@@ -305,42 +308,9 @@ class LivePipeline:
         res = FrameResult(frame.index, t, float(getattr(frame, "captured_s", math.nan)),
                           int(w), int(h), None, None, "no runner in view", "unknown", 0,
                           skeleton=sample.skeleton)
-        if sample.found:
-            sk = sample.skeleton
-            xy = np.array(sample.xy, dtype=np.float64)
-            xy[sample.visibility < self.min_visibility] = np.nan
-            raw_view, s, cos_yaw = self._view(sample)
-            shoulders, hips = list(sk.pair("shoulder")), list(sk.pair("hip"))
-            sh = np.nanmean(xy[shoulders], axis=0) if np.isfinite(
-                xy[shoulders, 0]).any() else np.full(2, np.nan)
-            hp = np.nanmean(xy[hips], axis=0) if np.isfinite(
-                xy[hips, 0]).any() else np.full(2, np.nan)
-            torso_now = float(np.hypot(*(sh - hp)))
-            if math.isfinite(torso_now) and torso_now > 0:
-                self._torso.append(torso_now)
-            torso = float(np.median(self._torso)) if self._torso else math.nan
-            smooth = self.smoother(t, xy, torso if math.isfinite(torso) else 100.0)
-            res.xy, res.visibility = smooth, np.where(np.isfinite(smooth[:, 0]), sample.visibility, 0.0)
-            res.view, res.facing = raw_view, s
-            series = PoseSeries(np.array([t]), smooth[None].astype(np.float32),
-                                np.full((1, sk.n), np.nan, np.float32),
-                                res.visibility[None].astype(np.float32),
-                                np.full((1, sk.n, 3), np.nan, np.float32), self._video, skeleton=sk)
-            pts = body_points(series)
-            if raw_view == "oblique":  # both sides in view: as offline (analysis._per_frame_table)
-                pts = stretch_forward(midpoints(series, pts), cos_yaw)
-            if raw_view in SAGITTAL and s != 0:
-                m = {k: _one(v) for k, v in side_view_frame_metrics(pts, s).items()}
-                res.metrics = m
-                res.status = "tracking"
-                self._frame_row(res, t, m, pts, torso, smooth)
-            elif raw_view == "unknown":
-                res.status = "finding the view"
-                # the rhythm needs no view: its first seconds are not lost while the view
-                # is decided (offline counts those steps too)
-                self._feed_steps(res, t, pts, torso, smooth)
-            else:
-                res.status = "not a side view: no posture cues (film the runner from the side)"
+        if sample.switched is not None:
+            self._start_over(res, sample)
+        torso = self._runner(res, t, sample)
         if res.step is None and not self.slow:
             res.cues = self.engine.poll(t)
         res.active = [] if self.slow else self.engine.active
@@ -350,12 +320,80 @@ class LivePipeline:
         self._why_no_steps(res, t, sample.found, torso if sample.found else math.nan)
         if self.slow:
             self._say_too_slow(res, t, entered)
+        elif self._switch is not None and t - self._switch[0] < SWITCH_SAY_S:
+            res.status = f"{self._switch[1]}; {res.status}"
         if tracking:
             th = threshold_for("forward_head", self.engine.height_known)
             state = judge(res.metrics.get("cva_deg", math.nan), th, 0.0)
             res.line = ("fault" if "forward_head" in res.active else
                         "warn" if state == "bad" else "ok" if state is not None else None)
         return res
+
+    def _runner(self, res: FrameResult, t: float, sample: PoseSample) -> float:
+        """The runner's part of one frame (view, smoothing, metrics, steps) into ``res``;
+        the torso length (px; NaN without a runner)."""
+        if not sample.found:
+            return math.nan
+        sk = sample.skeleton
+        xy = np.array(sample.xy, dtype=np.float64)
+        xy[sample.visibility < self.min_visibility] = np.nan
+        raw_view, s, cos_yaw = self._view(sample)
+        shoulders, hips = list(sk.pair("shoulder")), list(sk.pair("hip"))
+        sh = np.nanmean(xy[shoulders], axis=0) if np.isfinite(
+            xy[shoulders, 0]).any() else np.full(2, np.nan)
+        hp = np.nanmean(xy[hips], axis=0) if np.isfinite(
+            xy[hips, 0]).any() else np.full(2, np.nan)
+        torso_now = float(np.hypot(*(sh - hp)))
+        if math.isfinite(torso_now) and torso_now > 0:
+            self._torso.append(torso_now)
+        torso = float(np.median(self._torso)) if self._torso else math.nan
+        smooth = self.smoother(t, xy, torso if math.isfinite(torso) else 100.0)
+        res.xy, res.visibility = smooth, np.where(np.isfinite(smooth[:, 0]), sample.visibility, 0.0)
+        res.view, res.facing = raw_view, s
+        series = PoseSeries(np.array([t]), smooth[None].astype(np.float32),
+                            np.full((1, sk.n), np.nan, np.float32),
+                            res.visibility[None].astype(np.float32),
+                            np.full((1, sk.n, 3), np.nan, np.float32), self._video, skeleton=sk)
+        pts = body_points(series)
+        if raw_view == "oblique":  # both sides in view: as offline (analysis._per_frame_table)
+            pts = stretch_forward(midpoints(series, pts), cos_yaw)
+        if raw_view in SAGITTAL and s != 0:
+            m = {k: _one(v) for k, v in side_view_frame_metrics(pts, s).items()}
+            res.metrics = m
+            res.status = "tracking"
+            self._frame_row(res, t, m, pts, torso, smooth)
+        elif raw_view == "unknown":
+            res.status = "finding the view"
+            # the rhythm needs no view: its first seconds are not lost while the view
+            # is decided (offline counts those steps too)
+            self._feed_steps(res, t, pts, torso, smooth)
+        else:
+            res.status = "not a side view: no posture cues (film the runner from the side)"
+        return torso
+
+    def _start_over(self, res: FrameResult, sample: PoseSample) -> None:
+        """The tracker moved to another person (:class:`formcheck.pose.stream.PoseTracker`):
+        the runner's state (smoothing, view window, step detector, posture rows) starts
+        over on that person's recent frames, whose steps count from here (steps already
+        counted stay); the status says so for :data:`SWITCH_SAY_S`."""
+        self.smoother = OneEuroFilter()
+        self.steps = StepDetector()
+        self._yaw.clear()
+        self._torso.clear()
+        self._rows = []
+        self._last_mid = None
+        for tb, sb in sample.backlog:
+            past = FrameResult(res.index, tb, res.captured_s, res.width, res.height, None, None,
+                               "", "unknown", 0, skeleton=sb.skeleton)
+            self._runner(past, tb, sb)
+            res.new_steps += past.new_steps
+            res.cues += past.cues
+            if past.step is not None:
+                res.step = past.step
+        if res.new_steps:
+            self._last_step_t = res.time_s
+        self._switch = (res.time_s, sample.switched or "")
+        res.notice = sample.switched
 
     def _measure_rate(self, t: float, index: int) -> bool:
         """Update :attr:`rate` and :attr:`slow` with a frame processed at clip time ``t``

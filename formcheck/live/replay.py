@@ -43,6 +43,7 @@ class LiveReplay:
     cues: list[Cue]
     times: np.ndarray  # clip time of each processed frame (s)
     statuses: list[str]  # the status line of each processed frame
+    hips: np.ndarray | None = None  # (n, 2) hip midpoint of each processed frame, px (NaN: nobody)
 
     @property
     def n_steps(self) -> int:
@@ -69,6 +70,9 @@ class OfflineReplay:
     change_points: list[float]  # clip times (s) of abrupt posture changes
     faults: dict[str, str]  # fault code -> severity (found ones)
     view: str
+    t: np.ndarray | None = None  # (n,) frame times (s)
+    hips: np.ndarray | None = None  # (n, 2) the runner's hip midpoint, px (NaN: not found)
+    torso_px: float = math.nan  # the runner's median torso length (shoulders to hips)
 
 
 @dataclass
@@ -114,17 +118,22 @@ def replay_live(path: str | Path, *, cost_s: float | None = None, pose: PoseFn |
     steps: list[StepResult] = []
     times: list[float] = []
     statuses: list[str] = []
+    hips: list[np.ndarray] = []
 
     def seen(r: FrameResult) -> None:
         times.append(r.time_s)
         statuses.append(r.status)
+        hip = list(r.skeleton.pair("hip"))
+        hips.append(np.nanmean(r.xy[hip], axis=0) if r.xy is not None and np.isfinite(r.xy[hip, 0]).any()
+                    else np.full(2, np.nan))
         steps.extend(r.new_steps)
         if on_result is not None:
             on_result(r)
 
     session = LiveSession(source, pipeline, on_result=seen, closers=closers)
     summary = session.run()
-    return LiveReplay(Path(path).name, summary, steps, list(summary.cues), np.asarray(times), statuses)
+    return LiveReplay(Path(path).name, summary, steps, list(summary.cues), np.asarray(times), statuses,
+                      np.asarray(hips, dtype=float).reshape(-1, 2))
 
 
 def replay_offline(path: str | Path, model: str | None = None,
@@ -136,8 +145,15 @@ def replay_offline(path: str | Path, model: str | None = None,
     a = analyze(path, Settings(model=model, height_cm=height_cm, video=False, report=False, threads=1))
     cps = [float(c.t_s) for c in a.posture_segments.change_points] if a.posture_segments else []
     faults: dict[str, str] = {f.code: str(f.severity) for f in a.faults if f.status == "found"}
+    pose = a.pose
+    sk = pose.skeleton
+    xy = pose.xy.astype(float)
+    hips = 0.5 * xy[:, list(sk.pair("hip"))].sum(axis=1)  # NaN where either is missing
+    shoulders = 0.5 * xy[:, list(sk.pair("shoulder"))].sum(axis=1)
+    torso = np.hypot(*(shoulders - hips).T)
     return OfflineReplay(Path(path).name, int(a.steps.count), float(a.steps.cadence_spm), a.step_table,
-                         cps, faults, str(a.view.view))
+                         cps, faults, str(a.view.view), np.asarray(pose.t, dtype=float), hips,
+                         float(np.nanmedian(torso)) if np.isfinite(torso).any() else math.nan)
 
 
 def compare(path: str | Path, *, cost_s: float | None = None, model: str | None = None,

@@ -6,7 +6,7 @@ Offline extraction (:mod:`formcheck.pose.landmarker`) and the live stream
 :func:`mp_image` and :meth:`PoseFrame.from_mediapipe`, so a frame's landmarks are the
 same numbers whichever path produced them. Another pose model plugs in by giving a
 :class:`PoseBackend` (a frame in, a :class:`PoseFrame` out, as
-:class:`formcheck.pose.stream.PoseTracker` does) and its own ``from_*``
+:class:`formcheck.pose.stream.PoseStream` does) and its own ``from_*``
 adapter; nothing downstream of :class:`PoseFrame` sees MediaPipe objects.
 """
 

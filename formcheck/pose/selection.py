@@ -67,35 +67,45 @@ class Track:
         self.colour_frames += 1
 
 
-def link_tracks(c: Candidates, max_gap: int = 15) -> list[Track]:
-    """Greedy frame-to-frame linking of candidate poses into tracks (see the module)."""
-    tracks: list[Track] = []
-    for i in range(c.n_frames):
+class TrackLinker:
+    """Links candidate poses into tracks one frame at a time (:meth:`add`, frames in
+    order): the offline linking (:func:`link_tracks`) and the live mode's, which sees
+    each frame as it comes."""
+
+    def __init__(self, max_gap: int = 15) -> None:
+        self.max_gap = max_gap
+        self.tracks: list[Track] = []
+
+    def add(self, i: int, xy: np.ndarray, vis: np.ndarray, count: int,
+            colour: np.ndarray | None = None) -> None:
+        """Frame ``i``'s ``count`` poses: ``xy`` (P, K, 2) px, ``vis`` (P, K), ``colour``
+        (P, 6) or None."""
+        tracks = self.tracks
         dets: list[tuple[int, np.ndarray, float, np.ndarray | None]] = []
-        order = sorted(range(int(c.count[i])), key=lambda k: -float(np.nanmean(c.vis[i, k])))
+        order = sorted(range(int(count)), key=lambda k: -float(np.nanmean(vis[k])))
         for k in order:
-            centre, scale = centre_scale(c.xy[i, k])
+            centre, scale = centre_scale(xy[k])
             if not (np.all(np.isfinite(centre)) and scale > 1):
                 continue
-            colour = None if c.colour is None else c.colour[i, k]
+            col = None if colour is None else colour[k]
             # Two poses on one person (the model sometimes doubles up, and both copies see
             # the same clothes): keep the surer one. Close but in other clothes: two people.
             if any(np.hypot(*(centre - c2)) < 0.35 * max(scale, s2)
-                   and not colour_distance(colour, col2)[2] > COLOUR_GATE for _, c2, s2, col2 in dets):
+                   and not colour_distance(col, col2)[2] > COLOUR_GATE for _, c2, s2, col2 in dets):
                 continue
-            dets.append((k, centre, scale, colour))
-        active = [t for t in tracks if i - t.last <= max_gap]
+            dets.append((k, centre, scale, col))
+        active = [t for t in tracks if i - t.last <= self.max_gap]
         pairs = []
         for ti, tr in enumerate(active):
             gap = i - tr.last
             predicted = tr.centre + tr.velocity * gap
-            for di, (_, centre, scale, colour) in enumerate(dets):
+            for di, (_, centre, scale, col) in enumerate(dets):
                 d = float(np.hypot(*(centre - predicted)))
                 gate = 0.6 * max(tr.scale, scale) * (1 + 0.15 * (gap - 1))
                 ratio = scale / tr.scale if tr.scale > 0 else 1.0
                 if not (d < gate and 0.6 < ratio < 1.67):
                     continue
-                mean_cd, min_cd, _ = colour_distance(tr.colour, colour)
+                mean_cd, min_cd, _ = colour_distance(tr.colour, col)
                 if tr.colour_frames >= COLOUR_MIN_FRAMES and min_cd > COLOUR_GATE:
                     continue  # other clothes: another person
                 cost = d / gate + (COLOUR_WEIGHT * mean_cd if np.isfinite(mean_cd) else 0.0)
@@ -108,19 +118,26 @@ def link_tracks(c: Candidates, max_gap: int = 15) -> list[Track]:
             used_t.add(ti)
             used_d.add(di)
             tr = active[ti]
-            k, centre, scale, colour = dets[di]
+            k, centre, scale, col = dets[di]
             step = (centre - tr.centre) / max(i - tr.last, 1)
             tr.velocity = 0.7 * tr.velocity + 0.3 * step
             tr.frames.append(i)
             tr.slots.append(k)
             tr.centre, tr.scale, tr.last = centre, 0.8 * tr.scale + 0.2 * scale, i
-            tr.update_colour(colour)
-        for di, (k, centre, scale, colour) in enumerate(dets):
+            tr.update_colour(col)
+        for di, (k, centre, scale, col) in enumerate(dets):
             if di not in used_d:
                 tr = Track([i], [k], centre, scale, i)
-                tr.update_colour(colour)
+                tr.update_colour(col)
                 tracks.append(tr)
-    return tracks
+
+
+def link_tracks(c: Candidates, max_gap: int = 15) -> list[Track]:
+    """Greedy frame-to-frame linking of candidate poses into tracks (see the module)."""
+    linker = TrackLinker(max_gap)
+    for i in range(c.n_frames):
+        linker.add(i, c.xy[i], c.vis[i], int(c.count[i]), None if c.colour is None else c.colour[i])
+    return linker.tracks
 
 
 def _track_arrays(c: Candidates, tr: Track) -> tuple[np.ndarray, np.ndarray]:
@@ -147,10 +164,18 @@ def gait_score(xy: np.ndarray, vis: np.ndarray) -> float:
 
 def score_track(c: Candidates, tr: Track, width: int, height: int, max_scale: float) -> dict:
     xy, vis = _track_arrays(c, tr)
+    return score_poses(xy, vis, c.n_frames, width, height, max_scale)
+
+
+def score_poses(xy: np.ndarray, vis: np.ndarray, n_frames: int, width: int, height: int,
+                max_scale: float) -> dict:
+    """A track's selection score from its poses ``xy`` (n, K, 2) px and ``vis`` (n, K) over
+    a stretch of ``n_frames`` frames (the whole clip offline, the recent window live):
+    coverage x size x centrality x gait (see the module text)."""
     cs = [centre_scale(p) for p in xy]
     centres = np.array([x[0] for x in cs])
     scales = np.array([x[1] for x in cs])
-    coverage = len(tr.frames) / max(c.n_frames, 1)
+    coverage = len(xy) / max(n_frames, 1)
     size = float(np.median(scales)) / max_scale if max_scale > 0 else 0.0
     off = (np.median(centres, axis=0) - [width / 2, height / 2]) / [width / 2, height / 2]
     centrality = float(1.0 - 0.5 * min(1.0, float(np.hypot(*off))))
@@ -158,7 +183,7 @@ def score_track(c: Candidates, tr: Track, width: int, height: int, max_scale: fl
     score = coverage * (0.5 + 0.5 * size) * centrality * (0.1 + min(gait, 1.5))
     return {"coverage": round(coverage, 3), "size": round(size, 3),
             "centrality": round(centrality, 3), "gait": round(gait, 3),
-            "score": round(float(score), 4), "frames": len(tr.frames),
+            "score": round(float(score), 4), "frames": len(xy),
             "median_centre": np.median(centres, axis=0), "median_scale": float(np.median(scales))}
 
 
