@@ -132,8 +132,10 @@ class OfflineAnalyses:
     :func:`formcheck.pipeline.run.analyze` gives and the summary is what
     :func:`formcheck.pipeline.run.run_analysis` returns for it (its ``result()``, written
     with :func:`formcheck.io.folder.write_analysis`, plus ``output_dir``);
-    tests/test_golden.py checks that equality on a sample clip. Tests must not modify
-    what they get: the summary is a copy each time, the analysis is shared.
+    tests/test_golden.py checks that equality on a sample clip. The summary's recorded
+    ``settings.threads`` is that of the first test that asked (0 or the resolved count).
+    Tests must not modify what they get: the summary is a copy each time, the analysis is
+    shared.
     """
 
     def __init__(self, root: Path) -> None:
