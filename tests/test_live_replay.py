@@ -192,6 +192,71 @@ def test_upright_runner_gets_no_forward_head_cue(name, clip_dir):
     assert c.offline is not None and "forward_head" not in c.offline.faults
 
 
+#: The posture metrics compared step by step: every metric with an error model
+#: (:data:`formcheck.assess.norms.ERROR_MODELS`).
+POSTURE = ("cva_deg", "head_pitch_deg", "trunk_lean_deg", "shoulder_elevation_torso")
+#: Steps a clip needs before the share of its steps within the error is judged.
+MIN_PER_STEP = 25
+#: Share of the matched steps whose live value must lie within the offline clip's
+#: measurement error of offline's value for the same step: live smooths the raw
+#: landmarks causally (one-euro) where offline cleans the whole clip, so a step at a
+#: tracking jump may differ; measured 100% on every compared clip but the grass
+#: clip's shoulder elevation (98%).
+PER_STEP_SHARE = 0.9
+
+
+def _matched_steps(c: Comparison) -> list[tuple[int, int]]:
+    """(live step, offline step) pairs: each live step with the offline step whose
+    middle is nearest, if within half a step."""
+    st = c.offline.step_table
+    mid = 0.5 * (st["t_start_s"].to_numpy(float) + st["t_end_s"].to_numpy(float))
+    half = 0.5 * float(np.median(st["t_end_s"] - st["t_start_s"]))
+    pairs = []
+    for i, s in enumerate(c.live.steps):
+        j = int(np.argmin(np.abs(mid - 0.5 * (s.t_start_s + s.t_end_s))))
+        if abs(mid[j] - 0.5 * (s.t_start_s + s.t_end_s)) < half:
+            pairs.append((i, j))
+    return pairs
+
+
+def _assert_posture_agrees(c: Comparison) -> None:
+    """Over the steps both count, live's median of each posture metric lies within the
+    offline clip's measurement error of offline's median (the issue's requirement); on a
+    clip of :data:`MIN_PER_STEP` steps or more, so does each step's value for at least
+    :data:`PER_STEP_SHARE` of them."""
+    assert c.offline is not None
+    pairs = _matched_steps(c)
+    assert len(pairs) >= min(c.live.n_steps, c.offline.n_steps) - EDGE_STEPS, c.row()
+    st = c.offline.step_table
+    for metric in POSTURE:
+        err = c.offline.errors[metric]
+        live = np.array([c.live.steps[i].values.get(metric, np.nan) for i, _ in pairs], float)
+        off = st[metric].to_numpy(float)[[j for _, j in pairs]]
+        ok = np.isfinite(live) & np.isfinite(off)
+        assert ok.sum() >= 0.8 * len(pairs), (metric, int(ok.sum()), len(pairs))
+        d = float(np.median(live[ok]) - np.median(off[ok]))
+        assert abs(d) <= err, (metric, d, err, c.row())
+        if len(pairs) >= MIN_PER_STEP:
+            share = float(np.mean(np.abs(live[ok] - off[ok]) <= err))
+            assert share >= PER_STEP_SHARE, (metric, share, err, c.row())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CLIPS))
+def test_live_posture_agrees_with_offline_within_its_error(name, clip_dir):
+    _assert_posture_agrees(_comparison(name, clip_dir))
+
+
+@pytest.mark.slow
+@pytest.mark.realclips
+@pytest.mark.parametrize("name", list(REAL))
+def test_real_clip_live_posture_agrees_with_offline_within_its_error(name, clip_dir):
+    """Also the walker: over his 5 live steps the CVA medians differ by 4.6 deg against an
+    error of 5.6 (live's first steps of him come from the frames handed over when it
+    switched to him, through a fresh smoother)."""
+    _assert_posture_agrees(_comparison(name, clip_dir))
+
+
 @pytest.mark.slow
 @pytest.mark.realclips
 @pytest.mark.parametrize("name", [

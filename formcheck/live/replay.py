@@ -73,6 +73,10 @@ class OfflineReplay:
     t: np.ndarray | None = None  # (n,) frame times (s)
     hips: np.ndarray | None = None  # (n, 2) the runner's hip midpoint, px (NaN: not found)
     torso_px: float = math.nan  # the runner's median torso length (shoulders to hips)
+    #: metric -> this clip's measurement error of the metric's median (one SD, the
+    #: ``total`` of :func:`formcheck.assess.faults.measurement_error`), for the metrics
+    #: that have an error model
+    errors: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,6 +143,8 @@ def replay_live(path: str | Path, *, cost_s: float | None = None, pose: PoseFn |
 def replay_offline(path: str | Path, model: str | None = None,
                    height_cm: float | None = None) -> OfflineReplay:
     """The offline analysis of ``path`` (nothing written), reduced for comparison."""
+    from formcheck.assess.faults import ClipContext, measurement_error
+    from formcheck.assess.norms import ERROR_MODELS
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import analyze
 
@@ -151,9 +157,15 @@ def replay_offline(path: str | Path, model: str | None = None,
     hips = 0.5 * xy[:, list(sk.pair("hip"))].sum(axis=1)  # NaN where either is missing
     shoulders = 0.5 * xy[:, list(sk.pair("shoulder"))].sum(axis=1)
     torso = np.hypot(*(shoulders - hips).T)
+    # the clip's context as the analysis judged it (runner size from the tables; ear and
+    # nose visibility and camera height from the landmarks)
+    ctx = ClipContext.from_pose(pose.xy, pose.z, pose.visibility, pose.detected, sk)
+    ctx.torso_px = ClipContext.from_frames(a.frames).torso_px
+    errors = {m: float(measurement_error(a.step_table[m], m, ctx)["total"])
+              for m in ERROR_MODELS if m in a.step_table and a.step_table[m].notna().sum() >= 2}
     return OfflineReplay(Path(path).name, int(a.steps.count), float(a.steps.cadence_spm), a.step_table,
                          cps, faults, str(a.view.view), np.asarray(pose.t, dtype=float), hips,
-                         float(np.nanmedian(torso)) if np.isfinite(torso).any() else math.nan)
+                         float(np.nanmedian(torso)) if np.isfinite(torso).any() else math.nan, errors)
 
 
 def compare(path: str | Path, *, cost_s: float | None = None, model: str | None = None,
