@@ -195,10 +195,33 @@ def _continues(c: Candidates, first: Track, then: Track, fps: float) -> bool:
         return False
     end_c, end_s = centre_scale(c.xy[first.frames[-1], first.slots[-1]])
     start_c, start_s = centre_scale(c.xy[then.frames[0], then.slots[0]])
-    if not (np.all(np.isfinite(end_c)) and np.all(np.isfinite(start_c))) or end_s <= 0:
+    return near_where_it_ended(end_c, end_s, start_c, start_s, gap / fps)
+
+
+def near_where_it_ended(end_centre: np.ndarray, end_scale: float, start_centre: np.ndarray,
+                        start_scale: float, elapsed_s: float) -> bool:
+    """Whether a person seen ending at ``end_centre`` (size ``end_scale``) can be the one
+    seen ``elapsed_s`` later at ``start_centre`` (size ``start_scale``): within 0.6 torso
+    lengths plus two a second (a runner's reach), at a similar size (0.6-1.67x). Offline's
+    joining of a track lost and found again (:func:`_continues`) and the live tracker's.
+
+    Parameters
+    ----------
+    end_centre, start_centre : (2,) arrays
+        Body centres, px.
+    end_scale, start_scale : float
+        Body sizes (torso lengths), px.
+    elapsed_s : float
+        Seconds from the end to the start.
+
+    Returns
+    -------
+    bool
+    """
+    if not (np.all(np.isfinite(end_centre)) and np.all(np.isfinite(start_centre))) or end_scale <= 0:
         return False
-    reach = end_s * (0.6 + 2.0 * gap / fps)
-    return bool(np.hypot(*(start_c - end_c)) < reach and 0.6 < start_s / end_s < 1.67)
+    reach = end_scale * (0.6 + 2.0 * elapsed_s)
+    return bool(np.hypot(*(start_centre - end_centre)) < reach and 0.6 < start_scale / end_scale < 1.67)
 
 
 def _same_clothes(a: Track, b: Track) -> bool:

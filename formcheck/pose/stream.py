@@ -331,8 +331,10 @@ class PoseTracker:
 
     def _continues(self, tr: Track, t: float) -> bool:
         """Whether ``tr`` starts near where the lost followed track ended, as offline's
-        selection joins a runner lost and found again (``selection._continues``: within
-        0.6 + 2 torso lengths a second, a similar size, within a second)."""
+        selection joins a runner lost and found again
+        (:func:`~formcheck.pose.selection.near_where_it_ended`, within a second)."""
+        from formcheck.pose.selection import near_where_it_ended
+
         if self._lost is None:
             return False
         lost, when = self._lost
@@ -341,11 +343,11 @@ class PoseTracker:
             return False
         t0, first = hist[0]
         gap = max(t0 - when, 0.0)
-        centre, scale = centre_scale(first.xy)
-        if gap > 1.0 or lost.scale <= 0 or not np.all(np.isfinite(centre)):
+        if gap > 1.0:
             return False
-        reach = lost.scale * (0.6 + 2.0 * (gap + (t - t0 if t0 < when else 0.0)))
-        return bool(np.hypot(*(centre - lost.centre)) < reach and 0.6 < scale / lost.scale < 1.67)
+        centre, scale = centre_scale(first.xy)
+        return near_where_it_ended(lost.centre, lost.scale, centre, scale,
+                                   gap + (t - t0 if t0 < when else 0.0))
 
     def __enter__(self) -> PoseTracker:
         return self
