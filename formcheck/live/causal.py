@@ -62,6 +62,10 @@ class OneEuroFilter:
         self._dx: np.ndarray | None = None  # (k, d) filtered velocity (px/s)
         self._t: np.ndarray | None = None  # (k,) time of each point's last sample
 
+    def reset(self) -> None:
+        """Forget every point's history (a new person); the filter's settings stay."""
+        self._x = self._dx = self._t = None
+
     def __call__(self, t: float, x: np.ndarray, scale: float) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
         if self._x is None:

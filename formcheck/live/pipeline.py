@@ -376,8 +376,8 @@ class LivePipeline:
         the runner's state (smoothing, view window, step detector, posture rows) starts
         over on that person's recent frames, whose steps count from here (steps already
         counted stay); the status says so for :data:`SWITCH_SAY_S`."""
-        self.smoother = OneEuroFilter()
-        self.steps = StepDetector()
+        self.smoother.reset()  # the pipeline's own filter and detector, settings kept
+        self.steps.reset()
         self._yaw.clear()
         self._torso.clear()
         self._rows = []
