@@ -115,6 +115,9 @@ class Analysis:
     gait: dict[str, Any] = field(default_factory=dict)
     timing: TimingRecord = field(default_factory=TimingRecord)
     posture_segments: PostureSegments | None = None
+    #: What the clip says about how well the head can be measured (runner size, ear and
+    #: nose visibility, camera height): the faults' measurement errors were computed with it.
+    context: ClipContext | None = None
 
     def summary(self) -> dict[str, Any]:
         """``summary.json`` as plain data (validated by :meth:`result`)."""
@@ -571,4 +574,5 @@ def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, setting
                     _evidence_frames(frames, faults, view), timings,
                     warnings=tilt_warnings + warnings, tilt=tilt,
                     gait={"kind": gait[0], "correlation": None if not np.isfinite(gait[1])
-                          else round(gait[1], 3)}, timing=timing, posture_segments=segmentation)
+                          else round(gait[1], 3)}, timing=timing, posture_segments=segmentation,
+                    context=ctx)

@@ -157,10 +157,9 @@ def replay_offline(path: str | Path, model: str | None = None,
     hips = 0.5 * xy[:, list(sk.pair("hip"))].sum(axis=1)  # NaN where either is missing
     shoulders = 0.5 * xy[:, list(sk.pair("shoulder"))].sum(axis=1)
     torso = np.hypot(*(shoulders - hips).T)
-    # the clip's context as the analysis judged it (runner size from the tables; ear and
-    # nose visibility and camera height from the landmarks)
-    ctx = ClipContext.from_pose(pose.xy, pose.z, pose.visibility, pose.detected, sk)
-    ctx.torso_px = ClipContext.from_frames(a.frames).torso_px
+    # the errors offline judged the clip's faults with (its context: runner size, ear and
+    # nose visibility, camera height)
+    ctx = a.context or ClipContext.from_frames(a.frames)  # as the faults' judge falls back
     errors = {m: float(measurement_error(a.step_table[m], m, ctx)["total"])
               for m in ERROR_MODELS if m in a.step_table and a.step_table[m].notna().sum() >= 2}
     return OfflineReplay(Path(path).name, int(a.steps.count), float(a.steps.cadence_spm), a.step_table,
