@@ -262,6 +262,18 @@ def to_markdown(res: dict) -> str:
         lim = [f"{r['clip']} **{r['stages']['pose pass']['wall_s'] / r['stages']['inference 2 landmarkers']['wall_s']:.2f}**"
                for r in res["stages"]]
         lines += ["", "Pose pass / two-landmarker limit (wall): " + ", ".join(lim)]
+        from stages import floors
+
+        lines += ["", "What these stages allow at best, as ratios to the naive loop (estimated as decode + "
+                  "one landmarker, start-up left out on both sides): the two-landmarker limit, decoding spread "
+                  "over the cores, cleaning, tables and report, nothing else, perfectly overlapped "
+                  "(`stages.floors`). The issue's targets are 0.6 (no video) and 0.75 (full job).", "",
+                  "| clip | naive estimate | floor, no video | floor, full job | formcheck's pose pass + the rest, "
+                  "no video |", "|---|---|---|---|---|"]
+        for r in res["stages"]:
+            f = floors(r)
+            lines.append(f"| {r['clip']} | {f['naive_s']} s | {f['no_video']} | {f['full']} | "
+                         f"{f['pose_pass_no_video']} |")
     if res.get("memory"):
         rows = res["memory"]
         lines += ["", "## Memory with clip length", "",
