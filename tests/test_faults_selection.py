@@ -94,8 +94,12 @@ def test_side_faults_not_reported_for_front_view() -> None:
 
 def test_severity_order() -> None:
     # mild forward head, severe gaze down
+    from formcheck.assess.faults import ClipContext
+    from formcheck.assess.norms import GAZE_CALIBRATION_PITCH_DEG
+
     df = step_table(cva_deg=_FH.mild - 0.5, head_pitch_deg=THRESHOLDS["gaze_down"].severe + 20)
-    assert [f.code for f in find_faults(df, "side", False)] == ["gaze_down", "forward_head"]
+    ctx = ClipContext(200.0, GAZE_CALIBRATION_PITCH_DEG)  # a camera height the gaze can be read at
+    assert [f.code for f in find_faults(df, "side", False, ctx=ctx)] == ["gaze_down", "forward_head"]
 
 
 # --- runner selection -------------------------------------------------------------------

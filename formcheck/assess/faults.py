@@ -49,7 +49,6 @@ from formcheck.assess.norms import (
     WHOLE_BODY_LEAN_MAX_BEND,
     WHOLE_BODY_LEAN_SOURCE,
     Threshold,
-    cva_camera_bias_deg,
 )
 from formcheck.assess.verdict import TITLES, drift_table
 from formcheck.model.results import FaultRecord
@@ -223,7 +222,10 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
       pitch" when not): a camera below the shoulders sees the ear, which sits behind
       the near shoulder, drop against it, and vertical distances foreshortened
       (:func:`~formcheck.assess.norms.cva_camera_bias_deg`, at the worst angle of the
-      range the clip allows); other metrics: bias per 10 deg from the synthetic runner;
+      range the clip allows); the head pitch likewise: the nose, on the midline, sits
+      behind the camera-side ear (:func:`~formcheck.assess.norms.gaze_camera_error_deg`,
+      against the cameras its thresholds were fitted with); other metrics: bias per
+      10 deg from the synthetic runner;
     - ``runner_size``: for an angle between two landmarks (``line_torso``), detail
       finer than ``LANDMARK_BLUR_PX`` source pixels is lost, which turns a line of
       ``L`` px by ``atan(px / L)``; only the part beyond the size of the calibration
@@ -263,9 +265,9 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
         parts["calibration"] = em.calibration
         if em.facing:
             parts["facing"] = em.facing
-        if metric == "cva_deg":
+        if em.camera_bias is not None:
             # the bias grows monotonically with the angle: the worst is at an end
-            cam = max(abs(cva_camera_bias_deg(lo)), abs(cva_camera_bias_deg(hi)))
+            cam = max(abs(em.camera_bias(lo)), abs(em.camera_bias(hi)))
         else:  # bias per 10 deg measured on the flat synthetic runner up to 20 deg
             cam = em.pitch_per_10deg * (max(abs(lo), abs(hi)) if known else PITCH_ALLOWANCE_DEG) / 10.0
         parts["camera_pitch"] = float(cam)

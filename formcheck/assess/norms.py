@@ -14,6 +14,7 @@ treadmill running (Van Hooren et al. 2023, OpenPose vs markers); readings within
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -291,6 +292,10 @@ class ErrorModel:
     #: What is left of MediaPipe's facing bias after the correction (deg, one SD;
     #: :data:`formcheck.kinematics.metrics.FACING_RESIDUAL_DEG`).
     facing: float = 0.0
+    #: How far the reading is from a level camera's (or the calibration cameras') at a
+    #: camera pitch (deg -> deg): a geometric model used at the worst pitch the clip
+    #: allows instead of ``pitch_per_10deg``.
+    camera_bias: Callable[[float], float] | None = None
 
 
 #: A phone held at chest height to a tripod at hip height or a high shelf: an unknown
@@ -386,6 +391,67 @@ def cva_camera_bias_deg(pitch_deg: float) -> float:
     return math.degrees(math.atan2(EAR_SHOULDER_UP_TORSO, EAR_SHOULDER_FORWARD_TORSO)
                         - math.atan2(up, EAR_SHOULDER_FORWARD_TORSO))
 
+#: The nose is on the body's midline; the ear MediaPipe reports on the camera's side sits
+#: half the head's breadth nearer the camera (the synthetic runner's EAR_HALF_CM 7.4 cm;
+#: 0.15 of a 50 cm torso).
+NOSE_BEHIND_EAR_TORSO = 0.15
+#: The camera pitch (:meth:`~formcheck.assess.faults.ClipContext.from_pose`, read from the
+#: shoulders) of the five clips the gaze thresholds were fitted on (clean 1080p -1.4,
+#: garage -4.0, grass +0.8, bystander +6.0, walker -3.3 deg; their median): the ear->nose
+#: reading of a level head, ``GAZE_LEVEL_DEG``, is what those cameras saw.
+GAZE_CALIBRATION_PITCH_DEG = -1.4
+
+
+def gaze_camera_bias_deg(pitch_deg: float) -> float:
+    """How much higher (+, "looking down") the ear->nose pitch of a level head reads from a
+    camera that sees the runner at ``pitch_deg`` (+ above, looking down; - below, looking
+    up) than from a level camera.
+
+    Geometry: with ``e = -pitch_deg`` the angle of the line of sight rising to the head,
+    the nose, ``NOSE_BEHIND_EAR_TORSO`` further from the camera than the ear, appears lower
+    by that depth x sin e, and the ear->nose line's own drop (``EAR_NOSE_TORSO`` long at
+    ``GAZE_LEVEL_DEG``) shrinks by cos e. From below the head reads pitched down, from
+    above pitched up: 7 deg at 9 deg below, -12 deg at 15 deg above. The rendered runner
+    (3D, 100 px torso, camera 4 m away 0.3 and 2.0 m high) reads 17.2 deg apart on an
+    upright head; the projection of its drawn near ear and nose, 12.4 deg; this
+    function at those cameras' pitches (-8.8 / +15.1, the truth), 22.0. On the four
+    real runners of the calibration who look ahead, the reading falls as the camera
+    pitch read from the shoulders rises: 22.4 / 20.5 / 18.6 / 13.0 deg at -1.4 / -3.3 /
+    +0.8 / +6.0 deg.
+
+    Parameters
+    ----------
+    pitch_deg : float
+        Camera pitch relative to the runner, deg (+ above looking down, - below looking up).
+
+    Returns
+    -------
+    float
+        The bias, deg: how much higher the reading is than from a level camera.
+    """
+    e = math.radians(-pitch_deg)
+    p = math.radians(GAZE_LEVEL_DEG)
+    down = EAR_NOSE_TORSO * math.sin(p) * math.cos(e) + NOSE_BEHIND_EAR_TORSO * math.sin(e)
+    return math.degrees(math.atan2(down, EAR_NOSE_TORSO * math.cos(p)) - p)
+
+
+def gaze_camera_error_deg(pitch_deg: float) -> float:
+    """The ear->nose reading's bias from a camera at ``pitch_deg`` against the cameras the
+    gaze thresholds were fitted with (:data:`GAZE_CALIBRATION_PITCH_DEG`).
+
+    Parameters
+    ----------
+    pitch_deg : float
+        Camera pitch relative to the runner, deg (+ above looking down, - below looking up).
+
+    Returns
+    -------
+    float
+        How much higher (+) the reading is than the calibration clips' cameras saw, deg.
+    """
+    return gaze_camera_bias_deg(pitch_deg) - gaze_camera_bias_deg(GAZE_CALIBRATION_PITCH_DEG)
+
+
 ERROR_MODELS: dict[str, ErrorModel] = {
     "cva_deg": ErrorModel(
         3.7, 2.0, 55.0, 3.5,
@@ -399,18 +465,20 @@ ERROR_MODELS: dict[str, ErrorModel] = {
         "; facing: the spread of MediaPipe's left/right bias left after its correction, 7 real clips "
         "and their mirror images (kinematics.metrics.FACING_RESIDUAL_DEG)",
         calibration=CVA_CALIBRATION_DEG, line_torso=EAR_SHOULDER_TORSO, head_points=("ear",),
-        facing=FACING_RESIDUAL_DEG["cva_deg"]),
+        facing=FACING_RESIDUAL_DEG["cva_deg"], camera_bias=cva_camera_bias_deg),
     "head_pitch_deg": ErrorModel(
         4.6, 1.0, 55.0, 5.0,
         "between people: SD of the clip-mean residual of the ear->nose pitch (with the facing "
         "correction) against the annotated tragus->eye-corner line (13 re-annotated frames; 1.6 on 39 "
         "coarser ones), 5 real "
-        "clips. Camera pitch: synthetic runner, within +/-2 deg over -20..+20 deg. Runner size: "
+        "clips. Camera pitch: geometric, the nose on the midline behind the camera-side ear "
+        "(gaze_camera_error_deg, against the calibration clips' cameras). Runner size: "
         "synthetic runner, +1.8 / +3.2 deg at 43 / 33 px of torso (benchmarks/head_bias.py); "
         "size and visibility terms geometric on the ear->nose line; facing: the spread of MediaPipe's "
         "left/right bias left after its correction, 7 real clips and their mirror images "
         "(kinematics.metrics.FACING_RESIDUAL_DEG)",
-        line_torso=EAR_NOSE_TORSO, head_points=("ear", "nose"), facing=FACING_RESIDUAL_DEG["head_pitch_deg"]),
+        line_torso=EAR_NOSE_TORSO, head_points=("ear", "nose"), facing=FACING_RESIDUAL_DEG["head_pitch_deg"],
+        camera_bias=gaze_camera_error_deg),
     "trunk_lean_deg": ErrorModel(
         MEASUREMENT_ERROR_DEG, 0.0, 55.0, 0.0,
         "markerless pose vs markers, 5-8 deg at the joints in treadmill running (Van Hooren et "
