@@ -22,6 +22,7 @@ from formcheck.assess.norms import (
     CHANGE_LIMITS,
     CHANGE_MIN_STEPS,
     CVA_CLINICAL,
+    DRIFT_LIMITS,
     DRIFT_MIN_STEPS,
     ERROR_MODELS,
     GAZE_CALIBRATION_PITCH_DEG,
@@ -31,6 +32,7 @@ from formcheck.assess.norms import (
     gaze_proxy_from_pitch,
 )
 from formcheck.assess.segments import metric_change_points, segment_steps
+from formcheck.assess.verdict import drift_table
 from formcheck.synth.render import compute_truth
 from formcheck.synth.runner import RunnerSpec, simulate
 
@@ -325,6 +327,39 @@ def test_left_right_alternation_is_not_drift(n: int) -> None:
     alt = np.where(np.arange(n) % 2 == 0, 0.0, 1.0)
     df = steps_from_series({"cva_deg": 78.0 + 8.0 * alt, "trunk_lean_deg": 4.0 + 4.0 * alt})
     assert "form_drift" not in [f.code for f in find_faults(df, "side", False, ctx=ClipContext(200.0))]
+
+
+@pytest.mark.parametrize("n", [12, 18, 24, 36])
+def test_no_drift_where_the_scatter_cannot_show_one(n: int) -> None:
+    """Steps with no trend whose scatter is as wide as the limit: the change between the
+    thirds is noise, and no drift is called, however large it comes out.
+
+    Waist bend per step scatters by about 8 deg on a small real runner (grass clip); over
+    12 steps (4 a third) the standard error of the change was 7.9 against a limit of 4,
+    and a change of 8.7 was called a possible drift in the clip's mirror image and not in
+    the clip. Where the standard error is at least the limit, a drift of the limit lies
+    within one standard error of none (``resolvable`` False). With the scatter small
+    enough to resolve the limit, a real drift of twice the limit is still found."""
+    limit = DRIFT_LIMITS["waist_bend_deg"][0]
+    rng = np.random.default_rng(n)
+    called_before = looked = 0
+    for _ in range(200):
+        df = steps_from_series({"waist_bend_deg": -8.0 + rng.normal(0.0, 3.0 * limit, n)})
+        d = drift_table(df, list(DRIFT_LIMITS))["waist_bend_deg"]
+        if d["standard_error"] < limit:  # this draw's scatter came out narrow: not the case
+            continue
+        looked += 1
+        called_before += bool(d["exceeds"])
+        assert not d["resolvable"]
+        assert "form_drift" not in [f.code for f in find_faults(df, "side", False, ctx=ClipContext(200.0))]
+    assert looked >= 150
+    assert called_before >= 20  # the rule matters: noise alone passed the limit this often
+    for _ in range(50):
+        trend = np.linspace(0.0, 2.0 * limit * n / (n - 2 * (n // 6)), n)  # medians of the thirds 2 limits apart
+        df = steps_from_series({"waist_bend_deg": -8.0 + trend + rng.normal(0.0, 0.3 * limit, n)})
+        d = drift_table(df, list(DRIFT_LIMITS))["waist_bend_deg"]
+        assert d["resolvable"]
+        assert "form_drift" in [f.code for f in find_faults(df, "side", False, ctx=ClipContext(200.0))]
 
 
 def test_drift_after_an_abrupt_change_is_still_fatigue() -> None:

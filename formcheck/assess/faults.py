@@ -482,13 +482,15 @@ def _drift_fault(steps: pd.DataFrame, drift: dict[str, dict[str, Any]]) -> Fault
 
     "found" when the worst such change passes its limit by more than the standard error
     of the difference of the two thirds' medians (``clears_error``; the person's own
-    landmark offsets cancel within a clip), else "possible". Why thirds of whole strides
+    landmark offsets cancel within a clip), else "possible". A metric whose standard
+    error is not below its limit (``resolvable`` False) is not judged: its steps cannot
+    tell a drift of the limit from none. Why thirds of whole strides
     and at least ``DRIFT_MIN_STEPS`` steps: see :func:`~formcheck.assess.verdict.drift_table`.
     An abrupt change (an edit, a demonstration, stopping or turning) is not fatigue:
     :func:`find_faults` calls this on each stretch between change points.
     """
     changes = {m: {k: d.get(k) for k in ("first_third", "last_third", "change", "limit", "standard_error")}
-               for m, d in drift.items() if d.get("exceeds")}
+               for m, d in drift.items() if d.get("exceeds") and d.get("resolvable")}
     if not changes:
         return None
     worst_ratio = max(drift[m]["score"] for m in changes)

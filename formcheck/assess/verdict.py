@@ -117,9 +117,18 @@ def drift_table(step_table: Any, metrics: Sequence[str]) -> dict[str, dict[str, 
     (medians), ``change`` (last - first), ``standard_error`` of that change
     (``1.2533 * sqrt(var_first / n_first + var_last / n_last)``) and, for metrics with a
     drift limit in :data:`formcheck.assess.norms.DRIFT_LIMITS`, ``limit``, ``worse`` ("up"
-    or "down"), ``score`` = change towards worse / limit, ``exceeds`` (score >= 1: drift)
-    and ``clears_error`` (past the limit by more than the standard error). Empty with
-    fewer than :data:`MIN_DRIFT_STEPS` steps: fatigue is a trend, and a trend needs steps.
+    or "down"), ``score`` = change towards worse / limit, ``exceeds`` (score >= 1: drift),
+    ``clears_error`` (past the limit by more than the standard error) and ``resolvable``
+    (the standard error is below the limit). Empty with fewer than
+    :data:`MIN_DRIFT_STEPS` steps: fatigue is a trend, and a trend needs steps.
+
+    ``resolvable`` is False where the step-to-step scatter is as wide as the whole range
+    from no change to the limit: a change of the limit lies within one standard error of
+    none, so these steps cannot show a drift of that size either way (as a metric whose
+    error spans the range from its threshold to an extreme posture is not measurable,
+    :func:`formcheck.assess.faults.judge`). Waist bend per step scatters by about 8 deg on
+    a small real runner; over 12 steps (4 a third) its standard error was 7.9 against a
+    limit of 4, and a change of 8.7 came and went between the clip and its mirror image.
 
     Each third holds whole strides, ``2 * (n // 6)`` steps: left and right steps differ
     (body asymmetry; the near and far leg are seen differently), and an odd count would
@@ -157,7 +166,8 @@ def drift_table(step_table: Any, metrics: Sequence[str]) -> dict[str, dict[str, 
             bad = (b - a) if worse == "up" else (a - b)
             entry.update(limit=limit, worse=worse, score=_r(bad / limit, 3),
                          exceeds=bool(np.isfinite(bad) and bad >= limit),
-                         clears_error=bool(np.isfinite(bad) and np.isfinite(se) and bad - limit > se))
+                         clears_error=bool(np.isfinite(bad) and np.isfinite(se) and bad - limit > se),
+                         resolvable=bool(np.isfinite(se) and se < limit))
         out[name] = entry
     return out
 

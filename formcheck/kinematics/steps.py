@@ -255,6 +255,43 @@ def feet_step(feet: np.ndarray | None, fps: float, max_s: float) -> float:
     return float("nan")
 
 
+def feet_return(feet: np.ndarray | None, lag_s: float, fps: float) -> bool:
+    """Whether the feet clearly come back after ``lag_s``: the correlation of the
+    left-minus-right ankle vector with itself (:func:`feet_alternate`) peaks within a
+    frame of that lag, at :data:`FEET_RETURN` or above. The feet are in the same place
+    again after every whole stride, so that is a stride or a whole number of them.
+
+    A peak, not only a high value: feet that move slowly against the lag (slow motion,
+    a step of 2 s read at a lag of 0.5 s) correlate highly at every short lag without
+    coming back. The peak is searched within a frame because the lag is a period read
+    to a whole frame from another signal.
+
+    Parameters
+    ----------
+    feet : (n, 2) or (n,) array, or None
+        Left-minus-right ankle position (px), or one component of it; None when unknown.
+    lag_s : float
+        The lag, s.
+    fps : float
+        Frames per second of the series.
+
+    Returns
+    -------
+    bool
+        False when the feet are unknown.
+    """
+    if feet is None or not np.isfinite(lag_s):
+        return False
+    v = np.asarray(feet, dtype=np.float64)
+    k = int(round(lag_s * fps))
+    r = {j: _lag_correlation(v, j) for j in range(k - 2, k + 3) if j >= 1}
+    for j in (k - 1, k, k + 1):
+        if j - 1 in r and j + 1 in r and np.isfinite([r[j - 1], r[j], r[j + 1]]).all():
+            if r[j] >= FEET_RETURN and r[j] >= r[j - 1] and r[j] >= r[j + 1]:
+                return True
+    return False
+
+
 def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> float:
     """Step period (s): the period of the hip bounce, told from the stride by the feet.
 
@@ -322,7 +359,15 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
         # bounce gives (1 - a^2) / (1 + a^2) < -0.5 for a > 1.73.
         feet_back = feet_alternate(feet, p, fps) >= FEET_RETURN
         clean = feet_back and feet_half <= FEET_REVERSE
-        if (feet_half < 0 or feet_back) and (hips_back > -0.5 or clean):
+        # Feet that clearly come back over P / 2 (a peak of their correlation) make it
+        # a whole stride or more (or, with near/far labels, a whole step or more): P / 2
+        # cannot be half a step, so it is taken whatever the hips say. A slow sway of
+        # the hips (a hand-held camera's bob near 1 Hz, at 1.5-3x the bounce) took the
+        # autocorrelation at two strides, where the feet's return is blurred by a
+        # frame's mismatch (+0.3 at 32 frames for 31, +0.8 at 16) and the sway puts the
+        # hips at the opposite end of its swing after half its period.
+        if feet_return(feet, half, fps) or (
+                (feet_half < 0 or feet_back) and (hips_back > -0.5 or clean)):
             p = half
         else:
             break
@@ -335,7 +380,12 @@ def step_period(bounce: np.ndarray, feet: np.ndarray | None, fps: float) -> floa
     # at the opposite end of their bounce (below -0.5) are label swaps (the far ankle
     # taken for the near one for part of each stride turns the feet round after about
     # half a step), not a slower gait.
-    if not feet_alternate(feet, p, fps) < 0:
+    # Feet that clearly come back after two of these steps but not after one agree
+    # with ``p``: a stride of two steps, their reversal over one blurred by the model
+    # taking the far ankle for the near one as the legs cross (a sprint at 0.26 s per
+    # step read +0.2 over one step and +0.8 over two).
+    if not feet_alternate(feet, p, fps) < 0 and not (
+            feet_return(feet, 2.0 * p, fps) and not feet_alternate(feet, p, fps) >= FEET_RETURN):
         own = feet_step(feet, fps, 4.0 * MAX_PERIOD_S)
         if (np.isfinite(own) and not 0.75 <= p / own <= 1.33
                 and not _lag_correlation(bounce, int(round(own * fps))) < -0.5):
@@ -677,12 +727,19 @@ def period_stretches(centres: np.ndarray, periods: np.ndarray, clip_period: floa
 
 
 def _mids_for_period(x: np.ndarray, t: np.ndarray, fps: float, period: float,
-                     span: tuple[float, float] | None = None
+                     span: tuple[float, float] | None = None, max_ratio: float | None = None
                      ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Mid-stances for one step period: band-pass around it, the phase's turns, then the
     period refined from the mid-stances found (those within ``span``, s) and the same
     again around it. Returns the period used, the mid-stance frames, their times and the
-    envelope per frame."""
+    envelope per frame.
+
+    ``max_ratio``: a refined period further than this ratio from ``period`` is not
+    taken. A stretch's period (:func:`_stitch`) is the median of window readings that
+    agree within :data:`STEADY_RATIO`; a line through its mid-stances that runs further
+    off is not a finer reading of that pace but mid-stances that lost it (where the
+    hips hardly show the step the band-passed phase skips some: after a cut to a sprint
+    read at 0.258 s the line ran at 0.312 s)."""
     xf = _bandpass(_interp_nans(x), fps, period)
     mids, mid_times, envelope = _phase_crossings(xf, t, period, fps)
     # The autocorrelation's period is a whole number of frames (8 frames, 0.333 s, for a
@@ -691,7 +748,8 @@ def _mids_for_period(x: np.ndarray, t: np.ndarray, fps: float, period: float,
     # phase taken again around it.
     inside = mid_times if span is None else mid_times[(mid_times >= span[0]) & (mid_times <= span[1])]
     refined = refine_period(inside, period)
-    if np.isfinite(refined) and abs(refined - period) > 0.25 / fps:
+    if (np.isfinite(refined) and abs(refined - period) > 0.25 / fps
+            and (max_ratio is None or abs(np.log(refined / period)) <= np.log(max_ratio))):
         period = refined
         xf = _bandpass(_interp_nans(x), fps, period)
         mids, mid_times, envelope = _phase_crossings(xf, t, period, fps)
@@ -732,11 +790,17 @@ def _stitch(x: np.ndarray, t: np.ndarray, fps: float, stretches: list[Stretch]
     for k, st in enumerate(stretches):
         lo = t[0] if k == 0 else t[stretches[k - 1].last]
         hi = t[-1] if k == len(stretches) - 1 else t[stretches[k + 1].first]
-        found.append(_mids_for_period(x, t, fps, st.period, (lo, hi)))
+        found.append(_mids_for_period(x, t, fps, st.period, (lo, hi), STEADY_RATIO))
     cuts = [t[0]]
     for k in range(len(stretches) - 1):
         (pa, _, ta, _), (pb, _, tb, _) = found[k], found[k + 1]
-        ca, cb = t[stretches[k].last], t[stretches[k + 1].first]
+        # The last window read at the old pace may already hold mostly the new one:
+        # its reading lies between the two (a window wholly after a cut to a sprint
+        # read 0.283 s, within 15% of the jog's 0.308 s before and the sprint's
+        # 0.258 s after). So the change is looked for from half a window before its
+        # centre on (not before the stretch's first window).
+        ca = max(t[stretches[k].first], t[stretches[k].last] - 0.5 * LOCAL_WINDOW_S)
+        cb = t[stretches[k + 1].first]
         near_a = ta[(ta >= ca - 2.0 * pa) & (ta <= cb + 2.0 * pb)]
         near_b = tb[(tb >= ca - 2.0 * pa) & (tb <= cb + 2.0 * pb)]
         candidates = np.unique(np.concatenate([[ca, cb], near_a[(near_a >= ca) & (near_a <= cb)],

@@ -282,6 +282,8 @@ class DriftEntry(_Record):
     exceeds: bool | None = Field(default=None, description="the change towards worse reached the limit: drift")
     standard_error: float | None = Field(default=None, description="standard error of the change (step-to-step spread)")
     clears_error: bool | None = Field(default=None, description="past the limit by more than the standard error")
+    resolvable: bool | None = Field(default=None, description="the standard error is below the limit: a drift of "
+                                    "the limit can be told from none (else not judged)")
 
 
 class Worst(_Record):
