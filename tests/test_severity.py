@@ -407,14 +407,23 @@ def test_synthetic_clip_and_its_mirror_agree(grid_results: dict, key: tuple, tmp
 #: MediaPipe's own asymmetry of the head points (a runner facing right read a steeper
 #: ear->nose line and a lower CVA proxy) is taken off since analysis revision 8
 #: (kinematics.metrics.facing_correction_deg): the garage, bystander and clean 1080p clips
-#: agree since then (clip / mirror: garage head pitch 31.5 / 33.3 against a stated 5.6;
+#: agreed then (clip / mirror: garage head pitch 31.5 / 33.3 against a stated 5.6;
 #: bystander forward_head possible / possible, 68.0 / 67.5; clean 1080p gaze_down absent /
 #: absent, 22.4 / 21.0). The grass clip agrees since analysis revision 10: its mirror's
 #: windows read the sprint after the cut at 17.5 s (steps.feet_return; 65 steps, 68 in
 #: the clip), and the possible form_drift its mirror raised over steps 0-11 (waist bend
 #: change 8.7, standard error 7.9 against a limit of 4) is no longer judged (drift_table's
-#: ``resolvable``).
-MIRROR_KNOWN: dict[str, str] = {}
+#: ``resolvable``). The garage clip's gaze has disagreed again since analysis revision 9,
+#: when the gaze error took in the camera height (below).
+MIRROR_KNOWN: dict[str, str] = {
+    "treadmill_side_male_garage_portrait_01.mp4": "gaze_down: possible in the clip, not measurable in its "
+    "mirror (measured 2026-12-06, analysis revision 10). The head pitch reads 31.5 / 33.3 deg, within the "
+    "stated 9.7; its error is 9.7 / 10.5 deg against the 10.4 deg from the mild threshold to looking at the "
+    "feet, past which a clip cannot show the fault. The difference is the camera-height term (8.3 / 9.2): "
+    "the camera pitch read from the shoulders is -4.0 / -5.3 deg. Over the 7 side-view clips and their "
+    "mirrors that reading differs by -1.0 to +3.4 deg (facing left minus right, 4 positive, 3 negative or "
+    "zero): noise of the pose model, not a bias a correction could take off",
+}
 REAL = sorted(p.name for p in SHARED_VIDEOS.glob("*.mp4")) if SHARED_VIDEOS.is_dir() else []
 
 
