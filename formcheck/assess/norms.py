@@ -411,7 +411,7 @@ def gaze_camera_bias_deg(pitch_deg: float) -> float:
     the nose, ``NOSE_BEHIND_EAR_TORSO`` further from the camera than the ear, appears lower
     by that depth x sin e, and the ear->nose line's own drop (``EAR_NOSE_TORSO`` long at
     ``GAZE_LEVEL_DEG``) shrinks by cos e. From below the head reads pitched down, from
-    above pitched up: 7 deg at 9 deg below, -12 deg at 15 deg above. The rendered runner
+    above pitched up: +7 deg at 9 deg below, -15 deg at 15 deg above. The rendered runner
     (3D, 100 px torso, camera 4 m away 0.3 and 2.0 m high) reads 17.2 deg apart on an
     upright head; the projection of its drawn near ear and nose, 12.4 deg; this
     function at those cameras' pitches (-8.8 / +15.1, the truth), 22.0. On the four
