@@ -14,10 +14,10 @@ A fixed threshold stops it: arrays of :data:`MMAP_THRESHOLD` or more are always
 returned on ``free``, and a heap's free top past :data:`TRIM_THRESHOLD` is returned too.
 The threshold is a compromise: the lower it is, the less the heaps hold, but a block at
 or above it costs a fresh ``mmap`` and its page faults every time (128 KiB: every decoded
-720p frame, 2.7 MB, and a third more CPU time for the clip). 4 MiB kept a 5-minute clip's
-peak within 1% of a 1-minute clip's at no CPU cost on 720p; 8 MiB did not (1.12). Frames
-larger than it (1080p: 6.2 MB of RGB) pay the ``mmap`` per frame. Measured in
-issue 22 and benchmarks/results.md ("Memory with clip length").
+720p frame, 2.7 MB: 24-37% more CPU time). With 4 MiB a 10-minute 720p
+clip peaked at 1.06 times a 2-minute one (glibc's default: 1.23), with the same CPU time;
+8 MiB was not flat (1.12 from 1 to 5 minutes). Frames above 4 MiB pay the ``mmap`` each:
+no measurable cost at 1080p (6.2 MB of RGB), 22% more CPU time at 4K (25 MB).
 
 Set only where formcheck owns the process: :func:`formcheck.cli.app.main` run as the
 program (the ``formcheck`` command, ``python -m formcheck``) calls :func:`tune_allocator`
