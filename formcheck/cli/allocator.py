@@ -15,7 +15,7 @@ returned on ``free``, and a heap's free top past :data:`TRIM_THRESHOLD` is retur
 The threshold is a compromise: the lower it is, the less the heaps hold, but a block at
 or above it costs a fresh ``mmap`` and its page faults every time (128 KiB: every decoded
 720p frame, 2.7 MB: 24-37% more CPU time). With 4 MiB a 10-minute 720p
-clip peaked at 1.06 times a 2-minute one (glibc's default: 1.23), with the same CPU time;
+clip peaked at 1.06 and 1.09 times a 2-minute one in two runs (glibc's default: 1.23), with the same CPU time;
 8 MiB was not flat (1.12 from 1 to 5 minutes). Frames above 4 MiB pay the ``mmap`` each:
 no measurable cost at 1080p (6.2 MB of RGB), 22% more CPU time at 4K (25 MB).
 
