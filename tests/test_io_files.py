@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from formcheck.errors import InputError
+from formcheck.io import landmarks
 from formcheck.io.config import read_settings
-from formcheck.io.landmarks import load_pose, save_pose
+from formcheck.io.landmarks import load_points, load_pose, save_pose
 from formcheck.model.pose import PoseSeries
 from formcheck.model.results import VideoMeta
 
@@ -27,6 +28,58 @@ def test_pose_series_round_trip(tmp_path: Path) -> None:
         np.testing.assert_array_equal(getattr(back, name), getattr(s, name))
         assert getattr(back, name).dtype == getattr(s, name).dtype
     assert back.video == s.video and back.selection == s.selection
+
+
+def _long_series(n: int) -> PoseSeries:
+    s = PoseSeries.empty(n, VideoMeta("clip.mp4", 30.0, n, 1280, 720))
+    s.xy[:] = np.random.default_rng(5).uniform(0, 700, size=s.xy.shape)
+    return s
+
+
+def test_points_of_a_few_frames_are_the_rows_of_the_whole_file(tmp_path: Path, monkeypatch) -> None:
+    # 3000 frames: xy is 792 kB, several of the pieces the reader skips in
+    monkeypatch.setattr(landmarks, "_SKIP_BYTES", 4096)
+    s = _long_series(3000)
+    save_pose(s, tmp_path / "pose.npz")
+    whole = load_pose(tmp_path / "pose.npz")
+    points, skeleton = load_points(tmp_path / "pose.npz", [2999, 0, 1234, 1234, 1235, 3000, -1])
+    assert sorted(points) == [0, 1234, 1235, 2999]  # past either end: left out
+    for i, xy in points.items():
+        assert xy.dtype == np.float32 and xy.shape == (33, 2)
+        np.testing.assert_array_equal(xy, whole.xy[i])
+    assert skeleton is whole.skeleton
+    assert load_points(tmp_path / "pose.npz", [])[0] == {}
+
+
+def test_points_of_a_damaged_file_are_a_value_error(tmp_path: Path) -> None:
+    save_pose(_long_series(3000), tmp_path / "pose.npz")
+    data = bytearray((tmp_path / "pose.npz").read_bytes())
+    with np.load(tmp_path / "pose.npz") as z:
+        info = z.zip.getinfo("xy.npy")
+    at = info.header_offset + 30 + len(info.filename) + len(info.extra) + 200  # inside xy's deflate stream
+    data[at:at + 64] = bytes(64)
+    (tmp_path / "bad.npz").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"bad\.npz"):
+        load_points(tmp_path / "bad.npz", [2999])
+
+
+def test_an_analysis_folder_serves_a_few_frames_of_its_pose(tmp_path: Path, caplog) -> None:
+    import shutil
+
+    from formcheck.assess.verdict import SUMMARY_UPGRADES
+    from formcheck.io.folder import read_analysis
+
+    shutil.copy(Path(__file__).resolve().parent / "data" / "summary_0_1.json", tmp_path / "summary.json")
+    af = read_analysis(tmp_path, SUMMARY_UPGRADES)
+    assert af.pose_points([0]) is None  # no pose.npz
+    s = _long_series(50)
+    save_pose(s, tmp_path / "pose.npz")
+    points, _ = af.pose_points([7, 60])
+    assert list(points) == [7]
+    np.testing.assert_array_equal(points[7], s.xy[7])
+    (tmp_path / "pose.npz").write_bytes(b"not a zip file")
+    assert af.pose_points([7]) is None
+    assert "cannot read" in caplog.text
 
 
 def test_settings_from_the_formcheck_table(tmp_path: Path) -> None:

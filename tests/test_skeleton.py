@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from formcheck.errors import InputError
-from formcheck.io.landmarks import load_pose, save_pose
+from formcheck.io.landmarks import load_points, load_pose, save_pose
 from formcheck.kinematics.metrics import body_points
 from formcheck.model import skeleton as skeleton_module
 from formcheck.model.pose import PoseSeries
@@ -113,3 +113,14 @@ def test_a_file_of_an_unknown_skeleton_is_one_clear_error(tmp_path, monkeypatch)
     monkeypatch.delitem(skeleton_module.SKELETONS, TOY.name)
     with pytest.raises(InputError, match="unknown skeleton 'toy'"):
         load_pose(tmp_path / "pose.npz")
+    with pytest.raises(InputError, match="unknown skeleton 'toy'"):
+        load_points(tmp_path / "pose.npz", [0])
+
+
+def test_points_of_a_few_frames_keep_another_skeleton(tmp_path, monkeypatch):
+    monkeypatch.setitem(skeleton_module.SKELETONS, TOY.name, TOY)
+    s = _toy_series()
+    save_pose(s, tmp_path / "pose.npz")
+    points, skeleton = load_points(tmp_path / "pose.npz", [2])
+    assert skeleton is TOY
+    np.testing.assert_array_equal(points[2], s.xy[2])

@@ -466,8 +466,20 @@ _register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point. Usage errors are reported by typer (exit 2)."""
+    """Entry point. Usage errors are reported by typer (exit 2).
+
+    Without ``argv`` formcheck runs as the program (the ``formcheck`` command,
+    ``python -m formcheck``) and owns its process: it first fixes the C allocator's
+    thresholds (:func:`formcheck.cli.allocator.tune_allocator`: memory flat with clip
+    length). Called with ``argv`` (tests, a program that embeds formcheck), it leaves the
+    process as it is.
+    """
     from formcheck.cli.stderr import native_chatter_filtered
+
+    if argv is None:
+        from formcheck.cli.allocator import tune_allocator
+
+        tune_allocator()
 
     try:
         with native_chatter_filtered():

@@ -23,7 +23,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +36,12 @@ from formcheck.io.summary import load_summary
 from formcheck.model.results import AnalysisResult
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from formcheck.model.pose import PoseSeries
     from formcheck.model.results import VideoMeta
+    from formcheck.model.skeleton import Skeleton
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +327,32 @@ class AnalysisFolder:
                 log.warning("cannot read %s: %s", p, exc)
                 self._cache["pose"] = None
         return self._cache["pose"]
+
+    def pose_points(self, frames: Iterable[int]) -> tuple[dict[int, np.ndarray], Skeleton] | None:
+        """The cleaned landmarks of a few frames from ``pose.npz``, and their skeleton, read
+        without loading the whole series (:func:`formcheck.io.landmarks.load_points`;
+        None when the file is missing or unreadable).
+
+        Parameters
+        ----------
+        frames : iterable of int
+            Frame indices (those past the series are left out).
+
+        Returns
+        -------
+        tuple of (dict of int to ndarray, Skeleton) or None
+            Frame -> (K, 2) px (float32, as stored), and the skeleton.
+        """
+        from formcheck.io.landmarks import load_points
+
+        p = self.file("pose.npz")
+        if p is None:
+            return None
+        try:
+            return load_points(p, frames)
+        except (OSError, KeyError, ValueError) as exc:
+            log.warning("cannot read %s: %s", p, exc)
+            return None
 
     def still(self, label: str) -> Path | None:
         """``evidence_worst.jpg`` / ``evidence_best.jpg`` for label "worst" / "best".

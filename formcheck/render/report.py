@@ -118,10 +118,11 @@ class ReportData:
     summary: dict[str, Any]
     frames: pd.DataFrame
     steps: pd.DataFrame
-    xy: np.ndarray | None = None  # (n, K, 2) cleaned landmarks from pose.npz (float32, as stored)
+    #: frame -> (K, 2) cleaned landmarks from pose.npz (float32, as stored), for the frames of the stills
+    still_xy: dict[int, np.ndarray] = field(default_factory=dict)
     stills: dict[str, np.ndarray] = field(default_factory=dict)  # "worst"/"best" -> RGB
     result: AnalysisResult | None = None
-    skeleton: Skeleton = DEFAULT  # the points of xy (pose.npz's)
+    skeleton: Skeleton = DEFAULT  # the points of still_xy (pose.npz's)
 
     @property
     def view(self) -> str:
@@ -153,11 +154,13 @@ def load_folder(folder: str | Path) -> ReportData:
     """Read an analysis folder (through :func:`formcheck.io.folder.read_analysis`).
     Raises :class:`InputError` when it is not one."""
     af = read_analysis(folder, SUMMARY_UPGRADES)
-    pose = af.pose()
+    summary = af.result.to_json_dict()
+    wanted = [i for i in (summary.get("evidence_frames") or {}).values() if isinstance(i, int)]
+    points = af.pose_points(wanted)  # only the stills' frames: the whole series grows with the clip
     stills = {label: img for label in ("worst", "best") if (img := _read_rgb(af.still(label))) is not None}
-    return ReportData(af.path, af.result.to_json_dict(), af.frames(), af.steps(),
-                      None if pose is None else pose.xy, stills, af.result,
-                      DEFAULT if pose is None else pose.skeleton)
+    return ReportData(af.path, summary, af.frames(), af.steps(),
+                      {} if points is None else points[0], stills, af.result,
+                      DEFAULT if points is None else points[1])
 
 
 # --- formatting ------------------------------------------------------------------------
@@ -291,8 +294,7 @@ def _still_panel(fig: Figure, rect: tuple[float, float, float, float], data: Rep
     size = (int(v.get("width") or 640), int(v.get("height") or 480))
     fw, fh = fig.get_size_inches()
     aspect = (rect[2] * fw) / (rect[3] * fh)
-    xy = (data.xy[frame].astype(np.float64) if data.xy is not None and frame is not None
-          and frame < len(data.xy) else None)
+    xy = data.still_xy[frame].astype(np.float64) if frame in data.still_xy else None
     row = (data.frames.iloc[frame].to_dict() if frame is not None and not data.frames.empty
            and frame < len(data.frames) else None)
     t = f" · {row['time_s']:.1f} s" if row and "time_s" in row else ""
