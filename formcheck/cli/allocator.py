@@ -16,8 +16,12 @@ The threshold is a compromise: the lower it is, the less the heaps hold, but a b
 or above it costs a fresh ``mmap`` and its page faults every time (128 KiB: every decoded
 720p frame, 2.7 MB: 24-37% more CPU time). With 4 MiB a 10-minute 720p
 clip peaked at 1.06 and 1.09 times a 2-minute one in two runs (glibc's default: 1.23), with the same CPU time;
-8 MiB was not flat (1.12 from 1 to 5 minutes). Frames above 4 MiB pay the ``mmap`` each:
-no measurable cost at 1080p (6.2 MB of RGB), 22% more CPU time at 4K (25 MB).
+8 MiB was not flat (1.12 from 1 to 5 minutes); a third 2- against 10-minute pair, in the
+bench, read 1.18 (what still grows is the writers' phase). Frames above 4 MiB pay the
+``mmap`` each: no measurable cost at 1080p (6.2 MB of RGB); at 4K (25 MB) 22% more CPU time
+when the thresholds come from the environment at the process's start (as batch and server
+workers get them), but none, and no memory saved, with this function's ``mallopt`` in the
+``formcheck`` process itself (3 and 3 alternating runs; the reason was not found).
 
 Set only where formcheck owns the process: :func:`formcheck.cli.app.main` run as the
 program (the ``formcheck`` command, ``python -m formcheck``) calls :func:`tune_allocator`
