@@ -59,6 +59,30 @@ def test_chatter_dropped_everything_else_kept():
         assert kept in err, (kept, err)
 
 
+def test_blank_lines_left_by_interleaved_native_writes_are_dropped():
+    """Two landmarkers logging at once leave a newline on its own between their lines (a
+    CI run of the real-landmarker test below caught one); the pump drops it, and keeps the
+    rest."""
+    import os
+    import threading
+
+    from formcheck.cli.stderr import _pump
+
+    read_fd, write_fd = os.pipe()
+    out_r, out_w = os.pipe()
+    pump = threading.Thread(target=_pump, args=(read_fd, out_w))
+    pump.start()
+    os.write(write_fd, b"INFO: [environment.cc:36] Creating\n\n \r\nkept line\n\nWARNING: [m.cc:4] x\n")
+    os.close(write_fd)
+    pump.join(timeout=5)
+    os.close(out_w)
+    got = b""
+    while chunk := os.read(out_r, 4096):
+        got += chunk
+    os.close(out_r)
+    assert got == b"kept line\n"
+
+
 def test_library_never_redirects_descriptor_two():
     """Loading the model and detecting (where the chatter comes from) in the library,
     with another thread writing to descriptor 2 at the same time: both reach stderr."""
