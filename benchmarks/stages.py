@@ -180,9 +180,10 @@ def floors(row: dict) -> dict[str, float]:
     job cannot skip, perfectly overlapped on the machine's cores: the two-landmarker limit,
     decoding spread over the cores (its CPU / cores), then cleaning + metrics, tables and
     the report; with the video, the report and the annotated video sharing the cores
-    (their CPU / cores, and no less than the report alone: it is one thread). No census, no start-up, no waiting: a bound, not a prediction.
+    (their CPU / cores, and no less than the report alone: it is one thread). No
+    census, no start-up, no waiting: a bound, not a prediction.
     """
-    s = {k: v for k, v in row["stages"].items()}
+    s = row["stages"]
     cores = max(1, row.get("cores") or os.cpu_count() or 1)
     naive = s["decode"]["wall_s"] + s["inference 1 landmarker"]["wall_s"]
     pose = s["inference 2 landmarkers"]["wall_s"] + s["decode"]["cpu_s"] / cores
