@@ -249,3 +249,49 @@ def test_elbow_angle_of_the_synthetic_runner(flex: float) -> None:
     a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
                         Settings(video=False, report=False))
     assert a.metrics["elbow_angle_deg"]["median"] == pytest.approx(180.0 - flex, abs=2.0)
+
+
+# --- trunk lean with the pose model's head coupling taken off (issue 18) ---------------
+
+
+def test_neutral_ear_lead_is_the_forward_head_norms() -> None:
+    from formcheck.assess.norms import EAR_SHOULDER_FORWARD_TORSO
+    # the ear's lead over the shoulder at a clinical CVA of 50 deg, the forward-head cut-off
+    assert M.NEUTRAL_EAR_LEAD_TORSO == pytest.approx(EAR_SHOULDER_FORWARD_TORSO, abs=5e-4)
+
+
+@pytest.mark.parametrize("s", [1, -1])
+@pytest.mark.parametrize("lean", [0.0, 8.0])
+def test_a_head_within_the_norm_leaves_the_trunk_lean_geometric(s: int, lean: float) -> None:
+    hip = (300.0, 400.0)
+    sh = polar(hip, 100.0, lean, s)
+    for lead in (-0.05, 0.0, 0.06, M.NEUTRAL_EAR_LEAD_TORSO):
+        ear = (sh[0] + s * lead * 100.0, sh[1] - 25.0)
+        p = {"ear": pts(ear), "shoulder": pts(sh), "hip": pts(hip)}
+        assert M.trunk_shoulder(p["ear"], p["shoulder"], p["hip"], s) == pytest.approx(p["shoulder"])
+        assert M.head_coupling_deg(p["ear"], p["shoulder"], p["hip"], s)[0] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("s", [1, -1])
+def test_the_ears_excess_lead_moves_the_trunk_shoulder_back(s: int) -> None:
+    hip, torso = (300.0, 400.0), 100.0
+    sh = polar(hip, torso, 0.0, s)  # upright trunk
+    excess = 0.1
+    ear = (sh[0] + s * (M.NEUTRAL_EAR_LEAD_TORSO + excess) * torso, sh[1] - 25.0)
+    got = M.trunk_shoulder(pts(ear), pts(sh), pts(hip), s)
+    # back (against the facing) by HEAD_COUPLING x the excess, in torso lengths; y kept
+    assert got[0, 0] == pytest.approx(sh[0] - s * M.HEAD_COUPLING * excess * torso)
+    assert got[0, 1] == sh[1]
+    want = math.degrees(math.atan(M.HEAD_COUPLING * excess))
+    assert M.head_coupling_deg(pts(ear), pts(sh), pts(hip), s)[0] == pytest.approx(want)
+    assert M.side_view_frame_metrics(
+        {**_side_points(0.0, 0.0, s, hip[0], hip[1], 1.0), "ear": pts(ear), "shoulder": pts(sh)}, s
+    )["trunk_lean_deg"][0] == pytest.approx(-want)
+
+
+def test_a_missing_ear_leaves_the_shoulder_and_a_missing_hip_gives_nan() -> None:
+    sh, hip = pts((100.0, 100.0), (100.0, 100.0)), pts((100.0, 200.0), (np.nan, np.nan))
+    ear = pts((np.nan, np.nan), (140.0, 80.0))
+    got = M.trunk_shoulder(ear, sh, hip, 1)
+    assert got[0] == pytest.approx(sh[0])  # no ear: nothing to correct
+    assert np.isnan(M.trunk_lean_deg(got, hip, 1)[1])  # no hip: no lean
