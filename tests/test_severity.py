@@ -282,17 +282,26 @@ def _render(cache: Path, torso: float, cam: float, head: float) -> tuple[Path, d
 
 @pytest.fixture(scope="module")
 def grid_results(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The analysis of every grid clip (renders cached across runs by pytest's cache)."""
+    """The analysis of every grid clip (renders cached across runs by pytest's cache).
+
+    The renders run in a second thread, ahead of the analyses in this one: each is about
+    one core, and one after the other they left one of CI's two cores idle. A render
+    depends on its spec alone (the encoder's REPEATABLE_X264) and each analysis (threads=1)
+    on its clip alone, so the files and the results are those of the serial loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from formcheck.model.settings import Settings
     from formcheck.pipeline.run import analyze
 
     # the folder's name changes with the renderer's output (2: the encoder's mbtree off)
     cache = Path(request.config.cache.mkdir("severity_grid_2")) if getattr(request.config, "cache", None) \
         else tmp_path_factory.mktemp("severity_grid")
+    points = [(torso, cam, name, head) for torso, cam in GRID for name, head in HEADS.items()]
     out = {}
-    for torso, cam in GRID:
-        for name, head in HEADS.items():
-            clip, truth = _render(cache, torso, cam, head)
+    with ThreadPoolExecutor(1, thread_name_prefix="grid-render") as pool:
+        renders = [pool.submit(_render, cache, torso, cam, head) for torso, cam, _, head in points]
+        for (torso, cam, name, _), rendered in zip(points, renders, strict=True):
+            clip, truth = rendered.result()
             a = analyze(str(clip), Settings(video=False, report=False, threads=1))
             out[(torso, cam, name)] = (clip, truth, a)
     return out
