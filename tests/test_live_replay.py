@@ -144,8 +144,35 @@ def _comparison(name: str, clip_dir: Path) -> Comparison:
                 render_clip(CLIPS[name][0], path)
         else:
             path = real_clip(name)
-        _cache[name] = compare(path, cost_s=COST_S)
+        _cache[name] = _compare(path)
     return _cache[name]
+
+
+def _compare(path: Path) -> Comparison:
+    """``compare(path, cost_s=COST_S)``, with its offline analysis run in a second thread
+    while the live replay runs in this one.
+
+    The two halves are independent: the live replay runs on a simulated clock
+    (``cost_s`` given, so no measured time enters it) and the offline analysis at
+    threads=1, each with its own landmarkers; neither reads what the other does. Run one
+    after the other they kept one of CI's two cores idle (each half is about one core);
+    at once they take about the longer half's time. ``compare`` is still what builds the
+    result: its call of ``replay_offline`` gets the analysis the thread made with the same
+    arguments."""
+    from concurrent.futures import ThreadPoolExecutor
+    from unittest import mock
+
+    import formcheck.live.replay as replay
+
+    with ThreadPoolExecutor(1, thread_name_prefix="offline-replay") as pool:
+        pending = pool.submit(replay.replay_offline, path)
+
+        def offline(p, model=None, height_cm=None):
+            assert (p, model, height_cm) == (path, None, None), (p, model, height_cm)
+            return pending.result()
+
+        with mock.patch.object(replay, "replay_offline", offline):
+            return compare(path, cost_s=COST_S)  # (leaving the pool waits for the thread)
 
 
 def _tolerance(offline_steps: int) -> float:
