@@ -21,6 +21,8 @@ All pose-running tests are ``slow``; the clips are rendered once per session.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -131,19 +133,36 @@ REAL_KNOWN: dict[str, str] = {}
 _cache: dict[str, Comparison] = {}
 
 
+#: The renders of :data:`CLIPS` (see :func:`_rendered`), and the thread that makes them.
+_renders: dict[str, Future] = {}
+_render_pool: list[ThreadPoolExecutor] = []
+
+
 @pytest.fixture(scope="session")
-def clip_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("replay")
+def clip_dir(tmp_path_factory) -> Iterator[Path]:
+    yield tmp_path_factory.mktemp("replay")
+    for pool in _render_pool:  # renders not started are dropped; a running one finishes
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _rendered(name: str, clip_dir: Path) -> Path:
+    """The rendered clip ``name`` of :data:`CLIPS`. The first call starts rendering all
+    of them, in the order the tests use them, in a second thread: a render (about one
+    core) then runs beside the comparisons, which leave part of CI's second core idle
+    where one half of a comparison is shorter than the other. A render depends on its
+    spec alone (REPEATABLE_X264); the comparisons beside it are on a simulated clock."""
+    if not _renders:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="replay-render")
+        _render_pool.append(pool)
+        for n, (spec, _) in CLIPS.items():
+            _renders[n] = pool.submit(render_clip, spec, clip_dir / f"{n}.mp4")
+    _renders[name].result()
+    return clip_dir / f"{name}.mp4"
 
 
 def _comparison(name: str, clip_dir: Path) -> Comparison:
     if name not in _cache:
-        if name in CLIPS:
-            path = clip_dir / f"{name}.mp4"
-            if not path.exists():
-                render_clip(CLIPS[name][0], path)
-        else:
-            path = real_clip(name)
+        path = _rendered(name, clip_dir) if name in CLIPS else real_clip(name)
         _cache[name] = _compare(path)
     return _cache[name]
 
@@ -159,7 +178,6 @@ def _compare(path: Path) -> Comparison:
     at once they take about the longer half's time. ``compare`` is still what builds the
     result: its call of ``replay_offline`` gets the analysis the thread made with the same
     arguments."""
-    from concurrent.futures import ThreadPoolExecutor
     from unittest import mock
 
     import formcheck.live.replay as replay
@@ -367,6 +385,8 @@ def test_measured_timing_drops_what_this_machine_drops_and_still_agrees(clip_dir
 
     name = "right_170_6cm_24fps_yellow"
     c = _comparison(name, clip_dir)
+    for render in _renders.values():  # measured time: no render of ours runs beside it
+        render.result()
     live = replay_live(clip_dir / f"{name}.mp4", cost_s=None)
     assert live.summary.frames_processed + live.summary.frames_dropped == live.summary.frames_captured
     assert c.offline is not None
