@@ -138,15 +138,20 @@ def test_history_of_an_unknown_athlete_is_one_line(tmp_path, capsys, monkeypatch
 # --------------------------------------------------------------------------- with the model
 
 
-def _analyse(spec, folder: Path) -> Path:
-    from formcheck.model.settings import Settings
-    from formcheck.pipeline.run import run_analysis
+def _render(spec, folder: Path) -> Path:
     from formcheck.synth.render import render_clip
 
     folder.mkdir(parents=True, exist_ok=True)
     clip = folder.with_suffix(".mp4")
     render_clip(spec, clip)
-    run_analysis(clip, folder, Settings(report=False, threads=1))
+    return clip
+
+
+def _analyse(clip: Path, folder: Path, video: bool) -> Path:
+    from formcheck.model.settings import Settings
+    from formcheck.pipeline.run import run_analysis
+
+    run_analysis(clip, folder, Settings(video=video, report=False, threads=1))
     return folder
 
 
@@ -164,8 +169,18 @@ def synthetic_pairs(tmp_path_factory):
                    shirt_rgb=(60, 150, 80))
     bend = replace(base, waist_bend_deg=base.waist_bend_deg + 5.0, seed=24, camera_pitch_deg=1.0,
                    shirt_rgb=(200, 160, 40))
-    return {name: _analyse(spec, root / name) for name, spec in
-            (("base", base), ("head", head), ("lean", lean), ("bend", bend))}
+    # The renders run in a second thread, ahead of the analyses in this one (each about
+    # one core; one after the other they left one of CI's two cores idle); a render
+    # depends on its spec alone (REPEATABLE_X264), an analysis (threads=1) on its clip.
+    # Only base and head write annotated.mp4: the side-by-side video of the compare test
+    # is made of those two; nothing reads the lean and bend sessions' video.
+    from concurrent.futures import ThreadPoolExecutor
+
+    sessions = (("base", base, True), ("head", head, True), ("lean", lean, False), ("bend", bend, False))
+    with ThreadPoolExecutor(1, thread_name_prefix="pairs-render") as pool:
+        clips = [pool.submit(_render, spec, root / name) for name, spec, _ in sessions]
+        return {name: _analyse(clip.result(), root / name, video)
+                for (name, _, video), clip in zip(sessions, clips, strict=True)}
 
 
 def _verdicts(result: dict) -> dict[str, str]:

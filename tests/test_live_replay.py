@@ -21,6 +21,8 @@ All pose-running tests are ``slow``; the clips are rendered once per session.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -131,21 +133,64 @@ REAL_KNOWN: dict[str, str] = {}
 _cache: dict[str, Comparison] = {}
 
 
+#: The renders of :data:`CLIPS` (see :func:`_rendered`), and the thread that makes them.
+_renders: dict[str, Future] = {}
+_render_pool: list[ThreadPoolExecutor] = []
+
+
 @pytest.fixture(scope="session")
-def clip_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("replay")
+def clip_dir(tmp_path_factory) -> Iterator[Path]:
+    yield tmp_path_factory.mktemp("replay")
+    for pool in _render_pool:  # renders not started are dropped; a running one finishes
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _rendered(name: str, clip_dir: Path) -> Path:
+    """The rendered clip ``name`` of :data:`CLIPS`. The first call starts rendering all
+    of them, in the order the tests use them, in a second thread: a render (about one
+    core) then runs beside the comparisons, which leave part of CI's second core idle
+    where one half of a comparison is shorter than the other. A render depends on its
+    spec alone (REPEATABLE_X264); the comparisons beside it are on a simulated clock."""
+    if not _renders:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="replay-render")
+        _render_pool.append(pool)
+        for n, (spec, _) in CLIPS.items():
+            _renders[n] = pool.submit(render_clip, spec, clip_dir / f"{n}.mp4")
+    _renders[name].result()
+    return clip_dir / f"{name}.mp4"
 
 
 def _comparison(name: str, clip_dir: Path) -> Comparison:
     if name not in _cache:
-        if name in CLIPS:
-            path = clip_dir / f"{name}.mp4"
-            if not path.exists():
-                render_clip(CLIPS[name][0], path)
-        else:
-            path = real_clip(name)
-        _cache[name] = compare(path, cost_s=COST_S)
+        path = _rendered(name, clip_dir) if name in CLIPS else real_clip(name)
+        _cache[name] = _compare(path)
     return _cache[name]
+
+
+def _compare(path: Path) -> Comparison:
+    """``compare(path, cost_s=COST_S)``, with its offline analysis run in a second thread
+    while the live replay runs in this one.
+
+    The two halves are independent: the live replay runs on a simulated clock
+    (``cost_s`` given, so no measured time enters it) and the offline analysis at
+    threads=1, each with its own landmarkers; neither reads what the other does. Run one
+    after the other they kept one of CI's two cores idle (each half is about one core);
+    at once they take about the longer half's time. ``compare`` is still what builds the
+    result: its call of ``replay_offline`` gets the analysis the thread made with the same
+    arguments."""
+    from unittest import mock
+
+    import formcheck.live.replay as replay
+
+    with ThreadPoolExecutor(1, thread_name_prefix="offline-replay") as pool:
+        pending = pool.submit(replay.replay_offline, path)
+
+        def offline(p, model=None, height_cm=None):
+            assert (p, model, height_cm) == (path, None, None), (p, model, height_cm)
+            return pending.result()
+
+        with mock.patch.object(replay, "replay_offline", offline):
+            return compare(path, cost_s=COST_S)  # (leaving the pool waits for the thread)
 
 
 def _tolerance(offline_steps: int) -> float:
@@ -340,6 +385,8 @@ def test_measured_timing_drops_what_this_machine_drops_and_still_agrees(clip_dir
 
     name = "right_170_6cm_24fps_yellow"
     c = _comparison(name, clip_dir)
+    for render in _renders.values():  # measured time: no render of ours runs beside it
+        render.result()
     live = replay_live(clip_dir / f"{name}.mp4", cost_s=None)
     assert live.summary.frames_processed + live.summary.frames_dropped == live.summary.frames_captured
     assert c.offline is not None

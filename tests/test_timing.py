@@ -293,23 +293,35 @@ def test_rendered_bounce_and_slow_motion(tmp_path) -> None:
     """The same runner rendered at 24 and 120 fps reads the same bounce (the hips read
     0.52x vs 0.68x of the truth; the shoulders' fundamental 0.87x vs 0.84x), and a 2x
     slow-motion render is recognised."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from formcheck.assess.analysis import analyze_extracted
     from formcheck.pose.extract import extract_runner
     from formcheck.synth.render import render_clip
 
     settings = Settings(video=False, report=False, threads=1)
     base = RunnerSpec(cadence_spm=170, duration_s=2.5, vertical_oscillation_cm=8.0)
-    bounce = {}
-    for fps in (24, 120):
-        clip = tmp_path / f"b{fps}.mp4"
-        render_clip(replace(base, fps=fps), clip)
+    specs = {f"b{fps}": replace(base, fps=fps) for fps in (24, 120)}
+    specs["slow2"] = slow_motion_spec(replace(base, duration_s=5.0, fps=30), 2)
+    # The three renders run in a second thread, ahead of the analyses (threads=1) in this
+    # one: each about one core (serially one of CI's two cores was idle); a render depends
+    # on its spec alone (REPEATABLE_X264), an analysis on its clip alone.
+    def render(name: str) -> Path:
+        clip = tmp_path / f"{name}.mp4"
+        render_clip(specs[name], clip)
+        return clip
+
+    with ThreadPoolExecutor(1, thread_name_prefix="timing-render") as pool:
+        clips = {name: pool.submit(render, name) for name in specs}
+        bounce = {}
+        for fps in (24, 120):
+            clip = clips[f"b{fps}"].result()
+            a = analyze_extracted(extract_runner(str(clip), settings), settings)
+            assert a.metrics["cadence_spm"]["median"] == pytest.approx(170, abs=CADENCE_TOL_SPM)
+            bounce[fps] = a.metrics["vertical_oscillation_torso"]["median"]
+        assert bounce[24] == pytest.approx(bounce[120], rel=BOUNCE_TOL)
+        clip = clips["slow2"].result()
         a = analyze_extracted(extract_runner(str(clip), settings), settings)
-        assert a.metrics["cadence_spm"]["median"] == pytest.approx(170, abs=CADENCE_TOL_SPM)
-        bounce[fps] = a.metrics["vertical_oscillation_torso"]["median"]
-    assert bounce[24] == pytest.approx(bounce[120], rel=BOUNCE_TOL)
-    clip = tmp_path / "slow2.mp4"
-    render_clip(slow_motion_spec(replace(base, duration_s=5.0, fps=30), 2), clip)
-    a = analyze_extracted(extract_runner(str(clip), settings), settings)
     assert a.timing.proposed_factor == 2
     assert a.timing.real_cadence_spm == pytest.approx(170, abs=CADENCE_TOL_SPM)
 
