@@ -175,3 +175,59 @@ def test_failed_writer_leaves_no_summary(tmp_path: Path, monkeypatch: pytest.Mon
     with pytest.raises(OutputError, match="simulated"):
         pipeline.run_analysis(clip, out, Settings())
     assert list(out.iterdir()) == []
+
+
+def _bytes_held(a) -> int:
+    """The bytes of the buffer behind array ``a`` (its own, or the array it views)."""
+    while a.base is not None:
+        a = a.base
+    return a.nbytes
+
+
+def test_writers_do_not_keep_the_pose_passs_arrays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 22 (memory flat with clip length): once the tables are written, the report and
+    # the annotated video run with only the landmarks' pixel positions held; the pose pass's
+    # depth, visibility and world arrays (0.8 KB a frame, raw and cleaned) are let go.
+    import gc
+    import weakref
+
+    import numpy as np
+
+    import formcheck.pipeline.run as pipeline
+    import formcheck.pose.extract as extract
+    import formcheck.render.annotate as annotate
+
+    real_extract = extract.extract_runner
+    refs: dict[str, weakref.ref] = {}
+
+    def watched_extract(*args, **kwargs):
+        ex = real_extract(*args, **kwargs)
+        for name in ("z", "visibility", "world"):
+            refs[name] = weakref.ref(getattr(ex.raw, name))
+        refs["frame_change"] = weakref.ref(ex.frame_change)
+        return ex
+
+    seen: dict = {}
+
+    def checking_writer(analysis, folder, **options):  # runs where the annotated video would
+        gc.collect()
+        seen["alive"] = sorted(name for name, r in refs.items() if r() is not None)
+        seen["held"] = {f"{which}.{name}": _bytes_held(getattr(getattr(analysis, which), name))
+                        for which in ("raw", "pose") for name in ("z", "visibility", "world")}
+        seen["xy"] = analysis.pose.xy.shape, analysis.pose.skeleton.n, int(analysis.raw.detected.sum())
+        seen["tables"] = sorted(p.name for p in folder.iterdir())
+
+    monkeypatch.setattr(extract, "extract_runner", watched_extract)
+    monkeypatch.setattr(annotate, "write_annotated_video", checking_writer)
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "runner_side_clean.mp4"
+    result = pipeline.analyze_video(clip, tmp_path / "o", Settings(report=False))
+    assert set(refs) == {"z", "visibility", "world", "frame_change"}
+    assert seen["alive"] == []
+    assert all(n <= 4 for n in seen["held"].values()), seen["held"]  # one float32 each
+    n = result.detection.frames
+    shape, k, with_runner = seen["xy"]
+    assert shape == (n, k, 2) and with_runner == result.detection.frames_with_runner
+    assert {"frames.csv", "steps.csv", "pose.npz", "landmarks_raw.npz", "summary.json"} <= set(seen["tables"])
+    # the tables were written from the whole series: pose.npz holds the real depth and visibility
+    with np.load(tmp_path / "o" / "pose.npz") as f:
+        assert np.isfinite(f["z"]).any() and (f["visibility"] > 0).any()

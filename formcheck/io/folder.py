@@ -210,7 +210,7 @@ Writer = Callable[[Any, Path], Any]  # (the Analysis, the staging folder)
 
 
 def write_analysis(analysis: Analysis, out_dir: str | Path, writers: Sequence[Writer] = (),
-                   beside: Sequence[Writer] = ()) -> list[Path]:
+                   beside: Sequence[Writer] = (), tables_written: Callable[[], Any] | None = None) -> list[Path]:
     """Write all outputs of ``analysis`` into ``out_dir`` atomically.
 
     The tables, ``summary.json`` and the evidence stills are written into a staging
@@ -230,6 +230,10 @@ def write_analysis(analysis: Analysis, out_dir: str | Path, writers: Sequence[Wr
         ``writer(analysis, staging_folder)``, run one after the other.
     beside : sequence of callable
         Writers run each in a thread of its own.
+    tables_written : callable, optional
+        Called with no argument once the tables and stills are written, before the
+        writers start (the owner of the analysis lets go of what only the tables needed:
+        :meth:`formcheck.assess.analysis.Analysis.drop_landmarks`).
 
     Returns
     -------
@@ -246,6 +250,8 @@ def write_analysis(analysis: Analysis, out_dir: str | Path, writers: Sequence[Wr
         try:
             write_evidence_stills(analysis, stage)
             write_tables(analysis, stage)
+            if tables_written is not None:
+                tables_written()
             with ThreadPoolExecutor(max_workers=max(1, len(beside)),
                                     thread_name_prefix="formcheck-writer") as pool:
                 pending = [pool.submit(w, analysis, stage) for w in beside]

@@ -38,7 +38,9 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
     """Analyse ``video`` and write all outputs into ``out_dir``; return the result.
 
     The report is rendered in a thread while the annotated video is written (both
-    only read what the analysis staged), so the two overlap.
+    only read what the analysis staged), so the two overlap. Once the tables are
+    written the analysis keeps only its landmarks' pixel positions
+    (:meth:`~formcheck.assess.analysis.Analysis.drop_landmarks`).
     """
     from formcheck.io.folder import prepare_out_dir
     from formcheck.pose.extract import extract_runner
@@ -50,6 +52,7 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
     from formcheck.io.folder import write_analysis
 
     analysis = analyze_extracted(extracted, settings)
+    del extracted  # its raw landmarks are the analysis's now; nothing else of it is used
     writers: list[Callable[[Analysis, Path], Any]] = []
     if settings.video:
         from functools import partial
@@ -57,7 +60,10 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
         from formcheck.render.annotate import write_annotated_video
 
         writers.append(partial(write_annotated_video, max_short_side=settings.video_size))
-    write_analysis(analysis, out, writers, [_report_writer] if settings.report else [])
+    # Once the tables are written, the writers need only the landmarks' pixel positions
+    # (the annotated video) or the folder (the report): the rest is let go (memory).
+    write_analysis(analysis, out, writers, [_report_writer] if settings.report else [],
+                   tables_written=analysis.drop_landmarks)
     return analysis.result()
 
 
