@@ -104,3 +104,33 @@ def test_the_program_tunes_and_a_caller_with_arguments_does_not(monkeypatch, cap
     assert app.main() == 0
     assert calls == [1]
     assert capsys.readouterr().out.strip()
+
+
+@pytest.mark.skipif(not ON_GLIBC, reason="glibc's malloc")
+def test_release_hands_freed_heap_pages_back_only_where_the_program_tuned_the_process():
+    # 64 blocks of 256 KiB (under the fixed mmap threshold: they come from the heap),
+    # written so that they are resident, then all freed but the last, which pins the
+    # heap's top: the trim threshold cannot return the 16 MiB below it, malloc_trim can.
+    got = _run("""
+from formcheck.cli.allocator import release_free_memory, tune_allocator
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def fragment():
+    blocks = [libc.malloc(256 << 10) for _ in range(64)]
+    for b in blocks:
+        ctypes.memset(b, 1, 256 << 10)
+    for b in blocks[:-1]:
+        libc.free(b)
+    return blocks[-1]
+untuned = release_free_memory()
+applied = tune_allocator()
+pin = fragment()
+before = rss()
+released = release_free_memory()
+after = rss()
+libc.free(pin)
+print(json.dumps({"untuned": untuned, "applied": applied, "released": released, "freed_mb": (before - after) / 2**20}))
+""")
+    assert got["untuned"] is False  # not the program's process: nothing done
+    assert got["applied"] is True and got["released"] is True
+    assert got["freed_mb"] >= 12  # of the 15.75 MiB freed inside the heap (page rounding, the C heap's own use)

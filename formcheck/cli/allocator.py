@@ -95,4 +95,35 @@ def tune_allocator(environ: MutableMapping[str, str] | None = None) -> bool:
     if libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) != 1 or libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) != 1:
         return False
     env.update(ENVIRONMENT)
+    _tuned.append(True)
     return True
+
+
+#: Non-empty once :func:`tune_allocator` has set this process's thresholds.
+_tuned: list[bool] = []
+
+
+def release_free_memory() -> bool:
+    """Hand the C heaps' free pages back to the system (glibc's ``malloc_trim(0)``).
+
+    The trim threshold returns only a heap's free *top*; pages freed inside a heap stay
+    resident until something reuses them. Between the pose pass and the writers (and
+    after the tables) most of what the pose pass and the analysis allocated is free but
+    scattered, so the writers' phase started from a level that grew with the clip's
+    length. Called by the ``analyze`` command at those two points
+    (:func:`formcheck.pipeline.run.analyze_video`'s ``release_memory``); it does
+    nothing unless :func:`tune_allocator` set this process up (the program owns it).
+
+    Returns
+    -------
+    bool
+        True when memory was returned to the system.
+    """
+    if not _tuned:
+        return False
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "malloc_trim"):
+        return False
+    libc.malloc_trim.argtypes = [ctypes.c_size_t]
+    libc.malloc_trim.restype = ctypes.c_int
+    return libc.malloc_trim(0) == 1

@@ -34,13 +34,18 @@ def analyze(video_path: str | Path, settings: Settings,
 
 
 def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
-                  progress: Callable[[int, int], None] | None = None) -> AnalysisResult:
+                  progress: Callable[[int, int], None] | None = None,
+                  release_memory: Callable[[], Any] | None = None) -> AnalysisResult:
     """Analyse ``video`` and write all outputs into ``out_dir``; return the result.
 
     The report is rendered in a thread while the annotated video is written (both
     only read what the analysis staged), so the two overlap. Once the tables are
     written the analysis keeps only its landmarks' pixel positions
     (:meth:`~formcheck.assess.analysis.Analysis.drop_landmarks`).
+
+    ``release_memory``, when given, is called once the pose pass's arrays are let go and
+    again once the tables are written: the owner of the process hands the freed memory
+    back there (the ``analyze`` command: :func:`formcheck.cli.allocator.release_free_memory`).
     """
     from formcheck.io.folder import prepare_out_dir
     from formcheck.pose.extract import extract_runner
@@ -53,6 +58,13 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
 
     analysis = analyze_extracted(extracted, settings)
     del extracted  # its raw landmarks are the analysis's now; nothing else of it is used
+    release = release_memory or (lambda: None)
+    release()
+
+    def tables_written() -> None:
+        analysis.drop_landmarks()
+        release()
+
     writers: list[Callable[[Analysis, Path], Any]] = []
     if settings.video:
         from functools import partial
@@ -63,14 +75,15 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
     # Once the tables are written, the writers need only the landmarks' pixel positions
     # (the annotated video) or the folder (the report): the rest is let go (memory).
     write_analysis(analysis, out, writers, [_report_writer] if settings.report else [],
-                   tables_written=analysis.drop_landmarks)
+                   tables_written=tables_written)
     return analysis.result()
 
 
 def run_analysis(video: str | Path, out_dir: str | Path, settings: Settings,
-                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                 progress: Callable[[int, int], None] | None = None,
+                 release_memory: Callable[[], Any] | None = None) -> dict[str, Any]:
     """:func:`analyze_video`, with the result as plain data plus ``output_dir``."""
-    result = analyze_video(video, out_dir, settings, progress)
+    result = analyze_video(video, out_dir, settings, progress, release_memory)
     summary = result.to_json_dict()
     summary["output_dir"] = str(Path(out_dir).expanduser())
     return summary
