@@ -92,7 +92,7 @@ CHECKS: dict[str, Check] = {
         "trunk_lean_deg",
         "diff",
         "deg",
-        {"standard": 0.4, "waist_bend_head_28": 0.4},
+        {"standard": 0.7, "waist_bend_head_28": 1.8},
         tol=2.0,
         note="waist-lean thresholds 12 / 15 deg (3 deg apart). Physical truth (vs true "
         "vertical); with a rolled camera formcheck may instead flag the tilt (summary "
