@@ -154,7 +154,7 @@ METRICS: tuple[Metric, ...] = (
            "side", "lower", per_frame=True, per_step="median", key_metric=True,
            batch=True, timeline=True, web_history=True),
     Metric("trunk_lean_deg", "deg", "Trunk lean", "trunk lean",
-           "hip->shoulder from vertical, the head's pull on the shoulder landmarks taken off; + = forward",
+           "hip->shoulder from vertical; + = forward",
            "side", "lower", per_frame=True, per_step="median", key_metric=True, norm="waist_lean",
            column="lean", batch=True, timeline=True, web_history=True),
     Metric("waist_bend_deg", "deg", "Bend at the hips", "bend at the waist",
