@@ -208,9 +208,7 @@ THRESHOLDS: dict[str, Threshold] = {
 #: ``waist_bend_deg`` (trunk lean minus the stance leg's ankle->hip lean, median over
 #: stance) stays below this. Calibrated proxy: upright runners read about -6 to -10 deg,
 #: because over a stance the foot is mostly behind the hip (formcheck's synthetic runners
-#: and the real clips the developers tested); a bend at the hips reads near 0 (the bundled
-#: waist-bend sample, 11 deg more trunk lean than its upright twin, reads -0.7 at analysis
-#: revision 11, +0.4 before the head coupling was taken off the trunk line).
+#: and the real clips the developers tested); a 14 deg bend at the hips reads about +1.
 WHOLE_BODY_LEAN_MAX_BEND = -3.0
 WHOLE_BODY_LEAN_SOURCE = (
     "calibrated proxy: formcheck developers, from synthetic runners with a known bend at the "
