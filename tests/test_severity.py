@@ -112,16 +112,6 @@ def test_a_guessed_nose_widens_the_gaze_error_only() -> None:
         measurement_error(VALS, "cva_deg", sure)["total"]
 
 
-def test_the_trunk_leans_head_coupling_correction_is_a_term_of_its_error() -> None:
-    # the correction was measured on the 3D runner; the flat figure needs none, so all of
-    # it may be error: the term is the whole correction, and only the trunk lean has it
-    plain = measurement_error(VALS, "trunk_lean_deg", ClipContext(200.0, 0.0))
-    pulled = measurement_error(VALS, "trunk_lean_deg", ClipContext(200.0, 0.0, head_coupling_deg=1.5))
-    assert plain["head_coupling"] == 0.0 and pulled["head_coupling"] == 1.5
-    assert pulled["total"] ** 2 == pytest.approx(plain["total"] ** 2 + 1.5 ** 2)
-    assert "head_coupling" not in measurement_error(VALS, "cva_deg", ClipContext(200.0, 0.0, head_coupling_deg=1.5))
-
-
 def test_a_camera_below_the_shoulders_widens_the_forward_head_error() -> None:
     # geometry: from below the proxy reads lower, from above higher, level: no bias
     assert cva_camera_bias_deg(0.0) == 0.0

@@ -32,7 +32,6 @@ from formcheck.kinematics.level import rotate_points
 from formcheck.kinematics.metrics import (
     body_points,
     front_view_frame_metrics,
-    head_coupling_deg,
     side_view_frame_metrics,
 )
 from formcheck.kinematics.steps import (
@@ -199,14 +198,6 @@ def _without_depth(series: PoseSeries) -> PoseSeries:
 def _nanmedian(x: np.ndarray) -> float:
     x = x[np.isfinite(x)]
     return float(np.median(x)) if x.size else float("nan")
-
-
-def _clip_median(x: np.ndarray, bounds: list[tuple[int, int]]) -> float:
-    """Median over the steps of each step's median of ``x`` (as the summary reads a
-    per-frame metric); 0 when no step has a value."""
-    meds = [_nanmedian(x[a:b]) for a, b in bounds]
-    meds = [m for m in meds if np.isfinite(m)]
-    return float(np.median(meds)) if meds else 0.0
 
 
 def _nanrange(x: np.ndarray) -> float:
@@ -571,9 +562,6 @@ def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, setting
     # nose visibility, camera height): the measurement error of every fault widens with it
     ctx = ClipContext.from_pose(level.xy, series.z, series.visibility, series.detected, series.skeleton)
     ctx.torso_px = ClipContext.from_frames(frames).torso_px  # the runner size the tables use
-    if view.sagittal:  # what the trunk lean's head-coupling correction took off (an error term)
-        ctx.head_coupling_deg = _clip_median(
-            head_coupling_deg(pts["ear"], pts["shoulder"], pts["hip"], view.facing_sign), steps.bounds)
     faults = find_faults(step_table, "side" if view.sagittal else view.view, settings.height_cm is not None,
                          frames, drift, ctx=ctx,
                          segments=[(g.first_step, g.last_step) for g in segmentation.segments]

@@ -90,10 +90,7 @@ class ClipContext:
     runner's convention), when known or estimated (None: unknown,
     ``CAMERA_ELEVATION_ALLOWANCE_DEG`` either way is allowed); ``camera_sd_deg``: how far that angle may be off (0 when given);
     ``ear_visibility`` / ``nose_visibility``: MediaPipe's median visibility of the
-    camera-side ear and of the nose over the frames with the runner (0 where absent);
-    ``head_coupling_deg``: how much the trunk lean's head-coupling correction took off
-    the clip's median (:func:`~formcheck.kinematics.metrics.head_coupling_deg`, median
-    over steps of the per-step median; 0 when none).
+    camera-side ear and of the nose over the frames with the runner (0 where absent).
     """
 
     torso_px: float = float("nan")
@@ -101,7 +98,6 @@ class ClipContext:
     camera_sd_deg: float = 0.0
     ear_visibility: float = 1.0
     nose_visibility: float = 1.0
-    head_coupling_deg: float = 0.0
 
     @classmethod
     def from_frames(cls, frames: pd.DataFrame | None) -> ClipContext:
@@ -241,11 +237,6 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
     - ``facing`` (the two head angles): how far MediaPipe's left/right bias can still
       be from the correction :func:`~formcheck.kinematics.metrics.facing_correction_deg`
       takes off (``ErrorModel.facing``).
-    - ``head_coupling`` (trunk lean): the whole correction
-      :func:`~formcheck.kinematics.metrics.trunk_shoulder` took off for a head forward of
-      the norm (``ClipContext.head_coupling_deg``). It was measured on the 3D-rendered
-      runner, whose shoulder landmarks follow the head; on the flat drawn figure they do
-      not, and a real runner may be either, so the correction may be all error.
 
     Metrics without an :class:`ErrorModel` get the step-to-step part only.
 
@@ -274,8 +265,6 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
         parts["calibration"] = em.calibration
         if em.facing:
             parts["facing"] = em.facing
-        if em.head_coupling:
-            parts["head_coupling"] = abs(ctx.head_coupling_deg)
         if em.camera_bias is not None:
             # the bias grows monotonically with the angle: the worst is at an end
             cam = max(abs(em.camera_bias(lo)), abs(em.camera_bias(hi)))
@@ -307,7 +296,7 @@ def measurement_error(values: pd.Series, metric: str, ctx: ClipContext) -> dict[
 def _fmt_err(err: dict[str, float], unit: str) -> str:
     names = {"between_people": "between people", "calibration": "calibration", "camera_pitch": "camera pitch",
              "runner_size": "runner size", "step_to_step": "step to step", "landmark_guess": "ear/nose guessed",
-             "facing": "facing", "head_coupling": "head pulling the shoulders"}
+             "facing": "facing"}
     # terms under 5% of the total add under 0.2% to it in quadrature: not worth a word
     floor = 0.05 * err["total"] if np.isfinite(err["total"]) else 0.0
     bits = [f"{names[k]} {v:.2g}" for k, v in err.items() if k != "total" and np.isfinite(v) and v > floor]

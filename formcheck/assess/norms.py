@@ -296,9 +296,6 @@ class ErrorModel:
     #: camera pitch (deg -> deg): a geometric model used at the worst pitch the clip
     #: allows instead of ``pitch_per_10deg``.
     camera_bias: Callable[[float], float] | None = None
-    #: Trunk lean: the clip's head-coupling correction is a term of its own
-    #: (``ClipContext.head_coupling_deg``; :func:`formcheck.kinematics.metrics.trunk_shoulder`).
-    head_coupling: bool = False
 
 
 #: A phone held at chest height to a tripod at hip height or a high shelf: an unknown
@@ -485,9 +482,7 @@ ERROR_MODELS: dict[str, ErrorModel] = {
     "trunk_lean_deg": ErrorModel(
         MEASUREMENT_ERROR_DEG, 0.0, 55.0, 0.0,
         "markerless pose vs markers, 5-8 deg at the joints in treadmill running (Van Hooren et "
-        "al. 2023); head coupling: the correction taken off for a head forward of the norm "
-        "(kinematics.metrics.trunk_shoulder), which the flat drawn figure shows no need for",
-        head_coupling=True),
+        "al. 2023)"),
     "shoulder_elevation_torso": ErrorModel(
         0.036, 0.0, 55.0, 0.0,
         "between people: SD of the ear-shoulder landmark gap minus the tragus-C7 gap (torso "

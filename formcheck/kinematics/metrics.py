@@ -201,68 +201,6 @@ def trunk_lean_deg(shoulder: np.ndarray, hip: np.ndarray, s: int) -> np.ndarray:
     return lean_from_vertical_deg(hip, shoulder, s)
 
 
-#: MediaPipe moves the shoulder landmarks forward with the head. On the 3D-rendered runner
-#: (formcheck.synth.body3d, body lean 0, a head-only change of 0 -> 12 / 25 deg; 320x240 and
-#: 640x480, both facings) the shoulder midpoint moved forward, relative to the hip midpoint
-#: and frame by frame, by this share of the ear's gain in lead over it: 0.17-0.36 per
-#: condition, pooled 0.26 on seed 5 (0.23 on seed 11, held out). The hips, elbows and knees
-#: do not follow (within 0.1 of the ear's shift): it is the landmark model's coupling, not
-#: the body. Unchecked it tilts the hip->shoulder line by 1.4-1.8 deg at a 25 deg head.
-HEAD_COUPLING = 0.26
-#: The ear landmark's lead over the shoulder landmark (torso lengths) that counts as a
-#: neutral head: the lead at a clinical CVA of 50 deg, the common cut-off, through the
-#: landmark geometry measured on real people
-#: (:data:`formcheck.assess.norms.EAR_SHOULDER_FORWARD_TORSO`, 0.126; a test keeps the two
-#: equal). Only the lead beyond it is taken as the head's pull on the shoulders.
-NEUTRAL_EAR_LEAD_TORSO = 0.126
-
-
-def trunk_shoulder(ear: np.ndarray, shoulder: np.ndarray, hip: np.ndarray, s: int) -> np.ndarray:
-    """The shoulder point trunk lean reads: the shoulder landmark moved back by
-    ``HEAD_COUPLING`` x the ear's lead beyond ``NEUTRAL_EAR_LEAD_TORSO``.
-
-    ``excess = max(0, s * (ear.x - shoulder.x) / torso - NEUTRAL_EAR_LEAD_TORSO)``, the
-    shoulder's x moves by ``-s * HEAD_COUPLING * excess * torso`` (torso = the frame's
-    shoulder-hip length); y is kept. A head within the norm leaves the landmark as it is.
-    Where the ear is missing there is nothing to correct: the landmark is used.
-
-    Parameters
-    ----------
-    ear, shoulder, hip : (n, 2) arrays, px (x right, y down)
-    s : int
-        Facing sign: +1 facing right (towards +x), -1 facing left.
-
-    Returns
-    -------
-    (n, 2) array
-        The shoulder point, px; NaN where the shoulder or the hip is missing.
-    """
-    _check_points(ear, shoulder, hip)
-    torso = np.hypot(*(shoulder - hip).T)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        excess = np.maximum(0.0, s * (ear[:, 0] - shoulder[:, 0]) / torso - NEUTRAL_EAR_LEAD_TORSO)
-    out = shoulder.astype(np.float64, copy=True)
-    out[:, 0] -= s * HEAD_COUPLING * np.where(np.isfinite(excess), excess, 0.0) * torso
-    return out
-
-
-def head_coupling_deg(ear: np.ndarray, shoulder: np.ndarray, hip: np.ndarray, s: int) -> np.ndarray:
-    """How much :func:`trunk_shoulder` takes off the landmark hip->shoulder lean (deg, >= 0).
-
-    Parameters
-    ----------
-    ear, shoulder, hip : (n, 2) arrays, px (x right, y down)
-    s : int
-        Facing sign: +1 facing right (towards +x), -1 facing left.
-
-    Returns
-    -------
-    (n,) array
-        Degrees; NaN where the shoulder or the hip is missing.
-    """
-    return trunk_lean_deg(shoulder, hip, s) - trunk_lean_deg(trunk_shoulder(ear, shoulder, hip, s), hip, s)
-
-
 def neck_lean_deg(ear: np.ndarray, shoulder: np.ndarray, s: int) -> np.ndarray:
     """Neck (shoulder->ear) lean from vertical, + = ear ahead of the shoulder.
 
@@ -507,19 +445,16 @@ def side_view_frame_metrics(pts: dict[str, np.ndarray], s: int) -> dict[str, np.
     dict of str to (n,) array
         Metric key (:data:`formcheck.model.registry.SIDE_FRAME_METRICS`) -> per-frame values.
         ``cva_deg`` and ``head_pitch_deg`` carry :func:`facing_correction_deg` (the
-        geometric functions above do not); ``trunk_lean_deg`` and ``waist_bend_deg`` read
-        the shoulder of :func:`trunk_shoulder` (the model's head coupling taken off); the
-        other metrics are the geometry alone.
+        geometric functions above do not); the other metrics are the geometry alone.
     """
     ear, sh, hip, nose = pts["ear"], pts["shoulder"], pts["hip"], pts["nose"]
-    trunk_sh = trunk_shoulder(ear, sh, hip, s)  # the head's pull on the shoulders taken off
     return {
         # the two head angles read the geometry, corrected for MediaPipe's facing bias
         "cva_deg": cva_proxy_deg(ear, sh, s) + facing_correction_deg("cva_deg", s),
         "head_forward_offset_torso": head_forward_offset_torso(ear, sh, hip, s),
         "neck_trunk_angle_deg": neck_trunk_angle_deg(ear, sh, hip, s),
-        "trunk_lean_deg": trunk_lean_deg(trunk_sh, hip, s),
-        "waist_bend_deg": waist_bend_deg(trunk_sh, hip, pts["ankle_low"], s),
+        "trunk_lean_deg": trunk_lean_deg(sh, hip, s),
+        "waist_bend_deg": waist_bend_deg(sh, hip, pts["ankle_low"], s),
         "shoulder_elevation_torso": shoulder_elevation_torso(ear, sh, hip),
         "head_pitch_deg": head_pitch_deg(ear, nose, s) + facing_correction_deg("head_pitch_deg", s),
         "elbow_angle_deg": elbow_angle_deg(pts["arm_shoulder"], pts["elbow"], pts["wrist"]),
