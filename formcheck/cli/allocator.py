@@ -47,6 +47,9 @@ ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD), "MALLOC_TRIM_THRES
 
 _M_TRIM_THRESHOLD = -1  # glibc's malloc.h
 _M_MMAP_THRESHOLD = -3
+#: Non-empty once :func:`tune_allocator` has set this process's thresholds
+#: (:func:`release_free_memory` acts only then).
+_tuned: list[bool] = []
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -97,10 +100,6 @@ def tune_allocator(environ: MutableMapping[str, str] | None = None) -> bool:
     env.update(ENVIRONMENT)
     _tuned.append(True)
     return True
-
-
-#: Non-empty once :func:`tune_allocator` has set this process's thresholds.
-_tuned: list[bool] = []
 
 
 def release_free_memory() -> bool:
