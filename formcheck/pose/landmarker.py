@@ -44,7 +44,8 @@ POSE_SEGMENTS = 2
 
 @dataclass
 class Candidates:
-    """Up to ``P`` candidate poses per frame, as dense arrays (NaN where absent).
+    """Up to ``P`` candidate poses per frame, as dense arrays (NaN where absent); ``P`` is
+    1 where every census saw one person, else :data:`MULTI_POSES`.
 
     xy (n, P, 33, 2) px; z (n, P, 33) px; vis (n, P, 33); world (n, P, 33, 3) m;
     t (n,) s. ``count[i]`` is how many poses frame ``i`` holds. ``colour`` (n, P, 6):
@@ -66,16 +67,23 @@ class Candidates:
 
 
 class _Growable:
-    def __init__(self, n: int, p: int) -> None:
+    """One pose pass's per-frame arrays, filled a row at a time.
+
+    Room for one pose a frame until :meth:`more_poses` (a census saw several people):
+    a clip with one runner in view keeps half the memory, which, allocated up front
+    from the frame count, is most of what the pose pass adds per minute of clip
+    (1.9 KB a frame with two poses: 34 MB for ten minutes at 30 fps).
+    """
+
+    def __init__(self, n: int, p: int = 1) -> None:
         self.p = p
         self.n = 0
-        self._alloc(max(n, 16))
+        self._alloc(max(n, 16), p)
 
     arrays: dict[str, np.ndarray]
 
-    def _alloc(self, cap: int) -> None:
+    def _alloc(self, cap: int, p: int) -> None:
         old = getattr(self, "arrays", None)
-        p = self.p
         new: dict[str, np.ndarray] = {
             "t": np.zeros(cap, np.float64),
             "xy": np.full((cap, p, N_POINTS, 2), np.nan, np.float32),
@@ -87,12 +95,21 @@ class _Growable:
         }
         if old is not None:
             for k, v in old.items():
-                new[k][: self.n] = v[: self.n]
+                if v.ndim > 1:  # per pose: into the slots the rows had (no broadcast)
+                    new[k][: self.n, : v.shape[1]] = v[: self.n]
+                else:
+                    new[k][: self.n] = v[: self.n]
         self.arrays = new
+        self.p = p
+
+    def more_poses(self, p: int) -> None:
+        """Room for ``p`` poses a frame from now on (the rows so far keep theirs)."""
+        if p > self.p:
+            self._alloc(self.arrays["t"].shape[0], p)
 
     def row(self) -> int:
         if self.n == self.arrays["t"].shape[0]:
-            self._alloc(self.n * 2)
+            self._alloc(self.n * 2, self.p)
         self.n += 1
         return self.n - 1
 
@@ -303,7 +320,7 @@ def _extract_range(
 ) -> Extraction:
     """Track the frames with ``start_s <= time < end_s`` (see :func:`extract`)."""
     share = 1.0 if start_s is None and end_s is None else 0.5
-    store = _Growable(int(video.frames * share) + 8, MULTI_POSES)
+    store = _Growable(int(video.frames * share) + 8)
     last_ts = -1
     census: list[tuple[int, int]] = []
     every = max(1, int(round(census_every_s * (video.fps or 30.0))))
@@ -339,6 +356,8 @@ def _extract_range(
                 census.append((i, people))
                 if people > 1:
                     multi_from = i
+                    store.more_poses(MULTI_POSES)
+                    arrays = store.arrays
                     tracker.close()
                     tracker = _create(model, video_mode=True, num_poses=MULTI_POSES)
                     if zoom is not None:
@@ -472,7 +491,15 @@ def extract(
 def _join(parts: list[Extraction]) -> Extraction:
     """Join the extractions of consecutive time ranges into one."""
     cands = [p.candidates for p in parts]
-    joined = Candidates(*(np.concatenate([getattr(c, f) for c in cands])
+    width = max(c.xy.shape[1] for c in cands)  # poses a frame: ranges tracking one get NaN slots
+
+    def widened(a: np.ndarray, f: str) -> np.ndarray:
+        if a.ndim < 2 or a.shape[1] == width:
+            return a
+        pad = np.full((a.shape[0], width - a.shape[1], *a.shape[2:]), 0.0 if f == "vis" else np.nan, a.dtype)
+        return np.concatenate([a, pad], axis=1)
+
+    joined = Candidates(*(np.concatenate([widened(getattr(c, f), f) for c in cands])
                           for f in ("t", "xy", "z", "vis", "world", "count", "colour")))
     census: list[tuple[int, int]] = []
     multi_from: int | None = None
