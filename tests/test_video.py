@@ -180,3 +180,21 @@ def test_area_shrink_is_opencvs_area_resize(height: int, width: int) -> None:
                   np.full((height, width), 255, np.uint8)):
         expected = cv2.resize(image, THUMB_SIZE, interpolation=cv2.INTER_AREA)
         assert np.array_equal(_area_shrink(image), expected)
+
+
+@pytest.mark.parametrize("fmt", ["yuv420p", "yuvj420p", "yuv422p", "yuv444p", "nv12", "yuv420p10le"])
+def test_rgb_conversion_is_pyavs_default_conversion(fmt: str) -> None:
+    """Frames reach the pose model as swscale converts them in one thread; the pixels are
+    those of PyAV's default (threaded) conversion, bit for bit: the landmarks depend on
+    every pixel. Odd and 4K-class sizes, smooth content and noise."""
+    import av
+
+    from formcheck.io.video import _rgb24
+
+    rng = np.random.default_rng(7)
+    for height, width in ((479, 641), (720, 1280), (2160, 3840)):
+        noise = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        smooth = cv2.GaussianBlur(noise, (0, 0), 5)
+        for image in (noise, smooth):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format=fmt)
+            assert np.array_equal(_rgb24(frame), frame.to_ndarray(format="rgb24")), (fmt, height, width)
