@@ -189,7 +189,7 @@ def test_rgb_conversion_is_pyavs_default_conversion(fmt: str) -> None:
     every pixel. Odd and 4K-class sizes, smooth content and noise."""
     import av
 
-    from formcheck.io.video import _rgb24
+    from formcheck.io.video import rgb24
 
     rng = np.random.default_rng(7)
     for height, width in ((479, 641), (720, 1280), (2160, 3840)):
@@ -197,4 +197,4 @@ def test_rgb_conversion_is_pyavs_default_conversion(fmt: str) -> None:
         smooth = cv2.GaussianBlur(noise, (0, 0), 5)
         for image in (noise, smooth):
             frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format=fmt)
-            assert np.array_equal(_rgb24(frame), frame.to_ndarray(format="rgb24")), (fmt, height, width)
+            assert np.array_equal(rgb24(frame), frame.to_ndarray(format="rgb24")), (fmt, height, width)

@@ -39,7 +39,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from formcheck.errors import InputError, VideoReadError
-from formcheck.io.video import DecodeLog, Frame, iter_frames, probe
+from formcheck.io.video import DecodeLog, Frame, iter_frames, probe, rgb24
 
 log = logging.getLogger(__name__)
 
@@ -633,7 +633,7 @@ class StreamSource(ThreadedSource):
             raise VideoReadError(str(exc).splitlines()[0][:120]) from None
         if frame is None:
             return None
-        return _Captured(frame.to_ndarray(format="rgb24"), frame.time)
+        return _Captured(rgb24(frame), frame.time)
 
     def _release(self) -> None:
         if self._container is not None:

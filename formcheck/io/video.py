@@ -301,7 +301,7 @@ def count_packets(path: Path) -> int:
 _SWS_THREADS_ARG: list[bool] = [True]
 
 
-def _rgb24(frame: av.VideoFrame) -> np.ndarray:
+def rgb24(frame: av.VideoFrame) -> np.ndarray:
     """The frame as RGB (h, w, 3) uint8, converted by FFmpeg's swscale in this thread.
 
     By default PyAV 17+ converts with ``threads=0`` (swscale's choice: two workers on two
@@ -320,7 +320,7 @@ def _rgb24(frame: av.VideoFrame) -> np.ndarray:
 
 
 def _upright_rgb(frame: av.VideoFrame, info: VideoMeta) -> np.ndarray:
-    rgb = _rgb24(frame)
+    rgb = rgb24(frame)
     rot = _rotation_cw(frame)
     if rot in _ROTATE:
         rgb = np.asarray(cv2.rotate(rgb, _ROTATE[rot]))
