@@ -309,8 +309,19 @@ def rgb24(frame: av.VideoFrame) -> np.ndarray:
     2.5 to 4 times the CPU time of one thread for the same pixels (0.34 -> 0.10 CPU s for
     200 720p frames, 0.50 -> 0.18 for 93 1080p ones). The pixels do not depend on the
     thread count (checked bit for bit on 8-bit and 10-bit 4:2:0, 4:2:2, 4:4:4, NV12, full
-    and limited range, odd sizes up to 4K). Frames are converted one at a time in the
-    decode thread, which runs beside the landmarkers: one thread is enough."""
+    and limited range, odd sizes up to 4K). Each frame is converted in the thread that
+    decoded it, which runs beside the landmarkers: one thread is enough.
+
+    Parameters
+    ----------
+    frame : av.VideoFrame
+        A decoded frame in any pixel format swscale reads.
+
+    Returns
+    -------
+    numpy.ndarray
+        (h, w, 3) uint8, RGB.
+    """
     if _SWS_THREADS_ARG[0]:
         try:
             return np.asarray(frame.to_ndarray(format="rgb24", threads=1))
