@@ -13,10 +13,11 @@ them, so "before" and "after" come from one run on one machine under one load.
 It also times each stage of one analysis on the three sample clips and a 120 s clip
 (benchmarks/stages.py: decode, inference with one and with two landmarkers on
 pre-decoded frames, the pose pass, selection, cleaning and metrics, tables, report,
-annotated video), compares the peak memory of a 2-minute and a 10-minute clip, runs a
-batch of clips with 1 and 2 workers, and (benchmarks/live_bench.py) replays a clip
-through live mode as a machine that processes fewer frames per second would. The
-machine's load average is recorded beside every section.
+annotated video), compares the peak memory of a 2-minute and a 10-minute clip (in
+turn, split by phase: benchmarks/phases.py), runs a batch of clips with 1 and 2
+workers, and (benchmarks/live_bench.py) replays a clip through live mode as a machine
+that processes fewer frames per second would. The machine's load average is recorded
+beside every section.
 
 Every run is a separate process started the way a user starts it. Clips are rendered by
 formcheck's own synthetic runner generator into benchmarks/.cache (not committed).
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -96,17 +98,22 @@ def load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run ``cmd``; wall time and the peak RSS of the largest process in its tree."""
+def measure(cmd: list[str], env: dict[str, str] | None = None, timeline: bool = False) -> dict:
+    """Run ``cmd``; wall time and the peak RSS of the largest process in its tree (with
+    ``timeline``, also every 50 ms sample as ``(unix time, MB)``)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
     ps = psutil.Process(proc.pid)
     peak = 0
+    samples: list[tuple[float, float]] = []
     while proc.poll() is None:
         try:
             procs = [ps, *ps.children(recursive=True)]
-            peak = max([peak] + [p.memory_info().rss for p in procs if p.is_running()])
+            now = max([0] + [p.memory_info().rss for p in procs if p.is_running()])
+            peak = max(peak, now)
+            if timeline:
+                samples.append((time.time(), now / 2**20))
         except psutil.Error:
             pass
         time.sleep(0.05)
@@ -114,7 +121,7 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()[-400:]}")
-    return {"wall_s": wall, "peak_rss_mb": peak / 2**20, "stdout": out}
+    return {"wall_s": wall, "peak_rss_mb": peak / 2**20, "stdout": out, "samples": samples}
 
 
 def frames_of(clip: Path) -> int:
@@ -182,14 +189,30 @@ def stages(clip: Path) -> dict:
     return row
 
 
-def memory(clips: list[Path]) -> list[dict]:
+#: The phases of one analysis that the memory section splits the peak by (benchmarks/phases.py).
+PHASES = (("pose pass", "pose_start", "pose_end"), ("analysis", "pose_end", "analysis_end"),
+          ("writers", "analysis_end", None))
+
+
+def memory(clips: list[Path], rounds: int = 1) -> list[dict]:
+    """Peak RSS of ``analyze`` (all outputs) on each clip, ``rounds`` times in turn, and
+    the peak within each phase (:data:`PHASES`)."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for clip in clips:
-            l0 = load()
-            r = measure([*FORMCHECK, "analyze", str(clip), "--out", f"{tmp}/{clip.stem}", "-q"])
-            rows.append({"clip": clip.name, "frames": frames_of(clip), "wall_s": round(r["wall_s"], 1),
-                         "peak_rss_mb": round(r["peak_rss_mb"]), "load": [l0, load()]})
+        for k in range(rounds):
+            for clip in clips:
+                marks = Path(tmp) / f"{clip.stem}_{k}.marks"
+                l0 = load()
+                r = measure([sys.executable, str(ROOT / "benchmarks" / "phases.py"), str(marks), "analyze",
+                             str(clip), "--out", f"{tmp}/{clip.stem}_{k}", "-q"], timeline=True)
+                at = dict(line.split() for line in marks.read_text().splitlines())
+                phases = {}
+                for name, start, end in PHASES:
+                    t_start, t_end = float(at[start]), float(at[end]) if end else math.inf
+                    phases[name] = round(max((mb for t, mb in r["samples"] if t_start <= t < t_end), default=0))
+                rows.append({"clip": clip.name, "round": k + 1, "frames": frames_of(clip),
+                             "wall_s": round(r["wall_s"], 1), "peak_rss_mb": round(r["peak_rss_mb"]),
+                             "phases_mb": phases, "load": [l0, load()]})
     return rows
 
 
@@ -278,13 +301,21 @@ def to_markdown(res: dict) -> str:
         rows = res["memory"]
         lines += ["", "## Memory with clip length", "",
                   "The same rendered 20 s clip repeated end to end (packets copied, no re-encoding); "
-                  "`analyze` with all outputs.", "",
-                  "| clip | frames | wall | peak RSS | load |", "|---|---|---|---|---|"]
+                  "`analyze` with all outputs, the clips in turn (benchmarks/phases.py marks the phases: "
+                  "the pose pass, the analysis, the writers: tables, report and annotated video).", "",
+                  "| clip | round | frames | wall | peak RSS | pose pass / analysis / writers | load |",
+                  "|---|---|---|---|---|---|---|"]
         for r in rows:
-            lines.append(f"| {r['clip']} | {r['frames']} | {r['wall_s']} s | **{r['peak_rss_mb']} MB** | "
+            ph = r.get("phases_mb") or {}
+            lines.append(f"| {r['clip']} | {r.get('round', 1)} | {r['frames']} | {r['wall_s']} s | "
+                         f"**{r['peak_rss_mb']} MB** | {' / '.join(str(ph.get(n, '-')) for n, _, _ in PHASES)} MB | "
                          f"{_loads(r['load'])} |")
-        if len(rows) >= 2:
-            lines += ["", f"Peak RSS of the longest clip / the shortest: **{rows[-1]['peak_rss_mb'] / rows[0]['peak_rss_mb']:.3f}**"]
+        short, long_ = rows[0]["clip"], rows[-1]["clip"]
+        pairs = [(a["peak_rss_mb"], b["peak_rss_mb"]) for a in rows if a["clip"] == short
+                 for b in rows if b["clip"] == long_ and b.get("round", 1) == a.get("round", 1)]
+        if short != long_ and pairs:
+            ratios = ", ".join(f"{b / a:.3f}" for a, b in pairs)
+            lines += ["", f"Peak RSS of the longest clip / the shortest, per round: **{ratios}**"]
     if res.get("batch"):
         lines += ["", "## Batch", "", "| clips | workers | wall | peak RSS of the largest process | load |",
                   "|---|---|---|---|---|"]
@@ -322,6 +353,8 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=None)
     ap.add_argument("--baseline", default=None, help="a commit to time beside the current code")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
+    ap.add_argument("--memory-rounds", type=int, default=2,
+                    help="times the 2- and 10-minute clips are analysed, in turn (identical runs spread by ~5%%)")
     ap.add_argument("--skip", nargs="*", default=[],
                     choices=["compare", "stages", "memory", "batch", "live"])
     args = ap.parse_args()
@@ -351,7 +384,8 @@ def main() -> int:
         res["stages"] = [stages(c) for c in stage_clips]
         print(json.dumps(res["stages"], indent=1), flush=True)
     if "memory" not in args.skip:
-        res["memory"] = memory([loop_clip(unit, 1 if quick else 6), loop_clip(unit, 2 if quick else 30)])
+        res["memory"] = memory([loop_clip(unit, 1 if quick else 6), loop_clip(unit, 2 if quick else 30)],
+                               rounds=args.memory_rounds)
         print(json.dumps(res["memory"], indent=1), flush=True)
     if "batch" not in args.skip:
         sample = sorted((ROOT / "sample_videos").glob("*.mp4"))
