@@ -1,4 +1,4 @@
-"""The C allocator's thresholds (formcheck.cli.allocator): fixed by the formcheck program
+"""The C allocator's thresholds (formcheck.pipeline.allocator): fixed by the formcheck program
 for its own process and the ones it starts, never by importing formcheck, and a no-op off
 glibc or where the user chose malloc's settings."""
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.cli import allocator
-from formcheck.cli.allocator import ENVIRONMENT, MMAP_THRESHOLD, tune_allocator
+from formcheck.pipeline import allocator
+from formcheck.pipeline.allocator import ENVIRONMENT, MMAP_THRESHOLD, tune_allocator
 
 ROOT = Path(__file__).resolve().parents[1]
 ON_GLIBC = sys.platform.startswith("linux") and bool(os.confstr("CS_GNU_LIBC_VERSION"))
@@ -53,7 +53,7 @@ def _run(code: str, env: dict[str, str] | None = None) -> dict:
 def test_the_program_fixes_the_threshold_for_itself_and_the_processes_it_starts():
     child = PROBE + "print(json.dumps(own_mmap()))"
     got = _run(f"""
-from formcheck.cli.allocator import tune_allocator
+from formcheck.pipeline.allocator import tune_allocator
 applied = tune_allocator()
 child = subprocess.run([sys.executable, "-c", {child!r}], capture_output=True, text=True, check=True)
 print(json.dumps({{"applied": applied, "self": own_mmap(), "child": json.loads(child.stdout)}}))
@@ -73,7 +73,7 @@ print(json.dumps({"self": own_mmap(), "env": sorted(k for k in os.environ if k.s
 @pytest.mark.skipif(not ON_GLIBC, reason="glibc's malloc")
 def test_a_users_malloc_setting_stands():
     got = _run("""
-from formcheck.cli.allocator import tune_allocator
+from formcheck.pipeline.allocator import tune_allocator
 print(json.dumps({"applied": tune_allocator(), "self": own_mmap(), "env": os.environ["MALLOC_MMAP_THRESHOLD_"]}))
 """, env={"MALLOC_MMAP_THRESHOLD_": str(64 << 20)})
     assert got == {"applied": False, "self": False, "env": str(64 << 20)}
@@ -112,7 +112,7 @@ def test_release_hands_freed_heap_pages_back_only_where_the_program_tuned_the_pr
     # written so that they are resident, then all freed but the last, which pins the
     # heap's top: the trim threshold cannot return the 16 MiB below it, malloc_trim can.
     got = _run("""
-from formcheck.cli.allocator import release_free_memory, tune_allocator
+from formcheck.pipeline.allocator import release_free_memory, tune_allocator
 def rss():
     return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 def fragment():
@@ -134,3 +134,23 @@ print(json.dumps({"untuned": untuned, "applied": applied, "released": released, 
     assert got["untuned"] is False  # not the program's process: nothing done
     assert got["applied"] is True and got["released"] is True
     assert got["freed_mb"] >= 12  # of the 15.75 MiB freed inside the heap (page rounding, the C heap's own use)
+
+
+@pytest.mark.skipif(not ON_GLIBC, reason="glibc's malloc")
+@pytest.mark.parametrize("program_tuned", [True, False], ids=["started-by-the-program", "started-by-a-caller"])
+def test_a_worker_owns_its_allocator_only_where_the_program_that_started_it_did(
+        monkeypatch: pytest.MonkeyPatch, program_tuned: bool) -> None:
+    """batch's and the server's local workers (spawned, formcheck's own processes) hand
+    memory back between clips when the formcheck program started them: tune_allocator
+    left ENVIRONMENT for them, and glibc applied it when they started. A worker of a
+    program that embeds formcheck without tuning stays as it is."""
+    from formcheck.batch.executors import spawn_pool
+    from formcheck.pipeline.allocator import is_tuned
+
+    for key in ENVIRONMENT:
+        monkeypatch.delenv(key, raising=False)
+    if program_tuned:  # what tune_allocator leaves in the environment of the processes it starts
+        for key, value in ENVIRONMENT.items():
+            monkeypatch.setenv(key, value)
+    with spawn_pool(1) as pool:
+        assert pool.submit(is_tuned).result(timeout=120) is program_tuned

@@ -51,6 +51,11 @@ def _worker_init() -> None:
     # (no traceback spam); a busy one gets KeyboardInterrupt inside the task (see
     # _call), so run_analysis removes its staging folder on the way out.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Started by the formcheck program: the allocator settings it inherited are its own,
+    # and it hands freed memory back between clips (formcheck.pipeline.allocator).
+    from formcheck.pipeline.allocator import adopt_inherited_settings
+
+    adopt_inherited_settings()
 
 
 def _call(task: Callable[..., Any], *args: Any) -> Any:

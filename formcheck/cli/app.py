@@ -95,7 +95,7 @@ def analyze(
     With --athlete, the result is also recorded into the session library.
     """
     _setup_logging(verbose)
-    from formcheck.cli.allocator import release_free_memory
+    from formcheck.pipeline.allocator import release_free_memory
     from formcheck.pipeline.run import run_analysis
 
     rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
@@ -472,14 +472,14 @@ def main(argv: list[str] | None = None) -> int:
 
     Without ``argv`` formcheck runs as the program (the ``formcheck`` command,
     ``python -m formcheck``) and owns its process: it first fixes the C allocator's
-    thresholds (:func:`formcheck.cli.allocator.tune_allocator`: memory flat with clip
+    thresholds (:func:`formcheck.pipeline.allocator.tune_allocator`: memory flat with clip
     length). Called with ``argv`` (tests, a program that embeds formcheck), it leaves the
     process as it is.
     """
     from formcheck.cli.stderr import native_chatter_filtered
 
     if argv is None:
-        from formcheck.cli.allocator import tune_allocator
+        from formcheck.pipeline.allocator import tune_allocator
 
         tune_allocator()
 

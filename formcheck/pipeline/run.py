@@ -43,9 +43,10 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
     written the analysis keeps only its landmarks' pixel positions
     (:meth:`~formcheck.assess.analysis.Analysis.drop_landmarks`).
 
-    ``release_memory``, when given, is called once the pose pass's arrays are let go and
-    again once the tables are written: the owner of the process hands the freed memory
-    back there (the ``analyze`` command: :func:`formcheck.cli.allocator.release_free_memory`).
+    ``release_memory``, when given, is called once the pose pass's arrays are let go, once
+    the tables are written and once every output is written (or the writing failed): the
+    owner of the process hands the freed memory back there (the ``analyze`` command and
+    batch's and the server's workers: :func:`formcheck.pipeline.allocator.release_free_memory`).
     """
     from formcheck.io.folder import prepare_out_dir
     from formcheck.pose.extract import extract_runner
@@ -74,8 +75,11 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
         writers.append(partial(write_annotated_video, max_short_side=settings.video_size))
     # Once the tables are written, the writers need only the landmarks' pixel positions
     # (the annotated video) or the folder (the report): the rest is let go (memory).
-    write_analysis(analysis, out, writers, [_report_writer] if settings.report else [],
-                   tables_written=tables_written)
+    try:
+        write_analysis(analysis, out, writers, [_report_writer] if settings.report else [],
+                       tables_written=tables_written)
+    finally:
+        release()  # a worker then waits for its next clip with what it holds handed back
     return analysis.result()
 
 

@@ -27,9 +27,13 @@ Set only where formcheck owns the process: :func:`formcheck.cli.app.main` run as
 program (the ``formcheck`` command, ``python -m formcheck``) calls :func:`tune_allocator`
 for its own process (``mallopt``) and for the processes it starts (batch and server
 workers are spawned Python processes; glibc reads ``MALLOC_MMAP_THRESHOLD_`` and
-``MALLOC_TRIM_THRESHOLD_`` from their environment when they start). Importing formcheck
-changes nothing. Off glibc, or where the user has set either variable or a
-``glibc.malloc`` tunable, it does nothing.
+``MALLOC_TRIM_THRESHOLD_`` from their environment when they start, and each worker
+:func:`adopt_inherited_settings` as it starts, so that :func:`release_free_memory` acts
+there too: a worker that has analysed a clip otherwise idles with the freed pages of
+its heaps resident; measured on one batch worker after each of three 20 s 720p clips:
+441 / 503 / 486 MB without the release, 365 / 360 / 372 MB with it).
+Importing formcheck changes nothing. Off glibc, or where the user has set either
+variable or a ``glibc.malloc`` tunable, it does nothing.
 """
 
 from __future__ import annotations
@@ -102,6 +106,40 @@ def tune_allocator(environ: MutableMapping[str, str] | None = None) -> bool:
     return True
 
 
+def adopt_inherited_settings(environ: MutableMapping[str, str] | None = None) -> bool:
+    """In a worker process formcheck started: own its allocator when the program set it up.
+
+    A worker spawned by a process that ran :func:`tune_allocator` inherits
+    :data:`ENVIRONMENT`, and glibc applied those thresholds when the worker started; the
+    worker is then formcheck's own, and :func:`release_free_memory` acts in it. Called
+    by batch's and the server's local workers as they start
+    (:func:`formcheck.batch.executors.spawn_pool`); a Dask worker, or a worker of a
+    program that embeds formcheck without tuning, is left as it is.
+
+    Parameters
+    ----------
+    environ : mapping of str to str, optional
+        The process's environment (default ``os.environ``).
+
+    Returns
+    -------
+    bool
+        True when the settings were inherited (and are now owned).
+    """
+    env = os.environ if environ is None else environ
+    if _glibc() is None or any(env.get(k) != v for k, v in ENVIRONMENT.items()):
+        return False
+    if not _tuned:
+        _tuned.append(True)
+    return True
+
+
+def is_tuned() -> bool:
+    """Whether formcheck owns this process's allocator (:func:`tune_allocator` or
+    :func:`adopt_inherited_settings`), so that :func:`release_free_memory` acts."""
+    return bool(_tuned)
+
+
 def release_free_memory() -> bool:
     """Hand the C heaps' free pages back to the system (glibc's ``malloc_trim(0)``).
 
@@ -110,8 +148,10 @@ def release_free_memory() -> bool:
     after the tables) most of what the pose pass and the analysis allocated is free but
     scattered, so the writers' phase started from a level that grew with the clip's
     length. Called by the ``analyze`` command at those two points
-    (:func:`formcheck.pipeline.run.analyze_video`'s ``release_memory``); it does
-    nothing unless :func:`tune_allocator` set this process up (the program owns it).
+    (:func:`formcheck.pipeline.run.analyze_video`'s ``release_memory``), and by batch's and
+    the server's workers at those points and after each clip; it does nothing unless
+    :func:`tune_allocator` or :func:`adopt_inherited_settings` set this process up
+    (formcheck owns it).
 
     Returns
     -------
