@@ -45,7 +45,7 @@ def fake_analysis(monkeypatch):
     """``run_analysis`` replaced by one that writes a summary.json (no pose model)."""
     calls = []
 
-    def run_analysis(video, out_dir, settings, progress=None, release_memory=None):
+    def run_analysis(video, out_dir, settings, progress=None):
         calls.append(video)
         folder = make_analysis(Path(out_dir), str(video), metrics={"cva_deg": 57.0},
                                faults=[("forward_head", "moderate")])

@@ -57,12 +57,11 @@ def failed(job: ClipJob, message: str, detail: str = "") -> ClipResult:
 
 def analyze_clip(job: ClipJob) -> ClipResult:
     """Analyse one clip into its folder; never raises for a bad clip (runs in a worker)."""
-    from formcheck.pipeline.allocator import release_free_memory
     from formcheck.pipeline.run import run_analysis
 
     t0 = time.perf_counter()
     try:
-        summary = run_analysis(job.video, job.out_dir, job.settings, release_memory=release_free_memory)
+        summary = run_analysis(job.video, job.out_dir, job.settings)
     except FormcheckError as exc:
         result = failed(job, str(exc))
     except Exception as exc:  # a bug: fail this clip, keep the others going, keep the traceback

@@ -95,7 +95,6 @@ def analyze(
     With --athlete, the result is also recorded into the session library.
     """
     _setup_logging(verbose)
-    from formcheck.pipeline.allocator import release_free_memory
     from formcheck.pipeline.run import run_analysis
 
     rec = library_cli.recording(athlete, date, note, condition, speed_kmh, shoes, library)
@@ -106,7 +105,7 @@ def analyze(
     out_dir = out or default_out_dir(video)
     console = _stderr_console()
     if quiet or not console.is_terminal:
-        result = run_analysis(video, out_dir, settings, release_memory=release_free_memory)
+        result = run_analysis(video, out_dir, settings)
     else:
         from rich.progress import (
             BarColumn,
@@ -123,8 +122,7 @@ def analyze(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total or None)
 
-            result = run_analysis(video, out_dir, settings, progress=progress,
-                                      release_memory=release_free_memory)
+            result = run_analysis(video, out_dir, settings, progress=progress)
     _print_result(result)
     if rec is not None:
         with rec.library:

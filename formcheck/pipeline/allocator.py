@@ -51,8 +51,8 @@ ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(MMAP_THRESHOLD), "MALLOC_TRIM_THRES
 
 _M_TRIM_THRESHOLD = -1  # glibc's malloc.h
 _M_MMAP_THRESHOLD = -3
-#: Non-empty once :func:`tune_allocator` has set this process's thresholds
-#: (:func:`release_free_memory` acts only then).
+#: Non-empty once formcheck owns this process's allocator (:func:`tune_allocator` or
+#: :func:`adopt_inherited_settings`); :func:`release_free_memory` acts only then.
 _tuned: list[bool] = []
 
 
@@ -147,11 +147,10 @@ def release_free_memory() -> bool:
     resident until something reuses them. Between the pose pass and the writers (and
     after the tables) most of what the pose pass and the analysis allocated is free but
     scattered, so the writers' phase started from a level that grew with the clip's
-    length. Called by the ``analyze`` command at those two points
-    (:func:`formcheck.pipeline.run.analyze_video`'s ``release_memory``), and by batch's and
-    the server's workers at those points and after each clip; it does nothing unless
-    :func:`tune_allocator` or :func:`adopt_inherited_settings` set this process up
-    (formcheck owns it).
+    length. Called by :func:`formcheck.pipeline.run.analyze_video` at those two points and
+    once its outputs are written (a batch or server worker then waits for its next clip
+    with the freed pages handed back); it does nothing unless :func:`tune_allocator` or
+    :func:`adopt_inherited_settings` set this process up (formcheck owns it).
 
     Returns
     -------

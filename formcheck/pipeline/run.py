@@ -34,8 +34,7 @@ def analyze(video_path: str | Path, settings: Settings,
 
 
 def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
-                  progress: Callable[[int, int], None] | None = None,
-                  release_memory: Callable[[], Any] | None = None) -> AnalysisResult:
+                  progress: Callable[[int, int], None] | None = None) -> AnalysisResult:
     """Analyse ``video`` and write all outputs into ``out_dir``; return the result.
 
     The report is rendered in a thread while the annotated video is written (both
@@ -43,12 +42,14 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
     written the analysis keeps only its landmarks' pixel positions
     (:meth:`~formcheck.assess.analysis.Analysis.drop_landmarks`).
 
-    ``release_memory``, when given, is called once the pose pass's arrays are let go, once
-    the tables are written and once every output is written (or the writing failed): the
-    owner of the process hands the freed memory back there (the ``analyze`` command and
-    batch's and the server's workers: :func:`formcheck.pipeline.allocator.release_free_memory`).
+    Freed memory is handed back to the system once the pose pass's arrays are let go, once
+    the tables are written and once every output is written (or the writing failed), in a
+    process whose allocator formcheck owns (the ``analyze`` command, batch's and the
+    server's workers: :func:`formcheck.pipeline.allocator.release_free_memory`; elsewhere
+    it does nothing).
     """
     from formcheck.io.folder import prepare_out_dir
+    from formcheck.pipeline.allocator import release_free_memory as release
     from formcheck.pose.extract import extract_runner
 
     out = prepare_out_dir(out_dir)  # fail early on an unwritable location
@@ -59,7 +60,6 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
 
     analysis = analyze_extracted(extracted, settings)
     del extracted  # its raw landmarks are the analysis's now; nothing else of it is used
-    release = release_memory or (lambda: None)
     release()
 
     def tables_written() -> None:
@@ -84,10 +84,9 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
 
 
 def run_analysis(video: str | Path, out_dir: str | Path, settings: Settings,
-                 progress: Callable[[int, int], None] | None = None,
-                 release_memory: Callable[[], Any] | None = None) -> dict[str, Any]:
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """:func:`analyze_video`, with the result as plain data plus ``output_dir``."""
-    result = analyze_video(video, out_dir, settings, progress, release_memory)
+    result = analyze_video(video, out_dir, settings, progress)
     summary = result.to_json_dict()
     summary["output_dir"] = str(Path(out_dir).expanduser())
     return summary

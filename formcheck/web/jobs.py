@@ -284,13 +284,12 @@ def analyse_job(db_path: str, job_id: str, clip: str, out_dir: str,
     (:class:`~formcheck.errors.FormcheckError`); anything else is a bug and raises.
     """
     from formcheck.errors import FormcheckError
-    from formcheck.pipeline.allocator import release_free_memory
     from formcheck.pipeline.run import analyze_video
 
     writer = _ProgressWriter(db_path, job_id)
     writer.write(0.0, "loading the pose model")
     try:
-        analyze_video(clip, out_dir, settings, progress=writer, release_memory=release_free_memory)
+        analyze_video(clip, out_dir, settings, progress=writer)
     except FormcheckError as exc:
         return {"error": str(exc)}
     return {"ok": True}
