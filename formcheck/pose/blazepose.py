@@ -37,6 +37,21 @@ def centre_scale(xy: np.ndarray) -> tuple[np.ndarray, float]:
     return (sh + hp) / 2.0, float(np.hypot(*(sh - hp)))
 
 
+def upright(xy: np.ndarray) -> bool:
+    """Whether one pose, (K, 2) px in an upright frame, has its shoulders above its hips.
+
+    A runner's trunk leans at most about 30 deg from vertical, and a camera rolled by up
+    to 45 deg turns it by that much more: under 90 deg either way, so shoulders at or
+    below the hips are never a runner. The pose model sometimes tracks a small or
+    blurred person with the skeleton upside down (the head where the feet are), and
+    every angle read from such a pose is off by about 180 deg. Unknown (a shoulder or
+    hip pair missing) counts as upright.
+    """
+    sh, hp = xy[_SHOULDERS, 1], xy[_HIPS, 1]
+    sh, hp = sh[np.isfinite(sh)], hp[np.isfinite(hp)]
+    return not (sh.size and hp.size and sh.mean() >= hp.mean())
+
+
 def create_landmarker(model: ModelMeta, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker
     """A Pose Landmarker for ``model``: VIDEO mode (tracking, timestamps) or IMAGE mode.
 

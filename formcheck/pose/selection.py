@@ -23,7 +23,7 @@ import numpy as np
 
 from formcheck.model.pose import PoseSeries
 from formcheck.model.results import VideoMeta
-from formcheck.pose.blazepose import SKELETON, centre_scale
+from formcheck.pose.blazepose import SKELETON, centre_scale, upright
 from formcheck.pose.landmarker import Candidates
 
 MIN_VIS = 0.3
@@ -85,8 +85,8 @@ class TrackLinker:
         order = sorted(range(int(count)), key=lambda k: -float(np.nanmean(vis[k])))
         for k in order:
             centre, scale = centre_scale(xy[k])
-            if not (np.all(np.isfinite(centre)) and scale > 1):
-                continue
+            if not (np.all(np.isfinite(centre)) and scale > 1) or not upright(xy[k]):
+                continue  # no torso, or upside down (never a runner: blazepose.upright)
             col = None if colour is None else colour[k]
             # Two poses on one person (the model sometimes doubles up, and both copies see
             # the same clothes): keep the surer one. Close but in other clothes: two people.
