@@ -49,6 +49,7 @@ from formcheck.kinematics.view import (
     midpoints,
     oblique_note,
     stretch_forward,
+    view_stretches,
 )
 from formcheck.model import registry
 from formcheck.model.capture import Extracted
@@ -193,6 +194,17 @@ def _without_depth(series: PoseSeries) -> PoseSeries:
     n, k = len(series), series.skeleton.n
     return dataclasses.replace(series, z=_placeholder((n, k), np.nan), visibility=_placeholder((n, k), 0.0),
                                world=_placeholder((n, k, 3), np.nan))
+
+
+def _only_frames(series: PoseSeries, keep: np.ndarray) -> PoseSeries:
+    """``series`` with the runner taken out of the frames outside ``keep`` ((n,) bool)."""
+    k = np.asarray(keep, dtype=bool)[:, None]
+    return dataclasses.replace(
+        series,
+        xy=np.where(k[..., None], series.xy, np.nan).astype(series.xy.dtype),
+        z=np.where(k, series.z, np.nan).astype(series.z.dtype),
+        visibility=np.where(k, series.visibility, 0.0).astype(series.visibility.dtype),
+        world=np.where(k[..., None], series.world, np.nan).astype(series.world.dtype))
 
 
 def _nanmedian(x: np.ndarray) -> float:
@@ -499,12 +511,28 @@ def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, setting
     if tilt.applied and tilt.roll_deg is not None:
         level = dataclasses.replace(pose, xy=rotate_points(pose.xy, tilt.roll_deg, video.width,
                                                            video.height).astype(np.float32))
+    # one view per analysis: a clip that turns (or joins takes) from one view to another
+    # is measured on its longest stretch with one view (kinematics.view.view_stretches)
+    stretches = view_stretches(level)
+    kept = max(stretches, key=lambda st: st.frames_with_yaw) if len(stretches) > 1 else None
+    if kept is not None:
+        keep = np.zeros(len(level), dtype=bool)
+        keep[kept.first:kept.last] = True
+        pose, level, series = (_only_frames(x, keep) for x in (pose, level, series))
     view = detect_view(level, settings.view)
+    if kept is not None:
+        view.cues["stretches"] = [st.to_dict() for st in stretches]
+        view.cues["analysed_stretch"] = stretches.index(kept)
     frames, pts = _per_frame_table(level, view, image_pose=pose)
     torso = np.hypot(*(pts["shoulder"] - pts["hip"]).T)
     la, ra = level.skeleton.pair("ankle")
     feet = (level.xy[:, la] - level.xy[:, ra]).astype(np.float64)  # (n, 2): x and y
     warnings: list[str] = list(timing.notes)
+    if kept is not None:
+        warnings.append(
+            f"the view changes during the clip: the runner {', '.join(st.describe() for st in stretches)} "
+            f"(a turn, or an edit joining takes); only {kept.start_s:.1f}-{kept.end_s:.1f} s, the longest "
+            "stretch with one view, is measured: cut the clip to analyse another stretch")
     try:
         steps = detect_steps(pts["hip"][:, 1], torso, pose.t, fps, feet)
     except NoRhythmError:

@@ -459,6 +459,133 @@ def detect_view(series: PoseSeries, forced: str = "auto") -> ViewResult:
     return ViewResult(view, facing, sign, ratio, method, yaw, sd, cues)
 
 
+#: Two stretches of a clip whose yaws differ by this much or more cannot be measured as
+#: one view (a turn, or an edit joining takes): the forward offsets of one are
+#: foreshortened to half the other's or less (cos 60 = 0.5), and side to front or back
+#: is 90 deg, facing left to facing right 180.
+VIEW_CHANGE_DEG = 60.0
+#: Each stretch must hold one view: the robust spread of its frames' yaw under this. The
+#: real side-view clips spread by 3-21 deg over the whole clip (per-frame body axis, the
+#: trunk's rotation and the model's noise; one handheld clip 30), and a camera panning with
+#: a runner going by sweeps the yaw smoothly: for its halves to lie 60 deg apart the sweep
+#: spans 120 deg, and each half then spreads by 1.4826 x 15 = 22 deg, over this bar.
+STRETCH_MAX_SPREAD_DEG = 20.0
+#: ... and last at least this long with the runner in view (s): about 6 steps, enough
+#: for the step-based measures of that stretch.
+MIN_STRETCH_S = 2.0
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Frames ``first``..``last - 1`` of a clip seen from one view (:func:`view_stretches`)."""
+
+    first: int
+    last: int
+    start_s: float
+    end_s: float
+    yaw_deg: float
+    spread_deg: float
+    frames_with_yaw: int
+
+    @property
+    def view(self) -> tuple[str, str | None, int]:
+        """:func:`classify_yaw` of the stretch's yaw."""
+        return classify_yaw(self.yaw_deg)
+
+    def describe(self) -> str:
+        view, facing, _ = self.view
+        what = f"faces {facing}" if view == "side" else f"is seen {view}" + (
+            f" (facing {facing})" if facing else "")
+        return f"{what} {self.start_s:.1f}-{self.end_s:.1f} s"
+
+    def to_dict(self) -> dict[str, Any]:
+        view, facing, _ = self.view
+        return {"start_s": round(self.start_s, 2), "end_s": round(self.end_s, 2),
+                "yaw_deg": round(self.yaw_deg, 1), "sd_deg": round(self.spread_deg, 1),
+                "view": view, "facing": facing, "frames": self.frames_with_yaw}
+
+
+def frame_yaw(series: PoseSeries) -> np.ndarray:
+    """Per-frame yaw (deg) for telling views apart over time: the body axis in the world
+    landmarks (:func:`body_axis_yaw`), turned by 180 deg in a frame whose head points
+    more than 90 deg away from it (the left/right labels swapped there, as in
+    :func:`combine_yaw_cues`); the head's own direction (world, else image) where the
+    axis is missing.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned landmarks; its skeleton names the points.
+
+    Returns
+    -------
+    (n,) array
+        Yaw in degrees, [0, 360); NaN where the runner or every cue is missing.
+    """
+    head = head_world_yaw(series.world, series.skeleton)
+    head = np.where(np.isfinite(head), head, head_image_yaw(series.xy, series.skeleton))
+    axis = body_axis_yaw(series.world, series.skeleton)
+    swapped = np.abs(angle_diff(axis, head)) > 90.0  # False where either is NaN
+    yaw = np.where(np.isfinite(axis), np.where(swapped, (axis + 180.0) % 360.0, axis), head)
+    yaw[~series.detected] = np.nan
+    return yaw
+
+
+def view_stretches(series: PoseSeries) -> list[Stretch]:
+    """The clip cut where the view changes (:data:`VIEW_CHANGE_DEG`), else one stretch.
+
+    Binary segmentation on the circle: the split of a stretch that best fits two mean
+    directions (largest sum of the two halves' resultant lengths) with at least
+    :data:`MIN_STRETCH_S` of frames with a yaw on each side. It stands when the two means
+    differ by :data:`VIEW_CHANGE_DEG` or more and each half, split again the same way,
+    ends in stretches that each hold one view (spread under
+    :data:`STRETCH_MAX_SPREAD_DEG`): a turn or a cut between takes, not a camera panning
+    with a runner going by (the yaw sweeps smoothly, and no part of it holds still). A
+    cut falls halfway between the last frame with a yaw before it and the first after.
+
+    Parameters
+    ----------
+    series : PoseSeries
+        Cleaned landmarks with their frame times.
+
+    Returns
+    -------
+    list of Stretch
+        In time order, covering every frame; empty when no frame has a yaw.
+    """
+    yaw = frame_yaw(series)
+    t = np.asarray(series.t, dtype=np.float64)
+    n = len(yaw)
+    if not np.isfinite(yaw).any():
+        return []
+
+    def make(a: int, b: int) -> Stretch:
+        m, sd, k = circular_stats(yaw[a:b])
+        return Stretch(a, b, float(t[a]), float(t[b - 1]), m, sd, k)
+
+    def split(a: int, b: int) -> list[Stretch]:
+        idx = a + np.flatnonzero(np.isfinite(yaw[a:b]))
+        if idx.size < 2 * MIN_FRAMES or t[idx[-1]] - t[idx[0]] < 2 * MIN_STRETCH_S:
+            return [make(a, b)]
+        r = np.radians(yaw[idx])
+        c, s = np.cumsum(np.cos(r)), np.cumsum(np.sin(r))
+        j = np.arange(1, idx.size)  # left: idx[:j], right: idx[j:]
+        left = np.hypot(c[j - 1], s[j - 1])
+        right = np.hypot(c[-1] - c[j - 1], s[-1] - s[j - 1])
+        ok = (t[idx[j - 1]] - t[idx[0]] >= MIN_STRETCH_S) & (t[idx[-1]] - t[idx[j]] >= MIN_STRETCH_S)
+        if not ok.any():
+            return [make(a, b)]
+        best = int(j[ok][np.argmax((left + right)[ok])])
+        cut = int((idx[best - 1] + idx[best]) // 2) + 1
+        if abs(float(angle_diff(make(a, cut).yaw_deg, make(cut, b).yaw_deg))) >= VIEW_CHANGE_DEG:
+            parts = split(a, cut) + split(cut, b)
+            if all(p.spread_deg <= STRETCH_MAX_SPREAD_DEG for p in parts):
+                return parts
+        return [make(a, b)]
+
+    return split(0, n)
+
+
 def stretch_forward(pts: dict[str, np.ndarray], cos_yaw: float) -> dict[str, np.ndarray]:
     """Undo the foreshortening of an oblique view: x offsets from the hip over ``|cos yaw|``.
 
