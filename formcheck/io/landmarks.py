@@ -63,7 +63,7 @@ def load_pose(path: str | Path) -> PoseSeries:
     with np.load(path, allow_pickle=False) as data:
         v = json.loads(str(data["video"]))
         video = VideoMeta(v["path"], v["fps"], v["frames"], v["width"], v["height"],
-                          v.get("rotation", 0), v.get("codec", ""))
+                          v.get("rotation", 0), v.get("codec", ""), turn=v.get("turn", 0))
         skeleton = _skeleton(data, path)
         return PoseSeries(data["t"], data["xy"], data["z"], data["visibility"], data["world"],
                           video, json.loads(str(data["selection"])), skeleton=skeleton)

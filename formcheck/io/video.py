@@ -330,9 +330,37 @@ def rgb24(frame: av.VideoFrame) -> np.ndarray:
     return np.asarray(frame.to_ndarray(format="rgb24"))
 
 
+def turned(info: VideoMeta, turn: int) -> VideoMeta:
+    """``info`` with every frame turned ``turn`` deg more clockwise (a multiple of 90):
+    for a clip stored sideways or upside down without a rotation that says so.
+
+    Parameters
+    ----------
+    info : VideoMeta
+        The clip (:func:`probe`).
+    turn : int
+        Clockwise degrees, a multiple of 90.
+
+    Returns
+    -------
+    VideoMeta
+        Its ``turn`` added to, width and height swapped for a quarter turn.
+    """
+    if turn % 90:
+        raise ValueError(f"a turn is a multiple of 90 deg, not {turn}")
+    quarter = turn % 180 == 90
+    return info.replace(turn=(info.turn + turn) % 360, width=info.height if quarter else info.width,
+                        height=info.width if quarter else info.height)
+
+
+def _rotation(frame: av.VideoFrame, info: VideoMeta) -> int:
+    """Clockwise rotation that makes ``frame`` upright: the file's, and formcheck's turn."""
+    return (_rotation_cw(frame) + info.turn) % 360
+
+
 def _upright_rgb(frame: av.VideoFrame, info: VideoMeta) -> np.ndarray:
     rgb = rgb24(frame)
-    rot = _rotation_cw(frame)
+    rot = _rotation(frame, info)
     if rot in _ROTATE:
         rgb = np.asarray(cv2.rotate(rgb, _ROTATE[rot]))
     if rgb.shape[1] != info.width or rgb.shape[0] != info.height:
@@ -343,7 +371,7 @@ def _upright_rgb(frame: av.VideoFrame, info: VideoMeta) -> np.ndarray:
 def _upright_i420(frame: av.VideoFrame, info: VideoMeta) -> np.ndarray:
     """The frame upright as I420 (see :func:`iter_i420`)."""
     w, h = info.width - info.width % 2, info.height - info.height % 2
-    rot = _rotation_cw(frame)
+    rot = _rotation(frame, info)
     fw, fh = (frame.height, frame.width) if rot in (90, 270) else (frame.width, frame.height)
     if (frame.format.name == "yuv420p" and frame.color_range != 2  # 2: full ("JPEG") range
             and frame.width % 2 == 0 and frame.height % 2 == 0 and (fw, fh) == (w, h)):

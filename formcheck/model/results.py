@@ -28,7 +28,15 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
 
 from formcheck.model.settings import Settings
 
@@ -66,6 +74,9 @@ class VideoMeta(_Record):
     duration_s: float
     rotation: int = Field(default=0, description="display-matrix rotation in the file, deg")
     codec: str | None = None
+    turn: int = Field(default=0, description=(
+        "clockwise turn (deg) formcheck gave every frame on top of the file's rotation, because "
+        "the runner was found only that way up (frames stored sideways or upside down); 0 normally"))
 
     if TYPE_CHECKING:
         def __init__(self, path: str, fps: float, frames: int, width: int, height: int,
@@ -90,12 +101,20 @@ class VideoMeta(_Record):
 
     def replace(self, **changes: Any) -> VideoMeta:
         """A copy with ``changes``; ``duration_s`` follows ``frames`` and ``fps``."""
-        data = {k: getattr(self, k) for k in _VIDEO_POSITIONAL}
+        data = {k: getattr(self, k) for k in (*_VIDEO_POSITIONAL, "turn")}
         return VideoMeta(**{**data, **(self.model_extra or {}), **changes})
 
     @field_serializer("fps")
     def _fps(self, fps: float) -> float:
         return round(fps, 4)
+
+    @model_serializer(mode="wrap")
+    def _turn_only_when_turned(self, handler: Any) -> Any:
+        # a clip that needed no turn is written as it always was
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("turn"):
+            data.pop("turn", None)
+        return data
 
     @field_serializer("duration_s")
     def _duration(self, t: float) -> float:

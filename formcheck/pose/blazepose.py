@@ -37,8 +37,31 @@ def centre_scale(xy: np.ndarray) -> tuple[np.ndarray, float]:
     return (sh + hp) / 2.0, float(np.hypot(*(sh - hp)))
 
 
+def trunk_tilt_deg(xy: np.ndarray) -> float:
+    """Angle (deg, 0-180) of one pose's hip->shoulder line from image-up: 0 upright, 90
+    lying on its side, 180 upside down; NaN where a shoulder or hip pair is missing.
+
+    Parameters
+    ----------
+    xy : (K, 2) array
+        The pose's landmarks, px (x right, y down).
+
+    Returns
+    -------
+    float
+        Degrees from image-up, 0-180.
+    """
+    sh, hp = xy[_SHOULDERS], xy[_HIPS]
+    sh, hp = sh[np.isfinite(sh).all(axis=1)], hp[np.isfinite(hp).all(axis=1)]
+    if not (sh.size and hp.size):
+        return float("nan")
+    dx, dy = sh.mean(axis=0) - hp.mean(axis=0)
+    return float(np.degrees(np.arctan2(abs(dx), -dy)))
+
+
 def upright(xy: np.ndarray) -> bool:
-    """Whether one pose, (K, 2) px in an upright frame, has its shoulders above its hips.
+    """Whether one pose, (K, 2) px in an upright frame, has its shoulders above its hips
+    (:func:`trunk_tilt_deg` under 90 deg).
 
     A runner's trunk leans at most about 30 deg from vertical, and a camera rolled by up
     to 45 deg turns it by that much more: under 90 deg either way, so shoulders at or
@@ -46,10 +69,18 @@ def upright(xy: np.ndarray) -> bool:
     blurred person with the skeleton upside down (the head where the feet are), and
     every angle read from such a pose is off by about 180 deg. Unknown (a shoulder or
     hip pair missing) counts as upright.
+
+    Parameters
+    ----------
+    xy : (K, 2) array
+        The pose's landmarks, px (x right, y down).
+
+    Returns
+    -------
+    bool
     """
-    sh, hp = xy[_SHOULDERS, 1], xy[_HIPS, 1]
-    sh, hp = sh[np.isfinite(sh)], hp[np.isfinite(hp)]
-    return not (sh.size and hp.size and sh.mean() >= hp.mean())
+    tilt = trunk_tilt_deg(xy)
+    return not tilt >= 90.0  # NaN: unknown, kept
 
 
 def create_landmarker(model: ModelMeta, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker
