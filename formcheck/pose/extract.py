@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 MIN_DETECTED_FRAMES = 10
 MIN_DETECTED_FRACTION = 0.2
+#: A runner in view for less of the clip than this gets a note saying how much, and
+#: whether someone else filled the rest.
+PART_OF_CLIP = 0.75
 
 
 def runner_boxes(series: PoseSeries, times: list[float]) -> dict[float, tuple[float, float, float, float]]:
@@ -184,6 +187,14 @@ def extract_runner(video_path: str, settings: Settings,
         raise NoRunnerFoundError(
             f"no runner found: a person was detected in {int(det.sum())} of {len(det)} frames "
             f"({100 * det.mean():.0f}%); the whole body must be in view, and not too small")
+    if det.mean() < PART_OF_CLIP:
+        others = int(raw.selection.get("others_without_runner_frames", 0))
+        fps = video.fps or 30.0
+        warnings.append(
+            f"the runner is in view in {int(det.sum())} of {len(det)} frames ({100 * det.mean():.0f}%)"
+            + (f"; a person not taken for the runner is seen for {others / fps:.1f} s where the runner "
+               "is not (someone else, or the runner in another take of an edited clip)" if others >= fps else "")
+            + ": only the runner's frames are measured")
     tilt = estimate_roll(sampler, runner_boxes(raw, list(sampler.frames)))
     capture = read_capture_rate(video.path, video.fps).to_dict()
     change = np.asarray(ext.decode.change, dtype=np.float64)

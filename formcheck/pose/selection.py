@@ -276,6 +276,7 @@ def select_runner(c: Candidates, video: VideoMeta, people_seen: int) -> PoseSeri
         series.z[f] = c.z[f, s]
         series.visibility[f] = c.vis[f, s]
         series.world[f] = c.world[f, s]
+    others = {f for _, tr in scored if not any(tr is t for t in chosen) for f in tr.frames}
     multi = people_seen > 1 or sum(1 for info, _ in scored if info["coverage"] > 0.2) > 1
     if multi:
         reason = ("several people in view: chose the track with the best combination of "
@@ -291,5 +292,8 @@ def select_runner(c: Candidates, video: VideoMeta, people_seen: int) -> PoseSeri
         "runner_up": ({k: v for k, v in scored[1][0].items()
                        if k not in ("median_centre", "median_scale")} if len(scored) > 1 else None),
         "joined_tracks": len(chosen),
+        # frames where someone else is seen and the runner is not (another athlete, or an
+        # edit joining takes): the runner's absence there is not the model missing them
+        "others_without_runner_frames": len(others - taken),
     }
     return series
