@@ -493,9 +493,10 @@ class Stretch:
         return classify_yaw(self.yaw_deg)
 
     def describe(self) -> str:
+        """The stretch in words: "faces left 0.0-6.0 s", "is seen from the front 6.0-9.0 s"."""
         view, facing, _ = self.view
-        what = f"faces {facing}" if view == "side" else f"is seen {view}" + (
-            f" (facing {facing})" if facing else "")
+        what = {"side": f"faces {facing}", "oblique": f"is seen obliquely, facing {facing},",
+                "front": "is seen from the front", "back": "is seen from behind"}.get(view, "is seen")
         return f"{what} {self.start_s:.1f}-{self.end_s:.1f} s"
 
     def to_dict(self) -> dict[str, Any]:

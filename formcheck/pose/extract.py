@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from formcheck.model.results import ModelMeta, VideoMeta
 from formcheck.model.settings import Settings
 from formcheck.pose.bundle import resolve_model
 from formcheck.pose.tilt import FrameSampler, estimate_roll
+
+if TYPE_CHECKING:
+    from formcheck.pose.landmarker import Extraction
 
 log = logging.getLogger(__name__)
 
@@ -203,8 +207,10 @@ def extract_runner(video_path: str, settings: Settings,
 
 
 def _pose_pass(video: VideoMeta, model: ModelMeta, settings: Settings,
-               progress: Callable[[int, int], None] | None):  # -> (FrameSampler, Extraction, PoseSeries, VideoMeta)
-    """One pose pass over ``video`` and the runner it picks."""
+               progress: Callable[[int, int], None] | None
+               ) -> tuple[FrameSampler, Extraction, PoseSeries, VideoMeta]:
+    """One pose pass over ``video`` and the runner it picks (and ``video`` with the frame
+    count that decoded)."""
     from formcheck.pose.landmarker import extract
     from formcheck.pose.selection import select_runner
 
