@@ -73,6 +73,39 @@ def write_clip(path: Path, frames: list, fps: int = 30, pix_fmt: str = "yuv420p"
     return path
 
 
+def recode(src: Path, dst: Path, transform) -> Path:
+    """``src``'s upright frames, each passed through ``transform`` (an RGB array -> an RGB
+    array: a mirror, a turn), as a near-lossless H.264 MP4 (crf 1) at the same frame rate,
+    the same bytes on every run (:data:`formcheck.synth.render.REPEATABLE_X264`)."""
+    from fractions import Fraction
+
+    import av
+    import numpy as np
+
+    from formcheck.io.video import iter_frames, probe
+    from formcheck.synth.render import REPEATABLE_X264
+
+    info = probe(src)
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(info.fps).limit_denominator(1001),
+                                options={"crf": "1", **REPEATABLE_X264})
+        first = True
+        for fr in iter_frames(info):
+            rgb = np.ascontiguousarray(transform(fr.rgb))
+            if first:
+                stream.width, stream.height = rgb.shape[1] // 2 * 2, rgb.shape[0] // 2 * 2
+                stream.pix_fmt = "yuv420p"
+                first = False
+            # a copy of its own for each frame (see synth.render.render_clip)
+            frame = av.VideoFrame.from_ndarray(np.array(rgb[: stream.height, : stream.width], copy=True),
+                                               format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return dst
+
+
 def trim(src: Path, dst: Path, seconds: float) -> Path:
     """Copy the first ``seconds`` of a clip without re-encoding."""
     import av

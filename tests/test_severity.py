@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED_VIDEOS, real_clip
+from conftest import SHARED_VIDEOS, real_clip, recode
 
 from formcheck.assess.faults import SEVERITY_RANK, ClipContext, judge, measurement_error
 from formcheck.assess.norms import (
@@ -349,35 +349,10 @@ def test_synthetic_grid_severe_head_is_seen_on_the_larger_runner(grid_results: d
 # --- mirror invariance ------------------------------------------------------------------
 
 def _mirror(src: Path, dst: Path) -> Path:
-    """The clip flipped left-right (upright frames, H.264 near-lossless)."""
-    from fractions import Fraction
-
-    import av
-
-    from formcheck.io.video import iter_frames, probe
-    from formcheck.synth.render import REPEATABLE_X264
-
-    info = probe(src)
-    with av.open(str(dst), "w") as out:
-        # the same file on every run (see REPEATABLE_X264: with x264's default options the
-        # mirror depended on leftover memory, and so did its verdicts)
-        stream = out.add_stream("libx264", rate=Fraction(info.fps).limit_denominator(1001),
-                                options={"crf": "1", **REPEATABLE_X264})
-        first = True
-        for fr in iter_frames(info):
-            rgb = np.ascontiguousarray(fr.rgb[:, ::-1])
-            if first:
-                stream.width, stream.height = rgb.shape[1] // 2 * 2, rgb.shape[0] // 2 * 2
-                stream.pix_fmt = "yuv420p"
-                first = False
-            # a copy of its own for each frame (see synth.render.render_clip)
-            frame = av.VideoFrame.from_ndarray(np.array(rgb[: stream.height, : stream.width], copy=True),
-                                               format="rgb24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return dst
+    """The clip flipped left-right (upright frames, H.264 near-lossless; the same file on
+    every run: with x264's default options the mirror depended on leftover memory, and so
+    did its verdicts)."""
+    return recode(src, dst, lambda rgb: rgb[:, ::-1])
 
 
 def _analyze_mirrored(src: Path, settings, monkeypatch: pytest.MonkeyPatch):

@@ -13,11 +13,11 @@ the pass runs again turned the way that shows the runner standing, and says so.
 from __future__ import annotations
 
 from dataclasses import replace
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import recode
 
 from formcheck.io.video import iter_frames, probe, turned
 from formcheck.model.results import VideoMeta
@@ -28,28 +28,7 @@ TURN_TO_STORE = {90: 1, 180: 2, 270: 3}  # np.rot90 k (counter-clockwise quarter
 def _store_turned(src: Path, dst: Path, turn: int) -> Path:
     """``src``'s frames stored so that they need ``turn`` deg clockwise to stand upright,
     with no rotation in the file (near-lossless H.264)."""
-    import av
-
-    from formcheck.synth.render import REPEATABLE_X264
-
-    info = probe(src)
-    with av.open(str(dst), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(info.fps).limit_denominator(1001),
-                                options={"crf": "1", **REPEATABLE_X264})
-        first = True
-        for fr in iter_frames(info):
-            rgb = np.ascontiguousarray(np.rot90(fr.rgb, TURN_TO_STORE[turn]))
-            if first:
-                stream.width, stream.height = rgb.shape[1] // 2 * 2, rgb.shape[0] // 2 * 2
-                stream.pix_fmt = "yuv420p"
-                first = False
-            frame = av.VideoFrame.from_ndarray(np.array(rgb[: stream.height, : stream.width], copy=True),
-                                               format="rgb24")
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return dst
+    return recode(src, dst, lambda rgb: np.rot90(rgb, TURN_TO_STORE[turn]))
 
 
 def test_a_turn_swaps_the_size_for_a_quarter_and_adds_up():
