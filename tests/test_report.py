@@ -304,3 +304,36 @@ def test_key_number_error_strip_is_the_clips_own(forward_head_dir, tmp_path, err
     assert (pytest.approx(mild - error), pytest.approx(mild + error)) in spans, spans
     legend = next(t.get_text() for t in fig.texts if "grey strip" in t.get_text())
     assert "measurement error" in legend and "5°" not in legend
+
+
+@pytest.mark.slow
+def test_the_analysis_notes_are_on_the_method_page_and_on_the_page(forward_head_dir, tmp_path):
+    """The notes the terminal prints (here: a change of view and a clip stored turned, as
+    formcheck writes them, and three more long ones) are in the report too, and the
+    column that holds them stays inside the page (it shrinks its fonts to fit)."""
+    folder = tmp_path / "f"
+    shutil.copytree(forward_head_dir, folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    notes = [
+        "the view changes during the clip: the runner faces left 0.0-6.0 s, faces right 6.0-12.0 s "
+        "(a turn, or an edit joining takes); only 0.0-6.0 s, the longest stretch with one view, is "
+        "measured: cut the clip to analyse another stretch",
+        "the video is stored on its side (its rotation is missing): the runner was found with every "
+        "frame turned 90 deg clockwise, and the outputs show it that way up",
+    ] + [f"note {k}: " + "a long explanation of something the clip showed " * 4 for k in range(3)]
+    summary["warnings"] = notes
+    (folder / "summary.json").write_text(json.dumps(summary))
+    figs = build_figures(load_folder(folder))
+    page = next(f for f in figs if any(t.get_text() == "Data quality" for t in f.texts))
+    text = " ".join(t.get_text().replace("\n", " ") for t in page.texts)
+    for note in notes[:2]:
+        assert " ".join(("Note: " + note).split()) in " ".join(text.split())
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(page)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    height = page.bbox.height
+    for t in page.texts:
+        box = t.get_window_extent(renderer)
+        assert box.y0 >= -1 and box.y1 <= height + 1, t.get_text()[:60]

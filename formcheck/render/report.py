@@ -845,6 +845,10 @@ def build_method_page(data: ReportData, page: int, pages: int) -> Figure:
     right = [Block("Data quality", 12, "bold", gap_after=0.6)]
     for line in _quality_lines(data):
         right.append(Block("• " + line, 8.8, gap_after=0.45))
+    # what the analysis warned about (a change of view, a clip stored turned, slow motion,
+    # a small runner...): the same notes the terminal and summary.json give
+    for note in data.summary.get("warnings") or []:
+        right.append(Block("• Note: " + note, 8.8, color="#862e2e", gap_after=0.45))
     right.append(Block("", 4, gap_after=0.6))
     right.append(Block("Thresholds and their sources", 12, "bold", gap_after=0.6))
     codes = ["forward_head", "waist_lean", "raised_shoulders", "gaze_down",
