@@ -518,7 +518,9 @@ def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, setting
     if kept is not None:
         keep = np.zeros(len(level), dtype=bool)
         keep[kept.first:kept.last] = True
-        pose, level, series = (_only_frames(x, keep) for x in (pose, level, series))
+        levelled = level is not pose
+        pose, series = _only_frames(pose, keep), _only_frames(series, keep)
+        level = _only_frames(level, keep) if levelled else pose
     view = detect_view(level, settings.view)
     if kept is not None:
         view.cues["stretches"] = [st.to_dict() for st in stretches]

@@ -37,26 +37,29 @@ def centre_scale(xy: np.ndarray) -> tuple[np.ndarray, float]:
     return (sh + hp) / 2.0, float(np.hypot(*(sh - hp)))
 
 
-def trunk_tilt_deg(xy: np.ndarray) -> float:
-    """Angle (deg, 0-180) of one pose's hip->shoulder line from image-up: 0 upright, 90
-    lying on its side, 180 upside down; NaN where a shoulder or hip pair is missing.
+def trunk_tilt_deg(xy: np.ndarray) -> np.ndarray:
+    """Angle (deg, 0-180) of the hip->shoulder line from image-up: 0 upright, 90 lying on
+    its side, 180 upside down; each end the mean of the sides known, NaN where a pair is
+    missing.
 
     Parameters
     ----------
-    xy : (K, 2) array
-        The pose's landmarks, px (x right, y down).
+    xy : (..., K, 2) array
+        Landmarks of one pose or of many (frames, poses), px (x right, y down).
 
     Returns
     -------
-    float
+    (...) array
         Degrees from image-up, 0-180.
     """
-    sh, hp = xy[_SHOULDERS], xy[_HIPS]
-    sh, hp = sh[np.isfinite(sh).all(axis=1)], hp[np.isfinite(hp).all(axis=1)]
-    if not (sh.size and hp.size):
-        return float("nan")
-    dx, dy = sh.mean(axis=0) - hp.mean(axis=0)
-    return float(np.degrees(np.arctan2(abs(dx), -dy)))
+    p = np.asarray(xy, dtype=np.float64)
+
+    def mid(pair: list[int]) -> np.ndarray:
+        a, b = p[..., pair[0], :], p[..., pair[1], :]
+        return np.where(np.isfinite(a), np.where(np.isfinite(b), (a + b) / 2, a), b)
+
+    d = mid(_SHOULDERS) - mid(_HIPS)
+    return np.degrees(np.arctan2(np.abs(d[..., 0]), -d[..., 1]))
 
 
 def upright(xy: np.ndarray) -> bool:
@@ -79,8 +82,7 @@ def upright(xy: np.ndarray) -> bool:
     -------
     bool
     """
-    tilt = trunk_tilt_deg(xy)
-    return not tilt >= 90.0  # NaN: unknown, kept
+    return not trunk_tilt_deg(xy) >= 90.0  # NaN: unknown, kept
 
 
 def create_landmarker(model: ModelMeta, video_mode: bool, num_poses: int):  # -> vision.PoseLandmarker

@@ -97,7 +97,7 @@ def find_turn(video: VideoMeta, model: ModelMeta) -> int | None:
             for rgb in frames:
                 img = np.ascontiguousarray(rgb if code is None else cv2.rotate(rgb, code))
                 found = PoseFrame.from_mediapipe(landmarker.detect(mp_image(img)), img.shape[1], img.shape[0])
-                seen[turn] += any(trunk_tilt_deg(p) < STANDING_TILT_DEG for p in found.xy)
+                seen[turn] += bool(len(found) and (trunk_tilt_deg(found.xy) < STANDING_TILT_DEG).any())
     finally:
         landmarker.close()
     best = max(seen, key=lambda k: seen[k])
@@ -114,8 +114,8 @@ LYING_TILT_DEG = 60.0
 
 
 def median_tilt_deg(series: PoseSeries) -> float:
-    """Median over the frames with the runner of the trunk's tilt from image-up, as
-    :func:`~formcheck.pose.blazepose.trunk_tilt_deg` reads it (NaN without any).
+    """Median over the frames with the runner of the trunk's tilt from image-up
+    (:func:`~formcheck.pose.blazepose.trunk_tilt_deg`; NaN without any).
 
     Parameters
     ----------
@@ -127,15 +127,9 @@ def median_tilt_deg(series: PoseSeries) -> float:
     float
         Degrees from image-up, 0-180.
     """
-    xy = np.asarray(series.xy, dtype=np.float64)
-    sk = series.skeleton
+    from formcheck.pose.blazepose import trunk_tilt_deg
 
-    def mid(name: str) -> np.ndarray:  # (n, 2): both sides' mean, or the one side known
-        a, b = (xy[:, i] for i in sk.pair(name))
-        return np.where(np.isfinite(a), np.where(np.isfinite(b), (a + b) / 2, a), b)
-
-    d = mid("shoulder") - mid("hip")
-    tilt = np.degrees(np.arctan2(np.abs(d[:, 0]), -d[:, 1]))
+    tilt = trunk_tilt_deg(series.xy)
     tilt = tilt[np.isfinite(tilt)]
     return float(np.median(tilt)) if tilt.size else float("nan")
 
