@@ -73,6 +73,19 @@ def write_clip(path: Path, frames: list, fps: int = 30, pix_fmt: str = "yuv420p"
     return path
 
 
+def analyse_landmarks(series, capture=None, frame_change=None, **settings):
+    """Everything after the pose pass (:func:`formcheck.assess.analysis.finish_analysis`) on
+    ``series``, with a stand-in model record and ``Settings(video=False, report=False,
+    **settings)``: for landmarks made without the pose model (the synthetic runner's)."""
+    from formcheck.assess.analysis import finish_analysis
+    from formcheck.model.results import ModelMeta
+    from formcheck.model.settings import Settings
+
+    model = ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic")
+    return finish_analysis(series, series.video, model, Settings(video=False, report=False, **settings),
+                           capture=capture, frame_change=frame_change)
+
+
 def recode(src: Path, dst: Path, transform) -> Path:
     """``src``'s upright frames, each passed through ``transform`` (an RGB array -> an RGB
     array: a mirror, a turn), as a near-lossless H.264 MP4 (crf 1) at the same frame rate,

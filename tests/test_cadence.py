@@ -13,22 +13,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import analyse_landmarks
 
-from formcheck.model.pose import PoseSeries
 from formcheck.model.settings import Settings
 from formcheck.synth.landmarks import pose_series, slow_motion_spec
 from formcheck.synth.runner import RunnerSpec
 
 #: The issue's "done when": no printed cadence off by more than 1%.
 CADENCE_REL_TOL = 0.01
-
-
-def _analyse(series: PoseSeries, **settings):
-    from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.results import ModelMeta
-
-    model = ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic")
-    return finish_analysis(series, series.video, model, Settings(video=False, report=False, **settings))
 
 
 CHANGES = {
@@ -62,7 +54,7 @@ def test_summary_cadence_within_one_percent(cadence, fps, duration, facing, chan
     spec = RunnerSpec(cadence_spm=cadence, fps=fps, duration_s=duration, facing=facing,
                       head_forward_deg=3.0, vertical_oscillation_cm=8.0, **extra)
     ps = pose_series(spec, hip_asym=hip_asym, ankle_swap=swap, noise_px=0.7, seed=cadence + fps)
-    a = _analyse(ps)
+    a = analyse_landmarks(ps)
     got = a.metrics["cadence_spm"]["median"]
     assert got is not None, a.warnings
     assert got == pytest.approx(cadence, rel=CADENCE_REL_TOL)
@@ -79,7 +71,7 @@ def test_edge_steps_keep_their_length() -> None:
     (0.353 s at 24 fps = 8.47 frames) are as long as the others: the band-pass and phase
     are padded with whole periods, not whole frames (before: 0.343 and 0.335 s)."""
     spec = RunnerSpec(cadence_spm=170, fps=24, duration_s=3.0, facing="right")
-    a = _analyse(pose_series(spec, noise_px=0.0))
+    a = analyse_landmarks(pose_series(spec, noise_px=0.0))
     st = a.steps
     d = np.array([st.times[b] - st.times[e] for e, b in st.bounds])
     # every step, the edge ones too, within the 1% the cadence is held to
@@ -103,7 +95,7 @@ def test_slow_motion_real_or_withheld(factor, facing, real_cadence, fps) -> None
                       duration_s=min(3.0 * factor, 16.0), vertical_oscillation_cm=7.0,
                       head_forward_deg=3.0)
     ps = pose_series(slow_motion_spec(real, factor), hip_asym=0.3, ankle_swap=True, noise_px=0.7)
-    found = _analyse(ps)
+    found = analyse_landmarks(ps)
     printed = found.metrics["cadence_spm"]["median"]
     if printed is not None:  # only the real cadence may be printed without --speed ...
         assert printed == pytest.approx(real_cadence, rel=CADENCE_REL_TOL)
@@ -113,7 +105,7 @@ def test_slow_motion_real_or_withheld(factor, facing, real_cadence, fps) -> None
         k = found.timing.proposed_factor
         assert f"--speed {k:g}" in " ".join(found.warnings)
         assert not found.metrics["cadence_spm"]["measurable"]
-    given = _analyse(ps, speed=float(factor))
+    given = analyse_landmarks(ps, speed=float(factor))
     assert given.metrics["cadence_spm"]["median"] == pytest.approx(real_cadence, rel=CADENCE_REL_TOL)
 
 

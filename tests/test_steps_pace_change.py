@@ -33,8 +33,8 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import analyse_landmarks
 
-from formcheck.model.settings import Settings
 from formcheck.synth.landmarks import CadenceChange, pose_series_changing
 from formcheck.synth.runner import RunnerSpec
 
@@ -42,14 +42,6 @@ DURATION_S = 16.0
 CADENCE_REL_TOL = 0.01
 #: Up and down; a steady runner changing pace, and a jog to a sprint and back.
 PAIRS = ((150, 185), (190, 160), (165, 230), (230, 170))
-
-
-def _analyse(series):
-    from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.results import ModelMeta
-
-    model = ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic")
-    return finish_analysis(series, series.video, model, Settings(video=False, report=False))
 
 
 def _grid():
@@ -66,7 +58,7 @@ def test_steps_follow_a_change_of_pace(change, fps, facing, hip_asym, swap) -> N
                       vertical_oscillation_cm=8.0)
     ps = pose_series_changing(spec, change, hip_asym=hip_asym, ankle_swap=swap, noise_px=0.7,
                               seed=int(change.start_spm + fps))
-    st = _analyse(ps).steps
+    st = analyse_landmarks(ps).steps
     assert st.kind == "steps" and st.count > 0
     t = {k: st.times[k] for bound in st.bounds for k in bound}
     first, last = t[st.bounds[0][0]], t[st.bounds[-1][1]]

@@ -97,13 +97,15 @@ def test_sprint_after_a_jog_read_through_a_camera_bob(t_change: float, fps: int,
     camera bobbing at 0.95 Hz by 0.1 torso lengths (about the bounce): the sprint is a
     stretch of its own, every step between the first and last mid-stance is counted, and
     each stretch's cadence is within 1% (or a frame over its span)."""
-    from tests.test_steps_pace_change import CADENCE_REL_TOL, _analyse
+    from conftest import analyse_landmarks
+
+    from tests.test_steps_pace_change import CADENCE_REL_TOL
 
     change = CadenceChange(170, 235, t_change, t_change)
     spec = RunnerSpec(fps=fps, duration_s=16.0, facing=facing, head_forward_deg=3.0,
                       vertical_oscillation_cm=4.0)
     ps = _swayed(pose_series_changing(spec, change, hip_asym=0.6, noise_px=0.7, seed=fps), 0.1, 0.95)
-    st = _analyse(ps).steps
+    st = analyse_landmarks(ps).steps
     assert len(st.stretches) == 2, st.stretches
     assert abs(st.stretches[1][2] - 60.0 / 235) <= 1.0 / fps, st.stretches
     t = {k: st.times[k] for bound in st.bounds for k in bound}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import analyse_landmarks
 
 from formcheck.errors import InputError
 from formcheck.kinematics.steps import detect_steps, feet_alternate
@@ -38,15 +39,6 @@ N_LANDMARKS = SK.n
 CADENCE_TOL_SPM = 3.0
 #: The issue's "done when": the same runner's bounce within 15% at any frame rate.
 BOUNCE_TOL = 0.15
-
-
-def _analyse(series: PoseSeries, capture=None, frame_change=None, **settings):
-    from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.results import ModelMeta
-
-    model = ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic")
-    return finish_analysis(series, series.video, model, Settings(video=False, report=False, **settings),
-                           capture=capture, frame_change=frame_change)
 
 
 def _signals(ps: PoseSeries) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -103,7 +95,7 @@ def test_bounce_reads_the_same_at_any_frame_rate(fps, cadence, bounce_cm, speed)
     spec = RunnerSpec(cadence_spm=cadence, fps=fps, duration_s=4.0 * speed,
                       vertical_oscillation_cm=bounce_cm)
     ps = pose_series(slow_motion_spec(spec, speed), hip_asym=0.3, noise_px=0.7, seed=fps)
-    a = _analyse(ps, speed=float(speed))
+    a = analyse_landmarks(ps, speed=float(speed))
     truth = spec.vertical_oscillation_cm / spec.cm_per_px / (0.288 * spec.runner_height_px)
     got = a.metrics["vertical_oscillation_torso"]["median"]
     assert got == pytest.approx(truth, rel=BOUNCE_TOL)
@@ -119,7 +111,7 @@ def test_slow_motion_found_and_applied(factor, real_cadence, fps, facing) -> Non
     real = RunnerSpec(cadence_spm=real_cadence, fps=fps, facing=facing,
                       duration_s=min(4.0 * max(factor, 1.5), 16.0), vertical_oscillation_cm=7.0)
     ps = pose_series(slow_motion_spec(real, factor), hip_asym=0.3, ankle_swap=True, noise_px=0.7)
-    found = _analyse(ps)
+    found = analyse_landmarks(ps)
     timing = found.timing
     if factor == 1:
         assert timing.source == "none" and timing.proposed_factor is None
@@ -132,7 +124,7 @@ def test_slow_motion_found_and_applied(factor, real_cadence, fps, facing) -> Non
     # not applied: the playback cadence is not shown as the runner's cadence
     assert found.metrics["cadence_spm"]["median"] is None
     assert not found.metrics["cadence_spm"]["measurable"]
-    given = _analyse(ps, speed=float(factor))
+    given = analyse_landmarks(ps, speed=float(factor))
     assert given.timing.source == "given" and given.timing.factor == factor
     assert given.metrics["cadence_spm"]["median"] == pytest.approx(real_cadence, abs=CADENCE_TOL_SPM)
     # positions stay in playback time, durations are real time
@@ -150,7 +142,7 @@ def test_walking_is_not_slow_motion() -> None:
     mean = np.nanmean(hip_y)
     for i in (L_HIP, R_HIP):
         ps.xy[:, i, 1] = 2 * mean - hip_y  # the walker's hips vault over the stance leg
-    a = _analyse(ps)
+    a = analyse_landmarks(ps)
     assert a.gait["kind"] == "walking"
     assert a.timing.source == "none" and a.timing.proposed_factor is None
 
@@ -211,7 +203,7 @@ def test_capture_rate_survives_a_round_trip(tmp_path, suffix, fps, tags, factor,
 def test_metadata_factor_is_applied() -> None:
     real = RunnerSpec(cadence_spm=174, fps=30, duration_s=8.0)
     ps = pose_series(slow_motion_spec(real, 4), hip_asym=0.3, noise_px=0.7)
-    a = _analyse(ps, capture={"factor": 4.0, "capture_fps": 120.0, "playback_fps": 30.0,
+    a = analyse_landmarks(ps, capture={"factor": 4.0, "capture_fps": 120.0, "playback_fps": 30.0,
                                  "key": "com.android.capture.fps", "note": "captured at 120 fps"})
     assert a.timing.source == "metadata" and a.timing.factor == 4.0
     assert a.metrics["cadence_spm"]["median"] == pytest.approx(174, abs=CADENCE_TOL_SPM)
@@ -279,7 +271,7 @@ def test_repeated_frames_are_left_out_of_the_analysis() -> None:
     change = np.full(len(ps), 4.0)
     change[0] = np.nan
     change[1:15] = 0.01  # paused for the first half second
-    a = _analyse(ps, frame_change=change)
+    a = analyse_landmarks(ps, frame_change=change)
     assert a.timing.repeated_frames == 15
     assert not a.frames["detected"].iloc[:15].any()
     assert a.metrics["cadence_spm"]["median"] == pytest.approx(170, abs=CADENCE_TOL_SPM)

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import analyse_landmarks
 
 from formcheck.kinematics.view import (
     EAR_BREADTH_CM,
@@ -175,15 +176,6 @@ def _join(a: PoseSeries, b: PoseSeries) -> PoseSeries:
     return ps
 
 
-def _analyse(ps: PoseSeries):
-    from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.results import ModelMeta
-    from formcheck.model.settings import Settings
-
-    model = ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic")
-    return finish_analysis(ps, ps.video, model, Settings(video=False, report=False))
-
-
 def test_a_synthetic_runner_turning_round_is_measured_on_its_longer_stretch():
     """Facing right for 4 s, then left for 7 s (its head 25 deg forward in the left
     stretch only): the left stretch is measured, as the left stretch alone is."""
@@ -194,8 +186,8 @@ def test_a_synthetic_runner_turning_round_is_measured_on_its_longer_stretch():
     right = pose_series(replace(base, facing="right", duration_s=4.0), noise_px=0.5, seed=1)
     left = pose_series(replace(base, facing="left", duration_s=7.0, head_forward_deg=25.0),
                        noise_px=0.5, seed=2)
-    both = _analyse(_join(right, left))
-    alone = _analyse(left)
+    both = analyse_landmarks(_join(right, left))
+    alone = analyse_landmarks(left)
     assert (both.view.view, both.view.facing) == ("side", "left")
     assert any("the view changes during the clip" in w for w in both.warnings), both.warnings
     assert [s["facing"] for s in both.view.cues["stretches"]] == ["right", "left"]
@@ -212,7 +204,7 @@ def test_a_clip_of_one_view_is_measured_whole():
     from formcheck.synth.landmarks import pose_series
     from formcheck.synth.runner import ACCURACY_BASE
 
-    a = _analyse(pose_series(replace(ACCURACY_BASE, fps=FPS, duration_s=8.0), noise_px=0.5))
+    a = analyse_landmarks(pose_series(replace(ACCURACY_BASE, fps=FPS, duration_s=8.0), noise_px=0.5))
     assert "stretches" not in a.view.cues
     assert not any("view changes" in w for w in a.warnings)
     assert a.pose.detected.all()
