@@ -37,10 +37,10 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
                   progress: Callable[[int, int], None] | None = None) -> AnalysisResult:
     """Analyse ``video`` and write all outputs into ``out_dir``; return the result.
 
-    The report is rendered in a thread while the annotated video is written (both
-    only read what the analysis staged), so the two overlap. Once the tables are
-    written the analysis keeps only its landmarks' pixel positions
-    (:meth:`~formcheck.assess.analysis.Analysis.drop_landmarks`).
+    The report (rendered from the staged files alone) is written first, then the
+    annotated video (:func:`~formcheck.io.folder.write_analysis` says why not both at
+    once). Once the tables are written the analysis keeps only its landmarks' pixel
+    positions (:meth:`~formcheck.assess.analysis.Analysis.drop_landmarks`).
 
     Freed memory is handed back to the system once the pose pass's arrays are let go, once
     the tables are written and once every output is written (or the writing failed), in a
@@ -66,7 +66,7 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
         analysis.drop_landmarks()
         release()
 
-    writers: list[Callable[[Analysis, Path], Any]] = []
+    writers: list[Callable[[Analysis, Path], Any]] = [_report_writer] if settings.report else []
     if settings.video:
         from functools import partial
 
@@ -76,8 +76,7 @@ def analyze_video(video: str | Path, out_dir: str | Path, settings: Settings,
     # Once the tables are written, the writers need only the landmarks' pixel positions
     # (the annotated video) or the folder (the report): the rest is let go (memory).
     try:
-        write_analysis(analysis, out, writers, [_report_writer] if settings.report else [],
-                       tables_written=tables_written)
+        write_analysis(analysis, out, writers, tables_written=tables_written)
     finally:
         release()  # a worker then waits for its next clip with what it holds handed back
     return analysis.result()
