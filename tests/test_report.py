@@ -337,3 +337,28 @@ def test_the_analysis_notes_are_on_the_method_page_and_on_the_page(forward_head_
     for t in page.texts:
         box = t.get_window_extent(renderer)
         assert box.y0 >= -1 and box.y1 <= height + 1, t.get_text()[:60]
+
+
+def test_detection_line_says_which_stretch_was_measured_after_a_change_of_view():
+    """After a change of view only one stretch is measured: the data-quality line that
+    counts the runner's frames says which, so "detected in 360 of 360 frames" does not
+    read as 360 frames measured. Without a change of view the line is as before."""
+    from types import SimpleNamespace
+
+    from formcheck.render.report import _quality_lines
+
+    summary = {
+        "video": {"width": 640, "height": 480, "fps": 30.0, "frames": 360, "duration_s": 12.0},
+        "detection": {"frames_with_runner": 360, "frames": 360, "fraction": 1.0},
+        "view": "side", "facing": "left",
+        "view_detail": {"method": "world", "yaw_deg": 270.0, "yaw_sd_deg": 4.0, "cues": {
+            "stretches": [{"start_s": 0.0, "end_s": 6.0, "frames": 180, "view": "side", "facing": "left"},
+                          {"start_s": 6.0, "end_s": 12.0, "frames": 180, "view": "side", "facing": "right"}],
+            "analysed_stretch": 0}},
+    }
+    line = next(x for x in _quality_lines(SimpleNamespace(summary=summary)) if x.startswith("Runner detected"))
+    assert line == ("Runner detected in 360 of 360 frames (100%); measured only 0.0-6.0 s, the longest "
+                    "stretch with one view (180 of those frames).")
+    del summary["view_detail"]["cues"]
+    line = next(x for x in _quality_lines(SimpleNamespace(summary=summary)) if x.startswith("Runner detected"))
+    assert line == "Runner detected in 360 of 360 frames (100%)."

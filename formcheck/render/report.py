@@ -792,11 +792,18 @@ def _quality_lines(data: ReportData) -> list[str]:
     model = s.get("model") or {}
     v = s.get("video") or {}
     sel = det.get("runner_selection") or {}
+    cues = vd.get("cues") or {}
+    stretches, kept = cues.get("stretches") or [], cues.get("analysed_stretch")
+    measured = ""
+    if isinstance(kept, int) and 0 <= kept < len(stretches):  # the view changed: one stretch measured
+        st = stretches[kept]
+        measured = (f"; measured only {st.get('start_s')}-{st.get('end_s')} s, the longest stretch "
+                    f"with one view ({st.get('frames')} of those frames)")
     lines = [
         f"Clip: {v.get('width')}×{v.get('height')} px, {v.get('fps')} fps, {v.get('frames')} frames, "
         f"{v.get('duration_s')} s, codec {v.get('codec') or '?'}.",
         f"Runner detected in {det.get('frames_with_runner')} of {det.get('frames')} frames "
-        f"({100 * float(det.get('fraction') or 0):.0f}%).",
+        f"({100 * float(det.get('fraction') or 0):.0f}%){measured}.",
         f"Runner selection: {sel.get('reason', 'n/a')} (people seen: {sel.get('people_seen', '?')}).",
         f"Camera view: {s.get('view')} ({vd.get('method', '?')}"
         + (f", body yaw {vd['yaw_deg']:.0f}° ± {vd.get('yaw_sd_deg') or 0:.0f}°" if vd.get("yaw_deg") is not None
