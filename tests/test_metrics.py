@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import analyse_landmarks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -239,13 +240,9 @@ def test_elbow_angle_of_the_synthetic_runner(flex: float) -> None:
     is about 1 deg per frame, and the medians shrink that; a per-step (half-stride)
     median would be off by up to the 12 deg swing."""
 
-    from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.results import ModelMeta
-    from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series
     from formcheck.synth.runner import RunnerSpec
 
     ps = pose_series(RunnerSpec(cadence_spm=170, fps=30, duration_s=6.0, elbow_flex_deg=flex), noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
-                        Settings(video=False, report=False))
+    a = analyse_landmarks(ps)
     assert a.metrics["elbow_angle_deg"]["median"] == pytest.approx(180.0 - flex, abs=2.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import analyse_landmarks
 
 from formcheck.assess.norms import THRESHOLDS
 from formcheck.assess.verdict import CHECKS, THRESHOLD_BY_METRIC
@@ -49,15 +50,11 @@ def test_whole_analysis_computes_exactly_the_registry_metrics() -> None:
     """A synthetic side-view run with the runner's height given (so the cm metrics are
     made): the per-step table has one column per side-view and every-view entry, the
     per-frame table one per side-view per-frame entry, the summary one per entry."""
-    from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.results import ModelMeta
-    from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series
     from formcheck.synth.runner import RunnerSpec
 
     ps = pose_series(RunnerSpec(cadence_spm=170, fps=30, duration_s=6.0), noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
-                        Settings(video=False, report=False, height_cm=175.0))
+    a = analyse_landmarks(ps, height_cm=175.0)
     assert a.view.sagittal
     side_any = {m.key for m in registry.METRICS if m.views in ("side", "any")}
     assert set(a.step_table.columns) - STEP_PLACE_COLUMNS == side_any
@@ -121,16 +118,12 @@ def test_clock_metrics_are_exactly_those_withheld_for_a_proposed_slow_motion() -
     """A 2x slow-motion clip with no speed given: formcheck proposes the factor and
     withholds the rates; the registry's ``clock`` metrics are exactly the ones withheld
     (front-view metrics aside: a side view does not measure them)."""
-    from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.results import ModelMeta
-    from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series, slow_motion_spec
     from formcheck.synth.runner import RunnerSpec
 
     real = RunnerSpec(cadence_spm=170, fps=30, duration_s=6.0, vertical_oscillation_cm=7.0)
     ps = pose_series(slow_motion_spec(real, 2), hip_asym=0.3, noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
-                        Settings(video=False, report=False, height_cm=175.0))
+    a = analyse_landmarks(ps, height_cm=175.0)
     assert a.timing.source == "proposed"
     withheld = {k for k, v in a.metrics.items() if not v["measurable"]}
     front = {m.key for m in registry.of_view("front")}

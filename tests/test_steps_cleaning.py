@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import analyse_landmarks
 
 from formcheck.errors import ClipTooShortError
 from formcheck.kinematics.cleaning import clean, fill_gaps, hampel_mask, lowpass
@@ -160,15 +161,11 @@ def test_a_clip_too_slow_for_the_filter_is_summarised_unfiltered() -> None:
     filter, ``cutoff_hz`` None, and the summary record takes that (it once required a
     number, so such a clip failed when its summary was written)."""
 
-    from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.results import ModelMeta
-    from formcheck.model.settings import Settings
     from formcheck.synth.landmarks import pose_series
     from formcheck.synth.runner import RunnerSpec
 
     ps = pose_series(RunnerSpec(cadence_spm=170, fps=10, duration_s=8.0), noise_px=0.5)
-    a = finish_analysis(ps, ps.video, ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic"),
-                        Settings(video=False, report=False))
+    a = analyse_landmarks(ps)
     result = a.result()
     assert result.cleaning.cutoff_hz is None
     assert result.cleaning.filter.startswith("none (cut-off 6 Hz is not below the Nyquist frequency 5 Hz)")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import analyse_landmarks
 
 from formcheck.kinematics.metrics import facing_correction_deg, side_view_frame_metrics
 from formcheck.kinematics.view import (
@@ -277,14 +278,10 @@ def test_analysis_measures_what_each_view_supports(yaw: float) -> None:
     views give shoulder tilt (0: the figure is symmetric) and cadence, and no sagittal
     angles.
     """
-    from formcheck.assess.analysis import finish_analysis
-    from formcheck.model.results import ModelMeta
-    from formcheck.model.settings import Settings
-
     spec = replace(SMALL, duration_s=4.0, cadence_spm=170.0, yaw_deg=yaw)
     truth, _ = compute_truth(spec, _sim(spec))
     s = _series(spec)
-    a = finish_analysis(s, s.video, ModelMeta(name="synthetic", sha256="", bundled=False, path="none"), Settings())
+    a = analyse_landmarks(s)
     assert a.view.view == body3d.view_label(yaw) and a.view.facing == body3d.facing_label(yaw)
     m = a.metrics
     assert m["cadence_spm"]["median"] == pytest.approx(170.0, abs=3.0)
