@@ -373,6 +373,8 @@ def main() -> int:
     real = ROOT.parent / "shared" / "videos" / "outdoor_side_male_grass_barefoot_pace_portrait_02.mp4"
     if real.exists() and not quick:
         clips.append(real)
+    if not quick:  # a short clip: where start-up, the report and the writers weigh most
+        clips.append(ROOT / "sample_videos" / "runner_side_clean.mp4")
     if "compare" not in args.skip:
         res["compare"] = [compare(c, repeats, baseline) for c in clips]
         print(json.dumps(res["compare"], indent=1), flush=True)
