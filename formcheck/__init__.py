@@ -7,4 +7,4 @@ __version__ = "0.2.0"
 #: summary.json; batch resume reruns clips analysed under another revision and compare
 #: warns about it. tests/test_golden.py fails when the golden results are re-recorded
 #: without raising it (see tests/golden.py).
-ANALYSIS_REVISION = 10
+ANALYSIS_REVISION = 11

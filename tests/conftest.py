@@ -7,6 +7,7 @@ Real clips live in ``../shared/videos`` beside the project checkout (not in the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -84,6 +85,30 @@ def analyse_landmarks(series, capture=None, frame_change=None, **settings):
     model = ModelMeta(name="synthetic", sha256="0" * 64, bundled=False, path="synthetic")
     return finish_analysis(series, series.video, model, Settings(video=False, report=False, **settings),
                            capture=capture, frame_change=frame_change)
+
+
+def runner_seen_from(spec, landmarks=None, world: bool = True):
+    """The 3D synthetic runner's exact landmarks at ``spec.yaw_deg`` as a PoseSeries
+    (visibility 0.95 everywhere): for tests of views and timing without the pose model.
+    ``landmarks``: ``(xy, world)`` arrays to use instead of
+    :func:`formcheck.synth.body3d.landmarks` (e.g. with noise added); ``world=False``
+    leaves the world landmarks unknown."""
+    from formcheck.model.pose import PoseSeries
+    from formcheck.model.results import VideoMeta
+    from formcheck.synth import body3d
+    from formcheck.synth.runner import simulate
+
+    if landmarks is None:  # the motion does not depend on yaw or camera
+        kin = simulate(dataclasses.replace(spec, yaw_deg=None, camera_height_cm=None, camera_distance_cm=400.0))
+        landmarks = body3d.landmarks(spec, kin)
+    xy, w = landmarks
+    n = len(xy)
+    s = PoseSeries.empty(n, VideoMeta("synthetic.mp4", spec.fps, n, spec.width, spec.height))
+    s.xy[:] = xy
+    s.visibility[:] = 0.95
+    if world:
+        s.world[:] = w
+    return s
 
 
 def recode(src: Path, dst: Path, transform) -> Path:

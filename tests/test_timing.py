@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import analyse_landmarks
+from conftest import analyse_landmarks, runner_seen_from
 
 from formcheck.errors import InputError
 from formcheck.kinematics.steps import detect_steps, feet_alternate
@@ -132,6 +132,47 @@ def test_slow_motion_found_and_applied(factor, real_cadence, fps, facing) -> Non
     assert np.allclose(fr["time_s"], ps.t, atol=1e-4)
     assert np.allclose(fr["real_time_s"], ps.t / factor, atol=1e-4)
     assert np.allclose(st["t_end_s"] - st["t_start_s"], st["duration_s"] * factor, atol=2e-3)
+
+
+@pytest.mark.parametrize("yaw", [90.0, 270.0], ids=["front", "back"])
+@pytest.mark.parametrize("factor", [1, 1.5, 2, 3, 4])
+def test_front_and_back_slow_motion_is_withheld_not_printed(yaw, factor) -> None:
+    """From the front or behind the gait cannot be judged (the hips' timing against the
+    legs passing needs a side view), so a playback cadence under the running floor may be
+    a slowed run or a walk at real speed: it is never printed as the cadence. Under
+    :data:`NO_GAIT_BELOW_SPM` it is withheld as slower than any gait; from there to the
+    floor a factor is proposed, with ``--speed 1`` named for a walk. The 3D runner's
+    exact landmarks at 170 steps/min, 1x to 4x."""
+    from formcheck.kinematics.timing import NO_GAIT_BELOW_SPM, SLOW_MOTION_BELOW_SPM
+    from formcheck.synth.body3d import view_label
+
+    real = RunnerSpec(cadence_spm=170.0, fps=30.0, width=320, height=240, runner_height_px=190.0,
+                      duration_s=min(4.0 * max(factor, 1.5), 16.0), vertical_oscillation_cm=7.0, yaw_deg=yaw)
+    spec = slow_motion_spec(real, factor) if factor != 1 else real
+    a = analyse_landmarks(runner_seen_from(spec))
+    assert a.view.view == view_label(yaw) and a.gait["kind"] == "unclear"
+    cadence = a.metrics["cadence_spm"]
+    if factor == 1:
+        assert a.timing.source == "none"
+        assert cadence["median"] == pytest.approx(170.0, abs=CADENCE_TOL_SPM)
+        return
+    assert cadence["median"] is None and not cadence["measurable"]
+    playback = 170.0 / factor
+    assert playback < SLOW_MOTION_BELOW_SPM
+    if playback < NO_GAIT_BELOW_SPM:
+        assert a.timing.implausible and a.timing.proposed_factor is None
+        return
+    assert a.timing.source == "proposed" and a.timing.gait_unknown
+    k = a.timing.proposed_factor
+    assert a.timing.real_cadence_spm == pytest.approx(playback * k, abs=CADENCE_TOL_SPM)
+    said = " ".join(a.warnings)
+    assert f"pass --speed {k:g}" in said and "pass --speed 1" in said
+    assert "--speed 1" in cadence["reason"]
+    # confirmed either way, the cadence is printed on that clock
+    given = analyse_landmarks(runner_seen_from(spec), speed=float(factor))
+    assert given.metrics["cadence_spm"]["median"] == pytest.approx(170.0, abs=CADENCE_TOL_SPM)
+    walk = analyse_landmarks(runner_seen_from(spec), speed=1.0)
+    assert walk.metrics["cadence_spm"]["median"] == pytest.approx(playback, abs=CADENCE_TOL_SPM)
 
 
 def test_walking_is_not_slow_motion() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import analyse_landmarks
+from conftest import analyse_landmarks, runner_seen_from
 
 from formcheck.kinematics.metrics import facing_correction_deg, side_view_frame_metrics
 from formcheck.kinematics.view import (
@@ -50,10 +50,7 @@ def _sim(spec: RunnerSpec):
 
 def _series(spec: RunnerSpec, world: bool = True, noise_m: float = 0.0, seed: int = 0,
             swap: bool = False) -> PoseSeries:
-    kin = _sim(spec)
-    xy, w = body3d.landmarks(spec, kin)
-    n = kin.n
-    s = PoseSeries.empty(n, VideoMeta("synthetic.mp4", spec.fps, n, spec.width, spec.height))
+    xy, w = body3d.landmarks(spec, _sim(spec))
     rng = np.random.default_rng(seed)
     if noise_m:
         w = w + rng.normal(0.0, noise_m, w.shape)
@@ -63,11 +60,7 @@ def _series(spec: RunnerSpec, world: bool = True, noise_m: float = 0.0, seed: in
         perm = [names.index(n.replace("left", "@").replace("right", "left").replace("@", "right"))
                 for n in names]
         xy, w = xy[:, perm], w[:, perm]
-    s.xy[:] = xy
-    s.visibility[:] = 0.95
-    if world:
-        s.world[:] = w
-    return s
+    return runner_seen_from(spec, (xy, w), world)
 
 
 def _perspective_bias_deg(yaw: float, distance_cm: float, upper_half_cm: float, lower_half_cm: float,

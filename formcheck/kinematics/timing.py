@@ -378,9 +378,22 @@ def check_slow_motion(timing: TimingRecord, steps: Steps, hip_y: np.ndarray, tor
                 "each counted step is a stride (the feet were not seen well enough to tell); "
                 "cadence and step timing are withheld"]
     if cadence < SLOW_MOTION_BELOW_SPM and gait != "walking":
+        # The gait could not be judged (a front or back view, or hips that do not show it):
+        # a run this slow is slow motion, a walk may be at real speed. Either way the
+        # playback cadence is not known to be the person's, so it is withheld like a
+        # proposal, and the message names both ways to confirm.
         k = propose_factor(cadence, "running")
-        return [f"a cadence of {cadence:.0f} steps/min is below any running cadence; the gait could not "
-                f"be judged from this view: if this is running, the clip is likely ~{k:g}x slow motion "
-                f"(about {cadence * (k or 1):.0f} steps/min at real speed; pass --speed {k:g}); a walk "
-                "is 90-120 steps/min"]
+        if k is None:  # not reached: propose_factor answers for any running cadence below the bar
+            return []
+        timing.source = "proposed"
+        timing.proposed_factor = k
+        timing.gait_unknown = True
+        timing.real_cadence_spm = float(cadence * k)
+        timing.message = (
+            f"a cadence of {cadence:.0f} steps/min at playback speed is below any running cadence, and "
+            f"the gait could not be judged from this view: if this is running, the clip is likely "
+            f"~{k:g}x slow motion (about {cadence * k:.0f} steps/min at real speed; pass --speed {k:g}); "
+            "if it is a walk at real speed (90-120 steps/min), pass --speed 1. Cadence and the bounce "
+            "and neck-load peaks, which need real time, are withheld until then")
+        return [timing.message]
     return []

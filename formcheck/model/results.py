@@ -254,10 +254,20 @@ class TimingRecord(_Record):
     notes: list[str] = Field(default_factory=list)
     implausible: bool = Field(default=False, description="the playback cadence is slower than any human "
                               "gait (with no known factor)")
+    gait_unknown: bool = Field(default=False, description="the factor was proposed without the gait judged "
+                               "(a front or back view): a walk at real speed is also possible")
 
     @field_serializer("playback_cadence_spm", "real_cadence_spm")
     def _spm(self, cadence: float | None) -> float | None:
         return None if cadence is None else round(float(cadence), 1)
+
+    @model_serializer(mode="wrap")
+    def _gait_unknown_only_when_set(self, handler: Any) -> Any:
+        # a clip whose gait was judged (or that needed no proposal) is written as it always was
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("gait_unknown"):
+            data.pop("gait_unknown", None)
+        return data
 
     @property
     def slow_motion_unconfirmed(self) -> bool:
@@ -266,6 +276,10 @@ class TimingRecord(_Record):
 
     def reason(self) -> str:
         """Why the clock-dependent metrics are withheld."""
+        if self.source == "proposed" and self.proposed_factor is not None and self.gait_unknown:
+            return (f"the playback cadence is below any running cadence and the gait could not be judged "
+                    f"from this view: ~{self.proposed_factor:g}x slow motion if this is running (pass "
+                    f"--speed {self.proposed_factor:g}), or a walk at real speed (pass --speed 1)")
         if self.source == "proposed" and self.proposed_factor is not None:
             return (f"the clip looks like ~{self.proposed_factor:g}x slow motion; pass --speed "
                     f"{self.proposed_factor:g} to confirm")
