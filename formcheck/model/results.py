@@ -255,7 +255,8 @@ class TimingRecord(_Record):
     implausible: bool = Field(default=False, description="the playback cadence is slower than any human "
                               "gait (with no known factor)")
     gait_unknown: bool = Field(default=False, description="the factor was proposed without the gait judged "
-                               "(a front or back view): a walk at real speed is also possible")
+                               "(a front or back view, or hips that do not show it): a walk at real "
+                               "speed is also possible")
 
     @field_serializer("playback_cadence_spm", "real_cadence_spm")
     def _spm(self, cadence: float | None) -> float | None:
