@@ -56,6 +56,15 @@ class _Record(BaseModel):
 _VIDEO_POSITIONAL = ("path", "fps", "frames", "width", "height", "rotation", "codec")
 
 
+def _without_unset(data: Any, key: str) -> Any:
+    """``data`` (a serialized record) without ``key`` where its value is false (0, False,
+    None): a field added later is then written only by the clips it applies to, and every
+    other summary stays as it was."""
+    if isinstance(data, dict) and not data.get(key):
+        data.pop(key, None)
+    return data
+
+
 class VideoMeta(_Record):
     """The clip as decoded."""
 
@@ -111,10 +120,7 @@ class VideoMeta(_Record):
     @model_serializer(mode="wrap")
     def _turn_only_when_turned(self, handler: Any) -> Any:
         # a clip that needed no turn is written as it always was
-        data = handler(self)
-        if isinstance(data, dict) and not data.get("turn"):
-            data.pop("turn", None)
-        return data
+        return _without_unset(handler(self), "turn")
 
     @field_serializer("duration_s")
     def _duration(self, t: float) -> float:
@@ -265,10 +271,7 @@ class TimingRecord(_Record):
     @model_serializer(mode="wrap")
     def _gait_unknown_only_when_set(self, handler: Any) -> Any:
         # a clip whose gait was judged (or that needed no proposal) is written as it always was
-        data = handler(self)
-        if isinstance(data, dict) and not data.get("gait_unknown"):
-            data.pop("gait_unknown", None)
-        return data
+        return _without_unset(handler(self), "gait_unknown")
 
     @property
     def slow_motion_unconfirmed(self) -> bool:
