@@ -362,3 +362,27 @@ def test_detection_line_says_which_stretch_was_measured_after_a_change_of_view()
     del summary["view_detail"]["cues"]
     line = next(x for x in _quality_lines(SimpleNamespace(summary=summary)) if x.startswith("Runner detected"))
     assert line == "Runner detected in 360 of 360 frames (100%)."
+
+
+@pytest.mark.slow
+def test_a_long_not_measurable_reason_stays_on_the_page(forward_head_dir, tmp_path):
+    """A key number that is not measurable shows its reason under its name, wrapped to
+    the panel: a reason naming two ways to confirm the clip's speed ran off the page's
+    right edge in one line."""
+    folder = tmp_path / "f"
+    shutil.copytree(forward_head_dir, folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    reason = ("the playback cadence is below any running cadence and the gait could not be judged from "
+              "this view: ~2x slow motion if this is running (pass --speed 2), or a walk at real speed "
+              "(pass --speed 1)")
+    summary["metrics"]["cadence_spm"].update(median=None, measurable=False, reason=reason)
+    (folder / "summary.json").write_text(json.dumps(summary))
+    page = build_figures(load_folder(folder))[0]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(page)
+    canvas.draw()
+    text = next(t for t in page.texts if t.get_text().startswith("not measurable: the playback cadence"))
+    assert " ".join(text.get_text().split()) == "not measurable: " + reason
+    box = text.get_window_extent(canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= page.bbox.width, (box, page.bbox.width)

@@ -352,8 +352,12 @@ def _key_numbers(fig: Figure, data: ReportData, x0: float, x1: float, top: float
         label = LABELS.get(name, name)
         fig.text(x0, y + 0.72 * row_h, label, fontsize=9, fontweight="bold", color=DARK, va="center")
         if not m.get("measurable") or m.get("median") is None:
-            fig.text(x0, y + 0.38 * row_h, "not measurable: " + str(m.get("reason", "no data")),
-                     fontsize=7.5, color=GREY, va="center")
+            # wrapped to the panel (a reason can name two ways to confirm a clip's speed)
+            lines = wrap("not measurable: " + str(m.get("reason", "no data")), (x1 - x0) * PAGE_IN[0], 7.5)
+            if len(lines) > 3:
+                lines = [*lines[:2], lines[2][:-1] + "…"]
+            fig.text(x0, y + 0.38 * row_h, "\n".join(lines), fontsize=7.5, color=GREY, va="center",
+                     linespacing=1.15)
             continue
         # The colour is the fault's judged severity (its interval), not the median's band:
         # a median in the severe band whose interval only clears "mild" reads mild here
