@@ -35,11 +35,13 @@ from formcheck.kinematics.metrics import (
     side_view_frame_metrics,
 )
 from formcheck.kinematics.steps import (
+    MIN_STEP_COVERAGE,
     NoRhythmError,
     Steps,
     bounce_amplitude,
     detect_steps,
     gait_kind,
+    step_coverage,
     time_windows,
 )
 from formcheck.kinematics.timing import check_slow_motion, start_timing
@@ -547,6 +549,15 @@ def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, setting
             "no step rhythm was found (between 43 and 270 steps/min at the clip's own speed: a "
             "slow-motion clip, walking in place, or the hips hidden?); cadence, bounce and head bob "
             "are not measured, and posture is summarised over 1 s windows instead of steps")
+    coverage, gaps = step_coverage(steps)
+    if coverage < MIN_STEP_COVERAGE:
+        where = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in gaps[:4]) + (", ..." if len(gaps) > 4 else "")
+        warnings.append(
+            f"steps were found for only {100 * coverage:.0f}% of the time from the first to the last "
+            f"(none at {where}: no clear step rhythm there; the runner slowed, stopped or held the rails, or "
+            "the hips were blurred, compressed or hidden): "
+            "the cadence and the per-step values are those of the steps found, and where the pace changes "
+            "the gaps may hold steps of another pace")
     gait = ("unclear", float("nan"))
     if view.sagittal:
         gap = np.abs(level.xy[:, la, 0] - level.xy[:, ra, 0]).astype(np.float64)
