@@ -59,3 +59,25 @@ def test_hips_hidden_for_a_while_leave_a_gap_the_note_names(start, end):
     assert any(g0 <= start + period and g1 >= end - period for g0, g1 in gaps), gaps
     note = next(w for w in a.warnings if w.startswith(NOTE))
     assert f"{100 * coverage:.0f}%" in note
+
+
+def test_the_gaps_are_given_on_the_playback_clock():
+    """With a slow-motion factor applied, steps are timed in real time, but the note
+    gives the gap where a player shows it: hips hidden from 10 to 14 s of a 2x clip's
+    playback (of 24 s) are named near 10-14 s, not 5-7 s."""
+    import re
+
+    from formcheck.synth.landmarks import slow_motion_spec
+
+    real = RunnerSpec(cadence_spm=170, fps=30, duration_s=24.0)
+    ps = pose_series(slow_motion_spec(real, 2), noise_px=0.7)
+    assert ps.t[-1] > 20.0  # the spec's duration is the playback's
+    hidden = (ps.t >= 10.0) & (ps.t < 14.0)
+    for i in SK.pair("hip"):
+        ps.xy[hidden, i] = np.nan
+        ps.visibility[hidden, i] = 0.0
+    a = analyse_landmarks(ps, speed=2.0)
+    note = next(w for w in a.warnings if w.startswith(NOTE))
+    gaps = [(float(x), float(y)) for x, y in re.findall(r"(\d+\.\d)-(\d+\.\d) s", note)]
+    step = 2 * 60.0 / real.cadence_spm  # one step on the playback clock
+    assert any(g0 <= 10.0 + step and g1 >= 14.0 - step for g0, g1 in gaps), (gaps, note)

@@ -551,7 +551,10 @@ def finish_analysis(raw: PoseSeries, video: VideoMeta, model: ModelMeta, setting
             "are not measured, and posture is summarised over 1 s windows instead of steps")
     coverage, gaps = step_coverage(steps)
     if coverage < MIN_STEP_COVERAGE:
-        where = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in gaps[:4]) + (", ..." if len(gaps) > 4 else "")
+        # the gaps on the playback clock, as every position in the clip is given
+        # (the steps' times are real time: playback time / factor)
+        k = timing.factor
+        where = ", ".join(f"{a * k:.1f}-{b * k:.1f} s" for a, b in gaps[:4]) + (", ..." if len(gaps) > 4 else "")
         warnings.append(
             f"steps were found for only {100 * coverage:.0f}% of the time from the first to the last "
             f"(none at {where}: no clear step rhythm there; the runner slowed, stopped or held the rails, or "

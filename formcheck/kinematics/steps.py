@@ -934,9 +934,8 @@ def detect_steps(hip_y: np.ndarray, torso: np.ndarray, t: np.ndarray, fps: float
 #: two show no rhythm at their own speed); time between them is steps the detector could
 #: not find (the treadmill runner's last 1.7 s before he takes the rails: 86%; blur, heavy
 #: compression, a hidden hip: a crf-40 copy of the grass clip 83%, its half-resolution
-#: copy 93%). Below this
-#: share the cadence and the per-step values describe only the steps found, and the
-#: analysis says where the others are.
+#: copy 93%). Below this share the cadence and the per-step values describe only the
+#: steps found, and the analysis says where the others are.
 MIN_STEP_COVERAGE = 0.9
 
 
